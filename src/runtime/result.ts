@@ -1,0 +1,36 @@
+/** What a reconcile asks for next. `requeueAfterMs` schedules the next run; absent means "wait for an event". */
+export interface Result {
+  requeueAfterMs?: number;
+}
+
+/**
+ * An error that retrying cannot fix (an invalid spec, say). The controller records it and does not
+ * requeue; a change to the object brings it back.
+ */
+export class TerminalError extends Error {
+  override readonly name = 'TerminalError';
+  readonly reason: string;
+
+  constructor(reason: string, message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.reason = reason;
+  }
+}
+
+/** Identifies the object a reconcile is about. */
+export interface Request {
+  namespace?: string;
+  name: string;
+}
+
+export const requestKey = (r: Request): string => (r.namespace ? `${r.namespace}/${r.name}` : r.name);
+
+export function parseKey(key: string): Request {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The one method a reconciler implements. Errors are retried with backoff unless terminal. */
+export interface Reconciler {
+  reconcile(req: Request): Promise<Result>;
+}
