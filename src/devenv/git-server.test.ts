@@ -50,7 +50,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-test('serves ls-remote over protocol v2 with basic auth', async () => {
+void test('serves ls-remote over protocol v2 with basic auth', async () => {
   const { stdout, stderr } = await git(['-c', 'protocol.version=2', 'ls-remote', server.repoUrl('app')], basic, {
     GIT_TRACE_PACKET: '1',
   });
@@ -63,12 +63,12 @@ test('serves ls-remote over protocol v2 with basic auth', async () => {
   );
 });
 
-test('accepts a bearer token', async () => {
+void test('accepts a bearer token', async () => {
   const { stdout } = await git(['ls-remote', server.repoUrl('app')], 'Authorization: Bearer tok-123');
   assert.match(stdout, /refs\/heads\/main/);
 });
 
-test('answers 401 with a Basic challenge without valid credentials', async () => {
+void test('answers 401 with a Basic challenge without valid credentials', async () => {
   const res = await fetch(`${server.repoUrl('app')}/info/refs?service=git-upload-pack`);
   assert.equal(res.status, 401);
   assert.equal(res.headers.get('www-authenticate'), 'Basic realm="git"');
@@ -77,7 +77,7 @@ test('answers 401 with a Basic challenge without valid credentials', async () =>
   await assert.rejects(git(['ls-remote', server.repoUrl('app')], 'Authorization: Bearer wrong'));
 });
 
-test('commitFiles pushes changes, deletions, symlinks and tags that a clone sees', async () => {
+void test('commitFiles pushes changes, deletions, symlinks and tags that a clone sees', async () => {
   const first = await commitFiles({
     repoUrl: server.repoUrl('app'),
     ...creds,
@@ -104,7 +104,7 @@ test('commitFiles pushes changes, deletions, symlinks and tags that a clone sees
   assert.ok(heads.includes(`${third.sha}\trefs/heads/main`));
 });
 
-test('faults: status500, drop and hang', async () => {
+void test('faults: status500, drop and hang', async () => {
   const url = `${server.repoUrl('app')}/info/refs?service=git-upload-pack`;
   const headers = { authorization: basic.replace('Authorization: ', '') };
   try {
