@@ -1,7 +1,7 @@
 // GitRepository (source.toolkit.fluxcd.io/v1): schema, type and spec defaults, from one source.
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { ApiVersions, Kinds } from './constants.ts';
+import { ApiVersions, Groups, Kinds } from './constants.ts';
 import { parseDuration } from './duration.ts';
 import {
   ArtifactSchema,
@@ -11,6 +11,8 @@ import {
   kubeObjectSchema,
 } from './meta.ts';
 import type { FluxObject } from './meta.ts';
+import { AgeColumn, ReadyColumn, StatusColumn } from './crd-definition.ts';
+import type { CrdDefinition } from './crd-definition.ts';
 import { Duration, StringEnum } from './schema-types.ts';
 
 /** Git reference to check out; precedence commit > name > semver > tag > branch. */
@@ -114,3 +116,18 @@ export function gitRepositoryTimeoutMs(spec: Pick<GitRepositorySpec, 'timeout'>)
 export function gitRepositoryIntervalMs(spec: Pick<GitRepositorySpec, 'interval'>): number {
   return parseDuration(spec.interval, 'spec.interval');
 }
+
+/** CRD definition of GitRepository (columns and names as Flux's). */
+export const GitRepositoryCrd: CrdDefinition = {
+  group: Groups.source,
+  version: 'v1',
+  kind: Kinds.GitRepository,
+  plural: 'gitrepositories',
+  singular: 'gitrepository',
+  shortNames: ['gitrepo'],
+  categories: ['all', 'fluxcd', 'fluxcd-sources'],
+  description: 'GitRepository fetches a Git repository at a reference and stores it as a tar.gz artifact.',
+  specSchema: GitRepositorySpecSchema,
+  statusSchema: GitRepositoryStatusSchema,
+  printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, AgeColumn, ReadyColumn, StatusColumn],
+};

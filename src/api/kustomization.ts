@@ -1,7 +1,7 @@
 // Kustomization (kustomize.toolkit.fluxcd.io/v1): schema, type and spec defaults, from one source.
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { ApiVersions, Kinds } from './constants.ts';
+import { ApiVersions, Groups, Kinds } from './constants.ts';
 import { parseDuration } from './duration.ts';
 import {
   CommonStatusProperties,
@@ -16,6 +16,8 @@ import {
   kubeObjectSchema,
 } from './meta.ts';
 import type { FluxObject } from './meta.ts';
+import { AgeColumn, ReadyColumn, StatusColumn } from './crd-definition.ts';
+import type { CrdDefinition } from './crd-definition.ts';
 import { Duration, NamespaceName, ObjectName, StringEnum, StringMap } from './schema-types.ts';
 
 export { inventoryId, parseInventoryId } from './inventory.ts';
@@ -203,3 +205,18 @@ export function shouldPruneOnDelete(spec: Pick<KustomizationSpec, 'deletionPolic
   if (policy === 'MirrorPrune') return spec.prune;
   return policy === 'Delete' || policy === 'WaitForTermination';
 }
+
+/** CRD definition of Kustomization (columns and names as Flux's). */
+export const KustomizationCrd: CrdDefinition = {
+  group: Groups.kustomize,
+  version: 'v1',
+  kind: Kinds.Kustomization,
+  plural: 'kustomizations',
+  singular: 'kustomization',
+  shortNames: ['ks'],
+  categories: ['all', 'fluxcd', 'fluxcd-appliers'],
+  description: 'Kustomization builds a path of a source artifact with kustomize and applies the result to the cluster.',
+  specSchema: KustomizationSpecSchema,
+  statusSchema: KustomizationStatusSchema,
+  printerColumns: [AgeColumn, ReadyColumn, StatusColumn],
+};
