@@ -1,0 +1,263 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeClient } from '../kube/client.ts';
+import { isNotFound } from '../kube/errors.ts';
+import { refOf, type KubeObject, type ObjectRef } from '../kube/types.ts';
+import { Action, changeEntry, type ChangeSet, type ChangeSetEntry } from './changeset.ts';
+import { defaultCleanup, type CleanupOptions } from './cleanup.ts';
+import { objectDrift, type FieldChange } from './drift.ts';
+import { ApplyError, objectFailure, type ObjectFailure } from './errors.ts';
+import { HealthCheckError, waitForHealth } from './health.ts';
+import { applyObject, planObject, type ObjectApplyContext, type PlannedObject } from './object-apply.ts';
+import { defaultApplyPolicy, pruneSkipReason, type ApplyPolicy, type MetadataSelector } from './policy.ts';
+import { mapSettled } from './pool.ts';
+import { sortForDeletion, splitStages, Stage } from './sort.ts';
+
+export interface ResourceManagerOptions {
+  client: KubeClient;
+  /** Field manager of every apply (e.g. `kustomize-controller`). */
+  fieldManager: string;
+  /** Labels set on every applied object and required on every pruned one. */
+  ownerLabels: Record<string, string>;
+  /** Parallel GET + dry-run calls (default 4). */
+  concurrency?: number;
+  /** Skip / create-only / merge / force / prune rules (default: Flux's annotations). */
+  policy?: ApplyPolicy;
+  /** Metadata removed before applying in Override mode (default: `defaultCleanup(fieldManager)`). */
+  cleanup?: CleanupOptions;
+  /** Poll period while waiting for stage readiness or deletion (default 2000 ms, as Flux). */
+  pollIntervalMs?: number;
+}
+
+export interface ApplyAllOptions {
+  /** Recreate objects whose immutable fields changed (PVCs and StatefulSets need the per-object annotation). */
+  force?: boolean;
+  /** How long to wait for CRDs/Namespaces (and Class kinds) to become ready, and for forced deletions (default 60 s). */
+  waitTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The outcome of a prune: what was deleted or skipped, and what could not be deleted (keep those in the inventory). */
+export interface DeleteResult {
+  changeSet: ChangeSet;
+  failed: ObjectRef[];
+  failures: ObjectFailure[];
+}
+
+/** Drift of one object: the action an apply would take and the JSON pointers that would change. */
+export interface DriftEntry extends ChangeSetEntry {
+  changes: FieldChange[];
+}
+
+/**
+ * Staged server-side apply, drift detection and pruning for plain Kubernetes objects. Every call
+ * returns a change set; failures throw ApplyError carrying the change set of what was done.
+ */
+export class ResourceManager {
+  private readonly client: KubeClient;
+  private readonly fieldManager: string;
+  private readonly ownerLabels: Record<string, string>;
+  private readonly concurrency: number;
+  private readonly policy: ApplyPolicy;
+  private readonly cleanup: CleanupOptions;
+  private readonly pollIntervalMs: number;
+
+  constructor(opts: ResourceManagerOptions) {
+    this.client = opts.client;
+    this.fieldManager = opts.fieldManager;
+    this.ownerLabels = { ...opts.ownerLabels };
+    this.concurrency = opts.concurrency ?? 4;
+    this.policy = opts.policy ?? defaultApplyPolicy;
+    this.cleanup = opts.cleanup ?? defaultCleanup(opts.fieldManager);
+    this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
+  }
+
+  private context(opts: ApplyAllOptions): ObjectApplyContext {
+    return {
+      client: this.client,
+      fieldManager: this.fieldManager,
+      ownerLabels: this.ownerLabels,
+      policy: this.policy,
+      cleanup: this.cleanup,
+      force: opts.force ?? false,
+      pollIntervalMs: this.pollIntervalMs,
+      waitTimeoutMs: opts.waitTimeoutMs ?? 60_000,
+      signal: opts.signal,
+      readOnly: false,
+    };
+  }
+
+  /**
+   * Applies the objects in stages (CRDs/Namespaces/ClusterRoles, then `*Class` kinds, then the
+   * rest), waiting for each definition stage to become ready. Within a stage every object is
+   * dry-run first; if any dry-run fails nothing of that stage is applied. Only drifted objects are
+   * applied, so unchanged objects keep their resourceVersion.
+   */
+  async applyAllStaged(objects: readonly KubeObject[], opts: ApplyAllOptions = {}): Promise<ChangeSet> {
+    const ctx = this.context(opts);
+    const done: ChangeSetEntry[] = [];
+    for (const { stage, objects: staged } of splitStages(objects)) {
+      const planned = await this.planAll(ctx, staged, done);
+      const failures: ObjectFailure[] = [];
+      for (const p of planned) {
+        if (p.action === Action.Created || p.action === Action.Configured) {
+          try {
+            await applyObject(ctx, p);
+          } catch (err) {
+            failures.push(objectFailure(p.ref, (err as Error).message));
+            continue;
+          }
+        }
+        done.push(changeEntry(p.ref, p.action));
+      }
+      if (failures.length) throw new ApplyError({ failures, changeSet: { entries: done } });
+      if (stage !== Stage.Resources) await this.waitReady(ctx, planned, done);
+    }
+    return { entries: done };
+  }
+
+  private async planAll(
+    ctx: ObjectApplyContext,
+    objects: KubeObject[],
+    done: ChangeSetEntry[],
+  ): Promise<PlannedObject[]> {
+    const results = await mapSettled(objects, (o) => planObject(ctx, o), this.concurrency);
+    const failures: ObjectFailure[] = [];
+    const planned: PlannedObject[] = [];
+    results.forEach((r, i) => {
+      if (r.value) planned.push(r.value);
+      else if ((r.error as Error).name === 'AbortError') throw r.error;
+      else failures.push(objectFailure(refOf(objects[i] as KubeObject), (r.error as Error).message));
+    });
+    if (failures.length) throw new ApplyError({ failures, changeSet: { entries: done } });
+    return planned;
+  }
+
+  // Objects of later stages need these to be usable: CRDs established (and served by discovery),
+  // Namespaces active, so wait like Flux before going on.
+  private async waitReady(ctx: ObjectApplyContext, planned: PlannedObject[], done: ChangeSetEntry[]): Promise<void> {
+    const refs = planned.filter((p) => p.action !== Action.Skipped).map((p) => p.ref);
+    try {
+      await waitForHealth(this.client, refs, {
+        timeoutMs: ctx.waitTimeoutMs,
+        intervalMs: Math.min(ctx.pollIntervalMs, 500),
+        signal: ctx.signal,
+        concurrency: this.concurrency,
+      });
+    } catch (err) {
+      if (!(err instanceof HealthCheckError)) throw err;
+      const failures = err.result.notReady.map((h) =>
+        objectFailure(
+          h.ref,
+          `not ready after ${Math.round(err.result.elapsedMs / 1000)}s: status '${h.status}' (${h.message})`,
+        ),
+      );
+      throw new ApplyError({ failures, changeSet: { entries: done }, cause: err });
+    }
+    const crds = planned.filter((p) => p.action !== Action.Skipped && p.desired.kind === 'CustomResourceDefinition');
+    if (crds.length === 0) return;
+    this.client.mapper.invalidate();
+    await this.waitServed(ctx, crds, done);
+  }
+
+  // An Established CRD can still be missing from discovery for a moment; poll until each served
+  // version resolves so that the next stage's dry-runs do not fail with "no matches for kind".
+  private async waitServed(ctx: ObjectApplyContext, crds: PlannedObject[], done: ChangeSetEntry[]): Promise<void> {
+    const deadline = Date.now() + ctx.waitTimeoutMs;
+    for (const crd of crds) {
+      const spec = (crd.desired.spec ?? {}) as {
+        group?: string;
+        names?: { kind?: string };
+        versions?: { name: string; served?: boolean }[];
+      };
+      for (const v of (spec.versions ?? []).filter((x) => x.served !== false)) {
+        const apiVersion = `${spec.group ?? ''}/${v.name}`;
+        for (;;) {
+          try {
+            await this.client.resource(apiVersion, spec.names?.kind ?? '');
+            break;
+          } catch (err) {
+            if (!isNotFound(err) || Date.now() >= deadline) {
+              const failure = objectFailure(crd.ref, `not served by the API server: ${(err as Error).message}`);
+              throw new ApplyError({ failures: [failure], changeSet: { entries: done }, cause: err });
+            }
+            this.client.mapper.invalidate(apiVersion);
+            await sleep(Math.min(ctx.pollIntervalMs, 250), undefined, ctx.signal ? { signal: ctx.signal } : {});
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Dry-runs every object and reports what an apply would do and which fields would change (Secret
+   * values masked). Writes nothing: no metadata cleanup and no forced recreation. Throws
+   * ApplyError when a dry-run fails.
+   */
+  async diff(objects: readonly KubeObject[], opts: { signal?: AbortSignal } = {}): Promise<DriftEntry[]> {
+    const ctx: ObjectApplyContext = { ...this.context({ signal: opts.signal }), readOnly: true };
+    const ordered = splitStages(objects).flatMap((s) => s.objects);
+    const planned = await this.planAll(ctx, ordered, []);
+    return planned.map((p) => ({
+      ...changeEntry(p.ref, p.action),
+      changes: p.action === Action.Configured && p.existing && p.dryRun ? objectDrift(p.existing, p.dryRun) : [],
+    }));
+  }
+
+  /**
+   * Deletes stale objects (background propagation) that still carry `ownerLabels` (default: the
+   * manager's) and are not excluded (`prune: disabled`, `reconcile: disabled`, `ssa: Ignore`).
+   * Objects already gone count as deleted; failed deletes are returned, never thrown.
+   */
+  async prune(
+    stale: readonly ObjectRef[],
+    opts: { ownerLabels?: MetadataSelector; signal?: AbortSignal } = {},
+  ): Promise<DeleteResult> {
+    const ownerLabels = opts.ownerLabels ?? this.ownerLabels;
+    if (Object.keys(ownerLabels).length === 0) {
+      throw new Error('refusing to prune without owner labels: every object would match; pass ownerLabels');
+    }
+    return await this.deleteAll(stale, { ownerLabels, signal: opts.signal });
+  }
+
+  /**
+   * Deletes objects in reverse apply order with the same skip rules as `prune`; `ownerLabels` `{}`
+   * matches any object (for finalizers that delete a whole inventory).
+   */
+  async deleteAll(
+    refs: readonly ObjectRef[],
+    opts: { ownerLabels: MetadataSelector; signal?: AbortSignal | undefined },
+  ): Promise<DeleteResult> {
+    const ordered = sortForDeletion(refs);
+    const results = await mapSettled(
+      ordered,
+      (ref) => this.deleteOne(ref, opts.ownerLabels, opts.signal),
+      this.concurrency,
+    );
+    const result: DeleteResult = { changeSet: { entries: [] }, failed: [], failures: [] };
+    results.forEach((r, i) => {
+      const ref = ordered[i] as ObjectRef;
+      if (r.value) result.changeSet.entries.push(changeEntry(ref, r.value));
+      else {
+        result.failed.push(ref);
+        result.failures.push(objectFailure(ref, `delete failed: ${(r.error as Error).message}`));
+      }
+    });
+    return result;
+  }
+
+  private async deleteOne(ref: ObjectRef, ownerLabels: MetadataSelector, signal?: AbortSignal): Promise<Action> {
+    signal?.throwIfAborted();
+    let existing: KubeObject | undefined;
+    try {
+      existing = await this.client.get(ref, { metadataOnly: true });
+    } catch (err) {
+      // The kind is no longer served (its CRD is gone), so no instance can remain.
+      if ((err as { reason?: string }).reason === 'NoKindMatch') return Action.Deleted;
+      throw err;
+    }
+    if (!existing) return Action.Deleted;
+    if (pruneSkipReason(existing, ownerLabels, this.policy)) return Action.Skipped;
+    await this.client.delete(ref, { propagationPolicy: 'Background' });
+    return Action.Deleted;
+  }
+}

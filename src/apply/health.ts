@@ -1,0 +1,106 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeClient } from '../kube/client.ts';
+import { describeRef, type ObjectRef } from '../kube/types.ts';
+import { mapSettled } from './pool.ts';
+import { computeStatus, Status, type StatusResult } from './status.ts';
+
+export { computeStatus, Status, type StatusResult } from './status.ts';
+
+/** The last observed status of one object. */
+export interface ObjectHealth extends StatusResult {
+  ref: ObjectRef;
+  subject: string;
+}
+
+/** The outcome of a health wait: every object's last status and the ones that are not Current. */
+export interface HealthResult {
+  objects: ObjectHealth[];
+  notReady: ObjectHealth[];
+  elapsedMs: number;
+}
+
+/** Objects did not become Current in time, or one Failed (reason `HealthCheckFailed`, as in Flux). */
+export class HealthCheckError extends Error {
+  override readonly name = 'HealthCheckError';
+  readonly reason = 'HealthCheckFailed';
+  readonly result: HealthResult;
+
+  constructor(message: string, result: HealthResult) {
+    super(message);
+    this.result = result;
+  }
+}
+
+export interface WaitForHealthOptions {
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Poll period (default 2000 ms, as Flux). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Stop at the first Failed object instead of waiting out the timeout (default true, as Flux). */
+  failFast?: boolean;
+  /** Parallel GETs per poll (default 4). */
+  concurrency?: number;
+}
+
+/** A Go-style duration (`850ms`, `30s`, `2m5s`) for messages. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}
+
+const describe = (h: ObjectHealth): string => `${h.subject} status: '${h.status}'${h.message ? ` (${h.message})` : ''}`;
+
+async function observe(client: Pick<KubeClient, 'get'>, ref: ObjectRef): Promise<ObjectHealth> {
+  const subject = describeRef(ref);
+  try {
+    return { ref, subject, ...computeStatus(await client.get(ref)) };
+  } catch (err) {
+    // A kind that is no longer served cannot have instances; anything else may be transient.
+    const reason = (err as { reason?: string }).reason;
+    if (reason === 'NoKindMatch') return { ref, subject, status: Status.NotFound, message: (err as Error).message };
+    return { ref, subject, status: Status.Unknown, message: (err as Error).message };
+  }
+}
+
+/**
+ * Polls the objects until all are Current and returns their statuses. Throws HealthCheckError
+ * after `timeoutMs` listing the objects not ready and why, or at once when one is Failed
+ * (unless `failFast` is false). Aborting `signal` rejects with the abort reason.
+ */
+export async function waitForHealth(
+  client: Pick<KubeClient, 'get'>,
+  refs: readonly ObjectRef[],
+  opts: WaitForHealthOptions,
+): Promise<HealthResult> {
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
+  const interval = opts.intervalMs ?? 2000;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const polled = await mapSettled(refs, (ref) => observe(client, ref), opts.concurrency ?? 4);
+    const objects = polled.map((p) => p.value as ObjectHealth);
+    const notReady = objects.filter((o) => o.status !== Status.Current);
+    const result: HealthResult = { objects, notReady, elapsedMs: Date.now() - started };
+    if (notReady.length === 0) return result;
+    const failed = notReady.filter((o) => o.status === Status.Failed);
+    if (failed.length && (opts.failFast ?? true)) {
+      throw new HealthCheckError(
+        `health check failed after ${formatDuration(result.elapsedMs)}: failed early due to stalled resources: [${failed.map(describe).join(', ')}]`,
+        result,
+      );
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new HealthCheckError(
+        `health check failed after ${formatDuration(result.elapsedMs)}: timeout waiting for: [${notReady.map(describe).join(', ')}]`,
+        result,
+      );
+    }
+    await sleep(Math.min(interval, left), undefined, opts.signal ? { signal: opts.signal } : {});
+  }
+}
