@@ -5,7 +5,7 @@ import { cleanupPatch, defaultCleanup, takeOverManagers } from './cleanup.ts';
 
 const opts = defaultCleanup('driftless');
 
-test('cleanupPatch removes last-applied metadata and folds kubectl managers into our apply entry', () => {
+void test('cleanupPatch removes last-applied metadata and folds kubectl managers into our apply entry', () => {
   const existing: KubeObject = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -64,7 +64,7 @@ test('cleanupPatch removes last-applied metadata and folds kubectl managers into
   ]);
 });
 
-test('cleanupPatch is empty for a clean object; status entries are never taken over', () => {
+void test('cleanupPatch is empty for a clean object; status entries are never taken over', () => {
   const clean: KubeObject = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -79,7 +79,7 @@ test('cleanupPatch is empty for a clean object; status entries are never taken o
   assert.deepEqual(cleanupPatch(clean, opts, 'driftless'), []);
 });
 
-test('takeOverManagers renames when we have no apply entry yet', () => {
+void test('takeOverManagers renames when we have no apply entry yet', () => {
   const out = takeOverManagers(
     [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'v1', fieldsV1: { 'f:x': {} } }],
     opts.fieldManagers,

@@ -12,7 +12,7 @@ const cm = (data: Record<string, string>, meta: Record<string, unknown> = {}): K
   data,
 });
 
-test('hasDrifted ignores server bookkeeping but sees data, label and annotation changes', () => {
+void test('hasDrifted ignores server bookkeeping but sees data, label and annotation changes', () => {
   const existing = cm(
     { a: '1' },
     { resourceVersion: '5', generation: 1, managedFields: [{ manager: 'x' }], labels: { l: '1' } },
@@ -29,7 +29,7 @@ test('hasDrifted ignores server bookkeeping but sees data, label and annotation 
   assert.equal(hasDrifted(existing, cm({ a: '1' }, { resourceVersion: '' })), true, 'dry-run of a create');
 });
 
-test('jsonDiff lists changed JSON pointers', () => {
+void test('jsonDiff lists changed JSON pointers', () => {
   assert.deepEqual(jsonDiff({ a: 1, b: { c: [1, 2], 'd/e': 'x' } }, { a: 1, b: { c: [1, 3], 'd/e': 'y' }, f: true }), [
     { path: '/b/c/1', before: 2, after: 3 },
     { path: '/b/d~1e', before: 'x', after: 'y' },
@@ -39,7 +39,7 @@ test('jsonDiff lists changed JSON pointers', () => {
   assert.deepEqual(jsonDiff({ a: 1 }, { a: 1 }), []);
 });
 
-test('objectDrift masks Secret data with before/after markers', () => {
+void test('objectDrift masks Secret data with before/after markers', () => {
   const secret = (data: Record<string, string>): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -59,7 +59,7 @@ test('objectDrift masks Secret data with before/after markers', () => {
   assert.doesNotMatch(JSON.stringify(whole), /c2VjcmV0/);
 });
 
-test('maskSecretText removes raw, decoded and encoded Secret values from messages', () => {
+void test('maskSecretText removes raw, decoded and encoded Secret values from messages', () => {
   const s: KubeObject = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -75,7 +75,7 @@ test('maskSecretText removes raw, decoded and encoded Secret values from message
   assert.deepEqual(maskSecretObject(s).data, { pw: '*****' });
 });
 
-test('prepareForApply sets owner labels and strips what must not be applied', () => {
+void test('prepareForApply sets owner labels and strips what must not be applied', () => {
   const input: KubeObject = {
     apiVersion: 'v1',
     kind: 'Service',

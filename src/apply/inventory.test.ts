@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffInventory, entryToRef, inventoryOf, objectToEntry, sortEntries } from './inventory.ts';
 
-test('objectToEntry uses the Flux/cli-utils id format', () => {
+void test('objectToEntry uses the Flux/cli-utils id format', () => {
   assert.deepEqual(
     objectToEntry({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo', namespace: 'default' }),
     {
@@ -27,7 +27,7 @@ test('objectToEntry uses the Flux/cli-utils id format', () => {
   );
 });
 
-test('entryToRef inverts objectToEntry, including colons and cluster scope', () => {
+void test('entryToRef inverts objectToEntry, including colons and cluster scope', () => {
   const refs = [
     { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo', namespace: 'default' },
     { apiVersion: 'v1', kind: 'ConfigMap', name: 'cm.with.dots', namespace: 'ns-1' },
@@ -37,13 +37,13 @@ test('entryToRef inverts objectToEntry, including colons and cluster scope', () 
   for (const ref of refs) assert.deepEqual(entryToRef(objectToEntry(ref)), ref);
 });
 
-test('entryToRef rejects malformed ids with the id in the message', () => {
+void test('entryToRef rejects malformed ids with the id in the message', () => {
   assert.throws(() => entryToRef({ id: 'nonsense', v: 'v1' }), /invalid inventory id "nonsense"/);
   assert.throws(() => entryToRef({ id: 'a_b', v: 'v1' }), /invalid inventory id "a_b"/);
   assert.throws(() => entryToRef({ id: 'default_x_apps_Deployment', v: '' }), /empty name, kind or version/);
 });
 
-test('diffInventory returns entries missing from the new inventory, by id only', () => {
+void test('diffInventory returns entries missing from the new inventory, by id only', () => {
   const old = [
     { id: 'default_b__ConfigMap', v: 'v1' },
     { id: 'default_a_apps_Deployment', v: 'v1' },
@@ -60,7 +60,7 @@ test('diffInventory returns entries missing from the new inventory, by id only',
   assert.deepEqual(diffInventory(next, next), []);
 });
 
-test('sortEntries and inventoryOf sort by id and drop duplicates', () => {
+void test('sortEntries and inventoryOf sort by id and drop duplicates', () => {
   assert.deepEqual(
     sortEntries([
       { id: 'b', v: 'v1' },

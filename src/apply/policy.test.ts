@@ -14,7 +14,7 @@ const obj = (
   metadata: { name: 'x', namespace: 'ns', labels, annotations, ...(uid ? { uid } : {}) },
 });
 
-test('anyInMetadata matches labels or annotations, values case-insensitively', () => {
+void test('anyInMetadata matches labels or annotations, values case-insensitively', () => {
   const sel = { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' };
   assert.equal(anyInMetadata(obj('ConfigMap', {}, { 'kustomize.toolkit.fluxcd.io/ssa': 'ignore' }), sel), true);
   assert.equal(anyInMetadata(obj('ConfigMap', { 'kustomize.toolkit.fluxcd.io/ssa': 'IGNORE' }), sel), true);
@@ -22,7 +22,7 @@ test('anyInMetadata matches labels or annotations, values case-insensitively', (
   assert.equal(anyInMetadata(undefined, sel), false);
 });
 
-test('skipReason honours reconcile: disabled and ssa: Ignore on either side, and IfNotPresent', () => {
+void test('skipReason honours reconcile: disabled and ssa: Ignore on either side, and IfNotPresent', () => {
   const plain = obj('ConfigMap');
   assert.equal(skipReason(plain, undefined, policy), undefined);
   assert.match(
@@ -38,7 +38,7 @@ test('skipReason honours reconcile: disabled and ssa: Ignore on either side, and
   assert.match(skipReason(createOnly, obj('ConfigMap', {}, {}, 'u1'), policy) ?? '', /create-only/);
 });
 
-test('mayRecreate: global force except PVC/StatefulSet; the annotation always', () => {
+void test('mayRecreate: global force except PVC/StatefulSet; the annotation always', () => {
   assert.equal(mayRecreate(obj('Service'), undefined, false, policy), false);
   assert.equal(mayRecreate(obj('Service'), undefined, true, policy), true);
   assert.equal(mayRecreate(obj('StatefulSet'), undefined, true, policy), false);
@@ -48,7 +48,7 @@ test('mayRecreate: global force except PVC/StatefulSet; the annotation always', 
   assert.equal(mayRecreate(obj('StatefulSet'), optIn, false, policy), true, 'in-cluster annotation counts too');
 });
 
-test('pruneSkipReason requires the owner labels and respects prune/reconcile/ssa exclusions', () => {
+void test('pruneSkipReason requires the owner labels and respects prune/reconcile/ssa exclusions', () => {
   const owner = { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' };
   assert.equal(pruneSkipReason(obj('ConfigMap', owner), owner, policy), undefined);
   assert.match(

@@ -5,7 +5,7 @@ import { sortForApply, sortForDeletion, splitStages, Stage, stageOf } from './so
 const ref = (apiVersion: string, kind: string, name: string, namespace?: string) =>
   namespace ? { apiVersion, kind, name, namespace } : { apiVersion, kind, name };
 
-test('stageOf puts CRDs, Namespaces and ClusterRoles first, then Class kinds, then the rest', () => {
+void test('stageOf puts CRDs, Namespaces and ClusterRoles first, then Class kinds, then the rest', () => {
   assert.equal(stageOf(ref('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'a.b.c')), Stage.ClusterDefinitions);
   assert.equal(stageOf(ref('v1', 'Namespace', 'x')), Stage.ClusterDefinitions);
   assert.equal(stageOf(ref('rbac.authorization.k8s.io/v1', 'ClusterRole', 'r')), Stage.ClusterDefinitions);
@@ -17,7 +17,7 @@ test('stageOf puts CRDs, Namespaces and ClusterRoles first, then Class kinds, th
   assert.equal(stageOf(ref('example.com/v1', 'Widget', 'w', 'ns')), Stage.Resources);
 });
 
-test('splitStages sorts by Flux kind order, then namespace and name', () => {
+void test('splitStages sorts by Flux kind order, then namespace and name', () => {
   const input = [
     ref('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'hook'),
     ref('example.com/v1', 'Widget', 'w', 'apps'),
@@ -67,7 +67,7 @@ test('splitStages sorts by Flux kind order, then namespace and name', () => {
   );
 });
 
-test('splitStages accepts full objects and omits empty stages', () => {
+void test('splitStages accepts full objects and omits empty stages', () => {
   const stages = splitStages([
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'x' } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'x' } },

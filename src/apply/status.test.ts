@@ -264,7 +264,7 @@ const cases: [string, KubeObject | undefined, Status, RegExp?][] = [
 ];
 
 for (const [name, input, status, message] of cases) {
-  test(`computeStatus: ${name} → ${status}`, () => {
+  void test(`computeStatus: ${name} → ${status}`, () => {
     const result = computeStatus(input);
     assert.equal(result.status, status, result.message);
     if (message) assert.match(result.message, message);
