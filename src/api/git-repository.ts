@@ -13,7 +13,7 @@ import {
 import type { FluxObject } from './meta.ts';
 import { AgeColumn, ReadyColumn, StatusColumn } from './crd-definition.ts';
 import type { CrdDefinition } from './crd-definition.ts';
-import { Duration, StringEnum } from './schema-types.ts';
+import { Duration, StringEnum, described } from './schema-types.ts';
 
 /** Git reference to check out; precedence commit > name > semver > tag > branch. */
 export const GitRepositoryRefSchema = Type.Object({
@@ -49,21 +49,44 @@ export const GitProviders = ['generic', 'aws', 'azure', 'github'] as const;
 
 /** `spec` of a GitRepository; `timeout` defaults to `60s`, `provider` to `generic`. */
 export const GitRepositorySpecSchema = Type.Object({
-  url: Type.String({ pattern: '^(http|https|ssh)://.*$' }),
-  secretRef: Type.Optional(LocalObjectReferenceSchema),
-  provider: Type.Optional(StringEnum(GitProviders, { default: 'generic' })),
-  interval: Duration(),
-  timeout: Type.Optional(Duration({ default: '60s' })),
-  ref: Type.Optional(GitRepositoryRefSchema),
-  verify: Type.Optional(GitRepositoryVerificationSchema),
-  proxySecretRef: Type.Optional(LocalObjectReferenceSchema),
-  serviceAccountName: Type.Optional(Type.String()),
-  /** `.gitignore`-style rules replacing the default exclusions. */
-  ignore: Type.Optional(Type.String()),
-  suspend: Type.Optional(Type.Boolean()),
-  recurseSubmodules: Type.Optional(Type.Boolean()),
-  include: Type.Optional(Type.Array(GitRepositoryIncludeSchema)),
-  sparseCheckout: Type.Optional(Type.Array(Type.String())),
+  url: Type.String({
+    pattern: '^(http|https|ssh)://.*$',
+    description: 'Repository address: an http, https or ssh URL.',
+  }),
+  secretRef: Type.Optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with credentials: username/password or bearerToken for HTTPS, identity and known_hosts for SSH.',
+    ),
+  ),
+  provider: Type.Optional(
+    StringEnum(GitProviders, { default: 'generic', description: 'How to authenticate: generic uses secretRef.' }),
+  ),
+  interval: Duration({ description: 'How often to check the repository for new commits.' }),
+  timeout: Type.Optional(Duration({ default: '60s', description: 'Time limit of each Git operation.' })),
+  ref: Type.Optional(described(GitRepositoryRefSchema, 'What to check out; defaults to the master branch when empty.')),
+  verify: Type.Optional(
+    described(GitRepositoryVerificationSchema, 'Verify the PGP or SSH signature of the commit or tag.'),
+  ),
+  proxySecretRef: Type.Optional(
+    described(LocalObjectReferenceSchema, 'Secret with the proxy address and optional username/password.'),
+  ),
+  serviceAccountName: Type.Optional(
+    Type.String({ description: 'Service account for workload identity (providers aws and azure).' }),
+  ),
+  ignore: Type.Optional(
+    Type.String({ description: '.gitignore-style rules for files left out of the artifact; replaces the defaults.' }),
+  ),
+  suspend: Type.Optional(Type.Boolean({ description: 'Stop reconciling this object while true.' })),
+  recurseSubmodules: Type.Optional(Type.Boolean({ description: 'Clone submodules too.' })),
+  include: Type.Optional(
+    Type.Array(GitRepositoryIncludeSchema, {
+      description: 'Artifacts of other GitRepositories copied into this artifact.',
+    }),
+  ),
+  sparseCheckout: Type.Optional(
+    Type.Array(Type.String(), { description: 'Only these directories end up in the artifact.' }),
+  ),
 });
 /** `spec` of a GitRepository. */
 export type GitRepositorySpec = Static<typeof GitRepositorySpecSchema>;

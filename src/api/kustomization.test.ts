@@ -6,6 +6,7 @@ import {
   KustomizationSpecSchema,
   KustomizationStatusSchema,
   deletionPolicy,
+  kustomizationSourceRef,
   kustomizationTimeoutMs,
   retryIntervalMs,
   shouldPruneOnDelete,
@@ -153,4 +154,18 @@ void test('deletionPolicy defaults to MirrorPrune and decides pruning on delete'
   assert.equal(shouldPruneOnDelete({ prune: true, deletionPolicy: 'Orphan' }), false);
   assert.equal(shouldPruneOnDelete({ prune: true, deletionPolicy: 'WaitForTermination' }), true);
   assert.equal(shouldPruneOnDelete({ prune: true, suspend: true }), false);
+});
+
+void test('kustomizationSourceRef defaults apiVersion and namespace', () => {
+  assert.deepEqual(kustomizationSourceRef(docExample), {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    name: 'podinfo',
+    namespace: 'default',
+  });
+  const crossNs = {
+    ...docExample,
+    spec: { ...docExample.spec, sourceRef: { kind: 'OCIRepository' as const, name: 'o', namespace: 'flux-system' } },
+  };
+  assert.equal(kustomizationSourceRef(crossNs).namespace, 'flux-system');
 });

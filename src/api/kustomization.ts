@@ -18,7 +18,7 @@ import {
 import type { FluxObject } from './meta.ts';
 import { AgeColumn, ReadyColumn, StatusColumn } from './crd-definition.ts';
 import type { CrdDefinition } from './crd-definition.ts';
-import { Duration, NamespaceName, ObjectName, StringEnum, StringMap } from './schema-types.ts';
+import { Duration, NamespaceName, ObjectName, StringEnum, StringMap, described } from './schema-types.ts';
 
 export { inventoryId, parseInventoryId } from './inventory.ts';
 export type { ObjectIdentity } from './inventory.ts';
@@ -28,6 +28,8 @@ export const KustomizationSourceKinds = ['OCIRepository', 'GitRepository', 'Buck
 
 /** `spec.sourceRef` of a Kustomization. */
 export const KustomizationSourceRefSchema = crossNamespaceSourceReference(KustomizationSourceKinds);
+/** `spec.sourceRef` of a Kustomization. */
+export type KustomizationSourceRef = Static<typeof KustomizationSourceRefSchema>;
 
 /** Selects objects of a build by GVK, name, namespace and selectors (regexes for names, as kustomize does). */
 export const KustomizeSelectorSchema = Type.Object({
@@ -113,35 +115,64 @@ export type DeletionPolicy = (typeof DeletionPolicies)[number];
 
 /** `spec` of a Kustomization; `interval`, `prune` and `sourceRef` are required, `path` defaults to the artifact root. */
 export const KustomizationSpecSchema = Type.Object({
-  sourceRef: KustomizationSourceRefSchema,
-  path: Type.Optional(Type.String()),
-  interval: Duration(),
-  retryInterval: Type.Optional(Duration()),
-  timeout: Type.Optional(Duration()),
-  prune: Type.Boolean(),
-  deletionPolicy: Type.Optional(StringEnum(DeletionPolicies)),
-  suspend: Type.Optional(Type.Boolean()),
-  dependsOn: Type.Optional(Type.Array(DependencyReferenceSchema)),
-  targetNamespace: Type.Optional(NamespaceName()),
-  namePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  nameSuffix: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  commonMetadata: Type.Optional(
-    Type.Object({ labels: Type.Optional(StringMap()), annotations: Type.Optional(StringMap()) }),
+  sourceRef: described(KustomizationSourceRefSchema, 'The source whose artifact holds the manifests.'),
+  path: Type.Optional(Type.String({ description: 'Directory inside the artifact to build; defaults to its root.' })),
+  interval: Duration({ description: 'How often to rebuild, reapply and correct drift.' }),
+  retryInterval: Type.Optional(
+    Duration({ description: 'Delay before retrying a failed reconcile; defaults to interval.' }),
   ),
-  patches: Type.Optional(Type.Array(KustomizePatchSchema)),
-  images: Type.Optional(Type.Array(KustomizeImageSchema)),
-  components: Type.Optional(Type.Array(Type.String())),
+  timeout: Type.Optional(
+    Duration({
+      description: 'Time limit of build, apply and health checks; defaults to interval minus 30s, at least 30s.',
+    }),
+  ),
+  prune: Type.Boolean({ description: 'Delete objects that are no longer in the build.' }),
+  deletionPolicy: Type.Optional(
+    StringEnum(DeletionPolicies, {
+      description: 'What deleting this Kustomization does to the applied objects; MirrorPrune (default) follows prune.',
+    }),
+  ),
+  suspend: Type.Optional(Type.Boolean({ description: 'Stop applying and correcting drift while true.' })),
+  dependsOn: Type.Optional(
+    Type.Array(DependencyReferenceSchema, {
+      description: 'Kustomizations that must be ready before this one applies.',
+    }),
+  ),
+  targetNamespace: Type.Optional(NamespaceName({ description: 'Namespace set on every namespaced object.' })),
+  namePrefix: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Prefix added to object names.' }),
+  ),
+  nameSuffix: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Suffix added to object names.' }),
+  ),
+  commonMetadata: Type.Optional(
+    Type.Object(
+      { labels: Type.Optional(StringMap()), annotations: Type.Optional(StringMap()) },
+      { description: 'Labels and annotations set on every object, overriding existing keys.' },
+    ),
+  ),
+  patches: Type.Optional(Type.Array(KustomizePatchSchema, { description: 'Strategic-merge or JSON6902 patches.' })),
+  images: Type.Optional(Type.Array(KustomizeImageSchema, { description: 'Image name, tag and digest overrides.' })),
+  components: Type.Optional(Type.Array(Type.String(), { description: 'Kustomize components, relative to path.' })),
   ignoreMissingComponents: Type.Optional(Type.Boolean()),
   buildMetadata: Type.Optional(Type.Array(StringEnum(['originAnnotations', 'transformerAnnotations'] as const))),
-  postBuild: Type.Optional(PostBuildSchema),
-  decryption: Type.Optional(DecryptionSchema),
-  serviceAccountName: Type.Optional(Type.String()),
-  kubeConfig: Type.Optional(KubeConfigReferenceSchema),
-  healthChecks: Type.Optional(Type.Array(NamespacedObjectKindReferenceSchema)),
+  postBuild: Type.Optional(described(PostBuildSchema, 'Variable substitution applied to the built manifests.')),
+  decryption: Type.Optional(described(DecryptionSchema, 'Decrypt SOPS-encrypted manifests.')),
+  serviceAccountName: Type.Optional(
+    Type.String({ description: 'Service account impersonated for apply, prune and health checks.' }),
+  ),
+  kubeConfig: Type.Optional(described(KubeConfigReferenceSchema, 'Apply to a remote cluster instead.')),
+  healthChecks: Type.Optional(
+    Type.Array(NamespacedObjectKindReferenceSchema, {
+      description: 'Objects that must become ready; ignored with wait.',
+    }),
+  ),
   healthCheckExprs: Type.Optional(Type.Array(CustomHealthCheckSchema)),
-  wait: Type.Optional(Type.Boolean()),
-  force: Type.Optional(Type.Boolean({ default: false })),
-  ignore: Type.Optional(Type.Array(IgnoreRuleSchema)),
+  wait: Type.Optional(Type.Boolean({ description: 'Wait for every applied object to become ready.' })),
+  force: Type.Optional(
+    Type.Boolean({ default: false, description: 'Recreate objects whose immutable fields changed.' }),
+  ),
+  ignore: Type.Optional(Type.Array(IgnoreRuleSchema, { description: 'Fields left out of drift detection.' })),
 });
 /** `spec` of a Kustomization. */
 export type KustomizationSpec = Static<typeof KustomizationSpecSchema>;
@@ -220,3 +251,14 @@ export const KustomizationCrd: CrdDefinition = {
   statusSchema: KustomizationStatusSchema,
   printerColumns: [AgeColumn, ReadyColumn, StatusColumn],
 };
+
+/** `spec.sourceRef` with Flux's defaults filled in: the source API version and the Kustomization's namespace. */
+export function kustomizationSourceRef(ks: Pick<Kustomization, 'metadata' | 'spec'>): Required<KustomizationSourceRef> {
+  const ref = ks.spec.sourceRef;
+  return {
+    apiVersion: ref.apiVersion ?? ApiVersions.source,
+    kind: ref.kind,
+    name: ref.name,
+    namespace: ref.namespace ?? ks.metadata.namespace ?? '',
+  };
+}

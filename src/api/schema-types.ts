@@ -1,7 +1,7 @@
 // Small TypeBox builders for the Kubernetes OpenAPI idioms Flux's CRDs use, so each kind
 // declares its fields once and crd.ts can translate them to a structural schema.
 import { Type } from '@sinclair/typebox';
-import type { SchemaOptions, StringOptions, TLiteral, TUnion, TString, TInteger } from '@sinclair/typebox';
+import type { SchemaOptions, StringOptions, TInteger, TLiteral, TSchema, TString, TUnion } from '@sinclair/typebox';
 
 /** Go duration as Flux's CRDs validate it (no sign, no bare numbers). */
 export const DurationPattern = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
@@ -45,4 +45,9 @@ export function ObjectName(options: StringOptions = {}): TString {
 /** A namespace name (DNS label length limits). */
 export function NamespaceName(options: StringOptions = {}): TString {
   return Type.String({ minLength: 1, maxLength: 63, ...options });
+}
+
+/** A copy of `schema` with a `description` (shown by `kubectl explain`), for shared sub-schemas. */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, description };
 }
