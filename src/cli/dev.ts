@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { startDevSession } from '../devenv/dev-session.ts';
+import { waitForSignal } from './run.ts';
+
+const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
+
+/** `driftless dev`: the whole loop on this machine, until Ctrl-C. */
+export function devCommand(): Command {
+  return new Command('dev')
+    .description('run everything locally: control plane, Git server with a repository from examples/ (or --path), the engine')
+    .option('--path <dir>', 'directory whose files seed the Git repository', examplesDir)
+    .option('--dir <dir>', 'state directory', '.driftless-dev')
+    .action(async (o: { path: string; dir: string }) => {
+      const log = (l: string): void => void process.stderr.write(`${l}\n`);
+      const session = await startDevSession({ dir: path.resolve(o.dir), seedDir: path.resolve(o.path), log });
+      log('');
+      log('✔ everything is Ready.');
+      log(`  kubectl:       export KUBECONFIG=${session.kubeconfigPath}`);
+      log(`  working clone: ${session.workingClone}`);
+      log('  edit, `git commit -am …` and `git push` there: the change is applied within seconds.');
+      log(`  metrics:       ${session.engine.manager.metricsUrl}/metrics`);
+      log('  Ctrl-C stops everything.');
+      await waitForSignal();
+      log('stopping…');
+      await session.stop();
+    });
+}

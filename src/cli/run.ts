@@ -1,0 +1,78 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultManagerConfig, type ManagerConfig } from '../config/manager-config.ts';
+import { startEngine } from '../main.ts';
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const seconds = (v: string): number => {
+  const m = /^(\d+)(s|m)?$/.exec(v);
+  if (!m) throw new InvalidArgumentError('expected a duration such as 30s or 1m');
+  return Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000);
+};
+
+/** `driftless run`: the manager with every reconciler, flags named as in Flux's controllers. */
+export function runCommand(): Command {
+  const d = defaultManagerConfig();
+  return new Command('run')
+    .description('run the manager: all reconcilers in one process (Ctrl-C or SIGTERM stops it gracefully)')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+    .option('--metrics-addr <addr>', 'address of /metrics; ":0" picks a free port', d.metricsAddr)
+    .option('--health-addr <addr>', 'address of /healthz and /readyz; ":0" picks a free port', d.healthAddr)
+    .option('--storage-addr <addr>', 'address of the artifact file server; ":0" picks a free port', d.storageAddr)
+    .option('--storage-adv-addr <host[:port]>', 'host put in artifact URLs (default: 127.0.0.1 and the bound port)')
+    .option('--storage-path <dir>', 'where artifacts are stored', d.storagePath)
+    .option('--concurrent <n>', 'workers per controller', positiveInt, d.concurrent)
+    .option('--requeue-dependency <duration>', 'retry delay while a dependency or source is not ready', seconds, d.requeueDependencyMs)
+    .option('--enable-leader-election', 'elect one active manager through a Lease (for more than one replica)', false)
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease', d.leaderElectionNamespace)
+    .option('--leader-election-id <name>', 'name of the Lease', d.leaderElectionId)
+    .option('--watch-all-namespaces', 'watch objects in every namespace (only this mode is implemented)', true)
+    .option('--default-service-account <name>', 'service account impersonated when spec.serviceAccountName is empty')
+    .option('--no-cross-namespace-refs', 'refuse references to sources in other namespaces')
+    .option('--no-remote-bases', 'refuse kustomize remote bases (the default; pass --allow-remote-bases to allow)')
+    .option('--allow-remote-bases', 'allow kustomize remote bases', false)
+    .option('--kustomize-bin <file>', 'kustomize binary', d.kustomizeBin)
+    .option('--log-level <level>', 'debug, info, warn or error', d.logLevel)
+    .action(async (o: Record<string, unknown>) => {
+      const config: ManagerConfig = {
+        ...d,
+        metricsAddr: o['metricsAddr'] as string,
+        healthAddr: o['healthAddr'] as string,
+        storageAddr: o['storageAddr'] as string,
+        storagePath: o['storagePath'] as string,
+        concurrent: o['concurrent'] as number,
+        requeueDependencyMs: o['requeueDependency'] as number,
+        enableLeaderElection: o['enableLeaderElection'] as boolean,
+        leaderElectionNamespace: o['leaderElectionNamespace'] as string,
+        leaderElectionId: o['leaderElectionId'] as string,
+        // commander turns `--no-cross-namespace-refs` into `crossNamespaceRefs: false`.
+        noCrossNamespaceRefs: o['crossNamespaceRefs'] === false,
+        noRemoteBases: !(o['allowRemoteBases'] as boolean),
+        kustomizeBin: o['kustomizeBin'] as string,
+        logLevel: o['logLevel'] as string,
+      };
+      if (o['kubeconfig']) config.kubeconfig = o['kubeconfig'] as string;
+      if (o['storageAdvAddr']) config.storageAdvAddr = o['storageAdvAddr'] as string;
+      if (o['defaultServiceAccount']) config.defaultServiceAccount = o['defaultServiceAccount'] as string;
+      const engine = await startEngine(config, {
+        onLeaderLost: () => {
+          process.stderr.write('leader election lost: exiting so a fresh leader re-reads the cluster\n');
+          process.exit(1);
+        },
+      });
+      await waitForSignal();
+      process.stderr.write('shutting down: finishing in-flight reconciles…\n');
+      await engine.stop();
+    });
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

@@ -1,0 +1,55 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Everything `driftless run` can be told; read once from flags (and the environment) in the CLI. */
+export interface ManagerConfig {
+  kubeconfig?: string;
+  /** `host:port` of /metrics (Flux default `:8080`). */
+  metricsAddr: string;
+  /** `host:port` of /healthz and /readyz (Flux default `:9440`). */
+  healthAddr: string;
+  /** `host:port` of the artifact file server (Flux default `:9090`). */
+  storageAddr: string;
+  /** Host (and port) put in artifact URLs; default: the loopback address of the bound storage port. */
+  storageAdvAddr?: string;
+  storagePath: string;
+  /** Workers per controller (Flux `--concurrent`, default 4). */
+  concurrent: number;
+  requeueDependencyMs: number;
+  enableLeaderElection: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  /** Watch all namespaces (default) or only `runtimeNamespace`. */
+  watchAllNamespaces: boolean;
+  runtimeNamespace: string;
+  defaultServiceAccount?: string;
+  noCrossNamespaceRefs: boolean;
+  noRemoteBases: boolean;
+  kustomizeBin: string;
+  logLevel: string;
+  /** Identity in the Lease and in events' `reportingInstance`. */
+  identity: string;
+}
+
+/** The defaults, matching Flux's controllers where a flag of the same name exists. */
+export function defaultManagerConfig(): ManagerConfig {
+  const cache = path.join(os.homedir(), '.cache', 'driftless');
+  return {
+    metricsAddr: ':8080',
+    healthAddr: ':9440',
+    storageAddr: ':9090',
+    storagePath: path.join(cache, 'storage'),
+    concurrent: 4,
+    requeueDependencyMs: 30_000,
+    enableLeaderElection: false,
+    leaderElectionNamespace: 'flux-system',
+    leaderElectionId: 'driftless-leader-election',
+    watchAllNamespaces: true,
+    runtimeNamespace: 'flux-system',
+    noCrossNamespaceRefs: false,
+    noRemoteBases: true,
+    kustomizeBin: path.join(cache, 'bin', 'kustomize'),
+    logLevel: 'info',
+    identity: `${os.hostname()}-${process.pid}`,
+  };
+}

@@ -1,0 +1,22 @@
+import { ApiVersions, Kinds } from '../../api/constants.ts';
+import type { ArtifactStorage } from '../../artifacts/storage.ts';
+import { Controller } from '../../runtime/controller.ts';
+import type { Manager } from '../../runtime/manager.ts';
+import type { ControllerDeps } from '../shared.ts';
+import { GitRepositoryReconciler } from './reconciler.ts';
+
+/** Registers the GitRepository controller with the manager. */
+export function setupGitRepositoryController(mgr: Manager, deps: ControllerDeps & { storage: ArtifactStorage; concurrency?: number }): Controller {
+  const informer = mgr.informer(ApiVersions.source, Kinds.GitRepository);
+  const reconciler = new GitRepositoryReconciler({ ...deps, informer, storage: deps.storage });
+  const controller = new Controller({
+    name: 'gitrepository',
+    reconciler,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    concurrency: deps.concurrency ?? 2,
+  });
+  controller.watchPrimary(informer);
+  mgr.addController(controller);
+  return controller;
+}

@@ -1,0 +1,93 @@
+import { Counter } from 'prom-client';
+import { Labels } from '../../api/constants.ts';
+import { entryToRef, type InventoryEntry } from '../../apply/inventory.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import type { Manager } from '../../runtime/manager.ts';
+
+/** What a watch saw happen to an applied object. */
+export interface DriftNotice {
+  subject: string;
+  change: 'modified' | 'deleted';
+  by: string;
+}
+
+/**
+ * Beyond Flux: watches (metadata only, label-scoped) every kind a Kustomization applied, and
+ * requeues the owner within a second when someone else edits or deletes one of its objects, so
+ * drift is corrected without waiting for the interval.
+ */
+export class DriftWatcher {
+  private readonly mgr: Manager;
+  private readonly fieldManager: string;
+  private readonly enqueue: (key: string) => void;
+  private readonly watched = new Set<string>();
+  private readonly pending = new Map<string, DriftNotice[]>();
+  readonly detected: Counter<'exported_namespace' | 'name'>;
+  readonly corrected: Counter<'exported_namespace' | 'name'>;
+
+  constructor(opts: { mgr: Manager; fieldManager: string; enqueue: (key: string) => void }) {
+    this.mgr = opts.mgr;
+    this.fieldManager = opts.fieldManager;
+    this.enqueue = opts.enqueue;
+    const registers = [opts.mgr.metrics.registry];
+    this.detected = new Counter({ name: 'driftless_drift_detected_total', help: 'Changes to applied objects made outside Driftless, seen by watches', labelNames: ['exported_namespace', 'name'], registers });
+    this.corrected = new Counter({ name: 'driftless_drift_corrected_total', help: 'Applied objects re-applied because they drifted from the source', labelNames: ['exported_namespace', 'name'], registers });
+  }
+
+  /** Makes sure every kind in the inventory is watched. */
+  observe(entries: readonly InventoryEntry[]): void {
+    for (const e of entries) {
+      const ref = entryToRef(e);
+      const key = `${ref.apiVersion}|${ref.kind}`;
+      if (this.watched.has(key)) continue;
+      this.watched.add(key);
+      const informer = this.mgr.informer(ref.apiVersion, ref.kind, { labelSelector: Labels.kustomizeName, metadataOnly: true });
+      informer.addHandlers({
+        onUpdate: (o, n) => this.onUpdate(o, n),
+        onDelete: (o) => this.notify(o, 'deleted', 'unknown'),
+      });
+    }
+  }
+
+  /** The drift seen for a Kustomization since its last reconcile (and forgets it). */
+  take(key: string): DriftNotice[] {
+    const notices = this.pending.get(key) ?? [];
+    this.pending.delete(key);
+    return notices;
+  }
+
+  private onUpdate(o: KubeObject, n: KubeObject): void {
+    const meaningful =
+      n.metadata.generation === undefined ||
+      o.metadata.generation !== n.metadata.generation ||
+      JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) ||
+      JSON.stringify(o.metadata.annotations) !== JSON.stringify(n.metadata.annotations);
+    if (!meaningful) return;
+    const writer = lastWriter(n);
+    if (writer === this.fieldManager) return;
+    this.notify(n, 'modified', writer);
+  }
+
+  private notify(obj: KubeObject, change: DriftNotice['change'], by: string): void {
+    const name = obj.metadata.labels?.[Labels.kustomizeName];
+    const namespace = obj.metadata.labels?.[Labels.kustomizeNamespace];
+    if (!name || !namespace) return;
+    const key = `${namespace}/${name}`;
+    const subject = obj.metadata.namespace ? `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}` : `${obj.kind}/${obj.metadata.name}`;
+    const list = this.pending.get(key) ?? [];
+    list.push({ subject, change, by });
+    this.pending.set(key, list.slice(-20));
+    this.detected.inc({ exported_namespace: namespace, name });
+    this.enqueue(key);
+  }
+}
+
+/** The field manager of the most recent managedFields entry (who changed the object last). */
+function lastWriter(obj: KubeObject): string {
+  const entries = obj.metadata.managedFields ?? [];
+  let latest: { manager?: string; time?: string } | undefined;
+  for (const e of entries as { manager?: string; time?: string }[]) {
+    if (!latest || (e.time ?? '') > (latest.time ?? '')) latest = e;
+  }
+  return latest?.manager ?? 'unknown';
+}

@@ -1,0 +1,26 @@
+import { MaxHistoryEntries, type Snapshot } from '../../api/meta.ts';
+
+/**
+ * Adds a reconciliation to `status.history` (pure): entries are keyed by (digest, status); a repeat
+ * updates its counters and moves to the front; at most 5 entries, newest first.
+ */
+export function recordHistory(
+  history: readonly Snapshot[] | undefined,
+  entry: { digest: string; status: string; durationMs: number; now: Date; metadata: Record<string, string> },
+): Snapshot[] {
+  const now = entry.now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const duration = `${(entry.durationMs / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
+  const list = [...(history ?? [])];
+  const i = list.findIndex((h) => h.digest === entry.digest && h.lastReconciledStatus === entry.status);
+  const prior = i >= 0 ? list.splice(i, 1)[0] : undefined;
+  const snapshot: Snapshot = {
+    digest: entry.digest,
+    firstReconciled: prior?.firstReconciled ?? now,
+    lastReconciled: now,
+    lastReconciledDuration: duration,
+    lastReconciledStatus: entry.status,
+    totalReconciliations: (prior?.totalReconciliations ?? 0) + 1,
+    metadata: entry.metadata,
+  };
+  return [snapshot, ...list].slice(0, MaxHistoryEntries);
+}

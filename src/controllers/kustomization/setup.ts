@@ -1,0 +1,79 @@
+import { ApiVersions, Kinds } from '../../api/constants.ts';
+import type { Kustomization } from '../../api/kustomization.ts';
+import type { Artifact } from '../../api/meta.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { getCondition } from '../../runtime/conditions.ts';
+import { Controller } from '../../runtime/controller.ts';
+import { keyOf } from '../../runtime/informer.ts';
+import type { Manager } from '../../runtime/manager.ts';
+import type { ControllerDeps } from '../shared.ts';
+import { DriftWatcher } from './drift-watch.ts';
+import { KustomizationReconciler } from './reconciler.ts';
+import { FIELD_MANAGER } from './steps/apply.ts';
+import { sourceKey } from './steps/source.ts';
+
+export interface KustomizationControllerOptions extends ControllerDeps {
+  kustomizeBin: string;
+  concurrency?: number;
+  requeueDependencyMs?: number;
+  noCrossNamespaceRefs?: boolean;
+  noRemoteBases?: boolean;
+  defaultServiceAccount?: string;
+  /** Watch applied objects and correct drift at once (default true). */
+  watchDrift?: boolean;
+}
+
+const artifactRevision = (o: KubeObject): string | undefined => (o as { status?: { artifact?: Artifact } }).status?.artifact?.revision;
+
+/**
+ * Registers the Kustomization controller: reconciles on spec/annotation changes, when a source
+ * publishes a new artifact revision, and when a dependency becomes Ready (Flux only polls for that).
+ */
+export function setupKustomizationController(mgr: Manager, opts: KustomizationControllerOptions): Controller {
+  const informer = mgr.informer(ApiVersions.kustomize, Kinds.Kustomization);
+  const gitInformer = mgr.informer(ApiVersions.source, Kinds.GitRepository);
+  const sources = new Map([[Kinds.GitRepository as string, gitInformer]]);
+  let controller: Controller | undefined = undefined;
+  const driftWatcher =
+    opts.watchDrift === false
+      ? undefined
+      : new DriftWatcher({ mgr, fieldManager: FIELD_MANAGER, enqueue: (key) => controller?.queue.addAfter(key, 1000) });
+  const reconciler = new KustomizationReconciler({
+    ...opts,
+    informer,
+    sources,
+    kustomizeBin: opts.kustomizeBin,
+    requeueDependencyMs: opts.requeueDependencyMs ?? 30_000,
+    noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false,
+    noRemoteBases: opts.noRemoteBases ?? true,
+    ...(driftWatcher ? { driftWatcher } : {}),
+    ...(opts.defaultServiceAccount ? { defaultServiceAccount: opts.defaultServiceAccount } : {}),
+  });
+  controller = new Controller({ name: 'kustomization', reconciler, logger: opts.logger, metrics: opts.metrics, concurrency: opts.concurrency ?? 4 });
+  controller.watchPrimary(informer);
+
+  const consumersOf = (kind: string) => (source: KubeObject): string[] =>
+    informer
+      .list()
+      .filter((k) => {
+        const ref = sourceKey(k as Kustomization);
+        return ref.kind === kind && ref.namespace === source.metadata.namespace && ref.name === source.metadata.name;
+      })
+      .map(keyOf);
+  for (const [kind, sourceInformer] of sources) {
+    controller.watchMapped(sourceInformer, consumersOf(kind), (o, n) => artifactRevision(o) !== artifactRevision(n));
+  }
+
+  const dependentsOf = (dep: KubeObject): string[] =>
+    informer
+      .list()
+      .filter((k) => ((k as Kustomization).spec.dependsOn ?? []).some((d) => d.name === dep.metadata.name && (d.namespace ?? k.metadata.namespace) === dep.metadata.namespace))
+      .map(keyOf);
+  const becameReady = (o: KubeObject, n: KubeObject): boolean => {
+    const ready = (x: KubeObject): string => `${getCondition(x as never, 'Ready')?.status}|${(x as Kustomization).status?.lastAppliedRevision}`;
+    return ready(o) !== ready(n) && getCondition(n as never, 'Ready')?.status === 'True';
+  };
+  controller.watchMapped(informer, dependentsOf, becameReady);
+  mgr.addController(controller);
+  return controller;
+}

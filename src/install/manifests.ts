@@ -1,0 +1,77 @@
+import { allCrds } from '../api/crd.ts';
+import type { KubeObject } from '../kube/types.ts';
+
+export interface InstallOptions {
+  namespace?: string;
+  /** Container image for the in-cluster Deployment. */
+  image?: string;
+}
+
+/**
+ * Everything `driftless install` applies (pure): the CRDs, the namespace, RBAC (the manager
+ * reconciles arbitrary kinds, so like Flux it is bound to cluster-admin and narrows itself by
+ * impersonating `spec.serviceAccountName`), and the Deployment + Service for in-cluster use.
+ */
+export function installManifests(opts: InstallOptions = {}): KubeObject[] {
+  const namespace = opts.namespace ?? 'flux-system';
+  const image = opts.image ?? 'driftless:0.1.0';
+  const labels = { 'app.kubernetes.io/name': 'driftless', 'app.kubernetes.io/part-of': 'flux', 'app.kubernetes.io/component': 'manager' };
+  return [
+    ...(allCrds() as KubeObject[]),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'flux' } } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'driftless', namespace, labels } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'driftless-cluster-reconciler', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: 'driftless', namespace }],
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'source-controller', namespace, labels },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'driftless', namespace, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: 'driftless',
+            containers: [
+              {
+                name: 'manager',
+                image,
+                args: [
+                  'run',
+                  '--enable-leader-election',
+                  `--storage-adv-addr=source-controller.${namespace}.svc.cluster.local.`,
+                  '--storage-path=/data',
+                  '--metrics-addr=:8080',
+                  '--health-addr=:9440',
+                  '--storage-addr=:9090',
+                ],
+                ports: [
+                  { name: 'http', containerPort: 9090 },
+                  { name: 'http-prom', containerPort: 8080 },
+                  { name: 'healthz', containerPort: 9440 },
+                ],
+                readinessProbe: { httpGet: { path: '/readyz', port: 'healthz' } },
+                livenessProbe: { httpGet: { path: '/healthz', port: 'healthz' } },
+                volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+            volumes: [{ name: 'data', emptyDir: {} }, { name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    },
+  ];
+}

@@ -1,0 +1,91 @@
+import { ApiVersions } from './api/constants.ts';
+import { ArtifactStorage } from './artifacts/storage.ts';
+import { startArtifactServer } from './artifacts/server.ts';
+import type { ManagerConfig } from './config/manager-config.ts';
+import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
+import { setupKustomizationController } from './controllers/kustomization/setup.ts';
+import { KubeClient } from './kube/client.ts';
+import { loadKubeConfig } from './kube/config.ts';
+import { EventRecorder } from './runtime/events.ts';
+import { parseAddress } from './runtime/http-server.ts';
+import { createLogger, type Logger } from './runtime/logger.ts';
+import { Manager } from './runtime/manager.ts';
+import { RuntimeMetrics } from './runtime/metrics.ts';
+
+/** A running engine: its manager and the addresses it serves. */
+export interface RunningEngine {
+  manager: Manager;
+  storageUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires every reconciler into one manager and starts it. Resolves once the manager leads (or is
+ * waiting for leadership in the background when another instance leads).
+ */
+export async function startEngine(config: ManagerConfig, opts: { logger?: Logger; onLeaderLost?: () => void } = {}): Promise<RunningEngine> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const metrics = new RuntimeMetrics();
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  const client = new KubeClient({ kubeConfig, observer: metrics.requestObserver(new URL(server).host) });
+  await assertCrdsInstalled(client);
+
+  const manager = new Manager({
+    client,
+    logger,
+    metrics,
+    metricsAddr: config.metricsAddr,
+    healthAddr: config.healthAddr,
+    ...(config.enableLeaderElection
+      ? { leaderElection: { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity: config.identity } }
+      : {}),
+    ...(opts.onLeaderLost ? { onLeaderLost: opts.onLeaderLost } : {}),
+  });
+  const recorder = new EventRecorder({ client, reportingController: 'driftless', reportingInstance: config.identity, logger });
+
+  // The artifact server binds first so artifact URLs carry the real port (`:0` picks a free one).
+  const { host, port } = parseAddress(config.storageAddr);
+  // The server only resolves paths under the root, so it can serve before the advertised URL is known.
+  const servingStorage = new ArtifactStorage({ root: config.storagePath, advertiseBaseUrl: 'http://127.0.0.1' });
+  const artifactServer = await startArtifactServer({ storage: servingStorage, host, port });
+  const advertise = config.storageAdvAddr ? `http://${config.storageAdvAddr}` : `http://127.0.0.1:${artifactServer.port}`;
+  const storage = new ArtifactStorage({ root: config.storagePath, advertiseBaseUrl: advertise });
+
+  const common = { client, logger, metrics };
+  setupGitRepositoryController(manager, { ...common, recorder: recorder.forController('source-controller'), storage, concurrency: config.concurrent });
+  setupKustomizationController(manager, {
+    ...common,
+    recorder: recorder.forController('kustomize-controller'),
+    kustomizeBin: config.kustomizeBin,
+    concurrency: config.concurrent,
+    requeueDependencyMs: config.requeueDependencyMs,
+    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+    noRemoteBases: config.noRemoteBases,
+    ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+  });
+  const started = manager.start();
+  started.catch((err: unknown) => logger.error({ err: String(err) }, 'manager failed to start'));
+  if (!config.enableLeaderElection) await started;
+  else await new Promise((r) => setTimeout(r, 0));
+  logger.info({ metrics: manager.metricsUrl, health: manager.healthUrl, storage: advertise }, 'driftless started');
+  return {
+    manager,
+    storageUrl: advertise,
+    stop: async () => {
+      await manager.stop();
+      await artifactServer.close();
+    },
+  };
+}
+
+/** Fails early, with the fix, when the Flux CRDs are missing. */
+async function assertCrdsInstalled(client: KubeClient): Promise<void> {
+  for (const apiVersion of [ApiVersions.source, ApiVersions.kustomize]) {
+    try {
+      await client.resource(apiVersion, apiVersion.startsWith('source') ? 'GitRepository' : 'Kustomization');
+    } catch {
+      throw new Error(`the ${apiVersion} CRDs are not installed in this cluster: run \`driftless install\` first`);
+    }
+  }
+}
