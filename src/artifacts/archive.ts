@@ -51,13 +51,22 @@ const EPOCH = new Date(0);
  * in memory. Fails with `ArchiveError` on out-of-tree or looping symlinks, caps, or read errors.
  */
 export async function archiveDirectory(opts: ArchiveOptions): Promise<Buffer> {
-  const entries = await walkTree(opts.dir, {
-    ignore: opts.ignore,
-    maxFileBytes: opts.maxFileBytes ?? ARCHIVE_DEFAULTS.maxFileBytes,
-    maxTotalBytes: opts.maxTotalBytes ?? ARCHIVE_DEFAULTS.maxTotalBytes,
-    maxFiles: opts.maxFiles ?? ARCHIVE_DEFAULTS.maxFiles,
-  });
+  try {
+    return await writeArchive(
+      await walkTree(opts.dir, {
+        ignore: opts.ignore,
+        maxFileBytes: opts.maxFileBytes ?? ARCHIVE_DEFAULTS.maxFileBytes,
+        maxTotalBytes: opts.maxTotalBytes ?? ARCHIVE_DEFAULTS.maxTotalBytes,
+        maxFiles: opts.maxFiles ?? ARCHIVE_DEFAULTS.maxFiles,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ArchiveError) throw err;
+    throw new ArchiveError(`cannot archive "${opts.dir}": ${(err as Error).message}`, { cause: err });
+  }
+}
 
+async function writeArchive(entries: readonly TreeEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const output = pipeline(pack, createGzip(), async (source: AsyncIterable<Buffer>) => {
@@ -70,12 +79,7 @@ export async function archiveDirectory(opts: ArchiveOptions): Promise<Buffer> {
       throw err;
     },
   );
-  try {
-    await Promise.all([writing, output]);
-  } catch (err) {
-    if (err instanceof ArchiveError) throw err;
-    throw new ArchiveError(`cannot archive "${opts.dir}": ${(err as Error).message}`, { cause: err });
-  }
+  await Promise.all([writing, output]);
   return Buffer.concat(chunks);
 }
 

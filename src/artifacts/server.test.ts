@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { decodeStoragePath, startArtifactServer } from './server.ts';
@@ -88,6 +88,12 @@ void test('traversal attempts never reach files outside the storage root', async
     assert.ok(res.status === 400 || res.status === 404, `${target} → ${res.status}`);
     assert.doesNotMatch(res.body, /TOP-SECRET|root:/, target);
   }
+  await symlink(path.join(root, '..', 'secret.txt'), path.join(root, 'gitrepository', 'planted.tar.gz'));
+  assert.equal(
+    (await rawRequest(server.port, '/gitrepository/planted.tar.gz')).status,
+    404,
+    'symlinks in storage are not followed',
+  );
   const encoded = await rawRequest(server.port, '/..%2fsecret.txt');
   assert.equal(encoded.status, 400, 'an encoded separator is refused outright');
 });

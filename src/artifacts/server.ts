@@ -1,6 +1,6 @@
 // Read-only HTTP file server for stored artifacts (source-controller's `--storage-addr` server).
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { serve } from '@hono/node-server';
@@ -71,7 +71,8 @@ async function serveFile(c: Context, storage: ArtifactStorage): Promise<Response
   } catch {
     return c.text('invalid artifact path\n', 400);
   }
-  const info = await stat(local).catch((err: unknown) => {
+  // lstat: only regular files the storage wrote are served, never whatever a symlink points at.
+  const info = await lstat(local).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
     throw err;
   });

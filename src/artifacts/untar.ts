@@ -45,8 +45,8 @@ export async function untarSafe(opts: UntarOptions): Promise<void> {
   const consume = (async () => {
     for await (const entry of extract) {
       progress.entry = entry.header.name;
-      // A header announcing more than the remaining budget fails before anything is written.
-      if (entry.header.size > opts.maxBytes - progress.seen) throw capError(progress);
+      // A header announcing more than the whole budget fails before anything is written.
+      if (entry.header.size > opts.maxBytes) throw capError(progress);
       await extractEntry(opts.dest, entry.header, entry as AsyncIterable<Buffer>);
     }
   })();
