@@ -1,0 +1,45 @@
+// Typed errors of the Git client; each carries the Flux condition reason a reconciler records.
+
+/** Flux `FetchFailed` reasons produced by the Git client. */
+export const GitErrorReason = {
+  AuthenticationFailed: 'AuthenticationFailed',
+  GitOperationFailed: 'GitOperationFailed',
+  URLInvalid: 'URLInvalid',
+} as const;
+export type GitErrorReason = (typeof GitErrorReason)[keyof typeof GitErrorReason];
+
+/** Where a Git error happened; `url` is always redacted. */
+export interface GitErrorContext {
+  url?: string;
+  ref?: string;
+  cause?: unknown;
+}
+
+/** Base class of every Git client error; `message` never contains credentials. */
+export abstract class GitError extends Error {
+  abstract readonly reason: GitErrorReason;
+  readonly url: string | undefined;
+  readonly ref: string | undefined;
+
+  constructor(message: string, ctx: GitErrorContext = {}) {
+    super(message, ctx.cause === undefined ? undefined : { cause: ctx.cause });
+    this.name = new.target.name;
+    this.url = ctx.url;
+    this.ref = ctx.ref;
+  }
+}
+
+/** The server rejected the credentials, asked for ones we do not have, or the SSH host key did not verify. */
+export class GitAuthError extends GitError {
+  readonly reason = GitErrorReason.AuthenticationFailed;
+}
+
+/** A git command failed, timed out or was aborted, or the ref/commit/tag could not be resolved. */
+export class GitOperationError extends GitError {
+  readonly reason = GitErrorReason.GitOperationFailed;
+}
+
+/** The repository URL is not an allowed `http://`, `https://` or `ssh://` URL. */
+export class GitUrlError extends GitError {
+  readonly reason = GitErrorReason.URLInvalid;
+}

@@ -1,0 +1,94 @@
+// Turns GitRepository secret data into git environment: config-by-env headers and 0600 temp files, never argv.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Credentials from a GitRepository `secretRef` (Flux keys: username/password, bearerToken, identity, known_hosts, ca.crt). */
+export interface GitAuth {
+  username?: string;
+  password?: string;
+  /** Sent as `Authorization: Bearer …`; wins over username/password like in Flux. */
+  bearerToken?: string;
+  /** SSH private key (PEM/OpenSSH); passphrase-protected keys are not supported. */
+  identity?: string;
+  /** known_hosts lines for SSH; without them every SSH host key is rejected. */
+  knownHosts?: string;
+  /** PEM CA bundle for HTTPS; it replaces the system bundle for this fetch (git `http.sslCAInfo`). */
+  caCert?: string;
+}
+
+/** Environment additions for git plus the secret strings to scrub from any output. */
+export interface PreparedAuth {
+  env: Record<string, string>;
+  secrets: string[];
+}
+
+/** Quotes a path for the `sh -c` that git uses to run GIT_SSH_COMMAND; our paths come from mkdtemp. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Writes credential files into `dir` (a private 0700 temp dir the caller removes) and returns git's env for `url`. */
+export async function prepareGitAuth(opts: { url: URL; auth?: GitAuth; dir: string }): Promise<PreparedAuth> {
+  const auth = opts.auth ?? {};
+  const config: [string, string][] = [];
+  const secrets: string[] = [];
+  const env: Record<string, string> = {};
+  for (const value of [auth.password, auth.bearerToken, auth.identity]) {
+    if (value !== undefined && value !== '') secrets.push(value);
+  }
+  if (opts.url.protocol === 'http:' || opts.url.protocol === 'https:') {
+    let header: string | undefined;
+    if (auth.bearerToken !== undefined && auth.bearerToken !== '') {
+      header = `Authorization: Bearer ${auth.bearerToken}`;
+    } else if ((auth.username ?? '') !== '' || (auth.password ?? '') !== '') {
+      const basic = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
+      secrets.push(basic);
+      header = `Authorization: Basic ${basic}`;
+    }
+    // GIT_CONFIG_KEY/VALUE env keeps the header out of argv, where any local user could read it in /proc.
+    if (header !== undefined) config.push(['http.extraHeader', header]);
+    if (auth.caCert !== undefined && auth.caCert !== '') {
+      const caFile = path.join(opts.dir, 'ca.crt');
+      await writeFile(caFile, auth.caCert, { mode: 0o600 });
+      config.push(['http.sslCAInfo', caFile]);
+    }
+  }
+  if (opts.url.protocol === 'ssh:') {
+    const knownHostsFile = path.join(opts.dir, 'known_hosts');
+    await writeFile(knownHostsFile, withNewline(auth.knownHosts ?? ''), { mode: 0o600 });
+    const ssh = [
+      'ssh',
+      // Ignore ~/.ssh/config, agents and default keys of the user the engine runs as.
+      '-F /dev/null',
+      '-o IdentitiesOnly=yes',
+      '-o IdentityAgent=none',
+      `-o UserKnownHostsFile=${shellQuote(knownHostsFile)}`,
+      '-o GlobalKnownHostsFile=/dev/null',
+      '-o StrictHostKeyChecking=yes',
+      '-o BatchMode=yes',
+      '-o PasswordAuthentication=no',
+      '-o KbdInteractiveAuthentication=no',
+    ];
+    if (auth.identity !== undefined && auth.identity !== '') {
+      const keyFile = path.join(opts.dir, 'identity');
+      // ssh rejects keys without a final newline and keys readable by others.
+      await writeFile(keyFile, withNewline(auth.identity), { mode: 0o600 });
+      ssh.push(`-i ${shellQuote(keyFile)}`);
+    } else {
+      // An explicit (missing) identity file stops ssh from falling back to ~/.ssh/id_*.
+      ssh.push(`-o IdentityFile=${shellQuote(path.join(opts.dir, 'no-identity'))}`);
+    }
+    env.GIT_SSH_COMMAND = ssh.join(' ');
+    env.GIT_SSH_VARIANT = 'ssh';
+  }
+  env.GIT_CONFIG_COUNT = String(config.length);
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return { env, secrets };
+}
+
+function withNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
