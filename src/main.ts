@@ -38,7 +38,16 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     metricsAddr: config.metricsAddr,
     healthAddr: config.healthAddr,
     ...(config.enableLeaderElection
-      ? { leaderElection: { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity: config.identity } }
+      ? {
+          leaderElection: {
+            namespace: config.leaderElectionNamespace,
+            name: config.leaderElectionId,
+            identity: config.identity,
+            leaseDurationMs: config.leaseDurationMs,
+            renewDeadlineMs: config.renewDeadlineMs,
+            retryPeriodMs: config.retryPeriodMs,
+          },
+        }
       : {}),
     ...(opts.onLeaderLost ? { onLeaderLost: opts.onLeaderLost } : {}),
   });
@@ -62,6 +71,7 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     requeueDependencyMs: config.requeueDependencyMs,
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     noRemoteBases: config.noRemoteBases,
+    watchDrift: config.driftWatch,
     ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
   });
   const started = manager.start();

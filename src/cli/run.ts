@@ -29,12 +29,17 @@ export function runCommand(): Command {
     .option('--enable-leader-election', 'elect one active manager through a Lease (for more than one replica)', false)
     .option('--leader-election-namespace <ns>', 'namespace of the Lease', d.leaderElectionNamespace)
     .option('--leader-election-id <name>', 'name of the Lease', d.leaderElectionId)
+    .option('--leader-election-lease-duration <duration>', 'how long a lease is valid', seconds, d.leaseDurationMs)
+    .option('--leader-election-renew-deadline <duration>', 'how long the leader retries renewing before giving up', seconds, d.renewDeadlineMs)
+    .option('--leader-election-retry-period <duration>', 'how often to try to acquire or renew the lease', seconds, d.retryPeriodMs)
     .option('--watch-all-namespaces', 'watch objects in every namespace (only this mode is implemented)', true)
     .option('--default-service-account <name>', 'service account impersonated when spec.serviceAccountName is empty')
     .option('--no-cross-namespace-refs', 'refuse references to sources in other namespaces')
     .option('--no-remote-bases', 'refuse kustomize remote bases (the default; pass --allow-remote-bases to allow)')
+    .option('--no-drift-watch', 'do not watch applied objects for drift (it is then corrected on the interval only)')
     .option('--allow-remote-bases', 'allow kustomize remote bases', false)
     .option('--kustomize-bin <file>', 'kustomize binary', d.kustomizeBin)
+    .option('--identity <name>', 'identity in the leader Lease and in events (default: hostname-pid)', d.identity)
     .option('--log-level <level>', 'debug, info, warn or error', d.logLevel)
     .action(async (o: Record<string, unknown>) => {
       const config: ManagerConfig = {
@@ -48,11 +53,16 @@ export function runCommand(): Command {
         enableLeaderElection: o['enableLeaderElection'] as boolean,
         leaderElectionNamespace: o['leaderElectionNamespace'] as string,
         leaderElectionId: o['leaderElectionId'] as string,
+        leaseDurationMs: o['leaderElectionLeaseDuration'] as number,
+        renewDeadlineMs: o['leaderElectionRenewDeadline'] as number,
+        retryPeriodMs: o['leaderElectionRetryPeriod'] as number,
         // commander turns `--no-cross-namespace-refs` into `crossNamespaceRefs: false`.
         noCrossNamespaceRefs: o['crossNamespaceRefs'] === false,
         noRemoteBases: !(o['allowRemoteBases'] as boolean),
+        driftWatch: o['driftWatch'] !== false,
         kustomizeBin: o['kustomizeBin'] as string,
         logLevel: o['logLevel'] as string,
+        identity: o['identity'] as string,
       };
       if (o['kubeconfig']) config.kubeconfig = o['kubeconfig'] as string;
       if (o['storageAdvAddr']) config.storageAdvAddr = o['storageAdvAddr'] as string;

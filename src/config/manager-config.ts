@@ -19,12 +19,18 @@ export interface ManagerConfig {
   enableLeaderElection: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  /** Flux's `--leader-election-lease-duration` (35 s), `--leader-election-renew-deadline` (30 s), `--leader-election-retry-period` (5 s). */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   /** Watch all namespaces (default) or only `runtimeNamespace`. */
   watchAllNamespaces: boolean;
   runtimeNamespace: string;
   defaultServiceAccount?: string;
   noCrossNamespaceRefs: boolean;
   noRemoteBases: boolean;
+  /** Beyond Flux: watch applied objects and correct drift at once (default true). */
+  driftWatch: boolean;
   kustomizeBin: string;
   logLevel: string;
   /** Identity in the Lease and in events' `reportingInstance`. */
@@ -44,10 +50,14 @@ export function defaultManagerConfig(): ManagerConfig {
     enableLeaderElection: false,
     leaderElectionNamespace: 'flux-system',
     leaderElectionId: 'driftless-leader-election',
+    leaseDurationMs: 35_000,
+    renewDeadlineMs: 30_000,
+    retryPeriodMs: 5_000,
     watchAllNamespaces: true,
     runtimeNamespace: 'flux-system',
     noCrossNamespaceRefs: false,
     noRemoteBases: true,
+    driftWatch: true,
     kustomizeBin: path.join(cache, 'bin', 'kustomize'),
     logLevel: 'info',
     identity: `${os.hostname()}-${process.pid}`,

@@ -1,0 +1,79 @@
+// Bad input fails only its owner, keeps the last good state, and never prunes (shared/reference/bad-inputs.md).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
+
+let env: TestEnv;
+const ns = 'bad';
+const cm = (name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: "${value}"\n`;
+const cmRef = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
+const poke = (kind: 'source' | 'ks', name: string, token: string) =>
+  env.client.patch(kind === 'source' ? gitRepoRef(ns, name) : ksRef(ns, name), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } });
+
+before(async () => {
+  env = await startTestEnv();
+  await env.namespace(ns);
+  await env.createRepo('bad', { 'a.yaml': cm('a', '1'), 'b.yaml': cm('b', '1') });
+  await env.apply(gitRepository(ns, 'bad', env.git.repoUrl('bad')));
+  await env.apply(kustomization(ns, 'bad', 'bad'));
+  await env.waitForReady(ksRef(ns, 'bad'));
+});
+after(() => env?.stop());
+
+test('a broken manifest: Ready=False BuildFailed, nothing pruned, last good objects intact', async () => {
+  const sha = await env.commit('bad', { 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: bad\ndata: [unclosed\n', 'b.yaml': null });
+  await poke('source', 'bad', 't1');
+  const ks = await env.waitForReady(ksRef(ns, 'bad'), { status: 'False', reason: 'BuildFailed' });
+  const ready = ks.status?.conditions?.find((c) => c.type === 'Ready');
+  assert.match(ready?.message ?? '', /a\.yaml/, 'the message names the file');
+  assert.ok(String(ks.status?.['lastAttemptedRevision']).endsWith(sha));
+  assert.notEqual(ks.status?.['lastAppliedRevision'], ks.status?.['lastAttemptedRevision']);
+  assert.ok(await env.get(cmRef('a')), 'a is still there');
+  assert.ok(await env.get(cmRef('b')), 'b was not pruned although its file is gone');
+  const events = await env.client.list('v1', 'Event', { namespace: ns });
+  assert.ok(events.items.some((e) => (e as { reason?: string }).reason === 'BuildFailed'), 'a BuildFailed event was recorded');
+  await env.commit('bad', { 'a.yaml': cm('a', '2') });
+  await poke('source', 'bad', 't2');
+  await env.waitForReady(ksRef(ns, 'bad'), { reason: 'ReconciliationSucceeded' });
+  await env.waitFor('b to be pruned once the build is good again', async () => (await env.get(cmRef('b'))) === undefined);
+});
+
+test('Git server down: Ready=False with the reason, last artifact kept', async () => {
+  const before = (await env.get(gitRepoRef(ns, 'bad')))?.status?.['artifact'] as { revision: string };
+  env.git.setFault('status500');
+  try {
+    await poke('source', 'bad', 't3');
+    const repo = await env.waitForReady(gitRepoRef(ns, 'bad'), { status: 'False', reason: 'GitOperationFailed' });
+    assert.deepEqual((repo.status?.['artifact'] as { revision: string }).revision, before.revision, 'artifact kept');
+    assert.ok(repo.status?.conditions?.some((c) => c.type === 'FetchFailed' && c.status === 'True'));
+    await poke('ks', 'bad', 't4');
+    await env.waitForReady(ksRef(ns, 'bad'), { reason: 'ReconciliationSucceeded' });
+    assert.ok(await env.get(cmRef('a')), 'objects untouched');
+  } finally {
+    env.git.setFault('none');
+  }
+  await poke('source', 'bad', 't5');
+  await env.waitForReady(gitRepoRef(ns, 'bad'));
+});
+
+test('a symlink pointing outside the repository is refused; its target never leaks', async () => {
+  await env.createRepo('evil-link', { 'ok.yaml': cm('evil-ok', '1'), 'secrets.yaml': { symlink: '/etc/passwd' } });
+  await env.apply(gitRepository(ns, 'evil-link', env.git.repoUrl('evil-link')));
+  const repo = await env.waitForReady(gitRepoRef(ns, 'evil-link'), { status: 'False' });
+  const ready = repo.status?.conditions?.find((c) => c.type === 'Ready');
+  assert.match(ready?.message ?? '', /secrets\.yaml/);
+  assert.match(ready?.message ?? '', /outside/);
+  assert.doesNotMatch(ready?.message ?? '', /root:/, 'no content of the target');
+  assert.equal(repo.status?.['artifact'], undefined, 'no artifact produced');
+});
+
+test('a YAML alias bomb is refused with a clear error', async () => {
+  const bomb = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: bomb', '  namespace: bad', 'data:', '  a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 0; i < 8; i++) bomb.push(`  ${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`);
+  await env.createRepo('bomb', { 'kustomization.yaml': 'resources: [bomb.yaml]\n', 'bomb.yaml': bomb.join('\n') + '\n' });
+  await env.apply(gitRepository(ns, 'bomb', env.git.repoUrl('bomb')));
+  await env.apply(kustomization(ns, 'bomb', 'bomb'));
+  const ks = await env.waitForReady(ksRef(ns, 'bomb'), { status: 'False', reason: 'BuildFailed' }, 90_000);
+  assert.ok((ks.status?.conditions?.find((c) => c.type === 'Ready')?.message.length ?? 0) < 5000);
+  assert.equal(await env.get(cmRef('bomb')), undefined);
+});
