@@ -18,10 +18,13 @@ export class ManifestError extends BuildError {
   override readonly name: string = 'ManifestError';
   /** File name (or stream label) the bad document came from. */
   readonly source: string;
+  /** The message without the leading source name. */
+  readonly detail: string;
 
   constructor(options: { source: string; message: string; cause?: unknown }) {
     super({ message: `${options.source}: ${options.message}`, cause: options.cause });
     this.source = options.source;
+    this.detail = options.message;
   }
 }
 

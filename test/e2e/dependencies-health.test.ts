@@ -44,8 +44,8 @@ test('dependsOn: the dependent waits until its dependency is Ready and healthy',
   const db = await env.waitForReady(ksRef(ns, 'db'));
   assert.equal(db.status?.conditions?.find((c) => c.type === 'Healthy')?.status, 'True');
   const app = await env.waitForReady(ksRef(ns, 'app'));
-  const appReadyAt = Date.parse(app.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime as unknown as string);
-  const dbReadyAt = Date.parse(db.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime as unknown as string);
+  const appReadyAt = Date.parse(app.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+  const dbReadyAt = Date.parse(db.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
   assert.ok(appReadyAt >= dbReadyAt, 'app became Ready after db');
 });
 

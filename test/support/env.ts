@@ -15,7 +15,7 @@ import { testControlPlane } from './control-plane.ts';
 export const GIT_USER = 'tester';
 export const GIT_PASSWORD = 'correct-horse-battery';
 
-type Conditioned = KubeObject & { status?: { conditions?: { type: string; status: string; reason: string; message: string }[]; [k: string]: unknown } };
+type Conditioned = KubeObject & { status?: { conditions?: { type: string; status: string; reason: string; message: string; lastTransitionTime?: string }[]; [k: string]: unknown } };
 
 /** A real control plane, a real Git server, the engine, and helpers for end-to-end tests. */
 export interface TestEnv {
