@@ -8,9 +8,12 @@ import { objectDrift, type FieldChange } from './drift.ts';
 import { ApplyError, objectFailure, type ObjectFailure } from './errors.ts';
 import { HealthCheckError, waitForHealth } from './health.ts';
 import { applyObject, planObject, type ObjectApplyContext, type PlannedObject } from './object-apply.ts';
-import { defaultApplyPolicy, pruneSkipReason, type ApplyPolicy, type MetadataSelector } from './policy.ts';
+import { defaultApplyPolicy, type ApplyPolicy, type MetadataSelector } from './policy.ts';
 import { mapSettled } from './pool.ts';
-import { sortForDeletion, splitStages, Stage } from './sort.ts';
+import { deleteObjects, type DeleteResult } from './prune.ts';
+import { splitStages, Stage } from './sort.ts';
+
+export type { DeleteResult } from './prune.ts';
 
 export interface ResourceManagerOptions {
   client: KubeClient;
@@ -34,13 +37,6 @@ export interface ApplyAllOptions {
   /** How long to wait for CRDs/Namespaces (and Class kinds) to become ready, and for forced deletions (default 60 s). */
   waitTimeoutMs?: number;
   signal?: AbortSignal;
-}
-
-/** The outcome of a prune: what was deleted or skipped, and what could not be deleted (keep those in the inventory). */
-export interface DeleteResult {
-  changeSet: ChangeSet;
-  failed: ObjectRef[];
-  failures: ObjectFailure[];
 }
 
 /** Drift of one object: the action an apply would take and the JSON pointers that would change. */
@@ -135,6 +131,14 @@ export class ResourceManager {
   // Objects of later stages need these to be usable: CRDs established (and served by discovery),
   // Namespaces active, so wait like Flux before going on.
   private async waitReady(ctx: ObjectApplyContext, planned: PlannedObject[], done: ChangeSetEntry[]): Promise<void> {
+    // A definition being deleted will not become ready within any wait: say so now.
+    const terminating = planned.filter((p) => p.action !== Action.Skipped && p.existing?.metadata.deletionTimestamp);
+    if (terminating.length) {
+      const failures = terminating.map((p) =>
+        objectFailure(p.ref, 'is terminating: it can be applied again once it is gone'),
+      );
+      throw new ApplyError({ failures, changeSet: { entries: done } });
+    }
     const refs = planned.filter((p) => p.action !== Action.Skipped).map((p) => p.ref);
     try {
       await waitForHealth(this.client, refs, {
@@ -227,37 +231,11 @@ export class ResourceManager {
     refs: readonly ObjectRef[],
     opts: { ownerLabels: MetadataSelector; signal?: AbortSignal | undefined },
   ): Promise<DeleteResult> {
-    const ordered = sortForDeletion(refs);
-    const results = await mapSettled(
-      ordered,
-      (ref) => this.deleteOne(ref, opts.ownerLabels, opts.signal),
-      this.concurrency,
-    );
-    const result: DeleteResult = { changeSet: { entries: [] }, failed: [], failures: [] };
-    results.forEach((r, i) => {
-      const ref = ordered[i] as ObjectRef;
-      if (r.value) result.changeSet.entries.push(changeEntry(ref, r.value));
-      else {
-        result.failed.push(ref);
-        result.failures.push(objectFailure(ref, `delete failed: ${(r.error as Error).message}`));
-      }
+    return await deleteObjects(refs, {
+      ...opts,
+      client: this.client,
+      policy: this.policy,
+      concurrency: this.concurrency,
     });
-    return result;
-  }
-
-  private async deleteOne(ref: ObjectRef, ownerLabels: MetadataSelector, signal?: AbortSignal): Promise<Action> {
-    signal?.throwIfAborted();
-    let existing: KubeObject | undefined;
-    try {
-      existing = await this.client.get(ref, { metadataOnly: true });
-    } catch (err) {
-      // The kind is no longer served (its CRD is gone), so no instance can remain.
-      if ((err as { reason?: string }).reason === 'NoKindMatch') return Action.Deleted;
-      throw err;
-    }
-    if (!existing) return Action.Deleted;
-    if (pruneSkipReason(existing, ownerLabels, this.policy)) return Action.Skipped;
-    await this.client.delete(ref, { propagationPolicy: 'Background' });
-    return Action.Deleted;
   }
 }
