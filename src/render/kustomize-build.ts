@@ -1,0 +1,135 @@
+// The Kustomization build step: an extracted artifact directory in, validated Kubernetes objects out.
+import { createHash } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Reasons } from '../api/constants.ts';
+import { setCommonMetadata } from './common-metadata.ts';
+import { BuildError } from './errors.ts';
+import { checkKustomizationTree } from './kustomization-guard.ts';
+import {
+  applySpecOverlays,
+  findKustomizationFile,
+  hasOverlays,
+  readKustomization,
+  scanManifests,
+  writeKustomization,
+} from './kustomization-file.ts';
+import type { KustomizeSpec } from './kustomization-file.ts';
+import { runKustomizeBuild } from './kustomize-exec.ts';
+import { parseManifests, serializeManifests } from './manifests.ts';
+import { relativeTo, resolveInside } from './safe-path.ts';
+import type { KubeObject } from './types.ts';
+
+export type { KustomizeSpec, PatchTarget } from './kustomization-file.ts';
+
+/** Options of {@link buildKustomization}. */
+export type BuildKustomizationOptions = {
+  /** Extracted artifact directory: a private copy (files may be written) and the security boundary. */
+  root: string;
+  /** `spec.path`, relative to the root (a leading `/` is also read as relative, like Flux); default `./`. */
+  path?: string;
+  /** Path of the kustomize binary. */
+  kustomizeBin: string;
+  /** Overlay fields of the Kustomization spec. */
+  spec?: KustomizeSpec;
+  /** Allow git/http bases (Flux's `--no-remote-bases=false`); default false. */
+  allowRemoteBases?: boolean;
+  /** kustomize run time limit; default 5 minutes. */
+  timeoutMs?: number;
+  /** Cancels the build. */
+  signal?: AbortSignal;
+  /** Largest kustomize output accepted, also the parse byte cap; default 64 MiB. */
+  maxOutputBytes?: number;
+  /** Cap on manifest files read when generating a kustomization; default 10,000. */
+  maxFiles?: number;
+  /** PATH given to kustomize; default `/usr/local/bin:/usr/bin:/bin`. */
+  pathEnv?: string;
+};
+
+/** The build output: objects in kustomize order, their YAML stream, and `sha256:<hex>` of that stream. */
+export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string };
+
+/**
+ * Builds a Kustomization like kustomize-controller: confines `path` to `root`, generates a kustomization.yaml when
+ * the directory has none, writes the spec overlays into it, refuses remote bases, out-of-root references, Helm and
+ * plugins, runs the real `kustomize build`, parses the output (limits, duplicate ids) and applies commonMetadata.
+ * Throws BuildError: reason ArtifactFailed when the path is missing, BuildFailed for everything else.
+ */
+export async function buildKustomization(opts: BuildKustomizationOptions): Promise<BuildResult> {
+  const spec = opts.spec ?? {};
+  const limits = { maxBytes: opts.maxOutputBytes, maxFiles: opts.maxFiles };
+  const root = await realRoot(opts.root);
+  const dir = await resolveBuildDir(root, opts.path ?? './');
+
+  await prepareKustomization(root, dir, spec, limits);
+  await checkKustomizationTree({ ...limits, root, entryDir: dir, allowRemoteBases: opts.allowRemoteBases ?? false });
+
+  const output = await runKustomizeBuild({
+    bin: opts.kustomizeBin,
+    dir,
+    roots: [root, path.resolve(opts.root)],
+    timeoutMs: opts.timeoutMs,
+    signal: opts.signal,
+    maxOutputBytes: opts.maxOutputBytes,
+    pathEnv: opts.pathEnv,
+  });
+  const parsed = parseManifests(output, {
+    source: `kustomize build output of '${relativeTo(root, dir)}'`,
+    maxBytes: opts.maxOutputBytes,
+  });
+  const objects = setCommonMetadata(parsed, spec.commonMetadata);
+  const yaml = serializeManifests(objects);
+  const digest = `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
+  return { objects, yaml, digest };
+}
+
+async function realRoot(root: string): Promise<string> {
+  try {
+    return await realpath(root);
+  } catch (err) {
+    throw new BuildError({
+      message: `source directory '${root}' cannot be read`,
+      reason: Reasons.ArtifactFailed,
+      cause: err,
+    });
+  }
+}
+
+async function resolveBuildDir(root: string, specPath: string): Promise<string> {
+  // Flux joins spec.path onto the artifact root, so "/deploy" means "<root>/deploy".
+  const rel = specPath.replace(/^[/\\]+/, '') || '.';
+  const resolved = await resolveInside(root, root, rel);
+  if (!resolved.inside) throw new BuildError({ message: `path '${specPath}' is outside the source` });
+  if (!resolved.exists) {
+    throw new BuildError({ message: `kustomization path not found: '${specPath}'`, reason: Reasons.ArtifactFailed });
+  }
+  if (!(await stat(resolved.real)).isDirectory()) {
+    throw new BuildError({
+      message: `kustomization path '${specPath}' is not a directory`,
+      reason: Reasons.ArtifactFailed,
+    });
+  }
+  return resolved.real;
+}
+
+async function prepareKustomization(
+  root: string,
+  dir: string,
+  spec: KustomizeSpec,
+  limits: { maxBytes?: number | undefined; maxFiles?: number | undefined },
+): Promise<void> {
+  const existing = await findKustomizationFile(dir);
+  if (existing && !hasOverlays(spec)) return;
+  const name = existing ?? 'kustomization.yaml';
+  let kustomization: Record<string, unknown>;
+  if (existing) {
+    const file = await resolveInside(root, dir, existing);
+    const source = relativeTo(root, path.join(dir, existing));
+    if (!file.inside) throw new BuildError({ message: `${source} is a symlink that points outside the source` });
+    kustomization = await readKustomization(file.real, source, limits);
+  } else {
+    const resources = await scanManifests(root, dir, limits);
+    kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+  }
+  await writeKustomization(dir, name, await applySpecOverlays(kustomization, spec, root, dir));
+}
