@@ -30,7 +30,7 @@ export class DriftWatcher {
     this.fieldManager = opts.fieldManager;
     this.enqueue = opts.enqueue;
     const registers = [opts.mgr.metrics.registry];
-    this.detected = new Counter({ name: 'driftless_drift_detected_total', help: 'Changes to applied objects made outside Driftless, seen by watches', labelNames: ['exported_namespace', 'name'], registers });
+    this.detected = new Counter({ name: 'driftless_drift_detected_total', help: 'Reconciles that found applied objects changed outside Driftless (seen by a watch, confirmed by a dry-run)', labelNames: ['exported_namespace', 'name'], registers });
     this.corrected = new Counter({ name: 'driftless_drift_corrected_total', help: 'Applied objects re-applied because they drifted from the source', labelNames: ['exported_namespace', 'name'], registers });
   }
 
@@ -63,7 +63,7 @@ export class DriftWatcher {
       JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) ||
       JSON.stringify(o.metadata.annotations) !== JSON.stringify(n.metadata.annotations);
     if (!meaningful) return;
-    const writer = lastWriter(n);
+    const writer = lastWriter(n, this.fieldManager);
     if (writer === this.fieldManager) return;
     this.notify(n, 'modified', writer);
   }
@@ -77,17 +77,18 @@ export class DriftWatcher {
     const list = this.pending.get(key) ?? [];
     list.push({ subject, change, by });
     this.pending.set(key, list.slice(-20));
-    this.detected.inc({ exported_namespace: namespace, name });
     this.enqueue(key);
   }
 }
 
-/** The field manager of the most recent managedFields entry (who changed the object last). */
-function lastWriter(obj: KubeObject): string {
-  const entries = obj.metadata.managedFields ?? [];
-  let latest: { manager?: string; time?: string } | undefined;
-  for (const e of entries as { manager?: string; time?: string }[]) {
-    if (!latest || (e.time ?? '') > (latest.time ?? '')) latest = e;
-  }
-  return latest?.manager ?? 'unknown';
+/**
+ * Who changed the object last, from managedFields (main resource only; status writers are not
+ * drift). Times have one-second resolution, so on a tie another manager wins over Driftless:
+ * a false alarm costs one dry-run, a missed edit costs an interval of drift.
+ */
+function lastWriter(obj: KubeObject, self: string): string {
+  const entries = (obj.metadata.managedFields ?? []).filter((e) => !e.subresource) as { manager?: string; time?: string }[];
+  const latest = entries.reduce((max, e) => ((e.time ?? '') > max ? (e.time ?? '') : max), '');
+  const writers = entries.filter((e) => (e.time ?? '') === latest).map((e) => e.manager ?? 'unknown');
+  return writers.find((w) => w !== self) ?? writers[0] ?? 'unknown';
 }

@@ -1,7 +1,7 @@
 import { Finalizer } from '../../api/constants.ts';
 import { shouldPruneOnDelete, type Kustomization } from '../../api/kustomization.ts';
 import { entryToRef } from '../../apply/inventory.ts';
-import { ResourceManager } from '../../apply/resource-manager.ts';
+import { ResourceManager } from '../../apply/apply.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import { removeFinalizer } from '../../runtime/patch.ts';

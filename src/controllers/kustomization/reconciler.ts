@@ -69,7 +69,8 @@ export class KustomizationReconciler implements Reconciler {
     }
     const view = newView(ks);
     const started = Date.now();
-    const signal = AbortSignal.timeout(timeoutMs);
+    // The steps enforce `timeout` themselves (with Flux's messages); the signal is a backstop.
+    const signal = AbortSignal.timeout(timeoutMs + 15_000);
     let digest: string | undefined;
     try {
       const { artifact } = resolveSource({ ks, sources: this.o.sources, noCrossNamespaceRefs: this.o.noCrossNamespaceRefs, requeueDependencyMs: this.o.requeueDependencyMs, retryIntervalMs: retryMs });
@@ -147,6 +148,7 @@ export class KustomizationReconciler implements Reconciler {
     const lines = formatChangeSet(changeSet);
     const correctedDrift = drift.length > 0 && ks.status?.lastAppliedRevision === revision;
     if (correctedDrift) {
+      this.o.driftWatcher?.detected.inc({ exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name });
       this.o.driftWatcher?.corrected.inc({ exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name }, changeSet.entries.filter((e) => e.action === 'created' || e.action === 'configured').length);
       const seen = drift.map((d) => `${d.subject} ${d.change} by '${d.by}'`).join('\n');
       await this.o.recorder.record(ks, { type: 'Normal', reason: 'DriftCorrected', message: `drift detected:\n${seen}\ncorrected:\n${lines}`, metadata: { revision } });

@@ -4,7 +4,7 @@ import type { ResourceInventory } from '../../../api/meta.ts';
 import type { ChangeSet } from '../../../apply/changeset.ts';
 import { ApplyError } from '../../../apply/errors.ts';
 import { diffInventory, entryToRef, inventoryOf, sortEntries, type InventoryEntry } from '../../../apply/inventory.ts';
-import { ResourceManager } from '../../../apply/resource-manager.ts';
+import { ResourceManager } from '../../../apply/apply.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject } from '../../../kube/types.ts';
 import { messageOf } from '../../shared.ts';
