@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { BuildError, ManifestError } from './errors.ts';
 import { relativeTo, resolveInside } from './safe-path.ts';
 import { parseYamlDocuments } from './yaml-documents.ts';
@@ -11,32 +10,8 @@ import type { YamlLimits } from './yaml-documents.ts';
 /** File names kustomize recognises, in its order of preference. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
-/** The overlay fields of a Flux Kustomization spec that are written into the kustomization file. */
-export type KustomizeSpec = {
-  targetNamespace?: string;
-  namePrefix?: string;
-  nameSuffix?: string;
-  patches?: { patch: string; target?: PatchTarget }[];
-  images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
-  components?: string[];
-  ignoreMissingComponents?: boolean;
-  buildMetadata?: string[];
-  commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-};
-
-/** A kustomize patch selector, as in Flux's `spec.patches[].target`. */
-export type PatchTarget = {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
-};
-
 /** Limits for reading files while generating: per-file byte cap and number of files scanned. */
-export type ScanLimits = Omit<YamlLimits, 'source' | 'yaml11Booleans'> & { maxFiles?: number };
+export type ScanLimits = Pick<YamlLimits, 'maxBytes' | 'maxAliasCount' | 'maxDepth'> & { maxFiles?: number };
 
 /** Returns the kustomization file name present in `dir` (a regular file or a symlink to one), if any. */
 export async function findKustomizationFile(dir: string): Promise<string | undefined> {
@@ -122,13 +97,19 @@ async function holdsKubernetesObjects(
   }
 }
 
-/** Reads and decodes a kustomization file; throws ManifestError naming it when it is not a single YAML map. */
+/**
+ * Reads a kustomization file as kustomize sees it: `<<` merge keys resolved and every scalar a string. Throws
+ * ManifestError naming it when it breaks the YAML limits or is not a single YAML map.
+ */
 export async function readKustomization(
   file: string,
   source: string,
   limits: ScanLimits = {},
 ): Promise<Record<string, unknown>> {
-  const docs = parseYamlDocuments(await readFile(file), { ...limits, source }).filter((d) => d.value !== null);
+  const text = await readFile(file);
+  const docs = parseYamlDocuments(text, { ...limits, source, merge: true, allStrings: true }).filter(
+    (d) => d.value !== null,
+  );
   const [first, ...rest] = docs;
   if (docs.length === 0) return {};
   if (!first || rest.length > 0 || !isRecord(first.value)) {
@@ -138,87 +119,29 @@ export async function readKustomization(
 }
 
 /**
- * Returns the kustomization with Flux's spec overlays applied: `namespace`, `namePrefix` and `nameSuffix` replaced
- * when set; patches appended; images replacing same-name entries or appended; components appended, dropping those
- * missing under `dir` when `ignoreMissingComponents`; buildMetadata set. The input is not modified.
- */
-export async function applySpecOverlays(
-  kustomization: Record<string, unknown>,
-  spec: KustomizeSpec,
-  root: string,
-  dir: string,
-): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = { ...kustomization };
-  if (spec.targetNamespace) out['namespace'] = spec.targetNamespace;
-  if (spec.namePrefix) out['namePrefix'] = spec.namePrefix;
-  if (spec.nameSuffix) out['nameSuffix'] = spec.nameSuffix;
-  if (spec.patches?.length) {
-    const patches = spec.patches.map((p) =>
-      p.target ? { patch: p.patch, target: defined(p.target) } : { patch: p.patch },
-    );
-    out['patches'] = [...listField(out, 'patches'), ...patches];
-  }
-  if (spec.images?.length) {
-    const images = [...listField(out, 'images')];
-    for (const image of spec.images) {
-      const entry = defined(image);
-      const at = images.findIndex((i) => isRecord(i) && i['name'] === image.name);
-      if (at >= 0) images[at] = entry;
-      else images.push(entry);
-    }
-    out['images'] = images;
-  }
-  if (spec.components?.length) {
-    const kept: string[] = [];
-    for (const component of spec.components) {
-      const resolved = await resolveInside(root, dir, component);
-      if (resolved.exists || !spec.ignoreMissingComponents) kept.push(component);
-    }
-    if (kept.length) out['components'] = [...listField(out, 'components'), ...kept];
-  }
-  if (spec.buildMetadata?.length) out['buildMetadata'] = [...spec.buildMetadata];
-  return out;
-}
-
-/** True when the spec asks for any change to the kustomization file (commonMetadata is applied after the build). */
-export function hasOverlays(spec: KustomizeSpec): boolean {
-  return Boolean(
-    spec.targetNamespace ||
-    spec.namePrefix ||
-    spec.nameSuffix ||
-    spec.patches?.length ||
-    spec.images?.length ||
-    spec.components?.length ||
-    spec.buildMetadata?.length,
-  );
-}
-
-/**
- * Writes a kustomization into `dir` under `name` via a fresh temp file and a rename, so an existing file (or a
+ * Writes kustomization text into `dir` under `name` via a fresh temp file and a rename, so an existing file (or a
  * symlink planted in its place) is replaced rather than written through.
  */
-export async function writeKustomization(
-  dir: string,
-  name: string,
-  kustomization: Record<string, unknown>,
-): Promise<void> {
+export async function writeKustomization(dir: string, name: string, text: string): Promise<void> {
   const tmp = path.join(dir, `.driftless-${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(tmp, stringify(kustomization, { lineWidth: 0, aliasDuplicateObjects: false }), {
-    flag: 'wx',
-    mode: 0o600,
-  });
+  await writeFile(tmp, text, { flag: 'wx', mode: 0o600 });
   await rename(tmp, path.join(dir, name));
 }
 
-function listField(obj: Record<string, unknown>, field: string): unknown[] {
-  const value = obj[field];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new BuildError({ message: `kustomization field '${field}' must be a list` });
-  return value;
+/**
+ * kustomize decodes kustomization files through encoding/json, which matches field names case-insensitively with
+ * Unicode simple folding (`RESOURCES`, `reſources` both mean `resources`); this folds a key the same way.
+ */
+export function foldKey(key: string): string {
+  return key.replaceAll('\u017f', 's').replaceAll('\u212a', 'k').toLowerCase();
 }
 
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+/** Every value stored under a key that kustomize would read as `field` (see foldKey), in key order. */
+export function fieldValues(obj: Record<string, unknown>, field: string): unknown[] {
+  const want = foldKey(field);
+  return Object.entries(obj)
+    .filter(([key]) => foldKey(key) === want)
+    .map(([, value]) => value);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

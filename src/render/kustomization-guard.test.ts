@@ -80,6 +80,14 @@ void test('references that leave the root are refused', async () => {
     ],
     [{ 'kustomization.yaml': 'patches:\n  - path: ../../patch.yaml\n' }, /patches\.path .* outside the source/],
     [{ 'kustomization.yaml': 'crds: [../crd.yaml]\n' }, /crds .* outside the source/],
+    // kustomize reads field names case-insensitively (with Unicode folding) and resolves `<<` merge keys.
+    [{ 'kustomization.yaml': 'RESOURCES: [../../x]\n' }, /'\.\.\/\.\.\/x' in resources .* outside the source/],
+    [{ 'kustomization.yaml': 're\u017fources: [../../x]\n' }, /outside the source/],
+    [
+      { 'kustomization.yaml': '<<: {resources: [/etc/passwd]}\n' },
+      /'\/etc\/passwd' in resources .* outside the source/,
+    ],
+    [{ 'kustomization.yaml': 'patches:\n  - PATH: /etc/passwd\n' }, /patches\.path .* outside the source/],
     [
       { 'kustomization.yaml': { symlink: '/etc/passwd' } },
       /kustomization\.yaml is a symlink that points outside the source/,

@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildError, ManifestError } from './errors.ts';
-import { findKustomizationFile, readKustomization } from './kustomization-file.ts';
+import { fieldValues, findKustomizationFile, readKustomization } from './kustomization-file.ts';
 import type { ScanLimits } from './kustomization-file.ts';
 import { relativeTo, resolveInside } from './safe-path.ts';
 import { DEFAULT_MAX_YAML_BYTES, parseYamlDocuments } from './yaml-documents.ts';
@@ -64,19 +64,19 @@ type Ctx = GuardOptions & { dir: string; source: string; queue: Visit[] };
 
 async function checkFields(k: Record<string, unknown>, mode: Visit['mode'], ctx: Ctx): Promise<void> {
   for (const field of helmFields) {
-    if (nonEmpty(k[field])) {
+    if (fieldValues(k, field).some(nonEmpty)) {
       throw new BuildError({
         message: `kustomize plugins are not allowed: '${field}' in ${ctx.source} (Helm charts are rendered by a HelmRelease)`,
       });
     }
   }
   for (const field of ['resources', 'bases', 'components']) {
-    for (const ref of strings(k[field])) {
+    for (const ref of strs(k, field)) {
       await checkReference(ref, field, ctx, mode, mode === 'plugin' && field === 'resources');
     }
   }
   for (const field of ['generators', 'transformers', 'validators']) {
-    for (const entry of strings(k[field])) {
+    for (const entry of strs(k, field)) {
       if (entry.includes('\n') || /^\s*apiVersion\s*:/.test(entry))
         checkPluginConfigs(entry, `inline ${field} entry`, ctx);
       else await checkReference(entry, field, ctx, 'plugin', true);
@@ -84,24 +84,25 @@ async function checkFields(k: Record<string, unknown>, mode: Visit['mode'], ctx:
   }
   // [reference, field, is YAML that kustomize will decode]; generator inputs are arbitrary data, so not parsed.
   const files: [string, string, boolean][] = [];
-  for (const ref of strings(k['crds'])) files.push([ref, 'crds', true]);
-  for (const ref of strings(k['configurations'])) files.push([ref, 'configurations', false]);
-  const openapi = k['openapi'];
-  if (isRecord(openapi) && typeof openapi['path'] === 'string') files.push([openapi['path'], 'openapi.path', false]);
-  for (const ref of strings(k['patchesStrategicMerge'])) {
+  for (const ref of strs(k, 'crds')) files.push([ref, 'crds', true]);
+  for (const ref of strs(k, 'configurations')) files.push([ref, 'configurations', false]);
+  for (const openapi of items(k, 'openapi')) {
+    if (isRecord(openapi)) for (const ref of strs(openapi, 'path')) files.push([ref, 'openapi.path', false]);
+  }
+  for (const ref of strs(k, 'patchesStrategicMerge')) {
     if (!ref.includes('\n')) files.push([ref, 'patchesStrategicMerge', true]);
   }
   for (const f of ['patches', 'patchesJson6902', 'replacements']) {
-    for (const item of list(k[f])) {
-      if (isRecord(item) && typeof item['path'] === 'string') files.push([item['path'], `${f}.path`, true]);
+    for (const item of items(k, f)) {
+      if (isRecord(item)) for (const ref of strs(item, 'path')) files.push([ref, `${f}.path`, true]);
     }
   }
   for (const f of ['configMapGenerator', 'secretGenerator']) {
-    for (const gen of list(k[f])) {
+    for (const gen of items(k, f)) {
       if (!isRecord(gen)) continue;
-      for (const entry of strings(gen['files'])) files.push([entry.slice(entry.indexOf('=') + 1), `${f}.files`, false]);
-      for (const entry of strings(gen['envs'])) files.push([entry, `${f}.envs`, false]);
-      if (typeof gen['env'] === 'string') files.push([gen['env'], `${f}.env`, false]);
+      for (const entry of strs(gen, 'files')) files.push([entry.slice(entry.indexOf('=') + 1), `${f}.files`, false]);
+      for (const entry of strs(gen, 'envs')) files.push([entry, `${f}.envs`, false]);
+      for (const entry of strs(gen, 'env')) files.push([entry, `${f}.env`, false]);
     }
   }
   for (const [ref, field, yaml] of files) await checkLocalFile(ref, field, ctx, yaml);
@@ -186,13 +187,13 @@ function nonEmpty(value: unknown): boolean {
   return true;
 }
 
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+// Values of `field` and its case variants (see foldKey), flattened: lists contribute their items.
+function items(obj: Record<string, unknown>, field: string): unknown[] {
+  return fieldValues(obj, field).flatMap((value) => (Array.isArray(value) ? value : [value]));
 }
 
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return list(value).filter((v): v is string => typeof v === 'string');
+function strs(obj: Record<string, unknown>, field: string): string[] {
+  return items(obj, field).filter((v): v is string => typeof v === 'string');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -150,6 +150,24 @@ void test(
   },
 );
 
+void test(
+  'editing an existing kustomization keeps its scalars and case-variant fields as kustomize reads them',
+  { skip },
+  async () => {
+    const result = await build(
+      {
+        'kustomization.yaml': 'Resources: [web.yaml]\nimages:\n  - name: nginx\n    newTag: \"1.10\"\n',
+        'web.yaml': deployment('web'),
+      },
+      { spec: { targetNamespace: 'apps', images: [{ name: 'busybox', newTag: '1.36' }] } },
+    );
+    assert.deepEqual(result.refs, ['Deployment/apps/web']);
+    const containers = (result.objects[0]?.['spec'] as { template: { spec: { containers: { image: string }[] } } })
+      .template.spec.containers;
+    assert.equal(containers[0]?.image, 'nginx:1.10');
+  },
+);
+
 void test('components from the spec, with ignoreMissingComponents', { skip }, async () => {
   const tree: Tree = {
     'app/kustomization.yaml': 'resources: [cm.yaml]\n',

@@ -1,26 +1,21 @@
 // The Kustomization build step: an extracted artifact directory in, validated Kubernetes objects out.
 import { createHash } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { stringify } from 'yaml';
 import { Reasons } from '../api/constants.ts';
 import { setCommonMetadata } from './common-metadata.ts';
 import { BuildError } from './errors.ts';
 import { checkKustomizationTree } from './kustomization-guard.ts';
-import {
-  applySpecOverlays,
-  findKustomizationFile,
-  hasOverlays,
-  readKustomization,
-  scanManifests,
-  writeKustomization,
-} from './kustomization-file.ts';
-import type { KustomizeSpec } from './kustomization-file.ts';
+import { findKustomizationFile, readKustomization, scanManifests, writeKustomization } from './kustomization-file.ts';
+import { applySpecOverlays, hasOverlays } from './kustomization-overlays.ts';
+import type { KustomizeSpec } from './kustomization-overlays.ts';
 import { runKustomizeBuild } from './kustomize-exec.ts';
 import { parseManifests, serializeManifests } from './manifests.ts';
 import { relativeTo, resolveInside } from './safe-path.ts';
 import type { KubeObject } from './types.ts';
 
-export type { KustomizeSpec, PatchTarget } from './kustomization-file.ts';
+export type { KustomizeSpec, PatchTarget } from './kustomization-overlays.ts';
 
 /** Options of {@link buildKustomization}. */
 export type BuildKustomizationOptions = {
@@ -121,15 +116,18 @@ async function prepareKustomization(
   const existing = await findKustomizationFile(dir);
   if (existing && !hasOverlays(spec)) return;
   const name = existing ?? 'kustomization.yaml';
-  let kustomization: Record<string, unknown>;
+  const source = relativeTo(root, path.join(dir, name));
+  let text: string;
   if (existing) {
     const file = await resolveInside(root, dir, existing);
-    const source = relativeTo(root, path.join(dir, existing));
     if (!file.inside) throw new BuildError({ message: `${source} is a symlink that points outside the source` });
-    kustomization = await readKustomization(file.real, source, limits);
+    await readKustomization(file.real, source, limits); // enforces the YAML limits before the in-place edit
+    text = await readFile(file.real, 'utf8');
   } else {
     const resources = await scanManifests(root, dir, limits);
-    kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+    const generated = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources };
+    text = stringify(generated, { version: '1.1', lineWidth: 0 });
   }
-  await writeKustomization(dir, name, await applySpecOverlays(kustomization, spec, root, dir));
+  if (hasOverlays(spec)) text = await applySpecOverlays(text, source, spec, root, dir);
+  await writeKustomization(dir, name, text);
 }

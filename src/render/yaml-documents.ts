@@ -1,6 +1,6 @@
 // Hardened multi-document YAML decoding shared by manifest parsing, kustomization files and substitution.
 import { Composer, LineCounter, Parser } from 'yaml';
-import type { CST, ParseOptions, ScalarTag, Tags, YAMLError } from 'yaml';
+import type { CST, ParseOptions, ScalarTag, SchemaOptions, Tags, YAMLError } from 'yaml';
 import { ManifestError } from './errors.ts';
 
 /** Default byte cap for one YAML stream (a file or a build output). */
@@ -29,6 +29,10 @@ export type YamlLimits = {
    * substituted YAML to JSON; default false (kustomize's yaml.v3 keeps them as strings).
    */
   yaml11Booleans?: boolean;
+  /** Read every scalar as a string (YAML failsafe schema), for files whose values are paths and names; default false. */
+  allStrings?: boolean;
+  /** Resolve `<<` merge keys as Go's YAML libraries do (kustomize honours them in kustomization files); default false. */
+  merge?: boolean;
 };
 
 /** One decoded document: its 1-based position in the stream and its plain JS value (`null` for an empty doc). */
@@ -75,11 +79,14 @@ export function parseYamlDocuments(input: string | Uint8Array, limits: YamlLimit
   const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
   checkDepth(tokens, maxDepth, source, lines);
 
-  const options: ParseOptions & { customTags: (tags: Tags) => Tags } = {
-    uniqueKeys: true,
-    strict: true,
-    customTags: limits.yaml11Booleans ? yaml11Tags : kubernetesTags,
-  };
+  const options: ParseOptions & SchemaOptions = limits.allStrings
+    ? { uniqueKeys: true, strict: true, schema: 'failsafe', merge: limits.merge ?? false }
+    : {
+        uniqueKeys: true,
+        strict: true,
+        merge: limits.merge ?? false,
+        customTags: limits.yaml11Booleans ? yaml11Tags : kubernetesTags,
+      };
   const composer = new Composer(options);
   const out: YamlDocument[] = [];
   let index = 0;
