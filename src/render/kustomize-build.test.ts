@@ -156,7 +156,7 @@ void test(
   async () => {
     const result = await build(
       {
-        'kustomization.yaml': 'Resources: [web.yaml]\nimages:\n  - name: nginx\n    newTag: \"1.10\"\n',
+        'kustomization.yaml': 'Resources: [web.yaml]\nimages:\n  - name: nginx\n    newTag: "1.10"\n',
         'web.yaml': deployment('web'),
       },
       { spec: { targetNamespace: 'apps', images: [{ name: 'busybox', newTag: '1.36' }] } },
