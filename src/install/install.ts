@@ -1,4 +1,4 @@
-import { ResourceManager } from '../apply/resource-manager.ts';
+import { ResourceManager } from '../apply/apply.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { installManifests, type InstallOptions } from './manifests.ts';

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KubeApiError } from '../kube/errors.ts';
+import type { KubeClient, WatchOptions } from '../kube/client.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { Informer } from './informer.ts';
+import { createLogger } from './logger.ts';
+
+const cm = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv } });
+
+/** A scripted stand-in for the list/watch calls only (pure informer logic). */
+function scriptedClient(script: { lists: KubeObject[][]; watches: ((o: WatchOptions) => Promise<void>)[] }): KubeClient & { listCalls: number; watchRvs: string[] } {
+  let list = 0;
+  let watch = 0;
+  const c = {
+    listCalls: 0,
+    watchRvs: [] as string[],
+    async list() {
+      c.listCalls++;
+      const items = script.lists[Math.min(list++, script.lists.length - 1)] ?? [];
+      return { items, resourceVersion: String(100 + list) };
+    },
+    async watch(_a: string, _k: string, o: WatchOptions) {
+      c.watchRvs.push(o.resourceVersion);
+      const step = script.watches[watch++];
+      if (step) return step(o);
+      await new Promise<void>((r) => o.signal.addEventListener('abort', () => r(), { once: true }));
+    },
+  };
+  return c as unknown as KubeClient & { listCalls: number; watchRvs: string[] };
+}
+
+test('relists on 410 Gone and reconciles the store against the fresh list', async () => {
+  const client = scriptedClient({
+    lists: [[cm('a', '1'), cm('b', '1')], [cm('a', '2')]],
+    watches: [
+      async (o) => {
+        o.onEvent({ type: 'MODIFIED', object: cm('a', '5') });
+        throw new KubeApiError({ status: 410, reason: 'Expired', message: 'too old resource version' });
+      },
+    ],
+  });
+  const informer = new Informer({ client, apiVersion: 'v1', kind: 'ConfigMap', logger: createLogger({ level: 'silent' }), sleep: async () => {} });
+  const seen: string[] = [];
+  informer.addHandlers({
+    onAdd: (o) => seen.push(`add ${o.metadata.name}`),
+    onUpdate: (_o, n) => seen.push(`update ${n.metadata.name}@${n.metadata.resourceVersion}`),
+    onDelete: (o) => seen.push(`delete ${o.metadata.name}`),
+  });
+  const ac = new AbortController();
+  const running = informer.run(ac.signal);
+  await informer.waitForSync();
+  for (let i = 0; i < 50 && client.listCalls < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 10));
+  ac.abort();
+  await running;
+  assert.equal(client.listCalls, 2, 'listed again after 410');
+  assert.deepEqual(client.watchRvs.slice(0, 2), ['101', '102'], 'each watch resumes from the list resourceVersion');
+  assert.deepEqual(seen, ['add a', 'add b', 'update a@5', 'update a@2', 'delete b']);
+  assert.deepEqual(informer.list().map((o) => o.metadata.name), ['a']);
+});
+
+test('resumes a closed watch from the last seen resourceVersion without relisting', async () => {
+  const client = scriptedClient({
+    lists: [[cm('a', '1')]],
+    watches: [async (o) => o.onEvent({ type: 'ADDED', object: cm('c', '7') })],
+  });
+  const informer = new Informer({ client, apiVersion: 'v1', kind: 'ConfigMap', logger: createLogger({ level: 'silent' }), sleep: async () => {} });
+  const ac = new AbortController();
+  const running = informer.run(ac.signal);
+  for (let i = 0; i < 50 && client.watchRvs.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  ac.abort();
+  await running;
+  assert.equal(client.listCalls, 1);
+  assert.deepEqual(client.watchRvs, ['101', '7']);
+  assert.ok(informer.get('ns/c'));
+});
