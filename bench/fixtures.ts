@@ -1,0 +1,114 @@
+// Repository contents for the benchmarks: plain data, no I/O, so both the engine and the baseline build the same files.
+import { stringify } from 'yaml';
+
+/** Label on every benchmark object, so the baseline can count what it applied without the engine's owner labels. */
+export const BENCH_LABEL = 'bench.driftless.dev/object';
+
+/** One Kustomization of a benchmark: its name and its directory in the repository. */
+export type BenchUnit = { name: string; path: string };
+
+/** A benchmark repository: its files, the Kustomizations over them, and what they produce per kind. */
+export type BenchFixture = {
+  files: Record<string, string>;
+  units: BenchUnit[];
+  /** Objects the whole benchmark creates, per kind (used to check the baseline and to count). */
+  expected: { ConfigMap: number; Secret: number; Service: number; Deployment: number };
+};
+
+const pad = (i: number): string => String(i).padStart(4, '0');
+const yamlDocs = (objects: object[]): string => objects.map((o) => stringify(o)).join('---\n');
+
+/** The four objects of one P1 application: a ConfigMap, a Secret, a Service and a one-replica Deployment. */
+function appObjects(app: string): Record<string, object> {
+  const labels = { app, [BENCH_LABEL]: 'true' };
+  return {
+    'configmap.yaml': {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${app}-config`, labels },
+      data: { GREETING: `hello from ${app}` },
+    },
+    'secret.yaml': {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${app}-secret`, labels },
+      stringData: { token: `${app}-token` },
+    },
+    'service.yaml': {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: app, labels },
+      spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+    'deployment.yaml': {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: app, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app } },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: 'registry.example/bench/app:1.0.0',
+                ports: [{ containerPort: 8080 }],
+                envFrom: [{ configMapRef: { name: `${app}-config` } }],
+              },
+            ],
+          },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * P1: `n` applications, one directory each (`apps/app-NNNN/`, a kustomization.yaml plus four manifests), all in one
+ * repository; one Kustomization per directory.
+ */
+export function p1Fixture(n: number): BenchFixture {
+  const files: Record<string, string> = {};
+  const units: BenchUnit[] = [];
+  for (let i = 0; i < n; i++) {
+    const app = `app-${pad(i)}`;
+    const dir = `apps/${app}`;
+    const objects = appObjects(app);
+    files[`${dir}/kustomization.yaml`] = stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: Object.keys(objects),
+    });
+    for (const [file, obj] of Object.entries(objects)) files[`${dir}/${file}`] = stringify(obj);
+    units.push({ name: app, path: `./${dir}` });
+  }
+  return { files, units, expected: { ConfigMap: n, Secret: n, Service: n, Deployment: n } };
+}
+
+/** P2: one directory with `count` ConfigMaps in one multi-document file, and one Kustomization over it. */
+export function p2Fixture(count: number): BenchFixture {
+  const configMaps = Array.from({ length: count }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `cm-${pad(i)}`, labels: { [BENCH_LABEL]: 'true' } },
+    data: { index: String(i), payload: `value-${pad(i)}` },
+  }));
+  const files = {
+    'configmaps/kustomization.yaml': stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['configmaps.yaml'],
+    }),
+    'configmaps/configmaps.yaml': yamlDocs(configMaps),
+  };
+  return {
+    files,
+    units: [{ name: 'configmaps', path: './configmaps' }],
+    expected: { ConfigMap: count, Secret: 0, Service: 0, Deployment: 0 },
+  };
+}
+
+/** Total objects a fixture produces. */
+export const objectCount = (f: BenchFixture): number => Object.values(f.expected).reduce((a, b) => a + b, 0);
