@@ -85,3 +85,24 @@ test('deleting the Kustomization garbage-collects what it applied', async () => 
   assert.equal(await env.get(cmRef('one')), undefined);
   assert.equal(await env.get(cmRef('three')), undefined);
 });
+
+test('the manager serves Flux-named controller metrics and health probes', async () => {
+  const manager = env.engine!.manager;
+  const metrics = await (await fetch(`${manager.metricsUrl}/metrics`)).text();
+  for (const name of [
+    'controller_runtime_reconcile_total{controller="kustomization"',
+    'controller_runtime_reconcile_time_seconds_bucket{',
+    'workqueue_depth{name="gitrepository"}',
+    'workqueue_adds_total{name="kustomization"}',
+    'workqueue_queue_duration_seconds_bucket{',
+    'workqueue_work_duration_seconds_bucket{',
+    'workqueue_longest_running_processor_seconds{',
+    'rest_client_requests_total{code="200",method="GET"',
+    'process_resident_memory_bytes',
+    'nodejs_eventloop_lag_seconds',
+  ]) {
+    assert.ok(metrics.includes(name), `metrics contain ${name}`);
+  }
+  assert.equal((await fetch(`${manager.healthUrl}/healthz`)).status, 200);
+  assert.equal((await fetch(`${manager.healthUrl}/readyz`)).status, 200);
+});
