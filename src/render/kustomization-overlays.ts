@@ -4,6 +4,7 @@ import type { Document } from 'yaml';
 import { BuildError, ManifestError } from './errors.ts';
 import { foldKey } from './kustomization-file.ts';
 import { resolveInside } from './safe-path.ts';
+import { parseYamlDocuments } from './yaml-documents.ts';
 
 /** The fields of a Flux Kustomization spec that shape the build. */
 export type KustomizeSpec = {
@@ -58,7 +59,8 @@ export async function applySpecOverlays(
   root: string,
   dir: string,
 ): Promise<string> {
-  // Callers have already checked the YAML limits; failsafe re-emits existing scalars exactly as written (`0644`, `1.10`).
+  // The limits check first: parseDocument's composer is recursive. Failsafe re-emits existing scalars as written.
+  parseYamlDocuments(text, { source, allStrings: true, merge: true });
   const doc: Document = parseDocument(text, { schema: 'failsafe', uniqueKeys: true });
   const error = doc.errors[0];
   if (error) throw new ManifestError({ source, message: error.message.split('\n')[0] ?? 'invalid YAML' });

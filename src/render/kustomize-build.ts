@@ -51,6 +51,8 @@ export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string 
  * Throws BuildError: reason ArtifactFailed when the path is missing, BuildFailed for everything else.
  */
 export async function buildKustomization(opts: BuildKustomizationOptions): Promise<BuildResult> {
+  if (opts.signal?.aborted)
+    throw new BuildError({ message: 'kustomize build was cancelled', cause: opts.signal.reason });
   const spec = opts.spec ?? {};
   const limits = { maxBytes: opts.maxOutputBytes, maxFiles: opts.maxFiles };
   const root = await realRoot(opts.root);
