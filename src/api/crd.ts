@@ -5,12 +5,13 @@ import { Annotations, AnnotationValues } from './constants.ts';
 import type { CrdDefinition } from './crd-definition.ts';
 import { GitRepositoryCrd } from './git-repository.ts';
 import { KustomizationCrd } from './kustomization.ts';
+import { AlertCrd, ProviderCrd, ReceiverCrd } from './notification.ts';
 import type { FluxObject } from './meta.ts';
 
 export type { CrdDefinition, PrinterColumn } from './crd-definition.ts';
 
 /** The kinds whose CRDs Driftless serves, in output order; add Helm, notification or report kinds here. */
-export const CrdDefinitions: readonly CrdDefinition[] = [GitRepositoryCrd, KustomizationCrd];
+export const CrdDefinitions: readonly CrdDefinition[] = [GitRepositoryCrd, KustomizationCrd, ProviderCrd, AlertCrd, ReceiverCrd];
 
 /** A CustomResourceDefinition manifest (loosely typed: `spec` is plain JSON). */
 export type CustomResourceDefinition = FluxObject<Record<string, unknown>, never>;
