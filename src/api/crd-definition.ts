@@ -27,6 +27,8 @@ export type CrdDefinition = {
   printerColumns: readonly PrinterColumn[];
   /** Defaults to `Namespaced`. */
   scope?: 'Namespaced' | 'Cluster';
+  /** CEL rules on the whole object (`x-kubernetes-validations` at the root), e.g. a fixed name. */
+  validations?: readonly { rule: string; message: string }[];
 };
 
 /** Flux's `Age` column. */

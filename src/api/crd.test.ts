@@ -29,6 +29,7 @@ const allowedKeys = new Set([
   'maxItems',
   'x-kubernetes-preserve-unknown-fields',
   'x-kubernetes-int-or-string',
+  'x-kubernetes-validations',
 ]);
 
 // Walks every schema node and reports what makes it non-structural (or outside the subset we emit).

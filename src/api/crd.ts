@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { Annotations, AnnotationValues } from './constants.ts';
 import type { CrdDefinition } from './crd-definition.ts';
 import { GitRepositoryCrd } from './git-repository.ts';
+import { FluxReportCrd } from './flux-report.ts';
 import { KustomizationCrd } from './kustomization.ts';
 import { AlertCrd, ProviderCrd, ReceiverCrd } from './notification.ts';
 import type { FluxObject } from './meta.ts';
@@ -11,7 +12,10 @@ import type { FluxObject } from './meta.ts';
 export type { CrdDefinition, PrinterColumn } from './crd-definition.ts';
 
 /** The kinds whose CRDs Driftless serves, in output order; add Helm, notification or report kinds here. */
-export const CrdDefinitions: readonly CrdDefinition[] = [GitRepositoryCrd, KustomizationCrd, ProviderCrd, AlertCrd, ReceiverCrd];
+export const CrdDefinitions: readonly CrdDefinition[] = [GitRepositoryCrd, KustomizationCrd, ProviderCrd, AlertCrd, ReceiverCrd, FluxReportCrd];
+
+/** Label on every Driftless CRD (value `flux`), as on Flux's, so reporters can list the Flux kinds. */
+export const CrdPartOfLabel = 'app.kubernetes.io/part-of';
 
 /** A CustomResourceDefinition manifest (loosely typed: `spec` is plain JSON). */
 export type CustomResourceDefinition = FluxObject<Record<string, unknown>, never>;
@@ -103,7 +107,14 @@ export function crdFor(def: CrdDefinition): CustomResourceDefinition {
     served: true,
     storage: true,
     additionalPrinterColumns: def.printerColumns.map((c) => ({ ...c })),
-    schema: { openAPIV3Schema: sortKeys({ description: def.description, type: 'object', properties }) },
+    schema: {
+      openAPIV3Schema: sortKeys({
+        description: def.description,
+        type: 'object',
+        properties,
+        ...(def.validations?.length ? { 'x-kubernetes-validations': def.validations.map((v) => ({ ...v })) } : {}),
+      }),
+    },
   };
   if (def.statusSchema) version.subresources = { status: {} };
   return {
@@ -111,6 +122,8 @@ export function crdFor(def: CrdDefinition): CustomResourceDefinition {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${def.plural}.${def.group}`,
+      // The Flux convention: reporters list the served Flux kinds by this label.
+      labels: { [CrdPartOfLabel]: 'flux' },
       // Stops Driftless's own post-build substitution from rewriting `${...}` inside the CRD text.
       annotations: { [Annotations.kustomizeSubstitute]: AnnotationValues.disabled },
     },
