@@ -114,7 +114,8 @@ async function report(rows: BenchRow[], o: CliOptions, startedAt: Date, argv: st
     () => false,
   );
   const title = exists ? '' : `# Benchmark results, ${startedAt.toISOString().slice(0, 10)}\n\n`;
-  const command = ['npm run bench --', ...argv.slice(2)].join(' ').trim();
+  const args = argv.slice(2);
+  const command = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
   await appendFile(
     file,
     `${title}${exists ? '\n' : ''}${resultsSection(rows, { startedAt, command, machine, layout: LAYOUT })}`,
