@@ -41,6 +41,12 @@ export class RuntimeMetrics {
 
   /** Queue hooks labelled with the controller name. */
   queueObserver(name: string): QueueObserver {
+    // Series exist from the start (at zero), so dashboards and alerts see an idle queue, not no data.
+    this.queueDepth.set({ name }, 0);
+    this.queueAdds.inc({ name }, 0);
+    this.queueRetries.inc({ name }, 0);
+    this.longestRunning.set({ name }, 0);
+    this.unfinishedWork.set({ name }, 0);
     return {
       depth: (d) => this.queueDepth.set({ name }, d),
       added: () => this.queueAdds.inc({ name }),
