@@ -3,6 +3,7 @@ import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
+import { setupFluxReportController } from './controllers/flux-report/setup.ts';
 import { setupKustomizationController } from './controllers/kustomization/setup.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeConfig } from './kube/config.ts';
@@ -73,6 +74,16 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     noRemoteBases: config.noRemoteBases,
     watchDrift: config.driftWatch,
     ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+  });
+  await setupFluxReportController(manager, {
+    ...common,
+    recorder: recorder.forController('flux-operator'),
+    namespace: config.runtimeNamespace,
+    intervalMs: config.reportingIntervalMs,
+    components: ['source-controller', 'kustomize-controller'],
+    identity: config.identity,
+    // client-node names the cluster `inCluster` when it loaded the Pod's service account.
+    inCluster: kubeConfig.getCurrentCluster()?.name === 'inCluster',
   });
   const started = manager.start();
   started.catch((err: unknown) => logger.error({ err: String(err) }, 'manager failed to start'));

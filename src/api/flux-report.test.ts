@@ -13,19 +13,46 @@ const spec: FluxReportSpec = {
   operator: { apiVersion: 'fluxcd.controlplane.io/v1', version: 'v0.1.0', platform: 'linux/amd64' },
   components: [{ name: 'source-controller', ready: true, status: 'Current Running' }],
   reconcilers: [
-    { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', stats: { running: 2, failing: 1, suspended: 0, totalSize: '1.5 KiB' } },
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      stats: { running: 2, failing: 1, suspended: 0, totalSize: '1.5 KiB' },
+    },
   ],
-  sync: { id: 'kustomization/flux-system', path: 'clusters/dev', ready: true, status: 'Applied revision: main@sha1:abc', source: 'https://example.com/fleet.git' },
+  sync: {
+    id: 'kustomization/flux-system',
+    path: 'clusters/dev',
+    ready: true,
+    status: 'Applied revision: main@sha1:abc',
+    source: 'https://example.com/fleet.git',
+  },
 };
 
 void test('a complete report validates; missing required fields are named', () => {
   assert.deepEqual(schemaIssues(FluxReportSpecSchema, spec), []);
-  assert.deepEqual(schemaIssues(FluxReportSpecSchema, { distribution: { status: 'Installed', entitlement: 'Unknown' } }), []);
-  const issues = schemaIssues(FluxReportSpecSchema, { ...spec, reconcilers: [{ apiVersion: 'v1', kind: 'X', stats: { running: 1 } }] });
-  assert.ok(issues.some((i) => i.path.startsWith('/reconcilers/0/stats')), JSON.stringify(issues));
+  assert.deepEqual(
+    schemaIssues(FluxReportSpecSchema, { distribution: { status: 'Installed', entitlement: 'Unknown' } }),
+    [],
+  );
+  const issues = schemaIssues(FluxReportSpecSchema, {
+    ...spec,
+    reconcilers: [{ apiVersion: 'v1', kind: 'X', stats: { running: 1 } }],
+  });
+  assert.ok(
+    issues.some((i) => i.path.startsWith('/reconcilers/0/stats')),
+    JSON.stringify(issues),
+  );
   assert.deepEqual(
     schemaIssues(FluxReportStatusSchema, {
-      conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Reporting finished in 12ms', lastTransitionTime: '2026-01-02T03:04:05Z' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'ReconciliationSucceeded',
+          message: 'Reporting finished in 12ms',
+          lastTransitionTime: '2026-01-02T03:04:05Z',
+        },
+      ],
     }),
     [],
   );
@@ -50,7 +77,9 @@ void test('the CRD is a namespaced singleton with the Operator columns, category
     ],
   );
   const root = (version.schema as { openAPIV3Schema: Node }).openAPIV3Schema;
-  assert.deepEqual(root['x-kubernetes-validations'], [{ rule: "self.metadata.name == 'flux'", message: "the only accepted name is 'flux'" }]);
+  assert.deepEqual(root['x-kubernetes-validations'], [
+    { rule: "self.metadata.name == 'flux'", message: "the only accepted name is 'flux'" },
+  ]);
   const specNode = (root.properties as Record<string, Node>).spec!;
   assert.deepEqual(specNode.required, ['distribution']);
 });

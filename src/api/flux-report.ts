@@ -128,10 +128,13 @@ export const FluxReportCrd: CrdDefinition = {
   singular: 'fluxreport',
   shortNames: [],
   categories: ['fluxcd'],
-  description: 'FluxReport is the observed state of the Flux installation: distribution, cluster, controllers, object counts and sync.',
+  description:
+    'FluxReport is the observed state of the Flux installation: distribution, cluster, controllers, object counts and sync.',
   specSchema: FluxReportSpecSchema,
   statusSchema: FluxReportStatusSchema,
-  validations: [{ rule: `self.metadata.name == '${FluxReportName}'`, message: `the only accepted name is '${FluxReportName}'` }],
+  validations: [
+    { rule: `self.metadata.name == '${FluxReportName}'`, message: `the only accepted name is '${FluxReportName}'` },
+  ],
   printerColumns: [
     { name: 'Entitlement', type: 'string', jsonPath: '.spec.distribution.entitlement', priority: 10 },
     AgeColumn,

@@ -41,6 +41,7 @@ export function runCommand(): Command {
     .option('--kustomize-bin <file>', 'kustomize binary', d.kustomizeBin)
     .option('--identity <name>', 'identity in the leader Lease and in events (default: hostname-pid)', d.identity)
     .option('--log-level <level>', 'debug, info, warn or error', d.logLevel)
+    .option('--reporting-interval <duration>', 'how often the FluxReport is refreshed', seconds, d.reportingIntervalMs)
     .action(async (o: Record<string, unknown>) => {
       const config: ManagerConfig = {
         ...d,
@@ -63,6 +64,7 @@ export function runCommand(): Command {
         kustomizeBin: o['kustomizeBin'] as string,
         logLevel: o['logLevel'] as string,
         identity: o['identity'] as string,
+        reportingIntervalMs: o['reportingInterval'] as number,
       };
       if (o['kubeconfig']) config.kubeconfig = o['kubeconfig'] as string;
       if (o['storageAdvAddr']) config.storageAdvAddr = o['storageAdvAddr'] as string;

@@ -35,6 +35,8 @@ export interface ManagerConfig {
   logLevel: string;
   /** Identity in the Lease and in events' `reportingInstance`. */
   identity: string;
+  /** How often the FluxReport is refreshed (Flux Operator `--reporting-interval`, default 5 min). */
+  reportingIntervalMs: number;
 }
 
 /** The defaults, matching Flux's controllers where a flag of the same name exists. */
@@ -61,5 +63,6 @@ export function defaultManagerConfig(): ManagerConfig {
     kustomizeBin: path.join(cache, 'bin', 'kustomize'),
     logLevel: 'info',
     identity: `${os.hostname()}-${process.pid}`,
+    reportingIntervalMs: 5 * 60_000,
   };
 }
