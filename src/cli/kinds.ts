@@ -1,0 +1,150 @@
+// The Flux kinds the CLI knows, as a registry: adding HelmRelease or Alert is one entry here.
+import { ApiVersions, Kinds } from '../api/constants.ts';
+import { CliError } from './errors.ts';
+import type { FluxResource } from './flux-object.ts';
+
+/** A reference from one Flux object to another (a Kustomization's source). */
+export interface KindRef {
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+/** Everything the commands need to know about one Flux kind. */
+export interface FluxKind {
+  kind: string;
+  apiVersion: string;
+  /** Command-line words for it, lower-case; the first is the canonical plural (`get kustomizations`). */
+  names: readonly string[];
+  /** Its word after `sources` (`get sources git`), for source kinds. */
+  sourceWord?: string;
+  /** REVISION column of `get`. */
+  revision(obj: FluxResource): string;
+  /** The line printed after a successful reconcile (`applied revision …`). */
+  successMessage(obj: FluxResource): string;
+  /** The object it reads from: `events --for` adds its events, `reconcile --with-source` reconciles it first. */
+  sourceRef?(obj: FluxResource): KindRef | undefined;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const artifactRevision = (obj: FluxResource): string =>
+  str((obj.status?.['artifact'] as { revision?: unknown } | undefined)?.revision);
+
+/** GitRepository (`sources git`). */
+const gitRepository: FluxKind = {
+  kind: Kinds.GitRepository,
+  apiVersion: ApiVersions.source,
+  names: ['gitrepositories', 'gitrepository', 'gitrepo', 'gitrepos'],
+  sourceWord: 'git',
+  revision: artifactRevision,
+  successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
+};
+
+/** Kustomization (`kustomizations`, `ks`). */
+const kustomization: FluxKind = {
+  kind: Kinds.Kustomization,
+  apiVersion: ApiVersions.kustomize,
+  names: ['kustomizations', 'kustomization', 'ks'],
+  revision: (obj) => str(obj.status?.['lastAppliedRevision']),
+  successMessage: (obj) => `applied revision ${str(obj.status?.['lastAppliedRevision'])}`,
+  sourceRef: (obj) => {
+    const ref = obj.spec?.['sourceRef'] as { kind?: string; name?: string; namespace?: string } | undefined;
+    if (!ref?.kind || !ref.name) return undefined;
+    return { kind: ref.kind, name: ref.name, namespace: ref.namespace || obj.metadata.namespace || '' };
+  },
+};
+
+/** The kinds served by Driftless, in the order `get all` prints them (sources first, as flux). */
+export const fluxKinds: readonly FluxKind[] = [gitRepository, kustomization];
+
+/** The kind named by `word` (a registered name or the Kind itself, any case). */
+export function findKind(word: string, kinds: readonly FluxKind[] = fluxKinds): FluxKind | undefined {
+  const w = word.toLowerCase();
+  return kinds.find((k) => k.kind.toLowerCase() === w || k.names.includes(w));
+}
+
+/** The kind of a Kind name (`GitRepository`), or undefined when the CLI does not serve it. */
+export function kindByName(kind: string, kinds: readonly FluxKind[] = fluxKinds): FluxKind | undefined {
+  return kinds.find((k) => k.kind === kind);
+}
+
+/** How flux names the kind in progress lines: `kustomization`, `source git`. */
+export function humanKind(kind: FluxKind): string {
+  return kind.sourceWord ? `source ${kind.sourceWord}` : kind.kind.toLowerCase();
+}
+
+/** The canonical words of the kinds (`sources git, kustomizations`), for command descriptions. */
+export function kindSummary(kinds: readonly FluxKind[] = fluxKinds): string {
+  return kinds.map((k) => (k.sourceWord ? `sources ${k.sourceWord}` : (k.names[0] ?? k.kind))).join(', ');
+}
+
+/** The words a user may type for the kinds, for help and error messages. */
+export function kindUsage(kinds: readonly FluxKind[] = fluxKinds): string {
+  return kinds
+    .map((k) => {
+      const [first, ...rest] = k.names;
+      const main = k.sourceWord ? `sources ${k.sourceWord}` : (first ?? k.kind);
+      const aliases = (k.sourceWord ? k.names : rest).join(', ');
+      return aliases ? `${main} (${aliases})` : main;
+    })
+    .join(', ');
+}
+
+/** The kinds a command line names, and the words after them (object names). */
+export interface KindSelection {
+  kinds: FluxKind[];
+  /** `all` or `sources all`: print kind-qualified names and skip kinds the server does not serve. */
+  all: boolean;
+  rest: string[];
+}
+
+/**
+ * Reads the kind words at the start of `args`: `sources git`, `sources all`, `all`, or one name
+ * (`kustomizations`, `ks`, `gitrepo`, `GitRepository`). `allowAll: false` refuses `all` (reconcile, tree…).
+ * Throws CliError `UnknownKind` listing the accepted words.
+ */
+export function parseKindArgs(
+  args: readonly string[],
+  opts: { allowAll?: boolean; kinds?: readonly FluxKind[] } = {},
+): KindSelection {
+  const kinds = opts.kinds ?? fluxKinds;
+  const allowAll = opts.allowAll ?? true;
+  const [first, second] = args;
+  const unknown = (word: string): CliError =>
+    new CliError({
+      reason: 'UnknownKind',
+      message: `unknown kind "${word}": expected ${kindUsage(kinds)}${allowAll ? ' or all' : ''}`,
+    });
+  if (first === undefined)
+    throw new CliError({ reason: 'UnknownKind', message: `a kind is required: ${kindUsage(kinds)}` });
+  const sources = kinds.filter((k) => k.sourceWord);
+  if (first === 'source' || first === 'sources') {
+    if (second === undefined) throw unknown(first);
+    if (second === 'all' && allowAll) return { kinds: sources, all: true, rest: args.slice(2) };
+    const kind = sources.find((k) => k.sourceWord === second) ?? findKind(second, sources);
+    if (!kind) throw unknown(`${first} ${second}`);
+    return { kinds: [kind], all: false, rest: args.slice(2) };
+  }
+  if (first === 'all') {
+    if (!allowAll) throw unknown(first);
+    return { kinds: [...kinds], all: true, rest: args.slice(1) };
+  }
+  const kind = findKind(first, kinds);
+  if (!kind) throw unknown(first);
+  return { kinds: [kind], all: false, rest: args.slice(1) };
+}
+
+/** `Kind/name` as typed in `--for`, with the kind resolved through the registry (any case or alias). */
+export function parseKindName(text: string, kinds: readonly FluxKind[] = fluxKinds): { kind: FluxKind; name?: string } {
+  const slash = text.indexOf('/');
+  const word = slash < 0 ? text : text.slice(0, slash);
+  const kind = findKind(word, kinds);
+  if (!kind) {
+    throw new CliError({
+      reason: 'UnknownKind',
+      message: `'${word}' is not a Flux kind served by Driftless: expected one of ${kinds.map((k) => k.kind).join(', ')}`,
+    });
+  }
+  const name = slash < 0 ? '' : text.slice(slash + 1);
+  return name ? { kind, name } : { kind };
+}
