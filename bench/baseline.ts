@@ -123,10 +123,20 @@ async function kubectlApply(opts: BaselineOptions & { yaml: string }): Promise<v
       child.stdin.on('error', reject);
       child.stdin.end(opts.yaml);
     });
-    if (code !== 0) throw new Error(`kubectl apply failed (${String(code)}): ${stderr.trim() || 'no output'}`);
+    if (code !== 0)
+      throw new Error(`kubectl apply failed (${String(code)}) after ${applied} objects: ${summariseErrors(stderr)}`);
   } finally {
     clearInterval(ticker);
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', abort);
   }
+}
+
+/** kubectl prints one line per failed object; keep the count and the first line. */
+function summariseErrors(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) return 'no output';
+  return lines.length === 1
+    ? (lines[0] ?? '')
+    : `${lines.length} error lines (last 4000 bytes), first: ${lines[0] ?? ''}`;
 }

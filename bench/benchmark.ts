@@ -1,4 +1,5 @@
 // One benchmark run on its own control plane: the engine in a child process, then the kubectl baseline.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiVersions } from '../src/api/constants.ts';
 import { fakeNode } from '../src/devenv/control-plane/boot.ts';
@@ -7,6 +8,7 @@ import { loadKubeConfig } from '../src/kube/config.ts';
 import type { KubeObject } from '../src/kube/types.ts';
 import { gitRepository, kustomization, startTestEnv, type TestEnv } from '../test/support/env.ts';
 import { mapLimited, runBaseline } from './baseline.ts';
+import { metricsUrlFromLog, scrapeSummary } from './engine-metrics.ts';
 import { startEngineProcess, type EngineProcess } from './engine-process.ts';
 import { objectCount, type BenchFixture } from './fixtures.ts';
 import { fluxReady, kustomizationsReady, objectsReady, pollUntil, seconds } from './readiness.ts';
@@ -89,6 +91,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchRow> {
       row.note = `engine: ${messageOf(err)}`;
       log(`engine run failed: ${messageOf(err)}\n--- engine log tail ---\n${await running.logTail()}`);
     }
+    log(`engine metrics: ${await scrapeSummary(metricsUrlFromLog(await readFile(logFile, 'utf8')))}`);
     log('stopping the engine before the baseline');
     await running.stop();
 

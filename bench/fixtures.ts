@@ -18,7 +18,7 @@ export type BenchFixture = {
 const pad = (i: number): string => String(i).padStart(4, '0');
 const yamlDocs = (objects: object[]): string => objects.map((o) => stringify(o)).join('---\n');
 
-/** The four objects of one P1 application: a ConfigMap, a Secret, a Service and a one-replica Deployment. */
+/** The four objects of one P1 application: a ConfigMap, a Secret, a headless Service and a one-replica Deployment. */
 function appObjects(app: string): Record<string, object> {
   const labels = { app, [BENCH_LABEL]: 'true' };
   return {
@@ -38,7 +38,8 @@ function appObjects(app: string): Record<string, object> {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: app, labels },
-      spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
+      // Headless: the local control plane's service range is a /24, too small for N=1000 (plus the baseline's copies).
+      spec: { clusterIP: 'None', selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
     },
     'deployment.yaml': {
       apiVersion: 'apps/v1',

@@ -17,6 +17,13 @@ const secs = (ms: number | undefined): string => (ms === undefined ? 'n/a' : `${
 const mib = (bytes: number | undefined): string =>
   bytes === undefined ? 'n/a' : `${Math.round(bytes / 1024 / 1024)} MiB`;
 
+/** A note fit for one table cell: one line, pipes escaped, at most 200 characters. */
+export function noteCell(note: string | undefined): string {
+  const line = (note ?? '').replace(/\s+/g, ' ').trim();
+  const short = line.length > 200 ? `${line.slice(0, 199)}…` : line;
+  return short.replace(/\|/g, '\\|');
+}
+
 /** Driftless time over baseline time, e.g. `1.42x`; `n/a` when either is missing. */
 export function ratio(driftlessMs: number | undefined, baselineMs: number | undefined): string {
   if (driftlessMs === undefined || baselineMs === undefined || baselineMs <= 0) return 'n/a';
@@ -43,7 +50,7 @@ export function markdownTable(rows: readonly BenchRow[]): string {
     ratio(r.driftlessReadyMs, r.baselineReadyMs),
     secs(r.baselineAppliedMs),
     mib(r.peakRssBytes),
-    r.note ?? '',
+    noteCell(r.note),
   ]);
   const widths = header.map((h, i) => Math.max(3, h.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 3)).join(' | ')} |`;

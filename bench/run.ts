@@ -18,7 +18,7 @@ const positiveInt = (v: string): number => {
 const sizes = (v: string): number[] => v.split(',').map((s) => positiveInt(s.trim()));
 
 const LAYOUT = [
-  'P1: one Git repository with one directory per Kustomization (`apps/app-NNNN/`: kustomization.yaml, a ConfigMap, a Secret, a Service, a one-replica Deployment); N Kustomizations with `wait: true` and `targetNamespace`, all created at once.',
+  'P1: one Git repository with one directory per Kustomization (`apps/app-NNNN/`: kustomization.yaml, a ConfigMap, a Secret, a headless Service, a one-replica Deployment); N Kustomizations with `wait: true` and `targetNamespace`, all created at once.',
   'P2: one directory with one file of N ConfigMaps; one Kustomization with `wait: true`.',
   'Driftless: `driftless run` in a child process (default flags, free loopback ports); time from the first Kustomization create until every Kustomization is Ready (listed once a second); peak RSS = VmHWM of that process. The GitRepository is Ready before the clock starts.',
   'Baseline: after the engine has stopped, on the same control plane, `kustomize build` of the same directories (8 at a time, same `targetNamespace` overlay into another namespace), one `kubectl apply --server-side --field-manager=bench -f -`, then listing once a second until every object exists and every Deployment has rolled out. Times count from the start of the builds.',
