@@ -1,0 +1,201 @@
+// The one HTTP path every provider uses: a deadline per post, bounded retries with backoff on
+// 5xx/429/network errors, `Retry-After`, typed errors with secrets scrubbed, and delivery hooks.
+import { setTimeout as delay } from 'node:timers/promises';
+import { NotificationError, NotificationReasons, redact, secretsOf } from './errors.ts';
+import type { NotificationReason } from './errors.ts';
+import { nodeFetch } from './transport.ts';
+import type { FluxEvent } from '../event.ts';
+import type { FetchLike, Notifier, PostContext, ProviderConfig } from './types.ts';
+
+/** Flux's default `spec.timeout`. */
+export const DefaultTimeoutMs = 15_000;
+
+/** One request of a provider. */
+export interface HttpRequest {
+  method: 'POST' | 'PUT';
+  url: string;
+  headers?: Record<string, string>;
+  /** Sent as is when a string, JSON-encoded otherwise. */
+  body: unknown;
+  /** Default `application/json`. */
+  contentType?: string;
+  /** Whether errors may show the URL path; false (the default) for webhook URLs whose path is a secret. */
+  showPath?: boolean;
+  /** Inspects a 2xx answer (Slack's `ok: false`, Lark's `code`); returns an error detail to fail it. */
+  check?: (body: string) => string | undefined;
+  /** An error answer that means "already done" (GitLab's same-state transition); treated as success. */
+  alreadyDone?: (status: number, body: string) => boolean;
+}
+
+/** A successful answer. */
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** Sends requests for one provider configuration. */
+export interface HttpSender {
+  send(request: HttpRequest, signal: AbortSignal): Promise<HttpAnswer>;
+}
+
+/**
+ * Runs `fn` with a signal that aborts when `ctx.signal` does or when `cfg.timeoutMs` (default 15 s)
+ * has elapsed, so one post, however many requests and retries it makes, stays within the budget.
+ */
+export async function withDeadline<T>(
+  cfg: ProviderConfig,
+  ctx: PostContext | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(cfg.timeoutMs ?? DefaultTimeoutMs);
+  return fn(ctx?.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout);
+}
+
+/**
+ * An `HttpSender` for `cfg`. `extraSecrets` are scrubbed from errors besides those of `secretsOf`;
+ * pass `includeAddress: false` for repository addresses, which are not secret and help debugging.
+ */
+export function httpSender(
+  cfg: ProviderConfig,
+  opts: { extraSecrets?: string[]; includeAddress?: boolean } = {},
+): HttpSender {
+  const transport: FetchLike =
+    cfg.fetch ??
+    nodeFetch({ caCert: cfg.caCert, clientCert: cfg.clientCert, clientKey: cfg.clientKey, proxy: cfg.proxy });
+  const secrets = [
+    ...secretsOf({ ...cfg, address: opts.includeAddress === false ? undefined : cfg.address }),
+    ...(opts.extraSecrets ?? []),
+  ];
+  const attempts = Math.max(1, cfg.retry?.attempts ?? 3);
+  const baseDelay = cfg.retry?.baseDelayMs ?? 250;
+  const maxDelay = cfg.retry?.maxDelayMs ?? 5_000;
+  const sleep = cfg.sleep ?? ((ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }));
+  const type = cfg.type;
+
+  const fail = (reason: NotificationReason, message: string, tries: number, status?: number): NotificationError => {
+    cfg.observer?.failed?.(type, reason);
+    return new NotificationError({
+      reason,
+      providerType: type,
+      message: redact(message, secrets),
+      status,
+      attempts: tries,
+    });
+  };
+
+  return {
+    async send(request, signal) {
+      const target = describeTarget(request);
+      const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      const headers = { 'content-type': request.contentType ?? 'application/json', ...request.headers };
+      let last = '';
+      for (let attempt = 1; ; attempt++) {
+        let retryAfterMs: number | undefined;
+        try {
+          const res = await transport(request.url, { method: request.method, headers, body, signal });
+          const text = await res.text();
+          if (res.ok || request.alreadyDone?.(res.status, text)) {
+            const problem = res.ok ? request.check?.(text) : undefined;
+            if (problem !== undefined) {
+              throw fail(NotificationReasons.DeliveryFailed, `${target}: ${problem}`, attempt, res.status);
+            }
+            cfg.observer?.sent?.(type);
+            return { status: res.status, body: text };
+          }
+          last = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${snippet(text)}`;
+          if (!retryable(res.status) || attempt >= attempts) {
+            throw fail(NotificationReasons.DeliveryFailed, `${target}: ${last}${tries(attempt)}`, attempt, res.status);
+          }
+          retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+        } catch (err) {
+          if (err instanceof NotificationError) throw err;
+          if (signal.aborted) throw aborted(err, attempt);
+          last = `connection failed: ${networkDetail(err)}`;
+          if (attempt >= attempts)
+            throw fail(NotificationReasons.Network, `${target}: ${last}${tries(attempt)}`, attempt);
+        }
+        cfg.observer?.retried?.(type);
+        const backoff = Math.min(maxDelay, retryAfterMs ?? baseDelay * 2 ** (attempt - 1));
+        try {
+          await sleep(backoff, signal);
+        } catch (err) {
+          throw aborted(err, attempt);
+        }
+      }
+
+      function aborted(_err: unknown, attempt: number): NotificationError {
+        const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+        const lastPart = last ? `; last error: ${last}` : '';
+        return timedOut
+          ? fail(
+              NotificationReasons.Timeout,
+              `${target}: no answer within ${cfg.timeoutMs ?? DefaultTimeoutMs} ms${lastPart}`,
+              attempt,
+            )
+          : fail(NotificationReasons.Aborted, `${target}: cancelled${lastPart}`, attempt);
+      }
+    },
+  };
+}
+
+function describeTarget(request: HttpRequest): string {
+  try {
+    const u = new URL(request.url);
+    return `${request.method} ${u.origin}${request.showPath ? u.pathname : ''}`;
+  } catch {
+    return `${request.method} <invalid URL>`;
+  }
+}
+
+function retryable(status: number): boolean {
+  return status === 429 || status === 408 || status >= 500;
+}
+
+function tries(n: number): string {
+  return n > 1 ? ` (after ${n} tries)` : '';
+}
+
+function snippet(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  if (!text) return '';
+  return `: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function networkDetail(err: unknown): string {
+  // undici's "fetch failed" hides the useful part in `cause`; node:http errors carry a code.
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as { code?: unknown }).code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message;
+}
+
+/**
+ * A notifier that sends, in order and within one deadline, the requests `build` returns for each
+ * event; `{ skip: why }` means nothing to send (reported to the observer as `skipped(type, why)`).
+ */
+export function requestNotifier(
+  cfg: ProviderConfig,
+  build: (event: FluxEvent) => HttpRequest | HttpRequest[] | { skip: string },
+  opts: { extraSecrets?: string[] } = {},
+): Notifier {
+  const http = httpSender(cfg, opts);
+  return {
+    post: (event, ctx) =>
+      withDeadline(cfg, ctx, async (signal) => {
+        const built = build(event);
+        if ('skip' in built) {
+          cfg.observer?.skipped?.(cfg.type, built.skip);
+          return;
+        }
+        for (const request of Array.isArray(built) ? built : [built]) await http.send(request, signal);
+      }),
+  };
+}

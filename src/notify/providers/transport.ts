@@ -1,0 +1,149 @@
+// A minimal fetch over node:http/https that can trust an extra CA, present a client certificate and
+// go through an HTTP proxy (CONNECT for https), which the global fetch cannot do without undici.
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { FetchLike } from './types.ts';
+
+/** TLS and proxy settings of `nodeFetch`. */
+export interface TransportOptions {
+  /** PEM bundle trusted in addition to Node's root store. */
+  caCert?: string | undefined;
+  clientCert?: string | undefined;
+  clientKey?: string | undefined;
+  /** `http://[user:pass@]host:port`; `https:` proxies are not supported. */
+  proxy?: string | undefined;
+  /** Largest response body kept, in bytes; the rest is discarded. Default 1 MiB. */
+  maxResponseBytes?: number;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A `FetchLike` over node:http(s). Rejects with the socket error (the caller classifies it) or with
+ * the signal's reason when aborted. Response bodies beyond `maxResponseBytes` are truncated.
+ */
+export function nodeFetch(options: TransportOptions = {}): FetchLike {
+  const proxy = options.proxy ? new URL(options.proxy) : undefined;
+  if (proxy && proxy.protocol !== 'http:') {
+    throw new Error(`proxy ${proxy.protocol}//${proxy.host} is not supported: use an http:// proxy URL`);
+  }
+  const ca = options.caCert ? [...tls.rootCertificates, options.caCert] : undefined;
+  const tlsOptions = { ca, cert: options.clientCert, key: options.clientKey };
+  const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
+
+  return async (url, init) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    if (!secure && target.protocol !== 'http:') throw new Error(`unsupported URL scheme ${target.protocol}`);
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+    const port = Number(target.port) || (secure ? 443 : 80);
+    let request: http.ClientRequest;
+    if (proxy && secure) {
+      const socket = await connectTunnel(proxy, target.hostname, port, init.signal);
+      request = https.request({
+        ...tlsOptions,
+        method: init.method,
+        host: target.hostname,
+        port,
+        path: target.pathname + target.search,
+        headers,
+        agent: false,
+        createConnection: () => tls.connect({ ...tlsOptions, socket, servername: serverName(target.hostname) }),
+        signal: init.signal,
+      });
+    } else if (proxy) {
+      const auth = proxyAuthorization(proxy);
+      request = http.request({
+        method: init.method,
+        host: proxy.hostname,
+        port: Number(proxy.port) || 80,
+        path: target.href,
+        headers: { ...headers, host: target.host, ...(auth ? { 'proxy-authorization': auth } : {}) },
+        signal: init.signal,
+      });
+    } else {
+      const options = {
+        method: init.method,
+        host: target.hostname,
+        port,
+        path: target.pathname + target.search,
+        headers,
+        signal: init.signal,
+      };
+      request = secure ? https.request({ ...options, ...tlsOptions, agent: false }) : http.request(options);
+    }
+    const response = await send(request, init.body);
+    const body = await readCapped(response, maxBytes);
+    const status = response.statusCode ?? 0;
+    const out = new Headers();
+    for (const [k, v] of Object.entries(response.headers)) {
+      if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    return new Response(NULL_BODY_STATUSES.has(status) ? null : new Uint8Array(body), {
+      status,
+      statusText: response.statusMessage ?? '',
+      headers: out,
+    });
+  };
+}
+
+function serverName(host: string): string | undefined {
+  return isIP(host) ? undefined : host;
+}
+
+function proxyAuthorization(proxy: URL): string | undefined {
+  if (!proxy.username) return undefined;
+  const user = decodeURIComponent(proxy.username);
+  const pass = decodeURIComponent(proxy.password);
+  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}
+
+function connectTunnel(proxy: URL, host: string, port: number, signal: AbortSignal | undefined): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const auth = proxyAuthorization(proxy);
+    const req = http.request({
+      method: 'CONNECT',
+      host: proxy.hostname,
+      port: Number(proxy.port) || 80,
+      path: `${host}:${port}`,
+      headers: { host: `${host}:${port}`, ...(auth ? { 'proxy-authorization': auth } : {}) },
+      signal,
+    });
+    req.once('connect', (res, socket) => {
+      if (res.statusCode === 200) return resolve(socket);
+      socket.destroy();
+      reject(new Error(`proxy refused CONNECT with HTTP ${res.statusCode ?? 0}`));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+function send(request: http.ClientRequest, body: string | undefined): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+    request.end(body);
+  });
+}
+
+function readCapped(response: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      if (size >= maxBytes) return;
+      chunks.push(chunk.subarray(0, maxBytes - size));
+      size += chunk.length;
+    });
+    response.once('end', () => resolve(Buffer.concat(chunks)));
+    response.once('error', reject);
+    response.once('close', () => {
+      if (!response.complete) reject(new Error('connection closed before the response was complete'));
+    });
+  });
+}
