@@ -45,10 +45,11 @@ export function lastSeen(e: CoreEvent, now: Date): string {
   return first;
 }
 
-/** True for events about Flux objects: a `*.fluxcd.io` group or a kind the CLI serves. */
+/** True for events about Flux objects: a `*.toolkit.fluxcd.io` or `fluxcd.controlplane.io` group, or a kind the CLI serves. */
 export function isFluxEvent(e: CoreEvent): boolean {
   const { apiVersion, kind } = e.involvedObject;
-  if (apiVersion && /\.fluxcd\.io\//.test(apiVersion)) return true;
+  const group = apiVersion?.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  if (group.endsWith('.toolkit.fluxcd.io') || group === 'fluxcd.controlplane.io') return true;
   return fluxKinds.some((k) => k.kind === kind);
 }
 

@@ -25,7 +25,7 @@ const isKustomization = (r: ObjectIdentity): boolean => r.group === Groups.kusto
 
 /**
  * The inventory of `root` as a tree: entries in inventory order; nested Kustomizations (same cluster)
- * expanded with their own inventories, each object at most once on a path so a cycle cannot loop.
+ * expanded with their own inventories; one already expanded higher up the path stays a leaf, so a cycle ends.
  * `compact` keeps only Flux objects (`*.toolkit.fluxcd.io`). A nested Kustomization that cannot be
  * read stays a leaf. Throws InvalidInventoryIdError for a malformed inventory entry.
  */
@@ -44,10 +44,12 @@ export async function inventoryTree(
     for (const entry of ks.status?.inventory?.entries ?? []) {
       const id = parseInventoryId(entry.id);
       if (opts.compact && !id.group.includes('toolkit.fluxcd.io')) continue;
-      if (path.has(key(id))) continue;
+      // A Kustomization listing itself is left out, as flux does.
+      if (key(id) === key(node.resource)) continue;
       const child: TreeNode = { resource: id, resources: [] };
       node.resources.push(child);
-      if (!isKustomization(id) || ks.spec?.kubeConfig) continue;
+      // An ancestor met again is shown but not expanded, so a cycle ends here.
+      if (!isKustomization(id) || ks.spec?.kubeConfig || path.has(key(id))) continue;
       const nested = await opts.getKustomization(id.namespace, id.name);
       if (nested) await expand(nested, child, new Set([...path, key(id)]));
     }
