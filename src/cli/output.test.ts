@@ -40,6 +40,20 @@ void test('renderTable styles cells after padding, so colour codes keep the colu
   assert.equal(renderTable([], [['a', 'b']]), 'a\tb\n', 'no header row when the header is empty');
 });
 
+void test('a multi-line cell spans lines inside its column', () => {
+  const text = renderTable(
+    ['Object', 'Message'],
+    [
+      ['Kustomization/app', 'ConfigMap/a created\nConfigMap/b created'],
+      ['x', 'y'],
+    ],
+  );
+  assert.equal(
+    text,
+    'OBJECT           \tMESSAGE\nKustomization/app\tConfigMap/a created\n                 \tConfigMap/b created\nx                \ty\n',
+  );
+});
+
 void test('truncateHex shortens 40 to 128 hex characters to 8, leaving shorter runs and words alone', () => {
   const sha1 = 'a'.repeat(40);
   const sha256 = '0123456789abcdef'.repeat(4);

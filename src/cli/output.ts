@@ -47,7 +47,8 @@ export type CellStyle = (text: string, column: number, row: number) => string;
 
 /**
  * Renders a table the way the flux CLI does: upper-case headers, columns padded to their widest cell
- * and separated by a tab, no borders. `header` may be empty (watch updates print rows only).
+ * and separated by a tab, no borders; a cell with line breaks spans several lines within its column.
+ * `header` may be empty (watch updates print rows only).
  */
 export function renderTable(
   header: readonly string[],
@@ -55,22 +56,23 @@ export function renderTable(
   style?: CellStyle,
 ): string {
   const all = header.length ? [header.map((h) => h.toUpperCase()), ...rows] : [...rows];
+  const cells = all.map((row) => row.map((cell) => cell.split('\n')));
   const widths: number[] = [];
-  for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cellWidth(cell))));
-  return all
-    .map((row, r) => {
-      const dataRow = header.length ? r - 1 : r;
-      return row
-        .map((cell, i) => {
-          const last = i === row.length - 1;
-          const padded = last ? cell : cell + ' '.repeat((widths[i] ?? 0) - cellWidth(cell));
-          return style && dataRow >= 0 ? style(padded, i, dataRow) : padded;
-        })
-        .join('\t')
-        .trimEnd();
-    })
-    .map((line) => `${line}\n`)
-    .join('');
+  for (const row of cells) row.forEach((lines, i) => (widths[i] = Math.max(widths[i] ?? 0, ...lines.map(cellWidth))));
+  const out: string[] = [];
+  cells.forEach((row, r) => {
+    const dataRow = header.length ? r - 1 : r;
+    const height = Math.max(1, ...row.map((lines) => lines.length));
+    for (let l = 0; l < height; l++) {
+      const line = row.map((lines, i) => {
+        const cell = lines[l] ?? '';
+        const padded = i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - cellWidth(cell));
+        return style && dataRow >= 0 ? style(padded, i, dataRow) : padded;
+      });
+      out.push(`${line.join('\t').trimEnd()}\n`);
+    }
+  });
+  return out.join('');
 }
 
 // Counts code points, not UTF-16 units, so names with emoji or accents still line up.
