@@ -9,6 +9,7 @@ K8S_VERSION=${K8S_VERSION:-1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-0.8.0}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-5.8.2}  # 5.8.3 needs Go 1.27
+FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -versions github.com/fluxcd/flux2/v2`
 
 CACHE=${DRIFTLESS_CACHE:-$HOME/.cache/driftless}
 BIN="$CACHE/bin"
@@ -99,6 +100,23 @@ go_install() { # name version module-path
 build_kwok() { go_install kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok; }
 build_kustomize() { go_install kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=v$KUSTOMIZE_VERSION"; }
 
+build_flux() {
+  if ! have flux "$FLUX_VERSION"; then
+    log "building flux v$FLUX_VERSION (takes a few minutes)"
+    local moddir dir="$WORK/flux2-$FLUX_VERSION"
+    moddir=$(go mod download -json "github.com/fluxcd/flux2/v2@v$FLUX_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    # cmd/flux embeds manifests/*.yaml, generated at release time and absent from the module, so `go install`
+    # fails; build from a writable copy with a placeholder (only `flux install`/`bootstrap` need the real ones).
+    rm -rf "$dir"
+    cp -r "$moddir" "$dir"
+    chmod -R u+w "$dir"
+    mkdir -p "$dir/cmd/flux/manifests"
+    printf '# placeholder: install manifests are generated at release time\n' >"$dir/cmd/flux/manifests/placeholder.yaml"
+    (cd "$dir" && go build -trimpath -ldflags "-s -w -X main.VERSION=$FLUX_VERSION" -o "$BIN/flux-$FLUX_VERSION" ./cmd/flux)
+  fi
+  link flux "$FLUX_VERSION"
+}
+
 install_debs() {
   local need=()
   command -v git >/dev/null || need+=(git)
@@ -111,7 +129,7 @@ install_debs() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes)
+[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux)
 for t in "${targets[@]}"; do
   case "$t" in
     debs) install_debs ;;
@@ -119,6 +137,7 @@ for t in "${targets[@]}"; do
     kwok) build_kwok ;;
     kustomize) build_kustomize ;;
     kubernetes) build_kubernetes ;;
+    flux) build_flux ;;
     *) echo "unknown tool $t" >&2; exit 2 ;;
   esac
 done
