@@ -52,6 +52,13 @@ export function reconcileProgress(obj: FluxResource, opts: { token?: string } = 
   if (opts.token !== undefined && status.lastHandledReconcileAt !== opts.token) {
     return { done: false, waitingFor: `the controller to handle request ${opts.token}` };
   }
+  // Once our request is handled, Ready=False is that reconcile's verdict: Flux keeps Reconciling
+  // (ProgressingWithRetry) and the old observedGeneration on failure, so kstatus alone would wait
+  // until the timeout (what `flux reconcile` does); we report the failure at once instead.
+  const failed = conditionOf(obj, 'Ready');
+  if (opts.token !== undefined && failed?.status === 'False' && conditionOf(obj, 'Reconciling')?.reason !== 'Progressing') {
+    return { done: true, ready: false, reason: failed.reason ?? '', message: failed.message ?? '' };
+  }
   const generation = obj.metadata.generation ?? 0;
   if ((status.observedGeneration ?? -1) < generation) {
     return { done: false, waitingFor: `observedGeneration to reach ${generation}` };

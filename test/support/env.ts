@@ -122,7 +122,8 @@ export async function startTestEnv(opts: { engine?: boolean; config?: Partial<Ma
             ready?.status === status &&
             (!expect.reason || ready.reason === expect.reason) &&
             (!expect.messageIncludes || ready.message.includes(expect.messageIncludes)) &&
-            obj?.metadata.generation === (obj?.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+            // Flux moves observedGeneration only on success (or stall), so only Ready=True waits for it.
+            (status !== 'True' || obj?.metadata.generation === (obj?.status as { observedGeneration?: number } | undefined)?.observedGeneration);
           return ok ? obj : undefined;
         },
         timeoutMs,

@@ -79,9 +79,9 @@ export class GitRepositoryReconciler implements Reconciler {
       const stepErr = err instanceof StepError ? err : new StepError(ConditionTypes.FetchFailed, reasonOf(err, Reasons.Failed), messageOf(err));
       markTrue(view, stepErr.condition, stepErr.reason, stepErr.message);
       markFalse(view, ConditionTypes.Ready, stepErr.reason, stepErr.message);
-      deleteCondition(view, ConditionTypes.Reconciling);
+      // As Flux: still Reconciling (with retry); observedGeneration moves only on success or stall.
+      markTrue(view, ConditionTypes.Reconciling, Reasons.ProgressingWithRetry, stepErr.message);
       if (requestedAt) status.lastHandledReconcileAt = requestedAt;
-      status.observedGeneration = obj.metadata.generation ?? 0;
       await patchStatus(client, obj, status);
       await this.o.recorder.record(obj, { type: 'Warning', reason: stepErr.reason, message: stepErr.message });
       throw err;

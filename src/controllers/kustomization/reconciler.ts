@@ -156,20 +156,37 @@ export class KustomizationReconciler implements Reconciler {
     await this.o.recorder.record(ks, { type: 'Normal', reason: Reasons.ReconciliationSucceeded, message: lines, metadata: { revision } });
   }
 
+  /**
+   * Records a failure as Flux does: Ready=False with the step's reason; Reconciling stays (as
+   * ProgressingWithRetry) and observedGeneration does not move unless the failure is terminal, so
+   * kstatus reports the object as still in progress.
+   */
   private async fail(ks: Kustomization, view: View, failure: StepFailure, retryMs: number, digest: string | undefined, started = Date.now()): Promise<Result> {
     if (failure.reason === Reasons.HealthCheckFailed) markFalse(view, ConditionTypes.Healthy, Reasons.HealthCheckFailed, failure.message);
     markFalse(view, ConditionTypes.Ready, failure.reason, failure.message);
-    deleteCondition(view, ConditionTypes.Reconciling);
-    if (failure.opts.stalled) markTrue(view, ConditionTypes.Stalled, failure.reason, failure.message);
-    else deleteCondition(view, ConditionTypes.Stalled);
+    const reconciling = getCondition(view as never, ConditionTypes.Reconciling);
+    if (failure.opts.stalled) {
+      markTrue(view, ConditionTypes.Stalled, failure.reason, failure.message);
+      deleteCondition(view, ConditionTypes.Reconciling);
+      view.status.observedGeneration = ks.metadata.generation ?? 0;
+    } else {
+      deleteCondition(view, ConditionTypes.Stalled);
+      if (reconciling) markTrue(view, ConditionTypes.Reconciling, Reasons.ProgressingWithRetry, reconciling.message);
+    }
     if (digest) {
       view.status.history = recordHistory(view.status.history, { digest, status: failure.reason, durationMs: Date.now() - started, now: new Date(), metadata: { revision: view.status.lastAttemptedRevision ?? '' } });
     }
-    this.finish(ks, view);
+    const requestedAt = ks.metadata.annotations?.[Annotations.reconcileRequestedAt];
+    if (requestedAt) view.status.lastHandledReconcileAt = requestedAt;
     await patchStatus(this.o.client, ks, view.status);
     const metadata: Record<string, string> = {};
     if (view.status.lastAttemptedRevision) metadata['revision'] = view.status.lastAttemptedRevision;
-    await this.o.recorder.record(ks, { type: 'Warning', reason: failure.reason, message: failure.message, metadata });
+    const event = failure.opts.event ?? 'warning';
+    if (event === 'warning') await this.o.recorder.record(ks, { type: 'Warning', reason: failure.reason, message: failure.message, metadata });
+    if (event === 'info') {
+      const retry = formatDuration(failure.opts.requeueAfterMs ?? retryMs);
+      await this.o.recorder.record(ks, { type: 'Normal', reason: failure.reason, message: `Dependencies do not meet ready condition, retrying in ${retry}`, metadata });
+    }
     if (failure.opts.stalled) return {};
     return { requeueAfterMs: failure.opts.requeueAfterMs ?? retryMs };
   }

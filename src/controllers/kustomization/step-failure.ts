@@ -5,6 +5,8 @@ export interface StepFailureOptions {
   requeueAfterMs?: number;
   /** Terminal: needs a spec change (sets Stalled). */
   stalled?: boolean;
+  /** How the failure is announced: a Warning event (default), an info event, or none (Flux is quiet while a source has no artifact). */
+  event?: 'warning' | 'info' | 'none';
   /** The inventory to record despite the failure (a partial apply). */
   inventory?: ResourceInventory;
   cause?: unknown;

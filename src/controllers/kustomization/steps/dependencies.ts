@@ -16,7 +16,7 @@ export function checkDependencies(opts: { ks: Kustomization; informer: Informer;
     const ns = dep.namespace ?? ks.metadata.namespace ?? '';
     const name = `${ns}/${dep.name}`;
     const fail = (why: string): never => {
-      throw new StepFailure(Reasons.DependencyNotReady, `dependency '${name}' ${why}`, { requeueAfterMs: opts.requeueDependencyMs });
+      throw new StepFailure(Reasons.DependencyNotReady, `dependency '${name}' ${why}`, { requeueAfterMs: opts.requeueDependencyMs, event: 'info' });
     };
     const other = opts.informer.get(name) as Kustomization | undefined;
     if (!other) fail('not found');

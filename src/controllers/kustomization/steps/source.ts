@@ -41,12 +41,13 @@ export function resolveSource(opts: {
     | { apiVersion: string; metadata: { generation?: number }; status?: { artifact?: Artifact; conditions?: [] } }
     | undefined;
   if (!source) {
-    throw new StepFailure(Reasons.ArtifactFailed, `Source '${display}' not found`, { requeueAfterMs: opts.retryIntervalMs });
+    throw new StepFailure(Reasons.ArtifactFailed, `Source '${display}' not found`, { requeueAfterMs: opts.retryIntervalMs, event: 'none' });
   }
   const artifact = source.status?.artifact;
   if (!artifact) {
     throw new StepFailure(Reasons.ArtifactFailed, `Source '${display}' is not ready, artifact not found`, {
       requeueAfterMs: opts.requeueDependencyMs,
+      event: 'none',
     });
   }
   return { artifact, sourceName: display };
