@@ -1,10 +1,13 @@
-import { ApiVersions } from './api/constants.ts';
+import { ApiVersions, Groups } from './api/constants.ts';
+import { NotificationVersions } from './api/notification.ts';
 import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
 import { setupKustomizationController } from './controllers/kustomization/setup.ts';
+import { setupNotifications } from './controllers/notification/setup.ts';
+import { setupReceiverController } from './controllers/receiver/setup.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeConfig } from './kube/config.ts';
 import { EventRecorder } from './runtime/events.ts';
@@ -17,6 +20,10 @@ import { RuntimeMetrics } from './runtime/metrics.ts';
 export interface RunningEngine {
   manager: Manager;
   storageUrl: string;
+  /** Set once the webhook receiver server listens. */
+  receiverUrl?: string;
+  /** Set once the HTTP event intake listens (when enabled). */
+  eventsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -63,6 +70,23 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
   const storage = new ArtifactStorage({ root: config.storagePath, advertiseBaseUrl: advertise });
 
   const common = { client, logger, metrics };
+  const engine: RunningEngine = { manager, storageUrl: advertise, stop: async () => undefined };
+  const notificationRecorder = recorder.forController('notification-controller');
+  setupNotifications(manager, {
+    ...common,
+    recorder: notificationRecorder,
+    baseRecorder: recorder,
+    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+    ...(config.eventsAddr ? { eventsAddr: config.eventsAddr } : {}),
+    onListening: (url) => (engine.eventsUrl = url),
+  });
+  setupReceiverController(manager, {
+    ...common,
+    recorder: notificationRecorder,
+    receiverAddr: config.receiverAddr,
+    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+    onListening: (url) => (engine.receiverUrl = url),
+  });
   setupGitRepositoryController(manager, { ...common, recorder: recorder.forController('source-controller'), storage, concurrency: config.concurrent });
   setupKustomizationController(manager, {
     ...common,
@@ -80,7 +104,7 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     recorder: recorder.forController('flux-operator'),
     namespace: config.runtimeNamespace,
     intervalMs: config.reportingIntervalMs,
-    components: ['source-controller', 'kustomize-controller'],
+    components: ['source-controller', 'kustomize-controller', 'notification-controller'],
     identity: config.identity,
     // client-node names the cluster `inCluster` when it loaded the Pod's service account.
     inCluster: kubeConfig.getCurrentCluster()?.name === 'inCluster',
@@ -89,24 +113,27 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
   started.catch((err: unknown) => logger.error({ err: String(err) }, 'manager failed to start'));
   if (!config.enableLeaderElection) await started;
   else await new Promise((r) => setTimeout(r, 0));
-  logger.info({ metrics: manager.metricsUrl, health: manager.healthUrl, storage: advertise }, 'driftless started');
-  return {
-    manager,
-    storageUrl: advertise,
-    stop: async () => {
-      await manager.stop();
-      await artifactServer.close();
-    },
+  logger.info({ metrics: manager.metricsUrl, health: manager.healthUrl, storage: advertise, receiver: engine.receiverUrl, events: engine.eventsUrl }, 'driftless started');
+  engine.stop = async () => {
+    await manager.stop();
+    await artifactServer.close();
   };
+  return engine;
 }
 
 /** Fails early, with the fix, when the Flux CRDs are missing. */
 async function assertCrdsInstalled(client: KubeClient): Promise<void> {
-  for (const apiVersion of [ApiVersions.source, ApiVersions.kustomize]) {
+  const required = [
+    [ApiVersions.source, 'GitRepository'],
+    [ApiVersions.kustomize, 'Kustomization'],
+    [`${Groups.notification}/${NotificationVersions.providerAlert}`, 'Alert'],
+    [`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver'],
+  ] as const;
+  for (const [apiVersion, kind] of required) {
     try {
-      await client.resource(apiVersion, apiVersion.startsWith('source') ? 'GitRepository' : 'Kustomization');
+      await client.resource(apiVersion, kind);
     } catch {
-      throw new Error(`the ${apiVersion} CRDs are not installed in this cluster: run \`driftless install\` first`);
+      throw new Error(`the ${kind} CRD (${apiVersion}) is not installed in this cluster: run \`driftless install\` (or \`driftless install --crds-only\`) first`);
     }
   }
 }

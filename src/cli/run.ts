@@ -22,6 +22,8 @@ export function runCommand(): Command {
     .option('--metrics-addr <addr>', 'address of /metrics; ":0" picks a free port', d.metricsAddr)
     .option('--health-addr <addr>', 'address of /healthz and /readyz; ":0" picks a free port', d.healthAddr)
     .option('--storage-addr <addr>', 'address of the artifact file server; ":0" picks a free port', d.storageAddr)
+    .option('--receiver-addr <addr>', 'address of the webhook receiver server (/hook/…); ":0" picks a free port', d.receiverAddr)
+    .option('--events-addr <addr>', 'address of the HTTP event intake for external Flux controllers; "" disables it', d.eventsAddr)
     .option('--storage-adv-addr <host[:port]>', 'host put in artifact URLs (default: 127.0.0.1 and the bound port)')
     .option('--storage-path <dir>', 'where artifacts are stored', d.storagePath)
     .option('--concurrent <n>', 'workers per controller', positiveInt, d.concurrent)
@@ -48,6 +50,8 @@ export function runCommand(): Command {
         metricsAddr: o['metricsAddr'] as string,
         healthAddr: o['healthAddr'] as string,
         storageAddr: o['storageAddr'] as string,
+        receiverAddr: o['receiverAddr'] as string,
+        eventsAddr: o['eventsAddr'] as string,
         storagePath: o['storagePath'] as string,
         concurrent: o['concurrent'] as number,
         requeueDependencyMs: o['requeueDependency'] as number,

@@ -13,6 +13,10 @@ export interface ManagerConfig {
   /** Host (and port) put in artifact URLs; default: the loopback address of the bound storage port. */
   storageAdvAddr?: string;
   storagePath: string;
+  /** `host:port` of the webhook receiver server (Flux: `:9292`). */
+  receiverAddr: string;
+  /** `host:port` of the HTTP event intake for external Flux controllers; empty disables it. */
+  eventsAddr: string;
   /** Workers per controller (Flux `--concurrent`, default 4). */
   concurrent: number;
   requeueDependencyMs: number;
@@ -46,6 +50,8 @@ export function defaultManagerConfig(): ManagerConfig {
     metricsAddr: ':8080',
     healthAddr: ':9440',
     storageAddr: ':9090',
+    receiverAddr: ':9292',
+    eventsAddr: ':9690',
     storagePath: path.join(cache, 'storage'),
     concurrent: 4,
     requeueDependencyMs: 30_000,

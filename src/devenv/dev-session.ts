@@ -67,7 +67,7 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
 
     log('starting the engine…');
     const engine = await startEngine(
-      { ...defaultManagerConfig(), kubeconfig: cp.kubeconfigPath, metricsAddr: '127.0.0.1:0', healthAddr: '127.0.0.1:0', storageAddr: '127.0.0.1:0', storagePath: path.join(opts.dir, 'storage'), logLevel: 'warn' },
+      { ...defaultManagerConfig(), kubeconfig: cp.kubeconfigPath, metricsAddr: '127.0.0.1:0', healthAddr: '127.0.0.1:0', storageAddr: '127.0.0.1:0', receiverAddr: '127.0.0.1:0', eventsAddr: '127.0.0.1:0', storagePath: path.join(opts.dir, 'storage'), logLevel: 'warn' },
       { logger: createLogger({ level: 'warn' }) },
     );
     cleanups.push(() => engine.stop());

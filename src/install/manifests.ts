@@ -16,6 +16,12 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
   const namespace = opts.namespace ?? 'flux-system';
   const image = opts.image ?? 'driftless:0.1.0';
   const labels = { 'app.kubernetes.io/name': 'driftless', 'app.kubernetes.io/part-of': 'flux', 'app.kubernetes.io/component': 'manager' };
+  const service = (name: string, targetPort: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels },
+    spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort }] },
+  });
   return [
     ...(allCrds() as KubeObject[]),
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'flux' } } },
@@ -27,12 +33,10 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
       subjects: [{ kind: 'ServiceAccount', name: 'driftless', namespace }],
     },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'source-controller', namespace, labels },
-      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
-    },
+    // Service names as Flux's, so artifact URLs, `--events-addr` of other controllers and webhooks keep working.
+    service('source-controller', 'http'),
+    service('notification-controller', 'http-events'),
+    service('webhook-receiver', 'http-webhook'),
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -56,9 +60,13 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
                   '--metrics-addr=:8080',
                   '--health-addr=:9440',
                   '--storage-addr=:9090',
+                  '--receiver-addr=:9292',
+                  '--events-addr=:9690',
                 ],
                 ports: [
                   { name: 'http', containerPort: 9090 },
+                  { name: 'http-webhook', containerPort: 9292 },
+                  { name: 'http-events', containerPort: 9690 },
                   { name: 'http-prom', containerPort: 8080 },
                   { name: 'healthz', containerPort: 9440 },
                 ],

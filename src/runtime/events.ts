@@ -41,10 +41,11 @@ export class EventRecorder {
   private readonly controller: string;
   private readonly instance: string;
   private readonly logger: Logger;
-  private readonly sinks: EventSink[] = [];
+  private readonly sinks: EventSink[];
   private readonly seen = new Map<string, { name: string; namespace: string; count: number }>();
 
-  constructor(opts: { client: KubeClient; reportingController: string; reportingInstance: string; logger: Logger }) {
+  constructor(opts: { client: KubeClient; reportingController: string; reportingInstance: string; logger: Logger; sinks?: EventSink[] }) {
+    this.sinks = opts.sinks ?? [];
     this.client = opts.client;
     this.controller = opts.reportingController;
     this.instance = opts.reportingInstance;
@@ -55,11 +56,9 @@ export class EventRecorder {
     this.sinks.push(sink);
   }
 
-  /** A recorder for another reporting controller that shares this one's client and sinks. */
+  /** A recorder for another reporting controller that shares this one's client and sinks (also sinks added later). */
   forController(reportingController: string): EventRecorder {
-    const r = new EventRecorder({ client: this.client, reportingController, reportingInstance: this.instance, logger: this.logger });
-    for (const s of this.sinks) r.addSink(s);
-    return r;
+    return new EventRecorder({ client: this.client, reportingController, reportingInstance: this.instance, logger: this.logger, sinks: this.sinks });
   }
 
   /** Records an event about `obj`. Resolves once the Kubernetes Event is written (or failed). */

@@ -28,6 +28,7 @@ async function startManager(identity: string): Promise<void> {
       path.resolve('bin/driftless.js'), 'run',
       `--kubeconfig=${env.kubeconfigPath}`,
       `--metrics-addr=127.0.0.1:${metricsPort}`, `--health-addr=127.0.0.1:${healthPort}`, `--storage-addr=127.0.0.1:${storagePort}`,
+      '--receiver-addr=127.0.0.1:0', '--events-addr=127.0.0.1:0',
       `--storage-path=${path.join(env.tmp, identity)}`,
       '--enable-leader-election', '--leader-election-lease-duration=6s', '--leader-election-renew-deadline=4s', '--leader-election-retry-period=1s',
       `--identity=${identity}`, '--log-level=warn',

@@ -1,5 +1,5 @@
 // The reconciler groups a Driftless manager can run, reported as Flux "components".
-import { ApiVersions, ControllerNames, Kinds } from '../../api/constants.ts';
+import { ApiVersions, ControllerNames, Groups, Kinds } from '../../api/constants.ts';
 import type { ComponentStatus } from '../../api/flux-report.ts';
 
 /** A kind a component reconciles, at the apiVersion its informer watches. */
@@ -16,6 +16,11 @@ export interface ComponentKind {
 export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> = {
   [ControllerNames.source]: [{ apiVersion: ApiVersions.source, kind: Kinds.GitRepository }],
   [ControllerNames.kustomize]: [{ apiVersion: ApiVersions.kustomize, kind: Kinds.Kustomization }],
+  [ControllerNames.notification]: [
+    { apiVersion: `${Groups.notification}/v1beta3`, kind: 'Alert' },
+    { apiVersion: `${Groups.notification}/v1beta3`, kind: 'Provider' },
+    { apiVersion: `${Groups.notification}/v1`, kind: 'Receiver' },
+  ],
 };
 
 /**

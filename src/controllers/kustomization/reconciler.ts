@@ -76,8 +76,13 @@ export class KustomizationReconciler implements Reconciler {
       const { artifact } = resolveSource({ ks, sources: this.o.sources, noCrossNamespaceRefs: this.o.noCrossNamespaceRefs, requeueDependencyMs: this.o.requeueDependencyMs, retryIntervalMs: retryMs });
       const revision = artifact.revision;
       checkDependencies({ ks, informer: this.o.informer, revision, requeueDependencyMs: this.o.requeueDependencyMs });
+      const newRevision = ks.status?.lastAttemptedRevision !== revision;
       view.status.lastAttemptedRevision = revision;
       await this.progress(ks, view, `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`);
+      if (newRevision) {
+        // Beyond Flux: announce the start, so commit-status providers can mark the commit `pending`.
+        await this.o.recorder.record(ks, { type: 'Normal', reason: Reasons.Progressing, message: `Reconciliation in progress for revision ${revision}`, metadata: { revision } });
+      }
 
       const built = await buildManifests({ ks, artifact, client, kustomizeBin: this.o.kustomizeBin, allowRemoteBases: !this.o.noRemoteBases, signal, timeoutMs });
       digest = built.digest;

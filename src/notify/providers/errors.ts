@@ -70,7 +70,8 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /**
  * The strings of a configuration that must never be shown: token, password, header values, proxy
- * credentials, and the address's userinfo, path and query (webhook URLs embed their secret in the path).
+ * credentials, and the address's userinfo, query values and long (20+ characters) path segments,
+ * where webhook URLs embed their secret.
  */
 export function secretsOf(cfg: {
   token?: string | undefined;
@@ -88,11 +89,11 @@ export function secretsOf(cfg: {
       if (u.password) out.push(decodeURIComponent(u.password), u.password);
       if (u.username) out.push(decodeURIComponent(u.username));
       // Webhook secrets live in the path (Slack, Discord, Teams) or the query (Google Chat key/token).
-      for (const part of u.pathname.split('/')) if (part.length >= 16) out.push(part, decodeURIComponent(part));
+      for (const part of u.pathname.split('/')) if (part.length >= 20) out.push(part, decodeURIComponent(part));
       for (const value of u.searchParams.values()) out.push(value);
     } catch {
       // Not a URL (e.g. an ssh repository address): nothing embedded to hide beyond the raw text's own parts.
-      out.push(...raw.split(/[/:@?&=]/).filter((p) => p.length >= 16));
+      out.push(...raw.split(/[/:@?&=]/).filter((p) => p.length >= 20));
     }
   }
   return out;
