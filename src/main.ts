@@ -15,6 +15,7 @@ import { parseAddress } from './runtime/http-server.ts';
 import { createLogger, type Logger } from './runtime/logger.ts';
 import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
+import { SliMetrics } from './runtime/sli-metrics.ts';
 
 /** A running engine: its manager and the addresses it serves. */
 export interface RunningEngine {
@@ -34,6 +35,8 @@ export interface RunningEngine {
 export async function startEngine(config: ManagerConfig, opts: { logger?: Logger; onLeaderLost?: () => void } = {}): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const metrics = new RuntimeMetrics();
+  // The SLI series (driftless_reconcile_total, …) exist from the start, at zero, for dashboards and rate().
+  new SliMetrics({ registry: metrics.registry, kinds: ['GitRepository', 'Kustomization'] });
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   const client = new KubeClient({ kubeConfig, observer: metrics.requestObserver(new URL(server).host) });

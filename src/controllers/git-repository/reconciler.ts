@@ -10,6 +10,7 @@ import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { fetchRevision } from '../../sources/git/fetch-revision.ts';
 import type { GitAuth } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markFalse, markReady, markTrue } from '../../runtime/conditions.ts';
+import { commitTimeMetadata, SliMetrics } from '../../runtime/sli-metrics.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ensureFinalizer, patchStatus, removeFinalizer } from '../../runtime/patch.ts';
 import type { Reconciler, Request, Result } from '../../runtime/result.ts';
@@ -38,9 +39,11 @@ class StepError extends Error {
  */
 export class GitRepositoryReconciler implements Reconciler {
   private readonly o: GitRepositoryReconcilerOptions;
+  private readonly sli: SliMetrics;
 
   constructor(opts: GitRepositoryReconcilerOptions) {
     this.o = opts;
+    this.sli = new SliMetrics({ registry: opts.metrics.registry });
   }
 
   async reconcile(req: Request): Promise<Result> {
@@ -74,6 +77,7 @@ export class GitRepositoryReconciler implements Reconciler {
       if (requestedAt) status.lastHandledReconcileAt = requestedAt;
       status.observedGeneration = obj.metadata.generation ?? 0;
       await patchStatus(client, obj, status);
+      this.sli.reconciled('GitRepository');
       return { requeueAfterMs: withJitter(intervalMs) };
     } catch (err) {
       const stepErr = err instanceof StepError ? err : new StepError(ConditionTypes.FetchFailed, reasonOf(err, Reasons.Failed), messageOf(err));
@@ -83,6 +87,7 @@ export class GitRepositoryReconciler implements Reconciler {
       markTrue(view, ConditionTypes.Reconciling, Reasons.ProgressingWithRetry, stepErr.message);
       if (requestedAt) status.lastHandledReconcileAt = requestedAt;
       await patchStatus(client, obj, status);
+      this.sli.reconciled('GitRepository', stepErr.reason);
       await this.o.recorder.record(obj, { type: 'Warning', reason: stepErr.reason, message: stepErr.message });
       throw err;
     }
@@ -121,6 +126,8 @@ export class GitRepositoryReconciler implements Reconciler {
           filename: `${sha}.tar.gz`,
           data,
           revision: fetched.revision,
+          // Beyond Flux: appliers read the commit time to measure commit-to-applied latency.
+          metadata: commitTimeMetadata(fetched.commitTime),
         });
         await this.o.storage.garbageCollect('GitRepository', ns, obj.metadata.name, artifact.path);
         status.artifact = artifact;
@@ -175,6 +182,7 @@ export class GitRepositoryReconciler implements Reconciler {
     deleteCondition(view, ConditionTypes.Reconciling);
     status.observedGeneration = obj.metadata.generation ?? 0;
     await patchStatus(this.o.client, obj, status);
+    this.sli.reconciled('GitRepository', 'InvalidSpec');
     await this.o.recorder.record(obj, { type: 'Warning', reason: 'InvalidSpec', message });
     throw new TerminalError('InvalidSpec', message);
   }

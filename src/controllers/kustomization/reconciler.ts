@@ -7,6 +7,7 @@ import { deleteCondition, getCondition, markFalse, markReady, markReconciling, m
 import type { Informer } from '../../runtime/informer.ts';
 import { ensureFinalizer, patchStatus } from '../../runtime/patch.ts';
 import type { Reconciler, Request, Result } from '../../runtime/result.ts';
+import { SliMetrics } from '../../runtime/sli-metrics.ts';
 import { messageOf, withJitter, type ControllerDeps } from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
 import { finalizeKustomization } from './finalize.ts';
@@ -42,9 +43,11 @@ type View = { metadata: Kustomization['metadata']; status: Status };
  */
 export class KustomizationReconciler implements Reconciler {
   private readonly o: KustomizationReconcilerOptions;
+  private readonly sli: SliMetrics;
 
   constructor(opts: KustomizationReconcilerOptions) {
     this.o = opts;
+    this.sli = new SliMetrics({ registry: opts.metrics.registry });
   }
 
   async reconcile(req: Request): Promise<Result> {
@@ -116,6 +119,8 @@ export class KustomizationReconciler implements Reconciler {
       view.status.history = recordHistory(view.status.history, { digest, status: Reasons.ReconciliationSucceeded, durationMs: Date.now() - started, now: new Date(), metadata: { revision } });
       this.finish(ks, view);
       await patchStatus(this.o.client, ks, view.status);
+      this.sli.reconciled('Kustomization');
+      this.sli.applied({ kind: 'Kustomization', revision, previousRevision: ks.status?.lastAppliedRevision, artifactMetadata: artifact.metadata, createdAt: ks.metadata.creationTimestamp });
       if (!wasReady || hasChanges(outcome.changeSet)) {
         await this.o.recorder.record(ks, {
           type: 'Normal',
@@ -184,6 +189,8 @@ export class KustomizationReconciler implements Reconciler {
     const requestedAt = ks.metadata.annotations?.[Annotations.reconcileRequestedAt];
     if (requestedAt) view.status.lastHandledReconcileAt = requestedAt;
     await patchStatus(this.o.client, ks, view.status);
+    // Waiting on a dependency is neither success nor failure (as the Flux Operator's stats).
+    if (failure.reason !== Reasons.DependencyNotReady) this.sli.reconciled('Kustomization', failure.reason);
     const metadata: Record<string, string> = {};
     if (view.status.lastAttemptedRevision) metadata['revision'] = view.status.lastAttemptedRevision;
     const event = failure.opts.event ?? 'warning';
