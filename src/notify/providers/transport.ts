@@ -42,8 +42,10 @@ export function nodeFetch(options: TransportOptions = {}): FetchLike {
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     const port = Number(target.port) || (secure ? 443 : 80);
     let request: http.ClientRequest;
+    let tunnel: Duplex | undefined;
     if (proxy && secure) {
       const socket = await connectTunnel(proxy, target.hostname, port, init.signal);
+      tunnel = socket;
       request = https.request({
         ...tlsOptions,
         method: init.method,
@@ -76,8 +78,15 @@ export function nodeFetch(options: TransportOptions = {}): FetchLike {
       };
       request = secure ? https.request({ ...options, ...tlsOptions, agent: false }) : http.request(options);
     }
-    const response = await send(request, init.body);
-    const body = await readCapped(response, maxBytes);
+    let body: Buffer;
+    let response: http.IncomingMessage;
+    try {
+      response = await send(request, init.body);
+      body = await readCapped(response, maxBytes);
+    } finally {
+      // A tunnel carries exactly one request; leaving it open would hold the proxy connection until it times out.
+      tunnel?.destroy();
+    }
     const status = response.statusCode ?? 0;
     const out = new Headers();
     for (const [k, v] of Object.entries(response.headers)) {
