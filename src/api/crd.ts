@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { stringify } from 'yaml';
 import { Annotations, AnnotationValues } from './constants.ts';
 import type { CrdDefinition } from './crd-definition.ts';
+import { FluxInstanceCrd } from './flux-instance.ts';
 import { GitRepositoryCrd } from './git-repository.ts';
 import { FluxReportCrd } from './flux-report.ts';
 import { KustomizationCrd } from './kustomization.ts';
@@ -12,7 +13,7 @@ import type { FluxObject } from './meta.ts';
 export type { CrdDefinition, PrinterColumn } from './crd-definition.ts';
 
 /** The kinds whose CRDs Driftless serves, in output order; add Helm, notification or report kinds here. */
-export const CrdDefinitions: readonly CrdDefinition[] = [GitRepositoryCrd, KustomizationCrd, ProviderCrd, AlertCrd, ReceiverCrd, FluxReportCrd];
+export const CrdDefinitions: readonly CrdDefinition[] = [GitRepositoryCrd, KustomizationCrd, ProviderCrd, AlertCrd, ReceiverCrd, FluxReportCrd, FluxInstanceCrd];
 
 /** Label on every Driftless CRD (value `flux`), as on Flux's, so reporters can list the Flux kinds. */
 export const CrdPartOfLabel = 'app.kubernetes.io/part-of';
