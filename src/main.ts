@@ -4,7 +4,9 @@ import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
+import { setupFluxInstanceController } from './controllers/flux-instance/setup.ts';
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
+import { requestReportUpdate } from './controllers/flux-report/request-update.ts';
 import { setupKustomizationController } from './controllers/kustomization/setup.ts';
 import { setupNotifications } from './controllers/notification/setup.ts';
 import { setupReceiverController } from './controllers/receiver/setup.ts';
@@ -111,6 +113,16 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     identity: config.identity,
     // client-node names the cluster `inCluster` when it loaded the Pod's service account.
     inCluster: kubeConfig.getCurrentCluster()?.name === 'inCluster',
+  });
+  await setupFluxInstanceController(manager, {
+    ...common,
+    recorder: recorder.forController('flux-operator'),
+    namespace: config.runtimeNamespace,
+    components: ['source-controller', 'kustomize-controller', 'notification-controller'],
+    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+    defaultServiceAccount: config.defaultServiceAccount,
+    kustomizeBin: config.kustomizeBin,
+    requestReportUpdate: (namespace) => requestReportUpdate(client, namespace),
   });
   const started = manager.start();
   started.catch((err: unknown) => logger.error({ err: String(err) }, 'manager failed to start'));
