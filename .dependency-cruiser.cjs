@@ -2,12 +2,41 @@
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    { name: 'runtime-knows-no-kinds', severity: 'error', from: { path: '^src/runtime' }, to: { path: '^src/(api|controllers|sources|render|apply|artifacts|notify|cli|web)' } },
-    { name: 'kube-knows-no-kinds', severity: 'error', from: { path: '^src/kube' }, to: { path: '^src/(api|controllers|sources|render|apply|artifacts|notify|cli|web|runtime)' } },
-    { name: 'libraries-know-no-controllers', severity: 'error', from: { path: '^src/(api|sources|render|apply|artifacts|notify)' }, to: { path: '^src/(controllers|cli|web)' } },
-    { name: 'cli-web-not-controller-internals', severity: 'error', from: { path: '^src/(cli|web)' }, to: { path: '^src/controllers/[^/]+/(?!setup\\.ts$|index\\.ts$)' } },
-    { name: 'controllers-not-each-others-internals', severity: 'error', from: { path: '^src/controllers/([^/]+)/' }, to: { path: '^src/controllers/(?!$1/)[^/]+/(?!index\\.ts$)' } },
+    {
+      name: 'runtime-knows-no-kinds',
+      severity: 'error',
+      from: { path: '^src/runtime' },
+      to: { path: '^src/(api|controllers|sources|render|apply|artifacts|notify|cli|web)' },
+    },
+    {
+      name: 'kube-knows-no-kinds',
+      severity: 'error',
+      from: { path: '^src/kube' },
+      to: { path: '^src/(api|controllers|sources|render|apply|artifacts|notify|cli|web|runtime)' },
+    },
+    {
+      name: 'libraries-know-no-controllers',
+      severity: 'error',
+      from: { path: '^src/(api|sources|render|apply|artifacts|notify)' },
+      to: { path: '^src/(controllers|cli|web)' },
+    },
+    {
+      name: 'cli-web-not-controller-internals',
+      severity: 'error',
+      from: { path: '^src/(cli|web)' },
+      to: { path: '^src/controllers/[^/]+/(?!setup\\.ts$|index\\.ts$)' },
+    },
+    {
+      name: 'controllers-not-each-others-internals',
+      severity: 'error',
+      from: { path: '^src/controllers/([^/]+)/' },
+      to: { path: '^src/controllers/(?!$1/)[^/]+/(?!index\\.ts$)' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
-  options: { doNotFollow: { path: 'node_modules' }, tsPreCompilationDeps: true, tsConfig: { fileName: 'tsconfig.json' } },
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
 };

@@ -195,5 +195,3 @@ export const ReceiverCrd: CrdDefinition = {
   statusSchema: ReceiverStatusSchema,
   printerColumns: [AgeColumn, ReadyColumn, StatusColumn],
 };
-
-

@@ -9,7 +9,9 @@ const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** `driftless dev`: the whole loop on this machine, until Ctrl-C. */
 export function devCommand(): Command {
   return new Command('dev')
-    .description('run everything locally: control plane, Git server with a repository from examples/ (or --path), the engine')
+    .description(
+      'run everything locally: control plane, Git server with a repository from examples/ (or --path), the engine',
+    )
     .option('--path <dir>', 'directory whose files seed the Git repository', examplesDir)
     .option('--dir <dir>', 'state directory', '.driftless-dev')
     .action(async (o: { path: string; dir: string }) => {

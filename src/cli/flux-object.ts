@@ -56,7 +56,11 @@ export function reconcileProgress(obj: FluxResource, opts: { token?: string } = 
   // (ProgressingWithRetry) and the old observedGeneration on failure, so kstatus alone would wait
   // until the timeout (what `flux reconcile` does); we report the failure at once instead.
   const failed = conditionOf(obj, 'Ready');
-  if (opts.token !== undefined && failed?.status === 'False' && conditionOf(obj, 'Reconciling')?.reason !== 'Progressing') {
+  if (
+    opts.token !== undefined &&
+    failed?.status === 'False' &&
+    conditionOf(obj, 'Reconciling')?.reason !== 'Progressing'
+  ) {
     return { done: true, ready: false, reason: failed.reason ?? '', message: failed.message ?? '' };
   }
   const generation = obj.metadata.generation ?? 0;

@@ -10,18 +10,29 @@ export function installCommand(): Command {
   return new Command('install')
     .description('install the CRDs, the flux-system namespace, RBAC and the manager Deployment')
     .option('--export', 'print the manifests as YAML instead of applying them', false)
-    .option('--crds-only', 'install only the CRDs and the namespace (for running the manager outside the cluster)', false)
+    .option(
+      '--crds-only',
+      'install only the CRDs and the namespace (for running the manager outside the cluster)',
+      false,
+    )
     .option('--namespace <ns>', 'namespace of the manager', 'flux-system')
     .option('--image <ref>', 'manager container image', 'driftless:0.1.0')
     .option('--kubeconfig <file>', 'kubeconfig to use')
-    .action(async (o: { export: boolean; crdsOnly: boolean; namespace: string; image: string; kubeconfig?: string }) => {
-      if (o.export) {
-        const docs = installManifests({ namespace: o.namespace, image: o.image });
-        process.stdout.write(docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join(''));
-        return;
-      }
-      const client = new KubeClient({ kubeConfig: loadKubeConfig(o.kubeconfig) });
-      await install(client, { namespace: o.namespace, image: o.image, crdsOnly: o.crdsOnly, log: (l) => process.stderr.write(`${l}\n`) });
-      process.stderr.write('✔ install finished\n');
-    });
+    .action(
+      async (o: { export: boolean; crdsOnly: boolean; namespace: string; image: string; kubeconfig?: string }) => {
+        if (o.export) {
+          const docs = installManifests({ namespace: o.namespace, image: o.image });
+          process.stdout.write(docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join(''));
+          return;
+        }
+        const client = new KubeClient({ kubeConfig: loadKubeConfig(o.kubeconfig) });
+        await install(client, {
+          namespace: o.namespace,
+          image: o.image,
+          crdsOnly: o.crdsOnly,
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
+        process.stderr.write('✔ install finished\n');
+      },
+    );
 }

@@ -22,18 +22,41 @@ export function runCommand(): Command {
     .option('--metrics-addr <addr>', 'address of /metrics; ":0" picks a free port', d.metricsAddr)
     .option('--health-addr <addr>', 'address of /healthz and /readyz; ":0" picks a free port', d.healthAddr)
     .option('--storage-addr <addr>', 'address of the artifact file server; ":0" picks a free port', d.storageAddr)
-    .option('--receiver-addr <addr>', 'address of the webhook receiver server (/hook/…); ":0" picks a free port', d.receiverAddr)
-    .option('--events-addr <addr>', 'address of the HTTP event intake for external Flux controllers; "" disables it', d.eventsAddr)
+    .option(
+      '--receiver-addr <addr>',
+      'address of the webhook receiver server (/hook/…); ":0" picks a free port',
+      d.receiverAddr,
+    )
+    .option(
+      '--events-addr <addr>',
+      'address of the HTTP event intake for external Flux controllers; "" disables it',
+      d.eventsAddr,
+    )
     .option('--storage-adv-addr <host[:port]>', 'host put in artifact URLs (default: 127.0.0.1 and the bound port)')
     .option('--storage-path <dir>', 'where artifacts are stored', d.storagePath)
     .option('--concurrent <n>', 'workers per controller', positiveInt, d.concurrent)
-    .option('--requeue-dependency <duration>', 'retry delay while a dependency or source is not ready', seconds, d.requeueDependencyMs)
+    .option(
+      '--requeue-dependency <duration>',
+      'retry delay while a dependency or source is not ready',
+      seconds,
+      d.requeueDependencyMs,
+    )
     .option('--enable-leader-election', 'elect one active manager through a Lease (for more than one replica)', false)
     .option('--leader-election-namespace <ns>', 'namespace of the Lease', d.leaderElectionNamespace)
     .option('--leader-election-id <name>', 'name of the Lease', d.leaderElectionId)
     .option('--leader-election-lease-duration <duration>', 'how long a lease is valid', seconds, d.leaseDurationMs)
-    .option('--leader-election-renew-deadline <duration>', 'how long the leader retries renewing before giving up', seconds, d.renewDeadlineMs)
-    .option('--leader-election-retry-period <duration>', 'how often to try to acquire or renew the lease', seconds, d.retryPeriodMs)
+    .option(
+      '--leader-election-renew-deadline <duration>',
+      'how long the leader retries renewing before giving up',
+      seconds,
+      d.renewDeadlineMs,
+    )
+    .option(
+      '--leader-election-retry-period <duration>',
+      'how often to try to acquire or renew the lease',
+      seconds,
+      d.retryPeriodMs,
+    )
     .option('--watch-all-namespaces', 'watch objects in every namespace (only this mode is implemented)', true)
     .option('--default-service-account <name>', 'service account impersonated when spec.serviceAccountName is empty')
     .option('--no-cross-namespace-refs', 'refuse references to sources in other namespaces')

@@ -13,7 +13,11 @@ export interface ControllerDeps {
 }
 
 /** Reads a Secret's data decoded as UTF-8 strings; `undefined` when the Secret does not exist. */
-export async function readSecretData(client: KubeClient, namespace: string, name: string): Promise<Record<string, string> | undefined> {
+export async function readSecretData(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<Record<string, string> | undefined> {
   const secret = await client.get<KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> }>({
     apiVersion: 'v1',
     kind: 'Secret',

@@ -44,7 +44,10 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
   };
   try {
     log('starting the local control plane (etcd, kube-apiserver, controller manager, scheduler, kwok)…');
-    const cp: ControlPlane = await startControlPlane({ dir: path.join(opts.dir, 'control-plane'), log: (l) => log(`  ${l}`) });
+    const cp: ControlPlane = await startControlPlane({
+      dir: path.join(opts.dir, 'control-plane'),
+      log: (l) => log(`  ${l}`),
+    });
     cleanups.push(() => cp.stop());
     const client = new KubeClient({ kubeConfig: loadKubeConfig(cp.kubeconfigPath) });
 
@@ -67,7 +70,17 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
 
     log('starting the engine…');
     const engine = await startEngine(
-      { ...defaultManagerConfig(), kubeconfig: cp.kubeconfigPath, metricsAddr: '127.0.0.1:0', healthAddr: '127.0.0.1:0', storageAddr: '127.0.0.1:0', receiverAddr: '127.0.0.1:0', eventsAddr: '127.0.0.1:0', storagePath: path.join(opts.dir, 'storage'), logLevel: 'warn' },
+      {
+        ...defaultManagerConfig(),
+        kubeconfig: cp.kubeconfigPath,
+        metricsAddr: '127.0.0.1:0',
+        healthAddr: '127.0.0.1:0',
+        storageAddr: '127.0.0.1:0',
+        receiverAddr: '127.0.0.1:0',
+        eventsAddr: '127.0.0.1:0',
+        storagePath: path.join(opts.dir, 'storage'),
+        logLevel: 'warn',
+      },
       { logger: createLogger({ level: 'warn' }) },
     );
     cleanups.push(() => engine.stop());
@@ -85,7 +98,12 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
 async function applyBootstrap(client: KubeClient, url: string, password: string): Promise<void> {
   const ns = 'flux-system';
   const objects: KubeObject[] = [
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'flux-system', namespace: ns }, stringData: { username: 'dev', password } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'flux-system', namespace: ns },
+      stringData: { username: 'dev', password },
+    },
     {
       apiVersion: ApiVersions.source,
       kind: 'GitRepository',
@@ -97,7 +115,14 @@ async function applyBootstrap(client: KubeClient, url: string, password: string)
       apiVersion: ApiVersions.kustomize,
       kind: 'Kustomization',
       metadata: { name: 'flux-system', namespace: ns },
-      spec: { sourceRef: { kind: 'GitRepository', name: 'flux-system' }, path: './', interval: '1m', prune: true, wait: true, timeout: '2m' },
+      spec: {
+        sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+        path: './',
+        interval: '1m',
+        prune: true,
+        wait: true,
+        timeout: '2m',
+      },
     },
   ];
   for (const o of objects) await client.apply(o, { fieldManager: 'driftless-dev' });
@@ -113,7 +138,9 @@ async function waitReady(client: KubeClient, log: (l: string) => void): Promise<
   for (;;) {
     let allReady = true;
     for (const k of kinds) {
-      const obj = await client.get<KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } }>({ ...k, namespace: 'flux-system', name: 'flux-system' });
+      const obj = await client.get<
+        KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } }
+      >({ ...k, namespace: 'flux-system', name: 'flux-system' });
       const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
       const line = `${k.kind}/flux-system: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
       if (lastSeen.get(k.kind) !== line) log(`  ${line}`);
@@ -121,7 +148,10 @@ async function waitReady(client: KubeClient, log: (l: string) => void): Promise<
       if (ready?.status !== 'True') allReady = false;
     }
     if (allReady) return;
-    if (Date.now() > deadline) throw new Error('GitRepository/Kustomization flux-system did not become Ready within 3 minutes; see the messages above');
+    if (Date.now() > deadline)
+      throw new Error(
+        'GitRepository/Kustomization flux-system did not become Ready within 3 minutes; see the messages above',
+      );
     await new Promise((r) => setTimeout(r, 1000));
   }
 }

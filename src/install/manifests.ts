@@ -15,7 +15,11 @@ export interface InstallOptions {
 export function installManifests(opts: InstallOptions = {}): KubeObject[] {
   const namespace = opts.namespace ?? 'flux-system';
   const image = opts.image ?? 'driftless:0.1.0';
-  const labels = { 'app.kubernetes.io/name': 'driftless', 'app.kubernetes.io/part-of': 'flux', 'app.kubernetes.io/component': 'manager' };
+  const labels = {
+    'app.kubernetes.io/name': 'driftless',
+    'app.kubernetes.io/part-of': 'flux',
+    'app.kubernetes.io/component': 'manager',
+  };
   const service = (name: string, targetPort: string): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Service',
@@ -24,7 +28,11 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
   });
   return [
     ...(allCrds() as KubeObject[]),
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'flux' } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'flux' } },
+    },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'driftless', namespace, labels } },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -72,11 +80,22 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
                 ],
                 readinessProbe: { httpGet: { path: '/readyz', port: 'healthz' } },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'healthz' } },
-                volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+                volumeMounts: [
+                  { name: 'data', mountPath: '/data' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
               },
             ],
-            volumes: [{ name: 'data', emptyDir: {} }, { name: 'tmp', emptyDir: {} }],
+            volumes: [
+              { name: 'data', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+            ],
           },
         },
       },

@@ -45,7 +45,9 @@ export class KubeClient {
   readonly mapper: ResourceMapper;
   private readonly impersonation: Impersonation | undefined;
 
-  constructor(opts: KubeClientOptions | { transport: ApiTransport; mapper: ResourceMapper; impersonation?: Impersonation }) {
+  constructor(
+    opts: KubeClientOptions | { transport: ApiTransport; mapper: ResourceMapper; impersonation?: Impersonation },
+  ) {
     if ('transport' in opts) {
       this.transport = opts.transport;
       this.mapper = opts.mapper;
@@ -83,7 +85,10 @@ export class KubeClient {
   }
 
   /** The REST path of a collection or object. */
-  async path(ref: { apiVersion: string; kind: string; namespace?: string | undefined; name?: string }, subresource?: string): Promise<string> {
+  async path(
+    ref: { apiVersion: string; kind: string; namespace?: string | undefined; name?: string },
+    subresource?: string,
+  ): Promise<string> {
     const r = await this.resource(ref.apiVersion, ref.kind);
     let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
     if (r.namespaced && ref.namespace) p += `/namespaces/${encodeURIComponent(ref.namespace)}`;
@@ -97,12 +102,16 @@ export class KubeClient {
     if (!this.impersonation) return {};
     // Node joins repeated headers when given an array, which is what the API server expects for groups.
     const h: Record<string, string> = { 'Impersonate-User': this.impersonation.user };
-    if (this.impersonation.groups.length) (h as Record<string, unknown>)['Impersonate-Group'] = this.impersonation.groups;
+    if (this.impersonation.groups.length)
+      (h as Record<string, unknown>)['Impersonate-Group'] = this.impersonation.groups;
     return h;
   }
 
   /** GETs one object; `undefined` when it does not exist. */
-  async get<T extends KubeObject = KubeObject>(ref: ObjectRef, opts: { metadataOnly?: boolean } = {}): Promise<T | undefined> {
+  async get<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    opts: { metadataOnly?: boolean } = {},
+  ): Promise<T | undefined> {
     try {
       return await this.transport.send<T>({
         method: 'GET',
@@ -117,7 +126,11 @@ export class KubeClient {
   }
 
   /** Lists objects of a kind, across all namespaces unless `namespace` is given. */
-  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions = {},
+  ): Promise<ObjectList<T>> {
     const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
     const items: T[] = [];
     let cont: string | undefined;
@@ -178,9 +191,16 @@ export class KubeClient {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
           if (!line) continue;
-          const event = JSON.parse(line) as { type: string; object: KubeObject & { code?: number; reason?: string; message?: string } };
+          const event = JSON.parse(line) as {
+            type: string;
+            object: KubeObject & { code?: number; reason?: string; message?: string };
+          };
           if (event.type === 'ERROR') {
-            throw new KubeApiError({ status: event.object.code ?? 500, reason: event.object.reason ?? '', message: event.object.message ?? 'watch error' });
+            throw new KubeApiError({
+              status: event.object.code ?? 500,
+              reason: event.object.reason ?? '',
+              message: event.object.message ?? 'watch error',
+            });
           }
           opts.onEvent({ type: event.type as WatchEvent['type'], object: { ...event.object, apiVersion, kind } });
         }
@@ -199,7 +219,11 @@ export class KubeClient {
       headers: this.headers(),
       contentType: 'application/apply-patch+yaml',
       body: obj,
-      query: { fieldManager: opts.fieldManager, force: String(opts.force ?? true), dryRun: opts.dryRun ? 'All' : undefined },
+      query: {
+        fieldManager: opts.fieldManager,
+        force: String(opts.force ?? true),
+        dryRun: opts.dryRun ? 'All' : undefined,
+      },
     });
   }
 
@@ -225,7 +249,10 @@ export class KubeClient {
     });
   }
 
-  async create<T extends KubeObject = KubeObject>(obj: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
+  async create<T extends KubeObject = KubeObject>(
+    obj: KubeObject,
+    opts: { dryRun?: boolean; fieldManager?: string } = {},
+  ): Promise<T> {
     return await this.transport.send<T>({
       method: 'POST',
       path: await this.path({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace }),
@@ -246,13 +273,21 @@ export class KubeClient {
   }
 
   /** Deletes an object; returns false when it was already gone. */
-  async delete(ref: ObjectRef, opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean } = {}): Promise<boolean> {
+  async delete(
+    ref: ObjectRef,
+    opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean } = {},
+  ): Promise<boolean> {
     try {
       await this.transport.send({
         method: 'DELETE',
         path: await this.path(ref),
         headers: this.headers(),
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.dryRun ? { dryRun: ['All'] } : {}) },
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: opts.propagationPolicy ?? 'Background',
+          ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+        },
       });
       return true;
     } catch (err) {

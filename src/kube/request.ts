@@ -48,7 +48,10 @@ export class ApiTransport {
   private async throttle(): Promise<void> {
     for (;;) {
       const now = Date.now();
-      this.tokens.available = Math.min(this.burst, this.tokens.available + ((now - this.tokens.last) / 1000) * this.qps);
+      this.tokens.available = Math.min(
+        this.burst,
+        this.tokens.available + ((now - this.tokens.last) / 1000) * this.qps,
+      );
       this.tokens.last = now;
       if (this.tokens.available >= 1) {
         this.tokens.available -= 1;
@@ -70,20 +73,35 @@ export class ApiTransport {
     };
     await this.kubeConfig.applyToHTTPSOptions(options);
     const payload =
-      req.body === undefined ? undefined : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+      req.body === undefined
+        ? undefined
+        : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
     if (payload) {
-      options.headers = { ...options.headers, 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': payload.length };
+      options.headers = {
+        ...options.headers,
+        'Content-Type': req.contentType ?? 'application/json',
+        'Content-Length': payload.length,
+      };
     }
     const started = Date.now();
     const lib = url.protocol === 'https:' ? https : http;
     return await new Promise((resolve, reject) => {
       const r = lib.request(url, { ...options, signal: req.signal }, (res) => resolve({ res, started }));
       if (req.timeoutMs) {
-        r.setTimeout(req.timeoutMs, () => r.destroy(new Error(`request timed out after ${req.timeoutMs}ms: ${req.method} ${req.path}`)));
+        r.setTimeout(req.timeoutMs, () =>
+          r.destroy(new Error(`request timed out after ${req.timeoutMs}ms: ${req.method} ${req.path}`)),
+        );
       }
       r.on('error', (err) => {
         this.observer?.({ method: req.method, code: 0, durationMs: Date.now() - started });
-        reject(new KubeApiError({ status: 0, reason: 'NetworkError', message: `${req.method} ${req.path}: ${err.message}`, cause: err }));
+        reject(
+          new KubeApiError({
+            status: 0,
+            reason: 'NetworkError',
+            message: `${req.method} ${req.path}: ${err.message}`,
+            cause: err,
+          }),
+        );
       });
       if (payload) r.write(payload);
       r.end();

@@ -11,7 +11,14 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   finalizers?: string[];
   ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-  managedFields?: { manager?: string; operation?: string; apiVersion?: string; fieldsType?: string; fieldsV1?: unknown; subresource?: string }[];
+  managedFields?: {
+    manager?: string;
+    operation?: string;
+    apiVersion?: string;
+    fieldsType?: string;
+    fieldsV1?: unknown;
+    subresource?: string;
+  }[];
   [key: string]: unknown;
 }
 

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getCondition, markReady, markReconciling, markStalled, setCondition, type WithConditions } from './conditions.ts';
+import {
+  getCondition,
+  markReady,
+  markReconciling,
+  markStalled,
+  setCondition,
+  type WithConditions,
+} from './conditions.ts';
 
 const obj = (): WithConditions => ({ metadata: { generation: 3 }, status: {} });
 
@@ -19,13 +26,22 @@ test('Flux ordering and abnormal-true conditions', () => {
   const o = obj();
   setCondition(o, { type: 'Healthy', status: 'True', reason: 'Succeeded', message: '' });
   markReconciling(o, 'Progressing', 'working');
-  assert.deepEqual(o.status?.conditions?.map((c) => c.type), ['Reconciling', 'Ready', 'Healthy']);
+  assert.deepEqual(
+    o.status?.conditions?.map((c) => c.type),
+    ['Reconciling', 'Ready', 'Healthy'],
+  );
   assert.equal(getCondition(o, 'Ready')?.status, 'Unknown');
   markStalled(o, 'InvalidPath', 'bad path');
-  assert.deepEqual(o.status?.conditions?.map((c) => c.type), ['Stalled', 'Ready', 'Healthy']);
+  assert.deepEqual(
+    o.status?.conditions?.map((c) => c.type),
+    ['Stalled', 'Ready', 'Healthy'],
+  );
   assert.equal(getCondition(o, 'Ready')?.status, 'False');
   markReady(o, 'Succeeded', 'ok');
-  assert.deepEqual(o.status?.conditions?.map((c) => c.type), ['Ready', 'Healthy']);
+  assert.deepEqual(
+    o.status?.conditions?.map((c) => c.type),
+    ['Ready', 'Healthy'],
+  );
 });
 
 test('long messages are truncated', () => {

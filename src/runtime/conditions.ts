@@ -47,7 +47,9 @@ export function setCondition(
     status: c.status,
     observedGeneration: obj.metadata.generation ?? 0,
     lastTransitionTime:
-      existing && existing.status === c.status ? existing.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z'),
+      existing && existing.status === c.status
+        ? existing.lastTransitionTime
+        : now.toISOString().replace(/\.\d+Z$/, 'Z'),
     reason: c.reason,
     message,
   };

@@ -101,11 +101,17 @@ export class Controller {
       metrics?.reconcileTotal.inc({ controller, result: 'error' });
       if (err instanceof TerminalError) {
         this.queue.forget(key);
-        logger.error({ controller, key, reason: err.reason, err: err.message }, 'reconcile failed (terminal, not retried)');
+        logger.error(
+          { controller, key, reason: err.reason, err: err.message },
+          'reconcile failed (terminal, not retried)',
+        );
         return;
       }
       this.queue.addRateLimited(key);
-      logger.error({ controller, key, err: err instanceof Error ? err.message : String(err), retries: this.queue.failuresOf(key) }, 'reconcile failed; retrying with backoff');
+      logger.error(
+        { controller, key, err: err instanceof Error ? err.message : String(err), retries: this.queue.failuresOf(key) },
+        'reconcile failed; retrying with backoff',
+      );
     } finally {
       end?.();
     }

@@ -44,7 +44,13 @@ export class EventRecorder {
   private readonly sinks: EventSink[];
   private readonly seen = new Map<string, { name: string; namespace: string; count: number }>();
 
-  constructor(opts: { client: KubeClient; reportingController: string; reportingInstance: string; logger: Logger; sinks?: EventSink[] }) {
+  constructor(opts: {
+    client: KubeClient;
+    reportingController: string;
+    reportingInstance: string;
+    logger: Logger;
+    sinks?: EventSink[];
+  }) {
     this.sinks = opts.sinks ?? [];
     this.client = opts.client;
     this.controller = opts.reportingController;
@@ -58,7 +64,13 @@ export class EventRecorder {
 
   /** A recorder for another reporting controller that shares this one's client and sinks (also sinks added later). */
   forController(reportingController: string): EventRecorder {
-    return new EventRecorder({ client: this.client, reportingController, reportingInstance: this.instance, logger: this.logger, sinks: this.sinks });
+    return new EventRecorder({
+      client: this.client,
+      reportingController,
+      reportingInstance: this.instance,
+      logger: this.logger,
+      sinks: this.sinks,
+    });
   }
 
   /** Records an event about `obj`. Resolves once the Kubernetes Event is written (or failed). */
@@ -97,7 +109,13 @@ export class EventRecorder {
     await this.writeKubernetesEvent(obj, opts, message, metadata, now);
   }
 
-  private async writeKubernetesEvent(obj: KubeObject, opts: RecordOptions, message: string, annotations: Record<string, string>, now: string): Promise<void> {
+  private async writeKubernetesEvent(
+    obj: KubeObject,
+    opts: RecordOptions,
+    message: string,
+    annotations: Record<string, string>,
+    now: string,
+  ): Promise<void> {
     const namespace = obj.metadata.namespace || 'default';
     const dedupKey = [obj.metadata.uid, opts.type, opts.reason, message].join('\u0000');
     const prior = this.seen.get(dedupKey);
@@ -138,7 +156,10 @@ export class EventRecorder {
       this.seen.set(dedupKey, { name, namespace, count: 1 });
     } catch (err) {
       this.seen.delete(dedupKey);
-      this.logger.warn({ reason: opts.reason, object: `${obj.kind}/${namespace}/${obj.metadata.name}`, err: String(err) }, 'failed to record event');
+      this.logger.warn(
+        { reason: opts.reason, object: `${obj.kind}/${namespace}/${obj.metadata.name}`, err: String(err) },
+        'failed to record event',
+      );
     }
   }
 }

@@ -6,7 +6,8 @@ export function parseAddress(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const host = i <= 0 ? '0.0.0.0' : addr.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(i < 0 ? addr : addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid address "${addr}": expected host:port or :port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid address "${addr}": expected host:port or :port`);
   return { host, port };
 }
 

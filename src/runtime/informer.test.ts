@@ -6,10 +6,17 @@ import type { KubeObject } from '../kube/types.ts';
 import { Informer } from './informer.ts';
 import { createLogger } from './logger.ts';
 
-const cm = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv } });
+const cm = (name: string, rv: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns', resourceVersion: rv },
+});
 
 /** A scripted stand-in for the list/watch calls only (pure informer logic). */
-function scriptedClient(script: { lists: KubeObject[][]; watches: ((o: WatchOptions) => Promise<void>)[] }): KubeClient & { listCalls: number; watchRvs: string[] } {
+function scriptedClient(script: {
+  lists: KubeObject[][];
+  watches: ((o: WatchOptions) => Promise<void>)[];
+}): KubeClient & { listCalls: number; watchRvs: string[] } {
   let list = 0;
   let watch = 0;
   const c = {
@@ -40,7 +47,13 @@ test('relists on 410 Gone and reconciles the store against the fresh list', asyn
       },
     ],
   });
-  const informer = new Informer({ client, apiVersion: 'v1', kind: 'ConfigMap', logger: createLogger({ level: 'silent' }), sleep: async () => {} });
+  const informer = new Informer({
+    client,
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    logger: createLogger({ level: 'silent' }),
+    sleep: async () => {},
+  });
   const seen: string[] = [];
   informer.addHandlers({
     onAdd: (o) => seen.push(`add ${o.metadata.name}`),
@@ -57,7 +70,10 @@ test('relists on 410 Gone and reconciles the store against the fresh list', asyn
   assert.equal(client.listCalls, 2, 'listed again after 410');
   assert.deepEqual(client.watchRvs.slice(0, 2), ['101', '102'], 'each watch resumes from the list resourceVersion');
   assert.deepEqual(seen, ['add a', 'add b', 'update a@5', 'update a@2', 'delete b']);
-  assert.deepEqual(informer.list().map((o) => o.metadata.name), ['a']);
+  assert.deepEqual(
+    informer.list().map((o) => o.metadata.name),
+    ['a'],
+  );
 });
 
 test('resumes a closed watch from the last seen resourceVersion without relisting', async () => {
@@ -65,7 +81,13 @@ test('resumes a closed watch from the last seen resourceVersion without relistin
     lists: [[cm('a', '1')]],
     watches: [async (o) => o.onEvent({ type: 'ADDED', object: cm('c', '7') })],
   });
-  const informer = new Informer({ client, apiVersion: 'v1', kind: 'ConfigMap', logger: createLogger({ level: 'silent' }), sleep: async () => {} });
+  const informer = new Informer({
+    client,
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    logger: createLogger({ level: 'silent' }),
+    sleep: async () => {},
+  });
   const ac = new AbortController();
   const running = informer.run(ac.signal);
   for (let i = 0; i < 50 && client.watchRvs.length < 2; i++) await new Promise((r) => setTimeout(r, 5));

@@ -17,7 +17,13 @@ export interface LeaderElectionOptions {
 }
 
 interface Lease extends KubeObject {
-  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
@@ -44,7 +50,10 @@ export class LeaderElector {
 
   /** Blocks until this process leads (or `signal` aborts: returns false). */
   async acquire(signal: AbortSignal): Promise<boolean> {
-    this.opts.logger.info({ lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity }, 'waiting for leadership');
+    this.opts.logger.info(
+      { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity },
+      'waiting for leadership',
+    );
     while (!signal.aborted) {
       if (await this.tryAcquireOrRenew()) {
         this.leading = true;
@@ -80,11 +89,18 @@ export class LeaderElector {
     const lease = await this.opts.client.get<Lease>(this.ref()).catch(() => undefined);
     if (!lease || lease.spec?.holderIdentity !== this.opts.identity) return;
     lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) };
-    await this.opts.client.replace(lease).catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'failed to release lease'));
+    await this.opts.client
+      .replace(lease)
+      .catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'failed to release lease'));
   }
 
   private ref(): { apiVersion: string; kind: string; namespace: string; name: string } {
-    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.opts.namespace, name: this.opts.name };
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      namespace: this.opts.namespace,
+      name: this.opts.name,
+    };
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
@@ -97,7 +113,13 @@ export class LeaderElector {
         await client.create({
           ...this.ref(),
           metadata: { name: this.opts.name, namespace: this.opts.namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
         });
         return true;
       }
@@ -115,7 +137,7 @@ export class LeaderElector {
       lease.spec = {
         holderIdentity: identity,
         leaseDurationSeconds: durationSeconds,
-        acquireTime: holder === identity ? spec.acquireTime ?? microTime(now) : microTime(now),
+        acquireTime: holder === identity ? (spec.acquireTime ?? microTime(now)) : microTime(now),
         renewTime: microTime(now),
         leaseTransitions: transitions,
       };
@@ -134,9 +156,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -4,8 +4,21 @@ export type Logger = pino.Logger;
 
 /** Keys whose values are never logged, wherever they appear in a log record. */
 const REDACT_PATHS = [
-  'password', 'token', 'bearerToken', 'identity', 'data', 'stringData', 'authorization',
-  '*.password', '*.token', '*.bearerToken', '*.identity', '*.data', '*.stringData', '*.authorization', '*.headers.authorization',
+  'password',
+  'token',
+  'bearerToken',
+  'identity',
+  'data',
+  'stringData',
+  'authorization',
+  '*.password',
+  '*.token',
+  '*.bearerToken',
+  '*.identity',
+  '*.data',
+  '*.stringData',
+  '*.authorization',
+  '*.headers.authorization',
 ];
 
 /** A JSON logger (pino) that redacts credential-looking fields and strips URL userinfo from messages. */

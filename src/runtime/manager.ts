@@ -73,8 +73,18 @@ export class Manager {
   }
 
   /** A shared informer per (apiVersion, kind, selector, metadataOnly); created on first use. */
-  informer(apiVersion: string, kind: string, opts: { labelSelector?: string; metadataOnly?: boolean; namespace?: string } = {}): Informer {
-    const key = [apiVersion, kind, opts.namespace ?? '', opts.labelSelector ?? '', opts.metadataOnly ? 'meta' : 'full'].join('|');
+  informer(
+    apiVersion: string,
+    kind: string,
+    opts: { labelSelector?: string; metadataOnly?: boolean; namespace?: string } = {},
+  ): Informer {
+    const key = [
+      apiVersion,
+      kind,
+      opts.namespace ?? '',
+      opts.labelSelector ?? '',
+      opts.metadataOnly ? 'meta' : 'full',
+    ].join('|');
     let inf = this.informers.get(key);
     if (!inf) {
       inf = new Informer({ client: this.opts.client, apiVersion, kind, logger: this.opts.logger, ...opts });
@@ -102,7 +112,8 @@ export class Manager {
     const { logger } = this.opts;
     this.started = true;
     await this.serveProbes();
-    for (const r of this.runnables.filter((r) => r.needsLeader === false)) this.background.push(r.start(this.abort.signal));
+    for (const r of this.runnables.filter((r) => r.needsLeader === false))
+      this.background.push(r.start(this.abort.signal));
     for (const inf of this.informers.values()) this.background.push(inf.run(this.abort.signal));
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
     logger.info({ informers: this.informers.size }, 'caches synced');
@@ -119,7 +130,8 @@ export class Manager {
       this.opts.metrics.leader.set({ name: this.opts.leaderElection.name }, 1);
     }
     this.leading = true;
-    for (const r of this.runnables.filter((r) => r.needsLeader !== false)) this.background.push(r.start(this.abort.signal));
+    for (const r of this.runnables.filter((r) => r.needsLeader !== false))
+      this.background.push(r.start(this.abort.signal));
     for (const c of this.controllers) c.start();
     logger.info({ controllers: this.controllers.map((c) => c.name) }, 'controllers started');
   }
@@ -161,7 +173,10 @@ export class Manager {
     for (const c of this.controllers) {
       const running = [...c.queue.inFlight.values()].map((t) => (now - t) / 1000);
       this.opts.metrics.longestRunning.set({ name: c.name }, running.length ? Math.max(...running) : 0);
-      this.opts.metrics.unfinishedWork.set({ name: c.name }, running.reduce((a, b) => a + b, 0));
+      this.opts.metrics.unfinishedWork.set(
+        { name: c.name },
+        running.reduce((a, b) => a + b, 0),
+      );
     }
   }
 }

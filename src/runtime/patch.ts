@@ -7,7 +7,11 @@ import { refOf, type KubeObject } from '../kube/types.ts';
  * A merge patch carries no resourceVersion, so it cannot conflict; arrays (conditions, inventory)
  * are replaced whole, which is what we want. An object deleted meanwhile is ignored.
  */
-export async function patchStatus(client: KubeClient, obj: KubeObject, status: unknown): Promise<KubeObject | undefined> {
+export async function patchStatus(
+  client: KubeClient,
+  obj: KubeObject,
+  status: unknown,
+): Promise<KubeObject | undefined> {
   try {
     return await client.patch(refOf(obj), { status }, { type: 'merge', subresource: 'status' });
   } catch (err) {
@@ -21,8 +25,14 @@ export async function ensureFinalizer(client: KubeClient, obj: KubeObject, final
   const current = obj.metadata.finalizers ?? [];
   if (current.includes(finalizer)) return;
   const ops = obj.metadata.finalizers
-    ? [{ op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers/-', value: finalizer }]
-    : [{ op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [finalizer] }];
+    ? [
+        { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
+        { op: 'add', path: '/metadata/finalizers/-', value: finalizer },
+      ]
+    : [
+        { op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
+        { op: 'add', path: '/metadata/finalizers', value: [finalizer] },
+      ];
   const updated = await client.patch(refOf(obj), ops, { type: 'json' });
   obj.metadata.finalizers = updated.metadata.finalizers;
   obj.metadata.resourceVersion = updated.metadata.resourceVersion;
@@ -34,10 +44,14 @@ export async function removeFinalizer(client: KubeClient, obj: KubeObject, final
   const i = current.indexOf(finalizer);
   if (i < 0) return;
   try {
-    await client.patch(refOf(obj), [
-      { op: 'test', path: `/metadata/finalizers/${i}`, value: finalizer },
-      { op: 'remove', path: `/metadata/finalizers/${i}` },
-    ], { type: 'json' });
+    await client.patch(
+      refOf(obj),
+      [
+        { op: 'test', path: `/metadata/finalizers/${i}`, value: finalizer },
+        { op: 'remove', path: `/metadata/finalizers/${i}` },
+      ],
+      { type: 'json' },
+    );
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }

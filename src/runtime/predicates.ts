@@ -15,7 +15,8 @@ export const annotationChanged =
     (o.metadata.annotations?.[key] ?? '') !== (n.metadata.annotations?.[key] ?? '');
 
 /** Deletion started. */
-export const deletionStarted: UpdatePredicate = (o, n) => !o.metadata.deletionTimestamp && !!n.metadata.deletionTimestamp;
+export const deletionStarted: UpdatePredicate = (o, n) =>
+  !o.metadata.deletionTimestamp && !!n.metadata.deletionTimestamp;
 
 /** Any of the predicates holds. */
 export const anyOf =
@@ -24,4 +25,8 @@ export const anyOf =
     ps.some((p) => p(o, n));
 
 /** Flux's default for primary objects: spec change, reconcile request, or deletion. */
-export const defaultPrimaryPredicate = anyOf(generationChanged, annotationChanged(REQUESTED_AT_ANNOTATION), deletionStarted);
+export const defaultPrimaryPredicate = anyOf(
+  generationChanged,
+  annotationChanged(REQUESTED_AT_ANNOTATION),
+  deletionStarted,
+);

@@ -26,7 +26,10 @@ test('a key added while processing is re-queued once after done', async () => {
 
 test('backoff doubles from 750ms and is capped at 15 minutes', () => {
   const q = new WorkQueue({ clock: new FakeClock() });
-  assert.deepEqual([0, 1, 2, 3].map((n) => q.backoffFor(n)), [750, 1500, 3000, 6000]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((n) => q.backoffFor(n)),
+    [750, 1500, 3000, 6000],
+  );
   assert.equal(q.backoffFor(30), 15 * 60_000);
 });
 

@@ -5,10 +5,13 @@ import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type Tes
 
 let env: TestEnv;
 const ns = 'bad';
-const cm = (name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: "${value}"\n`;
+const cm = (name: string, value: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: "${value}"\n`;
 const cmRef = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
 const poke = (kind: 'source' | 'ks', name: string, token: string) =>
-  env.client.patch(kind === 'source' ? gitRepoRef(ns, name) : ksRef(ns, name), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } });
+  env.client.patch(kind === 'source' ? gitRepoRef(ns, name) : ksRef(ns, name), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } },
+  });
 
 before(async () => {
   env = await startTestEnv();
@@ -21,7 +24,10 @@ before(async () => {
 after(() => env?.stop());
 
 test('a broken manifest: Ready=False BuildFailed, nothing pruned, last good objects intact', async () => {
-  const sha = await env.commit('bad', { 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: bad\ndata: [unclosed\n', 'b.yaml': null });
+  const sha = await env.commit('bad', {
+    'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: bad\ndata: [unclosed\n',
+    'b.yaml': null,
+  });
   await poke('source', 'bad', 't1');
   const ks = await env.waitForReady(ksRef(ns, 'bad'), { status: 'False', reason: 'BuildFailed' });
   const ready = ks.status?.conditions?.find((c) => c.type === 'Ready');
@@ -31,11 +37,17 @@ test('a broken manifest: Ready=False BuildFailed, nothing pruned, last good obje
   assert.ok(await env.get(cmRef('a')), 'a is still there');
   assert.ok(await env.get(cmRef('b')), 'b was not pruned although its file is gone');
   const events = await env.client.list('v1', 'Event', { namespace: ns });
-  assert.ok(events.items.some((e) => (e as { reason?: string }).reason === 'BuildFailed'), 'a BuildFailed event was recorded');
+  assert.ok(
+    events.items.some((e) => (e as { reason?: string }).reason === 'BuildFailed'),
+    'a BuildFailed event was recorded',
+  );
   await env.commit('bad', { 'a.yaml': cm('a', '2') });
   await poke('source', 'bad', 't2');
   await env.waitForReady(ksRef(ns, 'bad'), { reason: 'ReconciliationSucceeded' });
-  await env.waitFor('b to be pruned once the build is good again', async () => (await env.get(cmRef('b'))) === undefined);
+  await env.waitFor(
+    'b to be pruned once the build is good again',
+    async () => (await env.get(cmRef('b'))) === undefined,
+  );
 });
 
 test('Git server down: Ready=False with the reason, last artifact kept', async () => {
@@ -68,9 +80,23 @@ test('a symlink pointing outside the repository is refused; its target never lea
 });
 
 test('a YAML alias bomb is refused with a clear error', async () => {
-  const bomb = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: bomb', '  namespace: bad', 'data:', '  a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 0; i < 8; i++) bomb.push(`  ${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`);
-  await env.createRepo('bomb', { 'kustomization.yaml': 'resources: [bomb.yaml]\n', 'bomb.yaml': bomb.join('\n') + '\n' });
+  const bomb = [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: bomb',
+    '  namespace: bad',
+    'data:',
+    '  a: &a ["x","x","x","x","x","x","x","x","x"]',
+  ];
+  for (let i = 0; i < 8; i++)
+    bomb.push(
+      `  ${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+    );
+  await env.createRepo('bomb', {
+    'kustomization.yaml': 'resources: [bomb.yaml]\n',
+    'bomb.yaml': bomb.join('\n') + '\n',
+  });
   await env.apply(gitRepository(ns, 'bomb', env.git.repoUrl('bomb')));
   await env.apply(kustomization(ns, 'bomb', 'bomb'));
   const ks = await env.waitForReady(ksRef(ns, 'bomb'), { status: 'False', reason: 'BuildFailed' }, 90_000);

@@ -35,8 +35,14 @@ test('a commit becomes applied objects with Flux status', async () => {
   assert.equal(ready?.message, `Applied revision: ${artifact.revision}`);
   assert.equal(ks.status?.['lastAppliedRevision'], artifact.revision);
   assert.equal(ks.status?.['lastAttemptedRevision'], artifact.revision);
-  const inventory = (ks.status?.['inventory'] as { entries: { id: string; v: string }[] }).entries.map((e) => `${e.id}/${e.v}`);
-  assert.deepEqual(inventory.sort(), [`${ns}_keep__ConfigMap/v1`, `${ns}_one__ConfigMap/v1`, `${ns}_two__ConfigMap/v1`]);
+  const inventory = (ks.status?.['inventory'] as { entries: { id: string; v: string }[] }).entries.map(
+    (e) => `${e.id}/${e.v}`,
+  );
+  assert.deepEqual(inventory.sort(), [
+    `${ns}_keep__ConfigMap/v1`,
+    `${ns}_one__ConfigMap/v1`,
+    `${ns}_two__ConfigMap/v1`,
+  ]);
   const one = await env.get(cmRef('one'));
   assert.equal(one?.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'], 'core');
   assert.equal(one?.metadata.labels?.['kustomize.toolkit.fluxcd.io/namespace'], ns);
@@ -46,11 +52,19 @@ test('a commit becomes applied objects with Flux status', async () => {
 });
 
 test('a new commit updates a field; a removed file is pruned; prune: disabled survives', async () => {
-  const sha = await env.commit('core', { 'apps/one.yaml': cm('one', 'changed'), 'apps/two.yaml': null, 'apps/keep.yaml': null }, 'update one, drop two');
+  const sha = await env.commit(
+    'core',
+    { 'apps/one.yaml': cm('one', 'changed'), 'apps/two.yaml': null, 'apps/keep.yaml': null },
+    'update one, drop two',
+  );
   // The source polls every minute; a reconcile request makes it look now, as `flux reconcile` does.
-  await env.client.patch(gitRepoRef(ns, 'core'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now-1' } } });
+  await env.client.patch(gitRepoRef(ns, 'core'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now-1' } },
+  });
   await env.waitForReady(ksRef(ns, 'core'), { messageIncludes: sha });
-  const one = await env.get<{ data: Record<string, string> } & Awaited<ReturnType<TestEnv['get']>> & object>(cmRef('one'));
+  const one = await env.get<{ data: Record<string, string> } & Awaited<ReturnType<TestEnv['get']>> & object>(
+    cmRef('one'),
+  );
   assert.equal((one as unknown as { data: { value: string } }).data.value, 'changed');
   await env.waitFor('ConfigMap two to be pruned', async () => (await env.get(cmRef('two'))) === undefined);
   assert.ok(await env.get(cmRef('keep')), 'the prune: disabled object is kept');
@@ -59,8 +73,13 @@ test('a new commit updates a field; a removed file is pruned; prune: disabled su
 });
 
 test('requestedAt is echoed in lastHandledReconcileAt', async () => {
-  await env.client.patch(ksRef(ns, 'core'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': '2026-11-21T10:00:00Z' } } });
-  await env.waitFor('lastHandledReconcileAt', async () => (await env.get(ksRef(ns, 'core')))?.status?.['lastHandledReconcileAt'] === '2026-11-21T10:00:00Z');
+  await env.client.patch(ksRef(ns, 'core'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': '2026-11-21T10:00:00Z' } },
+  });
+  await env.waitFor(
+    'lastHandledReconcileAt',
+    async () => (await env.get(ksRef(ns, 'core')))?.status?.['lastHandledReconcileAt'] === '2026-11-21T10:00:00Z',
+  );
 });
 
 test('a suspended Kustomization does not apply new commits until resumed', async () => {
@@ -69,9 +88,13 @@ test('a suspended Kustomization does not apply new commits until resumed', async
   // so settle on a short pause after the patch was accepted by the watch).
   await new Promise((r) => setTimeout(r, 1500));
   const sha = await env.commit('core', { 'apps/three.yaml': cm('three', '3') }, 'add three');
-  await env.client.patch(gitRepoRef(ns, 'core'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now-2' } } });
+  await env.client.patch(gitRepoRef(ns, 'core'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now-2' } },
+  });
   await env.waitFor('the source to fetch the new commit', async () =>
-    ((await env.get(gitRepoRef(ns, 'core')))?.status?.['artifact'] as { revision: string } | undefined)?.revision.endsWith(sha),
+    (
+      (await env.get(gitRepoRef(ns, 'core')))?.status?.['artifact'] as { revision: string } | undefined
+    )?.revision.endsWith(sha),
   );
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(await env.get(cmRef('three')), undefined, 'nothing applied while suspended');

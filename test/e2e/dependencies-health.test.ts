@@ -61,5 +61,8 @@ test('a Deployment that cannot become ready fails the health check within the ti
   const healthy = ks.status?.conditions?.find((c) => c.type === 'Healthy');
   assert.equal(healthy?.status, 'False');
   assert.match(ks.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /Deployment\/deps\/broken/);
-  assert.ok(await env.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'broken' }), 'the object was applied');
+  assert.ok(
+    await env.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'broken' }),
+    'the object was applied',
+  );
 });

@@ -32,19 +32,32 @@ test('dev brings the examples up and reports progress until Ready', async () => 
   assert.ok(progress.some((l) => l.includes('Kustomization/flux-system: ✔ Applied revision: main@sha1:')));
   const client = new KubeClient({ kubeConfig: loadKubeConfig(session.kubeconfigPath) });
   const web = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'demo', name: 'web' });
-  assert.equal((web as unknown as { status?: { availableReplicas?: number } }).status?.availableReplicas, 2, 'rolled out (wait: true)');
+  assert.equal(
+    (web as unknown as { status?: { availableReplicas?: number } }).status?.availableReplicas,
+    2,
+    'rolled out (wait: true)',
+  );
 });
 
 test('a push to the working clone is applied within seconds', async () => {
-  const git = (...args: string[]) => run('git', ['-C', session.workingClone, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
-  await writeFile(path.join(session.workingClone, 'app/config.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\n  namespace: demo\ndata:\n  greeting: changed in the working clone\n');
+  const git = (...args: string[]) =>
+    run('git', ['-C', session.workingClone, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
+  await writeFile(
+    path.join(session.workingClone, 'app/config.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\n  namespace: demo\ndata:\n  greeting: changed in the working clone\n',
+  );
   await git('commit', '-qam', 'change greeting');
   await git('push', '-q');
   const client = new KubeClient({ kubeConfig: loadKubeConfig(session.kubeconfigPath) });
   const deadline = Date.now() + 60_000;
   let greeting: string | undefined;
   while (Date.now() < deadline) {
-    const cm = (await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'demo', name: 'web-settings' })) as unknown as { data?: { greeting?: string } } | undefined;
+    const cm = (await client.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'demo',
+      name: 'web-settings',
+    })) as unknown as { data?: { greeting?: string } } | undefined;
     greeting = cm?.data?.greeting;
     if (greeting === 'changed in the working clone') break;
     await new Promise((r) => setTimeout(r, 500));

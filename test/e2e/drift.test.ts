@@ -5,9 +5,11 @@ import { gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from 
 
 let env: TestEnv;
 const ns = 'drift';
-const cm = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: from-git\n`;
+const cm = (name: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: from-git\n`;
 const cmRef = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
-const valueOf = async (name: string): Promise<string | undefined> => ((await env.get(cmRef(name))) as unknown as { data?: { value?: string } } | undefined)?.data?.value;
+const valueOf = async (name: string): Promise<string | undefined> =>
+  ((await env.get(cmRef(name))) as unknown as { data?: { value?: string } } | undefined)?.data?.value;
 
 before(async () => {
   env = await startTestEnv();
@@ -24,7 +26,11 @@ test('an edit by someone else is reverted within seconds through the watch (inte
   await env.waitFor('the edit to be reverted', async () => (await valueOf('watched')) === 'from-git', 30_000);
   await env.waitFor('a DriftCorrected event', async () => {
     const events = await env.client.list('v1', 'Event', { namespace: ns });
-    return events.items.some((e) => (e as { reason?: string; message?: string }).reason === 'DriftCorrected' && String((e as { message?: string }).message).includes('kubectl-edit'));
+    return events.items.some(
+      (e) =>
+        (e as { reason?: string; message?: string }).reason === 'DriftCorrected' &&
+        String((e as { message?: string }).message).includes('kubectl-edit'),
+    );
   });
   const metrics = await (await fetch(`${env.engine!.manager.metricsUrl}/metrics`)).text();
   assert.match(metrics, /driftless_drift_detected_total\{exported_namespace="drift",name="watched"\} [1-9]/);
@@ -41,7 +47,11 @@ test('with watches off, the interval reconcile reverts drift', async () => {
   await env.apply(kustomization(ns, 'polled', 'drift', { path: './polled', interval: '5s' }));
   await env.waitForReady(ksRef(ns, 'polled'));
   await env.client.patch(cmRef('polled'), { data: { value: 'edited' } }, { fieldManager: 'kubectl-edit' });
-  await env.waitFor('the periodic reconcile to revert the edit', async () => (await valueOf('polled')) === 'from-git', 30_000);
+  await env.waitFor(
+    'the periodic reconcile to revert the edit',
+    async () => (await valueOf('polled')) === 'from-git',
+    30_000,
+  );
   const metrics = await (await fetch(`${env.engine.manager.metricsUrl}/metrics`)).text();
   assert.doesNotMatch(metrics, /driftless_drift_detected_total\{[^}]*name="polled"/, 'no watch saw it');
 });

@@ -102,7 +102,11 @@ test('the report is created at start and describes the cluster field by field', 
   assert.ok(identity);
   assert.deepEqual(r.spec.components, [
     { name: 'kustomize-controller', ready: true, status: `Current Reconciling Kustomization in manager ${identity}` },
-    { name: 'notification-controller', ready: true, status: `Current Reconciling Alert, Provider, Receiver in manager ${identity}` },
+    {
+      name: 'notification-controller',
+      ready: true,
+      status: `Current Reconciling Alert, Provider, Receiver in manager ${identity}`,
+    },
     { name: 'source-controller', ready: true, status: `Current Reconciling GitRepository in manager ${identity}` },
   ]);
 

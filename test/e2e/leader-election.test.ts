@@ -25,13 +25,21 @@ async function startManager(identity: string): Promise<void> {
   const proc = spawn(
     process.execPath,
     [
-      path.resolve('bin/driftless.js'), 'run',
+      path.resolve('bin/driftless.js'),
+      'run',
       `--kubeconfig=${env.kubeconfigPath}`,
-      `--metrics-addr=127.0.0.1:${metricsPort}`, `--health-addr=127.0.0.1:${healthPort}`, `--storage-addr=127.0.0.1:${storagePort}`,
-      '--receiver-addr=127.0.0.1:0', '--events-addr=127.0.0.1:0',
+      `--metrics-addr=127.0.0.1:${metricsPort}`,
+      `--health-addr=127.0.0.1:${healthPort}`,
+      `--storage-addr=127.0.0.1:${storagePort}`,
+      '--receiver-addr=127.0.0.1:0',
+      '--events-addr=127.0.0.1:0',
       `--storage-path=${path.join(env.tmp, identity)}`,
-      '--enable-leader-election', '--leader-election-lease-duration=6s', '--leader-election-renew-deadline=4s', '--leader-election-retry-period=1s',
-      `--identity=${identity}`, '--log-level=warn',
+      '--enable-leader-election',
+      '--leader-election-lease-duration=6s',
+      '--leader-election-renew-deadline=4s',
+      '--leader-election-retry-period=1s',
+      `--identity=${identity}`,
+      '--log-level=warn',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -40,7 +48,14 @@ async function startManager(identity: string): Promise<void> {
 }
 
 const holder = async (): Promise<string | undefined> =>
-  ((await env.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'flux-system', name: 'driftless-leader-election' })) as unknown as { spec?: { holderIdentity?: string } } | undefined)?.spec?.holderIdentity || undefined;
+  (
+    (await env.get({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      namespace: 'flux-system',
+      name: 'driftless-leader-election',
+    })) as unknown as { spec?: { holderIdentity?: string } } | undefined
+  )?.spec?.holderIdentity || undefined;
 
 const reconciles = async (identity: string): Promise<number> => {
   const text = await (await fetch(`http://127.0.0.1:${managers.get(identity)!.metricsPort}/metrics`)).text();
@@ -51,7 +66,9 @@ const reconciles = async (identity: string): Promise<number> => {
 before(async () => {
   env = await startTestEnv({ engine: false });
   await env.namespace(ns);
-  await env.createRepo('ha', { 'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ha\n  namespace: ${ns}\n` });
+  await env.createRepo('ha', {
+    'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ha\n  namespace: ${ns}\n`,
+  });
   await startManager('manager-a');
   await startManager('manager-b');
 });
@@ -70,10 +87,16 @@ test('only the leader reconciles, and the follower takes over when the leader is
 
   managers.get(leader)!.proc.kill('SIGKILL');
   await env.waitFor('the follower to take the lease', async () => (await holder()) === follower, 60_000);
-  const sha = await env.commit('ha', { 'cm2.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ha2\n  namespace: ${ns}\n` });
-  await env.client.patch(gitRepoRef(ns, 'ha'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'after-failover' } } });
+  const sha = await env.commit('ha', {
+    'cm2.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ha2\n  namespace: ${ns}\n`,
+  });
+  await env.client.patch(gitRepoRef(ns, 'ha'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'after-failover' } },
+  });
   await env.waitFor('the new leader to fetch the new commit', async () =>
-    ((await env.get(gitRepoRef(ns, 'ha')))?.status?.['artifact'] as { revision?: string } | undefined)?.revision?.endsWith(sha),
+    (
+      (await env.get(gitRepoRef(ns, 'ha')))?.status?.['artifact'] as { revision?: string } | undefined
+    )?.revision?.endsWith(sha),
   );
   assert.ok((await reconciles(follower)) > 0, 'the new leader reconciles');
 });

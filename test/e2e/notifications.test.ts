@@ -10,10 +10,18 @@ let env: TestEnv;
 let forge: Server;
 let forgeUrl = '';
 const ns = 'notify';
-const calls: { method: string; path: string; headers: IncomingMessage['headers']; body: Record<string, unknown>; problems: string[] }[] = [];
+const calls: {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown>;
+  problems: string[];
+}[] = [];
 const github = githubStatusOperation();
-const cm = (name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: "${value}"\n`;
-const statusesFor = (sha: string) => calls.filter((c) => c.path === `/api/v3/repos/org/app/statuses/${sha}`).map((c) => c.body);
+const cm = (name: string, value: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: "${value}"\n`;
+const statusesFor = (sha: string) =>
+  calls.filter((c) => c.path === `/api/v3/repos/org/app/statuses/${sha}`).map((c) => c.body);
 
 before(async () => {
   forge = createServer((req, res) => {
@@ -32,15 +40,37 @@ before(async () => {
 
   env = await startTestEnv();
   await env.namespace(ns);
-  await env.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'forge-token', namespace: ns }, stringData: { token: 'ghp_not-a-real-token' } });
-  await env.apply({ apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Provider', metadata: { name: 'github', namespace: ns }, spec: { type: 'github', address: `${forgeUrl}/org/app`, secretRef: { name: 'forge-token' } } });
-  await env.apply({ apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Provider', metadata: { name: 'webhook', namespace: ns }, spec: { type: 'generic', address: `${forgeUrl}/generic-hook` } });
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'forge-token', namespace: ns },
+    stringData: { token: 'ghp_not-a-real-token' },
+  });
+  await env.apply({
+    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+    kind: 'Provider',
+    metadata: { name: 'github', namespace: ns },
+    spec: { type: 'github', address: `${forgeUrl}/org/app`, secretRef: { name: 'forge-token' } },
+  });
+  await env.apply({
+    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+    kind: 'Provider',
+    metadata: { name: 'webhook', namespace: ns },
+    spec: { type: 'generic', address: `${forgeUrl}/generic-hook` },
+  });
   for (const provider of ['github', 'webhook']) {
     await env.apply({
       apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
       kind: 'Alert',
       metadata: { name: provider, namespace: ns },
-      spec: { providerRef: { name: provider }, eventSeverity: 'info', eventSources: [{ kind: 'Kustomization', name: '*' }, { kind: 'GitRepository', name: '*' }] },
+      spec: {
+        providerRef: { name: provider },
+        eventSeverity: 'info',
+        eventSources: [
+          { kind: 'Kustomization', name: '*' },
+          { kind: 'GitRepository', name: '*' },
+        ],
+      },
     });
   }
   // Let the caches see the Alerts and Providers before the first events are recorded.
@@ -61,9 +91,17 @@ test('a good commit gets pending then success, under the Kustomization context, 
     const s = statusesFor(sha);
     return s.some((b) => b['state'] === 'success') ? s : undefined;
   });
-  assert.deepEqual(statuses.map((b) => b['state']), ['pending', 'success']);
+  assert.deepEqual(
+    statuses.map((b) => b['state']),
+    ['pending', 'success'],
+  );
   const uid = String(ks.metadata.uid);
-  const provider = await env.get({ apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Provider', namespace: ns, name: 'github' });
+  const provider = await env.get({
+    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+    kind: 'Provider',
+    namespace: ns,
+    name: 'github',
+  });
   assert.equal(statuses[1]?.['context'], `kustomization/app/${String(provider?.metadata.uid).split('-')[0]}`);
   assert.ok(uid);
   for (const c of calls.filter((c) => c.path.includes('/statuses/'))) {
@@ -74,44 +112,76 @@ test('a good commit gets pending then success, under the Kustomization context, 
 
 test('a broken commit gets pending then failure', async () => {
   const sha = await env.commit('app', { 'cm.yaml': 'kind: [broken\n' }, 'break it');
-  await env.client.patch(gitRepoRef(ns, 'app'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'broken' } } });
+  await env.client.patch(gitRepoRef(ns, 'app'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'broken' } },
+  });
   const statuses = await env.waitFor('a failure status', async () => {
     const s = statusesFor(sha);
     return s.some((b) => b['state'] === 'failure') ? s : undefined;
   });
-  assert.deepEqual(statuses.map((b) => b['state']), ['pending', 'failure']);
+  assert.deepEqual(
+    statuses.map((b) => b['state']),
+    ['pending', 'failure'],
+  );
   assert.ok(String(statuses[1]?.['description']).length <= 140);
 });
 
 test('the generic webhook receives Flux-shaped events', async () => {
   const hooks = await env.waitFor('generic webhook calls', async () => {
     const h = calls.filter((c) => c.path === '/generic-hook');
-    return h.some((c) => c.body['reason'] === 'NewArtifact') && h.some((c) => c.body['reason'] === 'BuildFailed') ? h : undefined;
+    return h.some((c) => c.body['reason'] === 'NewArtifact') && h.some((c) => c.body['reason'] === 'BuildFailed')
+      ? h
+      : undefined;
   });
   const event = hooks.find((c) => c.body['reason'] === 'BuildFailed')!;
   assert.equal(event.headers['gotk-component'], 'kustomize-controller');
   assert.equal(event.body['severity'], 'error');
-  assert.deepEqual(Object.keys(event.body['involvedObject'] as object).sort(), ['apiVersion', 'kind', 'name', 'namespace', 'uid']);
+  assert.deepEqual(Object.keys(event.body['involvedObject'] as object).sort(), [
+    'apiVersion',
+    'kind',
+    'name',
+    'namespace',
+    'uid',
+  ]);
   assert.match(String((event.body['metadata'] as Record<string, string>)['revision']), /^main@sha1:/);
   assert.equal(event.body['reportingController'], 'kustomize-controller');
   assert.ok(!JSON.stringify(hooks.map((h) => h.body)).includes('ghp_not-a-real-token'), 'no secret in any event');
 });
 
 test('a GitHub-style push webhook makes the new revision apply at once (interval is 1h)', async () => {
-  await env.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hook-token', namespace: ns }, stringData: { token: 'hook-secret' } });
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'hook-token', namespace: ns },
+    stringData: { token: 'hook-secret' },
+  });
   await env.apply({
     apiVersion: 'notification.toolkit.fluxcd.io/v1',
     kind: 'Receiver',
     metadata: { name: 'github', namespace: ns },
-    spec: { type: 'github', events: ['push'], secretRef: { name: 'hook-token' }, resources: [{ kind: 'GitRepository', name: 'app' }] },
+    spec: {
+      type: 'github',
+      events: ['push'],
+      secretRef: { name: 'hook-token' },
+      resources: [{ kind: 'GitRepository', name: 'app' }],
+    },
   });
-  const receiver = await env.waitForReady({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', namespace: ns, name: 'github' });
+  const receiver = await env.waitForReady({
+    apiVersion: 'notification.toolkit.fluxcd.io/v1',
+    kind: 'Receiver',
+    namespace: ns,
+    name: 'github',
+  });
   const path = String(receiver.status?.['webhookPath']);
   assert.match(path, /^\/hook\/[0-9a-f]{64}$/);
   const sha = await env.commit('app', { 'cm.yaml': cm('app', 'via-webhook') }, 'fix it');
   const body = JSON.stringify({ ref: 'refs/heads/main', after: sha });
   const post = (signature: string) =>
-    fetch(`${env.engine!.receiverUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature } });
+    fetch(`${env.engine!.receiverUrl}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+    });
   const bad = await post('sha256=' + '0'.repeat(64));
   assert.equal(bad.status, 400);
   const good = await post('sha256=' + createHmac('sha256', 'hook-secret').update(body).digest('hex'));
@@ -119,19 +189,36 @@ test('a GitHub-style push webhook makes the new revision apply at once (interval
   await env.waitForReady(ksRef(ns, 'app'), { messageIncludes: sha }, 30_000);
   const metrics = await (await fetch(`${env.engine!.manager.metricsUrl}/metrics`)).text();
   assert.match(metrics, /driftless_receiver_requests_total\{type="github",result="accepted",reason=""\} 1/);
-  assert.match(metrics, /driftless_receiver_requests_total\{type="github",result="rejected",reason="validation_failed"\} 1/);
+  assert.match(
+    metrics,
+    /driftless_receiver_requests_total\{type="github",result="rejected",reason="validation_failed"\} 1/,
+  );
   assert.match(metrics, /driftless_notification_delivery_total\{type="github",result="sent"\} [1-9]/);
 });
 
 test('the HTTP event intake accepts events from a Flux controller and rejects malformed ones', async () => {
   const event = {
-    involvedObject: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'app', namespace: ns, uid: 'x' },
-    severity: 'info', timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), message: 'from an external controller', reason: 'Info',
-    metadata: {}, reportingController: 'kustomize-controller', reportingInstance: 'elsewhere',
+    involvedObject: {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      name: 'app',
+      namespace: ns,
+      uid: 'x',
+    },
+    severity: 'info',
+    timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    message: 'from an external controller',
+    reason: 'Info',
+    metadata: {},
+    reportingController: 'kustomize-controller',
+    reportingInstance: 'elsewhere',
   };
-  const send = (b: string) => fetch(`${env.engine!.eventsUrl}/`, { method: 'POST', body: b, headers: { 'content-type': 'application/json' } });
+  const send = (b: string) =>
+    fetch(`${env.engine!.eventsUrl}/`, { method: 'POST', body: b, headers: { 'content-type': 'application/json' } });
   assert.equal((await send(JSON.stringify(event))).status, 202);
   assert.equal((await send(JSON.stringify(event))).status, 429, 'a duplicate is rate-limited');
   assert.equal((await send('{not json')).status, 400);
-  await env.waitFor('the external event to reach the webhook provider', async () => calls.some((c) => c.path === '/generic-hook' && c.body['message'] === 'from an external controller'));
+  await env.waitFor('the external event to reach the webhook provider', async () =>
+    calls.some((c) => c.path === '/generic-hook' && c.body['message'] === 'from an external controller'),
+  );
 });

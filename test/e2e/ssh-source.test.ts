@@ -20,7 +20,11 @@ before(async () => {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'driftless-e2e', '-f', keyFile]);
   const root = path.join(env.tmp, 'ssh-repos');
   ssh = await startSshGitServer({ root, authorizedKey: await readFile(`${keyFile}.pub`, 'utf8') });
-  await createBareRepo({ root, name: 'app', files: { 'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-ssh\n  namespace: ${ns}\n` } });
+  await createBareRepo({
+    root,
+    name: 'app',
+    files: { 'cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-ssh\n  namespace: ${ns}\n` },
+  });
   await env.namespace(ns);
   await env.apply({
     apiVersion: 'v1',

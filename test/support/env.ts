@@ -15,7 +15,12 @@ import { testControlPlane } from './control-plane.ts';
 export const GIT_USER = 'tester';
 export const GIT_PASSWORD = 'correct-horse-battery';
 
-type Conditioned = KubeObject & { status?: { conditions?: { type: string; status: string; reason: string; message: string; lastTransitionTime?: string }[]; [k: string]: unknown } };
+type Conditioned = KubeObject & {
+  status?: {
+    conditions?: { type: string; status: string; reason: string; message: string; lastTransitionTime?: string }[];
+    [k: string]: unknown;
+  };
+};
 
 /** A real control plane, a real Git server, the engine, and helpers for end-to-end tests. */
 export interface TestEnv {
@@ -33,25 +38,50 @@ export interface TestEnv {
   apply(obj: KubeObject): Promise<KubeObject>;
   get<T extends KubeObject = Conditioned>(ref: ObjectRef): Promise<T | undefined>;
   /** Polls until `check` returns a value (not undefined/false); fails with the last description. */
-  waitFor<T>(what: string | (() => string), check: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
+  waitFor<T>(
+    what: string | (() => string),
+    check: () => Promise<T | undefined | false>,
+    timeoutMs?: number,
+  ): Promise<T>;
   /** Waits until the object's Ready condition has `status` (and `reason`, when given). */
-  waitForReady(ref: ObjectRef, expect?: { status?: string; reason?: string; messageIncludes?: string }, timeoutMs?: number): Promise<Conditioned>;
+  waitForReady(
+    ref: ObjectRef,
+    expect?: { status?: string; reason?: string; messageIncludes?: string },
+    timeoutMs?: number,
+  ): Promise<Conditioned>;
   startEngine(overrides?: Partial<ManagerConfig>): Promise<RunningEngine>;
   stop(): Promise<void>;
 }
 
-export const gitRepository = (ns: string, name: string, url: string, spec: Record<string, unknown> = {}): KubeObject => ({
+export const gitRepository = (
+  ns: string,
+  name: string,
+  url: string,
+  spec: Record<string, unknown> = {},
+): KubeObject => ({
   apiVersion: ApiVersions.source,
   kind: 'GitRepository',
   metadata: { name, namespace: ns },
   spec: { url, interval: '1m', ref: { branch: 'main' }, secretRef: { name: 'git-auth' }, ...spec },
 });
 
-export const kustomization = (ns: string, name: string, source: string, spec: Record<string, unknown> = {}): KubeObject => ({
+export const kustomization = (
+  ns: string,
+  name: string,
+  source: string,
+  spec: Record<string, unknown> = {},
+): KubeObject => ({
   apiVersion: ApiVersions.kustomize,
   kind: 'Kustomization',
   metadata: { name, namespace: ns },
-  spec: { sourceRef: { kind: 'GitRepository', name: source }, interval: '1m', prune: true, path: './', timeout: '40s', ...spec },
+  spec: {
+    sourceRef: { kind: 'GitRepository', name: source },
+    interval: '1m',
+    prune: true,
+    path: './',
+    timeout: '40s',
+    ...spec,
+  },
 });
 
 export const ref = (apiVersion: string, kind: string, namespace: string | undefined, name: string): ObjectRef =>
@@ -79,13 +109,24 @@ export async function startTestEnv(opts: { engine?: boolean; config?: Partial<Ma
       return git.repoUrl(name);
     },
     async commit(name, files, message = 'change') {
-      const { sha } = await commitFiles({ repoUrl: git.repoUrl(name), username: GIT_USER, password: GIT_PASSWORD, files, message });
+      const { sha } = await commitFiles({
+        repoUrl: git.repoUrl(name),
+        username: GIT_USER,
+        password: GIT_PASSWORD,
+        files,
+        message,
+      });
       return sha;
     },
     async namespace(name) {
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'e2e' });
       await client.apply(
-        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-auth', namespace: name }, stringData: { username: GIT_USER, password: GIT_PASSWORD } },
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'git-auth', namespace: name },
+          stringData: { username: GIT_USER, password: GIT_PASSWORD },
+        },
         { fieldManager: 'e2e' },
       );
       return name;
@@ -104,7 +145,9 @@ export async function startTestEnv(opts: { engine?: boolean; config?: Partial<Ma
         }
         if (Date.now() > deadline) {
           const described = typeof what === 'function' ? what() : what;
-          throw new Error(`timed out after ${timeoutMs} ms waiting for ${described}${lastErr ? `: ${String(lastErr)}` : ''}`);
+          throw new Error(
+            `timed out after ${timeoutMs} ms waiting for ${described}${lastErr ? `: ${String(lastErr)}` : ''}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -113,7 +156,8 @@ export async function startTestEnv(opts: { engine?: boolean; config?: Partial<Ma
       const status = expect.status ?? 'True';
       let last = '';
       return await env.waitFor(
-        () => `${r.kind}/${r.namespace}/${r.name} Ready=${status}${expect.reason ? ` ${expect.reason}` : ''} (last seen: ${last})`,
+        () =>
+          `${r.kind}/${r.namespace}/${r.name} Ready=${status}${expect.reason ? ` ${expect.reason}` : ''} (last seen: ${last})`,
         async () => {
           const obj = await client.get<Conditioned>(r);
           const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
@@ -123,7 +167,9 @@ export async function startTestEnv(opts: { engine?: boolean; config?: Partial<Ma
             (!expect.reason || ready.reason === expect.reason) &&
             (!expect.messageIncludes || ready.message.includes(expect.messageIncludes)) &&
             // Flux moves observedGeneration only on success (or stall), so only Ready=True waits for it.
-            (status !== 'True' || obj?.metadata.generation === (obj?.status as { observedGeneration?: number } | undefined)?.observedGeneration);
+            (status !== 'True' ||
+              obj?.metadata.generation ===
+                (obj?.status as { observedGeneration?: number } | undefined)?.observedGeneration);
           return ok ? obj : undefined;
         },
         timeoutMs,

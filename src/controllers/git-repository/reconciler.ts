@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Annotations, ConditionTypes, EventReasons, Finalizer, Reasons, SourceReasons } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
-import { gitRepositoryRef, gitRepositoryTimeoutMs, type GitRepository, type GitRepositoryStatus } from '../../api/git-repository.ts';
+import {
+  gitRepositoryRef,
+  gitRepositoryTimeoutMs,
+  type GitRepository,
+  type GitRepositoryStatus,
+} from '../../api/git-repository.ts';
 import { archiveDirectory } from '../../artifacts/archive.ts';
 import { buildIgnoreMatcher } from '../../artifacts/ignore.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
@@ -80,7 +85,10 @@ export class GitRepositoryReconciler implements Reconciler {
       this.sli.reconciled('GitRepository');
       return { requeueAfterMs: withJitter(intervalMs) };
     } catch (err) {
-      const stepErr = err instanceof StepError ? err : new StepError(ConditionTypes.FetchFailed, reasonOf(err, Reasons.Failed), messageOf(err));
+      const stepErr =
+        err instanceof StepError
+          ? err
+          : new StepError(ConditionTypes.FetchFailed, reasonOf(err, Reasons.Failed), messageOf(err));
       markTrue(view, stepErr.condition, stepErr.reason, stepErr.message);
       markFalse(view, ConditionTypes.Ready, stepErr.reason, stepErr.message);
       // As Flux: still Reconciling (with retry); observedGeneration moves only on success or stall.
@@ -93,7 +101,11 @@ export class GitRepositoryReconciler implements Reconciler {
     }
   }
 
-  private async fetchAndStore(obj: GitRepository, status: GitRepositoryStatus, view: { metadata: GitRepository['metadata']; status: GitRepositoryStatus }): Promise<void> {
+  private async fetchAndStore(
+    obj: GitRepository,
+    status: GitRepositoryStatus,
+    view: { metadata: GitRepository['metadata']; status: GitRepositoryStatus },
+  ): Promise<void> {
     const ns = obj.metadata.namespace ?? '';
     const auth = await this.readAuth(obj);
     const work = await mkdtemp(path.join(tmpdir(), 'driftless-git-'));
@@ -106,18 +118,31 @@ export class GitRepositoryReconciler implements Reconciler {
         dir: checkout,
         timeoutMs: gitRepositoryTimeoutMs(obj.spec),
       }).catch((err: unknown) => {
-        throw new StepError(ConditionTypes.FetchFailed, reasonOf(err, SourceReasons.GitOperationFailed), messageOf(err));
+        throw new StepError(
+          ConditionTypes.FetchFailed,
+          reasonOf(err, SourceReasons.GitOperationFailed),
+          messageOf(err),
+        );
       });
       deleteCondition(view, ConditionTypes.FetchFailed);
       const sha = fetched.commit;
       const previous = status.artifact;
       const ignore = obj.spec.ignore ?? '';
       const upToDate =
-        previous?.revision === fetched.revision && (status.observedIgnore ?? '') === ignore && (await this.o.storage.has(previous));
+        previous?.revision === fetched.revision &&
+        (status.observedIgnore ?? '') === ignore &&
+        (await this.o.storage.has(previous));
       if (!upToDate) {
-        const matcher = await buildIgnoreMatcher({ root: checkout, ...(obj.spec.ignore !== undefined ? { specIgnore: obj.spec.ignore } : {}) });
+        const matcher = await buildIgnoreMatcher({
+          root: checkout,
+          ...(obj.spec.ignore !== undefined ? { specIgnore: obj.spec.ignore } : {}),
+        });
         const data = await archiveDirectory({ dir: checkout, ignore: matcher }).catch((err: unknown) => {
-          throw new StepError(ConditionTypes.StorageOperationFailed, reasonOf(err, SourceReasons.ArchiveOperationFailed), messageOf(err));
+          throw new StepError(
+            ConditionTypes.StorageOperationFailed,
+            reasonOf(err, SourceReasons.ArchiveOperationFailed),
+            messageOf(err),
+          );
         });
         const artifact = await this.o.storage.store({
           kind: 'GitRepository',

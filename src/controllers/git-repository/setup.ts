@@ -6,7 +6,10 @@ import type { ControllerDeps } from '../shared.ts';
 import { GitRepositoryReconciler } from './reconciler.ts';
 
 /** Registers the GitRepository controller with the manager. */
-export function setupGitRepositoryController(mgr: Manager, deps: ControllerDeps & { storage: ArtifactStorage; concurrency?: number }): Controller {
+export function setupGitRepositoryController(
+  mgr: Manager,
+  deps: ControllerDeps & { storage: ArtifactStorage; concurrency?: number },
+): Controller {
   const informer = mgr.informer(ApiVersions.source, Kinds.GitRepository);
   const reconciler = new GitRepositoryReconciler({ ...deps, informer, storage: deps.storage });
   const controller = new Controller({

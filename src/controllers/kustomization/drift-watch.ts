@@ -30,8 +30,18 @@ export class DriftWatcher {
     this.fieldManager = opts.fieldManager;
     this.enqueue = opts.enqueue;
     const registers = [opts.mgr.metrics.registry];
-    this.detected = new Counter({ name: 'driftless_drift_detected_total', help: 'Reconciles that found applied objects changed outside Driftless (seen by a watch, confirmed by a dry-run)', labelNames: ['exported_namespace', 'name'], registers });
-    this.corrected = new Counter({ name: 'driftless_drift_corrected_total', help: 'Applied objects re-applied because they drifted from the source', labelNames: ['exported_namespace', 'name'], registers });
+    this.detected = new Counter({
+      name: 'driftless_drift_detected_total',
+      help: 'Reconciles that found applied objects changed outside Driftless (seen by a watch, confirmed by a dry-run)',
+      labelNames: ['exported_namespace', 'name'],
+      registers,
+    });
+    this.corrected = new Counter({
+      name: 'driftless_drift_corrected_total',
+      help: 'Applied objects re-applied because they drifted from the source',
+      labelNames: ['exported_namespace', 'name'],
+      registers,
+    });
   }
 
   /** Makes sure every kind in the inventory is watched. */
@@ -41,7 +51,10 @@ export class DriftWatcher {
       const key = `${ref.apiVersion}|${ref.kind}`;
       if (this.watched.has(key)) continue;
       this.watched.add(key);
-      const informer = this.mgr.informer(ref.apiVersion, ref.kind, { labelSelector: Labels.kustomizeName, metadataOnly: true });
+      const informer = this.mgr.informer(ref.apiVersion, ref.kind, {
+        labelSelector: Labels.kustomizeName,
+        metadataOnly: true,
+      });
       informer.addHandlers({
         onUpdate: (o, n) => this.onUpdate(o, n),
         onDelete: (o) => this.notify(o, 'deleted', 'unknown'),
@@ -73,7 +86,9 @@ export class DriftWatcher {
     const namespace = obj.metadata.labels?.[Labels.kustomizeNamespace];
     if (!name || !namespace) return;
     const key = `${namespace}/${name}`;
-    const subject = obj.metadata.namespace ? `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}` : `${obj.kind}/${obj.metadata.name}`;
+    const subject = obj.metadata.namespace
+      ? `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}`
+      : `${obj.kind}/${obj.metadata.name}`;
     const list = this.pending.get(key) ?? [];
     list.push({ subject, change, by });
     this.pending.set(key, list.slice(-20));
@@ -87,7 +102,10 @@ export class DriftWatcher {
  * a false alarm costs one dry-run, a missed edit costs an interval of drift.
  */
 function lastWriter(obj: KubeObject, self: string): string {
-  const entries = (obj.metadata.managedFields ?? []).filter((e) => !e.subresource) as { manager?: string; time?: string }[];
+  const entries = (obj.metadata.managedFields ?? []).filter((e) => !e.subresource) as {
+    manager?: string;
+    time?: string;
+  }[];
   const latest = entries.reduce((max, e) => ((e.time ?? '') > max ? (e.time ?? '') : max), '');
   const writers = entries.filter((e) => (e.time ?? '') === latest).map((e) => e.manager ?? 'unknown');
   return writers.find((w) => w !== self) ?? writers[0] ?? 'unknown';

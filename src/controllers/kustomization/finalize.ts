@@ -14,7 +14,12 @@ import { formatChangeSet } from '../../apply/changeset.ts';
  * says so (never when suspended), then drops the finalizer. A failed prune keeps the finalizer
  * and is retried.
  */
-export async function finalizeKustomization(opts: { ks: Kustomization; client: KubeClient; adminClient: KubeClient; recorder: EventRecorder }): Promise<void> {
+export async function finalizeKustomization(opts: {
+  ks: Kustomization;
+  client: KubeClient;
+  adminClient: KubeClient;
+  recorder: EventRecorder;
+}): Promise<void> {
   const { ks } = opts;
   const entries = ks.status?.inventory?.entries ?? [];
   if (shouldPruneOnDelete(ks.spec) && entries.length > 0) {
@@ -22,10 +27,15 @@ export async function finalizeKustomization(opts: { ks: Kustomization; client: K
     const manager = new ResourceManager({ client: opts.client, fieldManager: FIELD_MANAGER, ownerLabels: labels });
     const result = await manager.prune(entries.map(entryToRef), { ownerLabels: labels });
     if (result.failed.length) {
-      throw new Error(`failed to garbage-collect ${result.failed.length} object(s) of ${ks.metadata.namespace}/${ks.metadata.name}; will retry`);
+      throw new Error(
+        `failed to garbage-collect ${result.failed.length} object(s) of ${ks.metadata.namespace}/${ks.metadata.name}; will retry`,
+      );
     }
     const message = formatChangeSet(result.changeSet);
-    if (message) await opts.recorder.record(ks, { type: 'Normal', reason: 'Progressing', message }).catch((err: unknown) => void messageOf(err));
+    if (message)
+      await opts.recorder
+        .record(ks, { type: 'Normal', reason: 'Progressing', message })
+        .catch((err: unknown) => void messageOf(err));
   }
   await removeFinalizer(opts.adminClient, ks, Finalizer);
 }

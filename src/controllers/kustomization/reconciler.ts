@@ -1,9 +1,23 @@
 import { Annotations, ConditionTypes, Finalizer, Reasons } from '../../api/constants.ts';
 import { formatDuration } from '../../api/duration.ts';
-import { kustomizationIntervalMs, kustomizationTimeoutMs, retryIntervalMs, type Kustomization, type KustomizationStatus } from '../../api/kustomization.ts';
+import {
+  kustomizationIntervalMs,
+  kustomizationTimeoutMs,
+  retryIntervalMs,
+  type Kustomization,
+  type KustomizationStatus,
+} from '../../api/kustomization.ts';
 import { formatChangeSet, hasChanges } from '../../apply/changeset.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import { deleteCondition, getCondition, markFalse, markReady, markReconciling, markTrue, markUnknown } from '../../runtime/conditions.ts';
+import {
+  deleteCondition,
+  getCondition,
+  markFalse,
+  markReady,
+  markReconciling,
+  markTrue,
+  markUnknown,
+} from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ensureFinalizer, patchStatus } from '../../runtime/patch.ts';
 import type { Reconciler, Request, Result } from '../../runtime/result.ts';
@@ -68,7 +82,13 @@ export class KustomizationReconciler implements Reconciler {
       timeoutMs = kustomizationTimeoutMs(ks.spec);
       retryMs = retryIntervalMs(ks.spec);
     } catch (err) {
-      return await this.fail(ks, newView(ks), new StepFailure('InvalidSpec', messageOf(err), { stalled: true }), 0, undefined);
+      return await this.fail(
+        ks,
+        newView(ks),
+        new StepFailure('InvalidSpec', messageOf(err), { stalled: true }),
+        0,
+        undefined,
+      );
     }
     const view = newView(ks);
     const started = Date.now();
@@ -76,29 +96,57 @@ export class KustomizationReconciler implements Reconciler {
     const signal = AbortSignal.timeout(timeoutMs + 15_000);
     let digest: string | undefined;
     try {
-      const { artifact } = resolveSource({ ks, sources: this.o.sources, noCrossNamespaceRefs: this.o.noCrossNamespaceRefs, requeueDependencyMs: this.o.requeueDependencyMs, retryIntervalMs: retryMs });
+      const { artifact } = resolveSource({
+        ks,
+        sources: this.o.sources,
+        noCrossNamespaceRefs: this.o.noCrossNamespaceRefs,
+        requeueDependencyMs: this.o.requeueDependencyMs,
+        retryIntervalMs: retryMs,
+      });
       const revision = artifact.revision;
       checkDependencies({ ks, informer: this.o.informer, revision, requeueDependencyMs: this.o.requeueDependencyMs });
       const newRevision = ks.status?.lastAttemptedRevision !== revision;
       view.status.lastAttemptedRevision = revision;
-      await this.progress(ks, view, `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`);
+      await this.progress(
+        ks,
+        view,
+        `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`,
+      );
       if (newRevision) {
         // Beyond Flux: announce the start, so commit-status providers can mark the commit `pending`.
-        await this.o.recorder.record(ks, { type: 'Normal', reason: Reasons.Progressing, message: `Reconciliation in progress for revision ${revision}`, metadata: { revision } });
+        await this.o.recorder.record(ks, {
+          type: 'Normal',
+          reason: Reasons.Progressing,
+          message: `Reconciliation in progress for revision ${revision}`,
+          metadata: { revision },
+        });
       }
 
-      const built = await buildManifests({ ks, artifact, client, kustomizeBin: this.o.kustomizeBin, allowRemoteBases: !this.o.noRemoteBases, signal, timeoutMs });
+      const built = await buildManifests({
+        ks,
+        artifact,
+        client,
+        kustomizeBin: this.o.kustomizeBin,
+        allowRemoteBases: !this.o.noRemoteBases,
+        signal,
+        timeoutMs,
+      });
       digest = built.digest;
       const drift = this.o.driftWatcher?.take(`${ks.metadata.namespace}/${ks.metadata.name}`) ?? [];
-      const outcome = await applyAndPrune({ ks, client, objects: built.objects, signal, timeoutMs }).catch((err: unknown) => {
-        if (err instanceof StepFailure && err.opts.inventory) view.status.inventory = err.opts.inventory;
-        throw err;
-      });
+      const outcome = await applyAndPrune({ ks, client, objects: built.objects, signal, timeoutMs }).catch(
+        (err: unknown) => {
+          if (err instanceof StepFailure && err.opts.inventory) view.status.inventory = err.opts.inventory;
+          throw err;
+        },
+      );
       view.status.inventory = outcome.inventory;
       this.o.driftWatcher?.observe(outcome.inventory.entries);
       await this.reportChanges(ks, outcome.changeSet, revision, drift);
       if (outcome.pruneFailures.length) {
-        throw new StepFailure(Reasons.PruneFailed, `failed to delete: ${outcome.pruneFailures.join(', ')} (kept in the inventory, will retry)`);
+        throw new StepFailure(
+          Reasons.PruneFailed,
+          `failed to delete: ${outcome.pruneFailures.join(', ')} (kept in the inventory, will retry)`,
+        );
       }
 
       const targets = healthCheckTargets(ks, outcome.inventory);
@@ -106,21 +154,41 @@ export class KustomizationReconciler implements Reconciler {
         const msg = `Running health checks for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`;
         markUnknown(view, ConditionTypes.Healthy, Reasons.Progressing, msg);
         await this.progress(ks, view, msg);
-        const tookMs = await checkHealth({ client, targets, timeoutMs: Math.max(1000, timeoutMs - (Date.now() - started)), signal });
+        const tookMs = await checkHealth({
+          client,
+          targets,
+          timeoutMs: Math.max(1000, timeoutMs - (Date.now() - started)),
+          signal,
+        });
         markTrue(view, ConditionTypes.Healthy, Reasons.Succeeded, `Health check passed in ${formatDuration(tookMs)}`);
       } else {
         deleteCondition(view, ConditionTypes.Healthy);
       }
 
-      const wasReady = getCondition(ks as never, ConditionTypes.Ready)?.status === 'True' && ks.status?.lastAppliedRevision === revision;
+      const wasReady =
+        getCondition(ks as never, ConditionTypes.Ready)?.status === 'True' &&
+        ks.status?.lastAppliedRevision === revision;
       markReady(view, Reasons.ReconciliationSucceeded, `Applied revision: ${revision}`);
       view.status.lastAppliedRevision = revision;
-      if (artifact.metadata?.['org.opencontainers.image.revision']) view.status.lastAppliedOriginRevision = artifact.metadata['org.opencontainers.image.revision'];
-      view.status.history = recordHistory(view.status.history, { digest, status: Reasons.ReconciliationSucceeded, durationMs: Date.now() - started, now: new Date(), metadata: { revision } });
+      if (artifact.metadata?.['org.opencontainers.image.revision'])
+        view.status.lastAppliedOriginRevision = artifact.metadata['org.opencontainers.image.revision'];
+      view.status.history = recordHistory(view.status.history, {
+        digest,
+        status: Reasons.ReconciliationSucceeded,
+        durationMs: Date.now() - started,
+        now: new Date(),
+        metadata: { revision },
+      });
       this.finish(ks, view);
       await patchStatus(this.o.client, ks, view.status);
       this.sli.reconciled('Kustomization');
-      this.sli.applied({ kind: 'Kustomization', revision, previousRevision: ks.status?.lastAppliedRevision, artifactMetadata: artifact.metadata, createdAt: ks.metadata.creationTimestamp });
+      this.sli.applied({
+        kind: 'Kustomization',
+        revision,
+        previousRevision: ks.status?.lastAppliedRevision,
+        artifactMetadata: artifact.metadata,
+        createdAt: ks.metadata.creationTimestamp,
+      });
       if (!wasReady || hasChanges(outcome.changeSet)) {
         await this.o.recorder.record(ks, {
           type: 'Normal',
@@ -131,7 +199,10 @@ export class KustomizationReconciler implements Reconciler {
       }
       return { requeueAfterMs: withJitter(intervalMs) };
     } catch (err) {
-      const failure = err instanceof StepFailure ? err : new StepFailure(Reasons.ReconciliationFailed, messageOf(err), { cause: err });
+      const failure =
+        err instanceof StepFailure
+          ? err
+          : new StepFailure(Reasons.ReconciliationFailed, messageOf(err), { cause: err });
       return await this.fail(ks, view, failure, retryMs, digest, started);
     }
   }
@@ -153,17 +224,35 @@ export class KustomizationReconciler implements Reconciler {
     if (requestedAt) view.status.lastHandledReconcileAt = requestedAt;
   }
 
-  private async reportChanges(ks: Kustomization, changeSet: Parameters<typeof formatChangeSet>[0], revision: string, drift: { subject: string; change: string; by: string }[]): Promise<void> {
+  private async reportChanges(
+    ks: Kustomization,
+    changeSet: Parameters<typeof formatChangeSet>[0],
+    revision: string,
+    drift: { subject: string; change: string; by: string }[],
+  ): Promise<void> {
     if (!hasChanges(changeSet)) return;
     const lines = formatChangeSet(changeSet);
     const correctedDrift = drift.length > 0 && ks.status?.lastAppliedRevision === revision;
     if (correctedDrift) {
       this.o.driftWatcher?.detected.inc({ exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name });
-      this.o.driftWatcher?.corrected.inc({ exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name }, changeSet.entries.filter((e) => e.action === 'created' || e.action === 'configured').length);
+      this.o.driftWatcher?.corrected.inc(
+        { exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name },
+        changeSet.entries.filter((e) => e.action === 'created' || e.action === 'configured').length,
+      );
       const seen = drift.map((d) => `${d.subject} ${d.change} by '${d.by}'`).join('\n');
-      await this.o.recorder.record(ks, { type: 'Normal', reason: 'DriftCorrected', message: `drift detected:\n${seen}\ncorrected:\n${lines}`, metadata: { revision } });
+      await this.o.recorder.record(ks, {
+        type: 'Normal',
+        reason: 'DriftCorrected',
+        message: `drift detected:\n${seen}\ncorrected:\n${lines}`,
+        metadata: { revision },
+      });
     }
-    await this.o.recorder.record(ks, { type: 'Normal', reason: Reasons.ReconciliationSucceeded, message: lines, metadata: { revision } });
+    await this.o.recorder.record(ks, {
+      type: 'Normal',
+      reason: Reasons.ReconciliationSucceeded,
+      message: lines,
+      metadata: { revision },
+    });
   }
 
   /**
@@ -171,8 +260,16 @@ export class KustomizationReconciler implements Reconciler {
    * ProgressingWithRetry) and observedGeneration does not move unless the failure is terminal, so
    * kstatus reports the object as still in progress.
    */
-  private async fail(ks: Kustomization, view: View, failure: StepFailure, retryMs: number, digest: string | undefined, started = Date.now()): Promise<Result> {
-    if (failure.reason === Reasons.HealthCheckFailed) markFalse(view, ConditionTypes.Healthy, Reasons.HealthCheckFailed, failure.message);
+  private async fail(
+    ks: Kustomization,
+    view: View,
+    failure: StepFailure,
+    retryMs: number,
+    digest: string | undefined,
+    started = Date.now(),
+  ): Promise<Result> {
+    if (failure.reason === Reasons.HealthCheckFailed)
+      markFalse(view, ConditionTypes.Healthy, Reasons.HealthCheckFailed, failure.message);
     markFalse(view, ConditionTypes.Ready, failure.reason, failure.message);
     const reconciling = getCondition(view as never, ConditionTypes.Reconciling);
     if (failure.opts.stalled) {
@@ -184,7 +281,13 @@ export class KustomizationReconciler implements Reconciler {
       if (reconciling) markTrue(view, ConditionTypes.Reconciling, Reasons.ProgressingWithRetry, reconciling.message);
     }
     if (digest) {
-      view.status.history = recordHistory(view.status.history, { digest, status: failure.reason, durationMs: Date.now() - started, now: new Date(), metadata: { revision: view.status.lastAttemptedRevision ?? '' } });
+      view.status.history = recordHistory(view.status.history, {
+        digest,
+        status: failure.reason,
+        durationMs: Date.now() - started,
+        now: new Date(),
+        metadata: { revision: view.status.lastAttemptedRevision ?? '' },
+      });
     }
     const requestedAt = ks.metadata.annotations?.[Annotations.reconcileRequestedAt];
     if (requestedAt) view.status.lastHandledReconcileAt = requestedAt;
@@ -194,10 +297,16 @@ export class KustomizationReconciler implements Reconciler {
     const metadata: Record<string, string> = {};
     if (view.status.lastAttemptedRevision) metadata['revision'] = view.status.lastAttemptedRevision;
     const event = failure.opts.event ?? 'warning';
-    if (event === 'warning') await this.o.recorder.record(ks, { type: 'Warning', reason: failure.reason, message: failure.message, metadata });
+    if (event === 'warning')
+      await this.o.recorder.record(ks, { type: 'Warning', reason: failure.reason, message: failure.message, metadata });
     if (event === 'info') {
       const retry = formatDuration(failure.opts.requeueAfterMs ?? retryMs);
-      await this.o.recorder.record(ks, { type: 'Normal', reason: failure.reason, message: `Dependencies do not meet ready condition, retrying in ${retry}`, metadata });
+      await this.o.recorder.record(ks, {
+        type: 'Normal',
+        reason: failure.reason,
+        message: `Dependencies do not meet ready condition, retrying in ${retry}`,
+        metadata,
+      });
     }
     if (failure.opts.stalled) return {};
     return { requeueAfterMs: failure.opts.requeueAfterMs ?? retryMs };

@@ -23,7 +23,8 @@ export interface KustomizationControllerOptions extends ControllerDeps {
   watchDrift?: boolean;
 }
 
-const artifactRevision = (o: KubeObject): string | undefined => (o as { status?: { artifact?: Artifact } }).status?.artifact?.revision;
+const artifactRevision = (o: KubeObject): string | undefined =>
+  (o as { status?: { artifact?: Artifact } }).status?.artifact?.revision;
 
 /**
  * Registers the Kustomization controller: reconciles on spec/annotation changes, when a source
@@ -49,17 +50,25 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
     ...(driftWatcher ? { driftWatcher } : {}),
     ...(opts.defaultServiceAccount ? { defaultServiceAccount: opts.defaultServiceAccount } : {}),
   });
-  controller = new Controller({ name: 'kustomization', reconciler, logger: opts.logger, metrics: opts.metrics, concurrency: opts.concurrency ?? 4 });
+  controller = new Controller({
+    name: 'kustomization',
+    reconciler,
+    logger: opts.logger,
+    metrics: opts.metrics,
+    concurrency: opts.concurrency ?? 4,
+  });
   controller.watchPrimary(informer);
 
-  const consumersOf = (kind: string) => (source: KubeObject): string[] =>
-    informer
-      .list()
-      .filter((k) => {
-        const ref = sourceKey(k as Kustomization);
-        return ref.kind === kind && ref.namespace === source.metadata.namespace && ref.name === source.metadata.name;
-      })
-      .map(keyOf);
+  const consumersOf =
+    (kind: string) =>
+    (source: KubeObject): string[] =>
+      informer
+        .list()
+        .filter((k) => {
+          const ref = sourceKey(k as Kustomization);
+          return ref.kind === kind && ref.namespace === source.metadata.namespace && ref.name === source.metadata.name;
+        })
+        .map(keyOf);
   for (const [kind, sourceInformer] of sources) {
     controller.watchMapped(sourceInformer, consumersOf(kind), (o, n) => artifactRevision(o) !== artifactRevision(n));
   }
@@ -67,10 +76,15 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
   const dependentsOf = (dep: KubeObject): string[] =>
     informer
       .list()
-      .filter((k) => ((k as Kustomization).spec.dependsOn ?? []).some((d) => d.name === dep.metadata.name && (d.namespace ?? k.metadata.namespace) === dep.metadata.namespace))
+      .filter((k) =>
+        ((k as Kustomization).spec.dependsOn ?? []).some(
+          (d) => d.name === dep.metadata.name && (d.namespace ?? k.metadata.namespace) === dep.metadata.namespace,
+        ),
+      )
       .map(keyOf);
   const becameReady = (o: KubeObject, n: KubeObject): boolean => {
-    const ready = (x: KubeObject): string => `${getCondition(x as never, 'Ready')?.status}|${(x as Kustomization).status?.lastAppliedRevision}`;
+    const ready = (x: KubeObject): string =>
+      `${getCondition(x as never, 'Ready')?.status}|${(x as Kustomization).status?.lastAppliedRevision}`;
     return ready(o) !== ready(n) && getCondition(n as never, 'Ready')?.status === 'True';
   };
   controller.watchMapped(informer, dependentsOf, becameReady);

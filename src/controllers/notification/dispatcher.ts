@@ -47,7 +47,12 @@ export class NotificationDispatcher {
     this.o = opts;
     this.limiter = new RateLimiter(opts.rateLimitIntervalMs ? { intervalMs: opts.rateLimitIntervalMs } : {});
     const registers = [opts.metrics.registry];
-    const delivered = new Counter({ name: 'driftless_notification_delivery_total', help: 'Notification deliveries by provider type and result (sent, failed, retried, skipped)', labelNames: ['type', 'result'], registers });
+    const delivered = new Counter({
+      name: 'driftless_notification_delivery_total',
+      help: 'Notification deliveries by provider type and result (sent, failed, retried, skipped)',
+      labelNames: ['type', 'result'],
+      registers,
+    });
     this.observer = {
       sent: (type) => delivered.inc({ type, result: 'sent' }),
       failed: (type) => delivered.inc({ type, result: 'failed' }),
@@ -90,9 +95,15 @@ export class NotificationDispatcher {
     const provider = this.o.providers.get(`${ns}/${alert.spec.providerRef.name}`) as ProviderObject | undefined;
     const fail = async (message: string): Promise<void> => {
       this.o.logger.warn({ alert: `${ns}/${alert.metadata.name}`, err: message }, 'notification not delivered');
-      await this.o.recorder.record({ ...alertObj, apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Alert' }, { type: 'Warning', reason: NotificationDispatchFailedReason, message });
+      await this.o.recorder.record(
+        { ...alertObj, apiVersion: 'notification.toolkit.fluxcd.io/v1beta3', kind: 'Alert' },
+        { type: 'Warning', reason: NotificationDispatchFailedReason, message },
+      );
     };
-    if (!provider) return fail(`failed to get provider '${ns}/${alert.spec.providerRef.name}' referenced by spec.providerRef: not found`);
+    if (!provider)
+      return fail(
+        `failed to get provider '${ns}/${alert.spec.providerRef.name}' referenced by spec.providerRef: not found`,
+      );
     if (provider.spec.suspend) return;
     if (!providerAcceptsEvent(provider.spec.type, event)) return;
     const merged = mergeMetadata(event, alert);
@@ -100,7 +111,9 @@ export class NotificationDispatcher {
       const cfg = await providerConfig(this.o.client, provider, { statusMemo: this.memo, observer: this.observer });
       await createNotifier(cfg).post(merged.event, { alert: { name: alert.metadata.name, namespace: ns } });
     } catch (err) {
-      await fail(`failed to send notification for ${event.involvedObject.kind}/${event.involvedObject.namespace}/${event.involvedObject.name} to Provider/${ns}/${provider.metadata.name} (${provider.spec.type}): ${messageOf(err)}`);
+      await fail(
+        `failed to send notification for ${event.involvedObject.kind}/${event.involvedObject.namespace}/${event.involvedObject.name} to Provider/${ns}/${provider.metadata.name} (${provider.spec.type}): ${messageOf(err)}`,
+      );
     }
   }
 
@@ -109,7 +122,10 @@ export class NotificationDispatcher {
     if (!alerts.some((a) => a.spec.eventSources.some((s) => s.matchLabels))) return undefined;
     const o = event.involvedObject;
     try {
-      const obj = await this.o.client.get({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name }, { metadataOnly: true });
+      const obj = await this.o.client.get(
+        { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name },
+        { metadataOnly: true },
+      );
       return obj?.metadata.labels ?? {};
     } catch {
       return undefined;

@@ -27,11 +27,15 @@ export async function providerConfig(
   const ns = provider.metadata.namespace ?? '';
   const id = `Provider/${ns}/${provider.metadata.name}`;
   const spec = provider.spec;
-  if (!isProviderType(spec.type)) throw new ProviderConfigError(`${id}: spec.type '${spec.type}' is not supported by Driftless yet`);
+  if (!isProviderType(spec.type))
+    throw new ProviderConfigError(`${id}: spec.type '${spec.type}' is not supported by Driftless yet`);
   const secret = async (field: string, name: string | undefined): Promise<Record<string, string> | undefined> => {
     if (!name) return undefined;
     const data = await readSecretData(client, ns, name);
-    if (!data) throw new ProviderConfigError(`${id}: ${field} Secret '${ns}/${name}' not found; create it or remove the reference`);
+    if (!data)
+      throw new ProviderConfigError(
+        `${id}: ${field} Secret '${ns}/${name}' not found; create it or remove the reference`,
+      );
     return data;
   };
   const main = await secret('spec.secretRef', spec.secretRef?.name);
@@ -55,8 +59,13 @@ export async function providerConfig(
   if (main?.['password']) cfg.password = main['password'];
   if (main?.['headers']) {
     const headers = parseYaml(main['headers'], { maxAliasCount: 10 }) as unknown;
-    if (!headers || typeof headers !== 'object' || Array.isArray(headers)) throw new ProviderConfigError(`${id}: the 'headers' key of spec.secretRef must be a YAML map of header names to values`);
-    cfg.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    if (!headers || typeof headers !== 'object' || Array.isArray(headers))
+      throw new ProviderConfigError(
+        `${id}: the 'headers' key of spec.secretRef must be a YAML map of header names to values`,
+      );
+    cfg.headers = Object.fromEntries(
+      Object.entries(headers as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    );
   }
   if (certs?.['ca.crt']) cfg.caCert = certs['ca.crt'];
   if (certs?.['tls.crt'] && certs['tls.key']) {

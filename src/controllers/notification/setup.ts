@@ -36,13 +36,22 @@ export function setupNotifications(mgr: Manager, opts: NotificationOptions): Not
   opts.baseRecorder.addSink((event) => dispatcher.submit(event));
   const eventsAddr = opts.eventsAddr;
   if (eventsAddr) {
-    const received = new Counter({ name: 'driftless_event_intake_total', help: 'Events received over HTTP, by outcome', labelNames: ['outcome'], registers: [opts.metrics.registry] });
+    const received = new Counter({
+      name: 'driftless_event_intake_total',
+      help: 'Events received over HTTP, by outcome',
+      labelNames: ['outcome'],
+      registers: [opts.metrics.registry],
+    });
     let server: { close(): Promise<void> } | undefined;
     mgr.addRunnable({
       name: 'event-intake',
       needsLeader: false,
       async start() {
-        const app = createEventIntakeApp({ dispatch: (e) => dispatcher.dispatch(e), logger: opts.logger, observer: { received: (outcome) => received.inc({ outcome }) } });
+        const app = createEventIntakeApp({
+          dispatch: (e) => dispatcher.dispatch(e),
+          logger: opts.logger,
+          observer: { received: (outcome) => received.inc({ outcome }) },
+        });
         const running = await startEventIntakeServer({ app, addr: eventsAddr });
         server = running;
         opts.onListening?.(running.url);

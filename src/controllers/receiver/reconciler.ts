@@ -45,7 +45,8 @@ export class ReceiverReconciler implements Reconciler {
     } else {
       const path = webhookPath(token, obj.metadata.name, ns);
       const message = `Receiver initialized for path: ${path}`;
-      if (status.webhookPath !== path) await this.o.recorder.record(obj, { type: 'Normal', reason: Reasons.Succeeded, message });
+      if (status.webhookPath !== path)
+        await this.o.recorder.record(obj, { type: 'Normal', reason: Reasons.Succeeded, message });
       status.webhookPath = path;
       markReady(view, Reasons.Succeeded, message);
     }

@@ -16,7 +16,13 @@ export interface ReceiverControllerOptions extends ControllerDeps {
 /** Registers the Receiver controller and the webhook server with the manager. */
 export function setupReceiverController(mgr: Manager, opts: ReceiverControllerOptions): Controller {
   const informer = mgr.informer(`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver');
-  const controller = new Controller({ name: 'receiver', reconciler: new ReceiverReconciler({ ...opts, informer }), logger: opts.logger, metrics: opts.metrics, concurrency: 2 });
+  const controller = new Controller({
+    name: 'receiver',
+    reconciler: new ReceiverReconciler({ ...opts, informer }),
+    logger: opts.logger,
+    metrics: opts.metrics,
+    concurrency: 2,
+  });
   controller.watchPrimary(informer);
   mgr.addController(controller);
   mgr.addRunnable(

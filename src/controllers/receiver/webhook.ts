@@ -29,16 +29,32 @@ export interface ReceiverWebhookOptions {
  */
 export function receiverWebhookRunnable(opts: ReceiverWebhookOptions): Runnable {
   const registers = [opts.metrics.registry];
-  const calls = new Counter({ name: 'driftless_receiver_requests_total', help: 'Webhook calls to Receivers, by receiver type, result and rejection reason', labelNames: ['type', 'result', 'reason'], registers });
+  const calls = new Counter({
+    name: 'driftless_receiver_requests_total',
+    help: 'Webhook calls to Receivers, by receiver type, result and rejection reason',
+    labelNames: ['type', 'result', 'reason'],
+    registers,
+  });
   let server: { close(): Promise<void> } | undefined;
 
   const lookup = async (path: string): Promise<ReceiverTarget | undefined> => {
-    const receiver = opts.informer.list().find((r) => (r as ReceiverObject).status?.webhookPath === path) as ReceiverObject | undefined;
+    const receiver = opts.informer.list().find((r) => (r as ReceiverObject).status?.webhookPath === path) as
+      ReceiverObject | undefined;
     if (!receiver) return undefined;
     const ns = receiver.metadata.namespace ?? '';
-    const secret = receiver.spec.secretRef ? await readSecretData(opts.client, ns, receiver.spec.secretRef.name) : undefined;
+    const secret = receiver.spec.secretRef
+      ? await readSecretData(opts.client, ns, receiver.spec.secretRef.name)
+      : undefined;
     const ready = receiver.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    return { name: receiver.metadata.name, namespace: ns, spec: receiver.spec, token: secret?.['token'] ?? '', secret: secret ?? {}, suspended: receiver.spec.suspend === true, ready };
+    return {
+      name: receiver.metadata.name,
+      namespace: ns,
+      spec: receiver.spec,
+      token: secret?.['token'] ?? '',
+      secret: secret ?? {},
+      suspended: receiver.spec.suspend === true,
+      ready,
+    };
   };
 
   const trigger = async (target: ReceiverTarget): Promise<number> => {
@@ -47,12 +63,19 @@ export function receiverWebhookRunnable(opts: ReceiverWebhookOptions): Runnable 
       namespace: target.namespace,
       noCrossNamespaceRefs: opts.noCrossNamespaceRefs,
       listNames: async (q) => {
-        const selector = Object.entries(q.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-        const list = await opts.client.list(q.apiVersion, q.kind, { namespace: q.namespace, labelSelector: selector, metadataOnly: true });
+        const selector = Object.entries(q.matchLabels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',');
+        const list = await opts.client.list(q.apiVersion, q.kind, {
+          namespace: q.namespace,
+          labelSelector: selector,
+          metadataOnly: true,
+        });
         return list.items.map((i) => i.metadata.name);
       },
     });
-    for (const e of errors) opts.logger.warn({ receiver: `${target.namespace}/${target.name}`, err: e.message }, 'receiver resource skipped');
+    for (const e of errors)
+      opts.logger.warn({ receiver: `${target.namespace}/${target.name}`, err: e.message }, 'receiver resource skipped');
     const token = new Date().toISOString();
     let annotated = 0;
     for (const t of targets) {
@@ -60,7 +83,14 @@ export function receiverWebhookRunnable(opts: ReceiverWebhookOptions): Runnable 
         await opts.client.patch(t, { metadata: { annotations: { [Annotations.reconcileRequestedAt]: token } } });
         annotated++;
       } catch (err) {
-        opts.logger.warn({ receiver: `${target.namespace}/${target.name}`, target: `${t.kind}/${t.namespace}/${t.name}`, err: String(err) }, 'failed to request reconcile');
+        opts.logger.warn(
+          {
+            receiver: `${target.namespace}/${target.name}`,
+            target: `${t.kind}/${t.namespace}/${t.name}`,
+            err: String(err),
+          },
+          'failed to request reconcile',
+        );
       }
     }
     return annotated;

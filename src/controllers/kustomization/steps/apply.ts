@@ -41,7 +41,11 @@ export async function applyAndPrune(opts: {
   const previous: InventoryEntry[] = ks.status?.inventory?.entries ?? [];
   let changeSet: ChangeSet;
   try {
-    changeSet = await manager.applyAllStaged(opts.objects, { force: ks.spec.force ?? false, waitTimeoutMs: opts.timeoutMs, signal: opts.signal });
+    changeSet = await manager.applyAllStaged(opts.objects, {
+      force: ks.spec.force ?? false,
+      waitTimeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+    });
   } catch (err) {
     const partial = err instanceof ApplyError ? err.changeSet : { entries: [] };
     const applied = inventoryOf(partial.entries.filter((e) => e.action !== 'skipped').map((e) => e.ref));

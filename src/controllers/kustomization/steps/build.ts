@@ -36,9 +36,19 @@ export async function buildManifests(opts: {
   try {
     const root = path.join(work, 'src');
     try {
-      await fetchArtifact({ url: opts.artifact.url, digest: opts.artifact.digest, dest: root, signal: opts.signal, timeoutMs: opts.timeoutMs });
+      await fetchArtifact({
+        url: opts.artifact.url,
+        digest: opts.artifact.digest,
+        dest: root,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+      });
     } catch (err) {
-      throw new StepFailure(Reasons.ArtifactFailed, `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`, { cause: err });
+      throw new StepFailure(
+        Reasons.ArtifactFailed,
+        `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`,
+        { cause: err },
+      );
     }
     let built: { objects: KubeObject[]; digest: string };
     try {
@@ -82,7 +92,12 @@ async function substitute(ks: Kustomization, client: KubeClient, objects: KubeOb
     if (ref.kind === 'Secret') {
       data = await readSecretData(client, ns, ref.name);
     } else {
-      const cm = await client.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: ref.name });
+      const cm = await client.get<KubeObject & { data?: Record<string, string> }>({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace: ns,
+        name: ref.name,
+      });
       data = cm ? (cm.data ?? {}) : undefined;
     }
     if (!data) {

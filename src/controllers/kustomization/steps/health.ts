@@ -20,7 +20,12 @@ export function healthCheckTargets(ks: Kustomization, inventory: ResourceInvento
 }
 
 /** Waits until all targets are Current; HealthCheckFailed when the timeout passes or one fails. */
-export async function checkHealth(opts: { client: KubeClient; targets: ObjectRef[]; timeoutMs: number; signal: AbortSignal }): Promise<number> {
+export async function checkHealth(opts: {
+  client: KubeClient;
+  targets: ObjectRef[];
+  timeoutMs: number;
+  signal: AbortSignal;
+}): Promise<number> {
   const started = Date.now();
   try {
     await waitForHealth(opts.client, opts.targets, { timeoutMs: opts.timeoutMs, signal: opts.signal });

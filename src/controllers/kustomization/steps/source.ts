@@ -6,7 +6,11 @@ import { StepFailure } from '../step-failure.ts';
 
 /** Where a Kustomization's source lives, as `Kind/namespace/name`. */
 export function sourceKey(ks: Kustomization): { kind: string; namespace: string; name: string } {
-  return { kind: ks.spec.sourceRef.kind, namespace: ks.spec.sourceRef.namespace ?? ks.metadata.namespace ?? '', name: ks.spec.sourceRef.name };
+  return {
+    kind: ks.spec.sourceRef.kind,
+    namespace: ks.spec.sourceRef.namespace ?? ks.metadata.namespace ?? '',
+    name: ks.spec.sourceRef.name,
+  };
 }
 
 /**
@@ -41,7 +45,10 @@ export function resolveSource(opts: {
     | { apiVersion: string; metadata: { generation?: number }; status?: { artifact?: Artifact; conditions?: [] } }
     | undefined;
   if (!source) {
-    throw new StepFailure(Reasons.ArtifactFailed, `Source '${display}' not found`, { requeueAfterMs: opts.retryIntervalMs, event: 'none' });
+    throw new StepFailure(Reasons.ArtifactFailed, `Source '${display}' not found`, {
+      requeueAfterMs: opts.retryIntervalMs,
+      event: 'none',
+    });
   }
   const artifact = source.status?.artifact;
   if (!artifact) {
