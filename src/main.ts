@@ -19,6 +19,9 @@ import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './runtime/sli-metrics.ts';
 
+/** The reconciler groups this manager runs, named as Flux's controllers (FluxReport and FluxInstance list them). */
+const RunningComponents = ['source-controller', 'kustomize-controller', 'notification-controller'];
+
 /** A running engine: its manager and the addresses it serves. */
 export interface RunningEngine {
   manager: Manager;
@@ -34,7 +37,10 @@ export interface RunningEngine {
  * Wires every reconciler into one manager and starts it. Resolves once the manager leads (or is
  * waiting for leadership in the background when another instance leads).
  */
-export async function startEngine(config: ManagerConfig, opts: { logger?: Logger; onLeaderLost?: () => void } = {}): Promise<RunningEngine> {
+export async function startEngine(
+  config: ManagerConfig,
+  opts: { logger?: Logger; onLeaderLost?: () => void } = {},
+): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const metrics = new RuntimeMetrics();
   // The SLI series (driftless_reconcile_total, …) exist from the start, at zero, for dashboards and rate().
@@ -64,14 +70,21 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
       : {}),
     ...(opts.onLeaderLost ? { onLeaderLost: opts.onLeaderLost } : {}),
   });
-  const recorder = new EventRecorder({ client, reportingController: 'driftless', reportingInstance: config.identity, logger });
+  const recorder = new EventRecorder({
+    client,
+    reportingController: 'driftless',
+    reportingInstance: config.identity,
+    logger,
+  });
 
   // The artifact server binds first so artifact URLs carry the real port (`:0` picks a free one).
   const { host, port } = parseAddress(config.storageAddr);
   // The server only resolves paths under the root, so it can serve before the advertised URL is known.
   const servingStorage = new ArtifactStorage({ root: config.storagePath, advertiseBaseUrl: 'http://127.0.0.1' });
   const artifactServer = await startArtifactServer({ storage: servingStorage, host, port });
-  const advertise = config.storageAdvAddr ? `http://${config.storageAdvAddr}` : `http://127.0.0.1:${artifactServer.port}`;
+  const advertise = config.storageAdvAddr
+    ? `http://${config.storageAdvAddr}`
+    : `http://127.0.0.1:${artifactServer.port}`;
   const storage = new ArtifactStorage({ root: config.storagePath, advertiseBaseUrl: advertise });
 
   const common = { client, logger, metrics };
@@ -92,7 +105,12 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     onListening: (url) => (engine.receiverUrl = url),
   });
-  setupGitRepositoryController(manager, { ...common, recorder: recorder.forController('source-controller'), storage, concurrency: config.concurrent });
+  setupGitRepositoryController(manager, {
+    ...common,
+    recorder: recorder.forController('source-controller'),
+    storage,
+    concurrency: config.concurrent,
+  });
   setupKustomizationController(manager, {
     ...common,
     recorder: recorder.forController('kustomize-controller'),
@@ -109,7 +127,7 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     recorder: recorder.forController('flux-operator'),
     namespace: config.runtimeNamespace,
     intervalMs: config.reportingIntervalMs,
-    components: ['source-controller', 'kustomize-controller', 'notification-controller'],
+    components: RunningComponents,
     identity: config.identity,
     // client-node names the cluster `inCluster` when it loaded the Pod's service account.
     inCluster: kubeConfig.getCurrentCluster()?.name === 'inCluster',
@@ -118,7 +136,7 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
     ...common,
     recorder: recorder.forController('flux-operator'),
     namespace: config.runtimeNamespace,
-    components: ['source-controller', 'kustomize-controller', 'notification-controller'],
+    components: RunningComponents,
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     defaultServiceAccount: config.defaultServiceAccount,
     kustomizeBin: config.kustomizeBin,
@@ -128,7 +146,16 @@ export async function startEngine(config: ManagerConfig, opts: { logger?: Logger
   started.catch((err: unknown) => logger.error({ err: String(err) }, 'manager failed to start'));
   if (!config.enableLeaderElection) await started;
   else await new Promise((r) => setTimeout(r, 0));
-  logger.info({ metrics: manager.metricsUrl, health: manager.healthUrl, storage: advertise, receiver: engine.receiverUrl, events: engine.eventsUrl }, 'driftless started');
+  logger.info(
+    {
+      metrics: manager.metricsUrl,
+      health: manager.healthUrl,
+      storage: advertise,
+      receiver: engine.receiverUrl,
+      events: engine.eventsUrl,
+    },
+    'driftless started',
+  );
   engine.stop = async () => {
     await manager.stop();
     await artifactServer.close();
@@ -148,7 +175,9 @@ async function assertCrdsInstalled(client: KubeClient): Promise<void> {
     try {
       await client.resource(apiVersion, kind);
     } catch {
-      throw new Error(`the ${kind} CRD (${apiVersion}) is not installed in this cluster: run \`driftless install\` (or \`driftless install --crds-only\`) first`);
+      throw new Error(
+        `the ${kind} CRD (${apiVersion}) is not installed in this cluster: run \`driftless install\` (or \`driftless install --crds-only\`) first`,
+      );
     }
   }
 }

@@ -13,7 +13,15 @@ import type { FluxObject } from './meta.ts';
 export type { CrdDefinition, PrinterColumn } from './crd-definition.ts';
 
 /** The kinds whose CRDs Driftless serves, in output order; add Helm, notification or report kinds here. */
-export const CrdDefinitions: readonly CrdDefinition[] = [GitRepositoryCrd, KustomizationCrd, ProviderCrd, AlertCrd, ReceiverCrd, FluxReportCrd, FluxInstanceCrd];
+export const CrdDefinitions: readonly CrdDefinition[] = [
+  GitRepositoryCrd,
+  KustomizationCrd,
+  ProviderCrd,
+  AlertCrd,
+  ReceiverCrd,
+  FluxReportCrd,
+  FluxInstanceCrd,
+];
 
 /** Label on every Driftless CRD (value `flux`), as on Flux's, so reporters can list the Flux kinds. */
 export const CrdPartOfLabel = 'app.kubernetes.io/part-of';

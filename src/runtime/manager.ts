@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Hono } from 'hono';
 import type { KubeClient } from '../kube/client.ts';
 import type { Controller } from './controller.ts';
@@ -50,6 +51,8 @@ export class Manager {
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
+    // Every informer, watch and sleep listens on this one signal; more than 10 is expected, not a leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   get client(): KubeClient {
