@@ -7,14 +7,8 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Kustomization } from '../api/kustomization.ts';
 import { KubeClient } from '../kube/client.ts';
-import {
-  buildLocal,
-  findCheckoutRoot,
-  kustomizeSpecOf,
-  loadKustomization,
-  maskSopsSecrets,
-  SopsMask,
-} from './local-build.ts';
+import { kustomizeSpecOf } from '../render/kustomization-inputs.ts';
+import { buildLocal, findCheckoutRoot, loadKustomization, maskSopsSecrets, SopsMask } from './local-build.ts';
 
 const kustomizeBin = path.join(homedir(), '.cache', 'driftless', 'bin', 'kustomize');
 

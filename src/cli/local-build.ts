@@ -2,60 +2,17 @@
 import { cp, lstat, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ApiVersions, Kinds, Reasons } from '../api/constants.ts';
+import { ApiVersions, Kinds } from '../api/constants.ts';
 import { kustomizationSourceRef, type Kustomization } from '../api/kustomization.ts';
 import { buildIgnoreMatcher } from '../artifacts/ignore.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { substituteObjects } from '../render/envsubst.ts';
-import { buildKustomization, type KustomizeSpec } from '../render/kustomize-build.ts';
+import { buildKustomization } from '../render/kustomize-build.ts';
+import { kustomizeSpecOf, postBuildVariables } from '../render/kustomization-inputs.ts';
+import { readConfigData } from '../kube/config-data.ts';
 import { parseManifests } from '../render/manifests.ts';
 import { CliError, describeError } from './errors.ts';
-
-/**
- * The Kustomization spec fields that shape the build, as the manager passes them to the render
- * library (kept in step with src/controllers/kustomization/steps/build.ts).
- */
-export function kustomizeSpecOf(ks: Pick<Kustomization, 'spec'>): KustomizeSpec {
-  const spec = ks.spec;
-  return {
-    ...(spec.targetNamespace ? { targetNamespace: spec.targetNamespace } : {}),
-    ...(spec.namePrefix ? { namePrefix: spec.namePrefix } : {}),
-    ...(spec.nameSuffix ? { nameSuffix: spec.nameSuffix } : {}),
-    ...(spec.patches ? { patches: spec.patches } : {}),
-    ...(spec.images ? { images: spec.images } : {}),
-    ...(spec.components ? { components: spec.components } : {}),
-    ...(spec.ignoreMissingComponents ? { ignoreMissingComponents: true } : {}),
-    ...(spec.commonMetadata ? { commonMetadata: spec.commonMetadata } : {}),
-  };
-}
-
-/**
- * The post-build variables the manager would use: each `substituteFrom` ConfigMap/Secret in order, then
- * inline `substitute` (highest precedence). Throws CliError BuildFailed for a missing, non-optional reference.
- */
-export async function postBuildVariables(ks: Kustomization, client: KubeClient): Promise<Record<string, string>> {
-  const vars: Record<string, string> = {};
-  const ns = ks.metadata.namespace ?? '';
-  for (const ref of ks.spec.postBuild?.substituteFrom ?? []) {
-    const obj = await client.get<KubeObject & { data?: Record<string, string> }>({
-      apiVersion: 'v1',
-      kind: ref.kind,
-      namespace: ns,
-      name: ref.name,
-    });
-    if (!obj) {
-      if (ref.optional) continue;
-      throw new CliError({
-        reason: Reasons.BuildFailed,
-        message: `postBuild.substituteFrom: ${ref.kind} '${ns}/${ref.name}' not found; create it or mark the reference optional: true`,
-      });
-    }
-    for (const [k, v] of Object.entries(obj.data ?? {}))
-      vars[k] = ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
-  }
-  return Object.assign(vars, ks.spec.postBuild?.substitute ?? {});
-}
 
 /**
  * The Kustomization to build: the document named `name` in `file` (namespace defaulting to `namespace`)
@@ -180,10 +137,8 @@ export async function buildLocal(opts: LocalBuildOptions): Promise<KubeObject[]>
       timeoutMs: opts.timeoutMs,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    if (!opts.ks.spec.postBuild) return built.objects;
-    const vars = await postBuildVariables(opts.ks, opts.client);
-    if (Object.keys(vars).length === 0 && opts.ks.spec.postBuild.substituteStrategy !== 'Always') return built.objects;
-    return substituteObjects(built.objects, vars, { strict: true });
+    const vars = await postBuildVariables(opts.ks, (kind, ns, name) => readConfigData(opts.client, kind, ns, name));
+    return vars ? substituteObjects(built.objects, vars, { strict: true }) : built.objects;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../kube/client.ts';
-import type { KubeObject } from '../kube/types.ts';
+import { readConfigData } from '../kube/config-data.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { RuntimeMetrics } from '../runtime/metrics.ts';
@@ -13,21 +13,12 @@ export interface ControllerDeps {
 }
 
 /** Reads a Secret's data decoded as UTF-8 strings; `undefined` when the Secret does not exist. */
-export async function readSecretData(
+export function readSecretData(
   client: KubeClient,
   namespace: string,
   name: string,
 ): Promise<Record<string, string> | undefined> {
-  const secret = await client.get<KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> }>({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    namespace,
-    name,
-  });
-  if (!secret) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
-  return out;
+  return readConfigData(client, 'Secret', namespace, name);
 }
 
 /** Adds up to ±`percent`% random jitter to an interval, as Flux's `--interval-jitter-percentage` does. */
