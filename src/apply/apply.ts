@@ -4,10 +4,18 @@ import { isNotFound } from '../kube/errors.ts';
 import { refOf, type KubeObject, type ObjectRef } from '../kube/types.ts';
 import { Action, changeEntry, type ChangeSet, type ChangeSetEntry } from './changeset.ts';
 import { defaultCleanup, type CleanupOptions } from './cleanup.ts';
+import { ClusterReader } from './cluster-reader.ts';
 import { objectDrift, type FieldChange } from './drift.ts';
 import { ApplyError, objectFailure, type ObjectFailure } from './errors.ts';
 import { HealthCheckError, waitForHealth } from './health.ts';
-import { applyObject, planObject, type ObjectApplyContext, type PlannedObject } from './object-apply.ts';
+import {
+  applyObject,
+  planPrepared,
+  prepareObject,
+  type ObjectApplyContext,
+  type PlannedObject,
+  type PreparedObject,
+} from './object-apply.ts';
 import { defaultApplyPolicy, type ApplyPolicy, type MetadataSelector } from './policy.ts';
 import { mapSettled } from './pool.ts';
 import { deleteObjects, type DeleteResult } from './prune.ts';
@@ -21,7 +29,7 @@ export interface ResourceManagerOptions {
   fieldManager: string;
   /** Labels set on every applied object and required on every pruned one. */
   ownerLabels: Record<string, string>;
-  /** Parallel GET + dry-run calls (default 4). */
+  /** Parallel GET, dry-run and apply calls (default 4). */
   concurrency?: number;
   /** Skip / create-only / merge / force / prune rules (default: Flux's annotations). */
   policy?: ApplyPolicy;
@@ -93,39 +101,72 @@ export class ResourceManager {
     const done: ChangeSetEntry[] = [];
     for (const { stage, objects: staged } of splitStages(objects)) {
       const planned = await this.planAll(ctx, staged, done);
-      const failures: ObjectFailure[] = [];
-      for (const p of planned) {
-        if (p.action === Action.Created || p.action === Action.Configured) {
-          try {
-            await applyObject(ctx, p);
-          } catch (err) {
-            failures.push(objectFailure(p.ref, (err as Error).message));
-            continue;
-          }
-        }
-        done.push(changeEntry(p.ref, p.action));
-      }
+      const failures = await this.applyChanged(ctx, planned, done);
       if (failures.length) throw new ApplyError({ failures, changeSet: { entries: done } });
       if (stage !== Stage.Resources) await this.waitReady(ctx, planned, done);
     }
     return { entries: done };
   }
 
+  // Applies the drifted objects `concurrency` at a time; the change set and the failures keep the
+  // planned order whatever order the applies finish in.
+  private async applyChanged(
+    ctx: ObjectApplyContext,
+    planned: PlannedObject[],
+    done: ChangeSetEntry[],
+  ): Promise<ObjectFailure[]> {
+    const changed = (p: PlannedObject): boolean => p.action === Action.Created || p.action === Action.Configured;
+    const results = await mapSettled(
+      planned,
+      async (p) => (changed(p) ? await applyObject(ctx, p) : undefined),
+      this.concurrency,
+    );
+    const failures: ObjectFailure[] = [];
+    results.forEach((r, i) => {
+      const p = planned[i] as PlannedObject;
+      if (r.error === undefined) done.push(changeEntry(p.ref, p.action));
+      else failures.push(objectFailure(p.ref, (r.error as Error).message));
+    });
+    return failures;
+  }
+
+  // Reads the existing objects with one LIST per large (apiVersion, kind, namespace) group instead
+  // of one GET each, then dry-runs every object; any failure stops the stage before anything is applied.
   private async planAll(
     ctx: ObjectApplyContext,
     objects: KubeObject[],
     done: ChangeSetEntry[],
   ): Promise<PlannedObject[]> {
-    const results = await mapSettled(objects, (o) => planObject(ctx, o), this.concurrency);
-    const failures: ObjectFailure[] = [];
+    const failed = new Map<number, unknown>();
+    const prepared = await mapSettled(objects, (o) => prepareObject(ctx, o), this.concurrency);
+    const ready: { index: number; object: PreparedObject }[] = [];
+    prepared.forEach((r, index) => {
+      if (r.value) ready.push({ index, object: r.value });
+      else failed.set(index, r.error);
+    });
+    this.rethrowAbort(failed);
+    const reader = new ClusterReader({ client: this.client, concurrency: this.concurrency });
+    const source = await reader.snapshot(
+      ready.map((r) => r.object.ref),
+      ctx.signal,
+    );
+    const results = await mapSettled(ready, (r) => planPrepared(ctx, r.object, source), this.concurrency);
     const planned: PlannedObject[] = [];
     results.forEach((r, i) => {
+      const { index } = ready[i] as { index: number };
       if (r.value) planned.push(r.value);
-      else if ((r.error as Error).name === 'AbortError') throw r.error;
-      else failures.push(objectFailure(refOf(objects[i] as KubeObject), (r.error as Error).message));
+      else failed.set(index, r.error);
     });
-    if (failures.length) throw new ApplyError({ failures, changeSet: { entries: done } });
-    return planned;
+    this.rethrowAbort(failed);
+    if (failed.size === 0) return planned;
+    const failures = [...failed]
+      .sort(([a], [b]) => a - b)
+      .map(([index, err]) => objectFailure(refOf(objects[index] as KubeObject), (err as Error).message));
+    throw new ApplyError({ failures, changeSet: { entries: done } });
+  }
+
+  private rethrowAbort(failed: Map<number, unknown>): void {
+    for (const err of failed.values()) if ((err as Error).name === 'AbortError') throw err;
   }
 
   // Objects of later stages need these to be usable: CRDs established (and served by discovery),

@@ -4,6 +4,7 @@ import { KubeApiError } from '../kube/errors.ts';
 import { refOf, type KubeObject, type ObjectRef } from '../kube/types.ts';
 import { Action } from './changeset.ts';
 import { cleanupPatch, type CleanupOptions } from './cleanup.ts';
+import type { ObjectSource } from './cluster-reader.ts';
 import { maskSecretText } from './mask.ts';
 import { hasDrifted, prepareForApply } from './normalize.ts';
 import { anyInMetadata, mayRecreate, skipReason, type ApplyPolicy } from './policy.ts';
@@ -65,11 +66,17 @@ async function dryRunApply(ctx: ObjectApplyContext, desired: KubeObject): Promis
   return await ctx.client.apply(desired, { fieldManager: ctx.fieldManager, force: true, dryRun: true });
 }
 
+/** An object checked and prepared for server-side apply (owner labels set, namespace settled). */
+export interface PreparedObject {
+  ref: ObjectRef;
+  desired: KubeObject;
+}
+
 /**
- * GET → skip rules → server-side dry-run (delete + recreate on an immutable-field error when
- * allowed) → metadata cleanup → drift check. Throws ObjectStepError with a masked message.
+ * Resolves the kind, checks the namespace and prepares the object for apply (no request beyond
+ * discovery). Throws ObjectStepError when the kind is unknown or a namespaced object has no namespace.
  */
-export async function planObject(ctx: ObjectApplyContext, obj: KubeObject): Promise<PlannedObject> {
+export async function prepareObject(ctx: ObjectApplyContext, obj: KubeObject): Promise<PreparedObject> {
   ctx.signal?.throwIfAborted();
   let info;
   try {
@@ -81,10 +88,23 @@ export async function planObject(ctx: ObjectApplyContext, obj: KubeObject): Prom
     throw new ObjectStepError(`namespace not specified: ${obj.kind} is a namespaced kind`);
   }
   const desired = prepareForApply(obj, { ownerLabels: ctx.ownerLabels, namespaced: info.namespaced });
-  const ref = refOf(desired);
+  return { ref: refOf(desired), desired };
+}
+
+/**
+ * Read the in-cluster object (from `source`, default a GET) → skip rules → server-side dry-run
+ * (delete + recreate on an immutable-field error when allowed) → metadata cleanup → drift check.
+ * Throws ObjectStepError with a masked message.
+ */
+export async function planPrepared(
+  ctx: ObjectApplyContext,
+  { ref, desired }: PreparedObject,
+  source: ObjectSource = ctx.client,
+): Promise<PlannedObject> {
+  ctx.signal?.throwIfAborted();
   let existing: KubeObject | undefined;
   try {
-    existing = await ctx.client.get(ref);
+    existing = await source.get(ref);
   } catch (err) {
     throw new ObjectStepError(stepMessage('get', err, desired));
   }
@@ -143,6 +163,11 @@ async function recreate(
   } catch (err) {
     throw new ObjectStepError(stepMessage('dry-run after recreate', err, desired));
   }
+}
+
+/** `prepareObject` then `planPrepared` with a GET: the whole plan of one object. */
+export async function planObject(ctx: ObjectApplyContext, obj: KubeObject): Promise<PlannedObject> {
+  return await planPrepared(ctx, await prepareObject(ctx, obj));
 }
 
 /** The real server-side apply of a planned object (only called when it drifted). */
