@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../kube/client.ts';
 import { describeRef, type ObjectRef } from '../kube/types.ts';
+import { ClusterReader, type ObjectSource } from './cluster-reader.ts';
 import { mapSettled } from './pool.ts';
 import { computeStatus, Status, type StatusResult } from './status.ts';
 
@@ -39,7 +40,7 @@ export interface WaitForHealthOptions {
   signal?: AbortSignal;
   /** Stop at the first Failed object instead of waiting out the timeout (default true, as Flux). */
   failFast?: boolean;
-  /** Parallel GETs per poll (default 4). */
+  /** Parallel GETs and LISTs per poll (default 4); groups of 8 or more objects of one kind and namespace are listed. */
   concurrency?: number;
 }
 
@@ -55,10 +56,10 @@ export function formatDuration(ms: number): string {
 
 const describe = (h: ObjectHealth): string => `${h.subject} status: '${h.status}'${h.message ? ` (${h.message})` : ''}`;
 
-async function observe(client: Pick<KubeClient, 'get'>, ref: ObjectRef): Promise<ObjectHealth> {
+async function observe(source: ObjectSource, ref: ObjectRef): Promise<ObjectHealth> {
   const subject = describeRef(ref);
   try {
-    return { ref, subject, ...computeStatus(await client.get(ref)) };
+    return { ref, subject, ...computeStatus(await source.get(ref)) };
   } catch (err) {
     // A kind that is no longer served cannot have instances; anything else may be transient.
     const reason = (err as { reason?: string }).reason;
@@ -68,21 +69,23 @@ async function observe(client: Pick<KubeClient, 'get'>, ref: ObjectRef): Promise
 }
 
 /**
- * Polls the objects until all are Current and returns their statuses. Throws HealthCheckError
+ * Polls the objects (one LIST per large group, else GETs) until all are Current and returns their statuses. Throws HealthCheckError
  * after `timeoutMs` listing the objects not ready and why, or at once when one is Failed
  * (unless `failFast` is false). Aborting `signal` rejects with the abort reason.
  */
 export async function waitForHealth(
-  client: Pick<KubeClient, 'get'>,
+  client: Pick<KubeClient, 'get' | 'list' | 'resource'>,
   refs: readonly ObjectRef[],
   opts: WaitForHealthOptions,
 ): Promise<HealthResult> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   const interval = opts.intervalMs ?? 2000;
+  const reader = new ClusterReader({ client, concurrency: opts.concurrency ?? 4 });
   for (;;) {
     opts.signal?.throwIfAborted();
-    const polled = await mapSettled(refs, (ref) => observe(client, ref), opts.concurrency ?? 4);
+    const source = await reader.snapshot(refs, opts.signal);
+    const polled = await mapSettled(refs, (ref) => observe(source, ref), opts.concurrency ?? 4);
     const objects = polled.map((p) => p.value as ObjectHealth);
     const notReady = objects.filter((o) => o.status !== Status.Current);
     const result: HealthResult = { objects, notReady, elapsedMs: Date.now() - started };
