@@ -47,7 +47,12 @@ export async function startEngine(
   new SliMetrics({ registry: metrics.registry, kinds: ['GitRepository', 'Kustomization'] });
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
-  const client = new KubeClient({ kubeConfig, observer: metrics.requestObserver(new URL(server).host) });
+  const client = new KubeClient({
+    kubeConfig,
+    observer: metrics.requestObserver(new URL(server).host),
+    qps: config.kubeApiQps,
+    burst: config.kubeApiBurst,
+  });
   await assertCrdsInstalled(client);
 
   const manager = new Manager({

@@ -7,6 +7,11 @@ const positiveInt = (v: string): number => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 };
+const positiveNumber = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+};
 const seconds = (v: string): number => {
   const m = /^(\d+)(s|m)?$/.exec(v);
   if (!m) throw new InvalidArgumentError('expected a duration such as 30s or 1m');
@@ -35,6 +40,8 @@ export function runCommand(): Command {
     .option('--storage-adv-addr <host[:port]>', 'host put in artifact URLs (default: 127.0.0.1 and the bound port)')
     .option('--storage-path <dir>', 'where artifacts are stored', d.storagePath)
     .option('--concurrent <n>', 'workers per controller', positiveInt, d.concurrent)
+    .option('--kube-api-qps <n>', 'requests per second to the Kubernetes API server', positiveNumber, d.kubeApiQps)
+    .option('--kube-api-burst <n>', 'requests allowed in a burst before --kube-api-qps applies', positiveInt, d.kubeApiBurst)
     .option(
       '--requeue-dependency <duration>',
       'retry delay while a dependency or source is not ready',
@@ -77,6 +84,8 @@ export function runCommand(): Command {
         eventsAddr: o['eventsAddr'] as string,
         storagePath: o['storagePath'] as string,
         concurrent: o['concurrent'] as number,
+        kubeApiQps: o['kubeApiQps'] as number,
+        kubeApiBurst: o['kubeApiBurst'] as number,
         requeueDependencyMs: o['requeueDependency'] as number,
         enableLeaderElection: o['enableLeaderElection'] as boolean,
         leaderElectionNamespace: o['leaderElectionNamespace'] as string,

@@ -17,6 +17,9 @@ export interface ManagerConfig {
   receiverAddr: string;
   /** `host:port` of the HTTP event intake for external Flux controllers; empty disables it. */
   eventsAddr: string;
+  /** Client-side rate limit of the Kubernetes client (Flux `--kube-api-qps` 50, `--kube-api-burst` 300). */
+  kubeApiQps: number;
+  kubeApiBurst: number;
   /** Workers per controller (Flux `--concurrent`, default 4). */
   concurrent: number;
   requeueDependencyMs: number;
@@ -53,6 +56,8 @@ export function defaultManagerConfig(): ManagerConfig {
     receiverAddr: ':9292',
     eventsAddr: ':9690',
     storagePath: path.join(cache, 'storage'),
+    kubeApiQps: 50,
+    kubeApiBurst: 300,
     concurrent: 4,
     requeueDependencyMs: 30_000,
     enableLeaderElection: false,
