@@ -41,7 +41,12 @@ export function runCommand(): Command {
     .option('--storage-path <dir>', 'where artifacts are stored', d.storagePath)
     .option('--concurrent <n>', 'workers per controller', positiveInt, d.concurrent)
     .option('--kube-api-qps <n>', 'requests per second to the Kubernetes API server', positiveNumber, d.kubeApiQps)
-    .option('--kube-api-burst <n>', 'requests allowed in a burst before --kube-api-qps applies', positiveInt, d.kubeApiBurst)
+    .option(
+      '--kube-api-burst <n>',
+      'requests allowed in a burst before --kube-api-qps applies',
+      positiveInt,
+      d.kubeApiBurst,
+    )
     .option(
       '--requeue-dependency <duration>',
       'retry delay while a dependency or source is not ready',
