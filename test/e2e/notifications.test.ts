@@ -3,7 +3,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { githubStatusOperation, validate } from '../../src/notify/providers/test-forge-shapes.ts';
+import {
+  documentedForgeOperations,
+  githubStatusOperation,
+  validate,
+  type ForgeOperation,
+} from '../../src/notify/providers/test-forge-shapes.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
 
 let env: TestEnv;
@@ -17,11 +22,36 @@ const calls: {
   body: Record<string, unknown>;
   problems: string[];
 }[] = [];
-const github = githubStatusOperation();
+// Each forge the test server stands in for: its API prefix, its documented request shape, and the
+// states it uses for pending / success / failure.
+const forges: { type: string; prefix: string; op: ForgeOperation; states: [string, string, string] }[] = [
+  { type: 'github', prefix: '/api/v3', op: githubStatusOperation(), states: ['pending', 'success', 'failure'] },
+  {
+    type: 'gitlab',
+    prefix: '/api/v4',
+    op: documentedForgeOperations['gitlab']!,
+    states: ['pending', 'success', 'failed'],
+  },
+  {
+    type: 'gitea',
+    prefix: '/api/v1',
+    op: documentedForgeOperations['gitea']!,
+    states: ['pending', 'success', 'failure'],
+  },
+  {
+    type: 'bitbucketserver',
+    prefix: '',
+    op: documentedForgeOperations['bitbucketserver']!,
+    states: ['INPROGRESS', 'SUCCESSFUL', 'FAILED'],
+  },
+];
+const forgeOf = (path: string) =>
+  forges.find((f) => path.startsWith(f.prefix) && f.op.path.test(path.slice(f.prefix.length)));
 const cm = (name: string, value: string): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: "${value}"\n`;
-const statusesFor = (sha: string) =>
-  calls.filter((c) => c.path === `/api/v3/repos/org/app/statuses/${sha}`).map((c) => c.body);
+const statusesFor = (type: string, sha: string) =>
+  calls.filter((c) => c.path.includes(sha) && forgeOf(c.path)?.type === type).map((c) => c.body);
+const stateOf = (b: Record<string, unknown>) => String(b['state']);
 
 before(async () => {
   forge = createServer((req, res) => {
@@ -30,7 +60,8 @@ before(async () => {
     req.on('end', () => {
       const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
       const path = req.url ?? '';
-      const problems = github.path.test(path.replace(/^\/api\/v3/, '')) ? validate(github.body, body) : [];
+      const forge = forgeOf(path);
+      const problems = forge ? validate(forge.op.body, body) : [];
       calls.push({ method: req.method ?? '', path, headers: req.headers, body, problems });
       res.writeHead(problems.length ? 422 : 201, { 'content-type': 'application/json' }).end('{}');
     });
@@ -58,7 +89,22 @@ before(async () => {
     metadata: { name: 'webhook', namespace: ns },
     spec: { type: 'generic', address: `${forgeUrl}/generic-hook` },
   });
-  for (const provider of ['github', 'webhook']) {
+  for (const f of forges.filter((f) => f.type !== 'github')) {
+    const secret = f.type === 'bitbucketserver' ? 'forge-basic' : 'forge-token';
+    await env.apply({
+      apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+      kind: 'Provider',
+      metadata: { name: f.type, namespace: ns },
+      spec: { type: f.type, address: `${forgeUrl}/org/app`, secretRef: { name: secret } },
+    });
+  }
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'forge-basic', namespace: ns },
+    stringData: { username: 'bot', password: 'not-a-real-password' },
+  });
+  for (const provider of [...forges.map((f) => f.type), 'webhook']) {
     await env.apply({
       apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
       kind: 'Alert',
@@ -84,46 +130,47 @@ after(async () => {
   await new Promise((r) => forge?.close(r));
 });
 
-test('a good commit gets pending then success, under the Kustomization context, valid per GitHub OpenAPI', async () => {
+test('a good commit gets pending then success on every forge, each request valid per the forge API description', async () => {
   const ks = await env.waitForReady(ksRef(ns, 'app'));
   const sha = String(ks.status?.['lastAppliedRevision']).split(':')[1]!;
-  const statuses = await env.waitFor('pending and success statuses', async () => {
-    const s = statusesFor(sha);
-    return s.some((b) => b['state'] === 'success') ? s : undefined;
-  });
-  assert.deepEqual(
-    statuses.map((b) => b['state']),
-    ['pending', 'success'],
-  );
-  const uid = String(ks.metadata.uid);
+  for (const f of forges) {
+    const statuses = await env.waitFor(`${f.type}: pending and success statuses`, async () => {
+      const st = statusesFor(f.type, sha);
+      return st.some((b) => stateOf(b) === f.states[1]) ? st : undefined;
+    });
+    assert.deepEqual(statuses.map(stateOf), [f.states[0], f.states[1]], f.type);
+  }
   const provider = await env.get({
     apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
     kind: 'Provider',
     namespace: ns,
     name: 'github',
   });
-  assert.equal(statuses[1]?.['context'], `kustomization/app/${String(provider?.metadata.uid).split('-')[0]}`);
-  assert.ok(uid);
-  for (const c of calls.filter((c) => c.path.includes('/statuses/'))) {
-    assert.deepEqual(c.problems, [], `request ${c.path} matches the OpenAPI description`);
-    assert.equal(c.headers['authorization'], 'Bearer ghp_not-a-real-token');
+  assert.equal(
+    statusesFor('github', sha)[1]?.['context'],
+    `kustomization/app/${String(provider?.metadata.uid).split('-')[0]}`,
+  );
+  for (const c of calls.filter((c) => forgeOf(c.path))) {
+    assert.deepEqual(c.problems, [], `request ${c.path} matches the documented shape`);
+    assert.ok(!JSON.stringify(c.body).includes('not-a-real'), 'no secret in a request body');
   }
+  const gh = calls.find((c) => forgeOf(c.path)?.type === 'github');
+  assert.equal(gh?.headers['authorization'], 'Bearer ghp_not-a-real-token');
 });
 
-test('a broken commit gets pending then failure', async () => {
+test('a broken commit gets pending then failure on every forge', async () => {
   const sha = await env.commit('app', { 'cm.yaml': 'kind: [broken\n' }, 'break it');
   await env.client.patch(gitRepoRef(ns, 'app'), {
     metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'broken' } },
   });
-  const statuses = await env.waitFor('a failure status', async () => {
-    const s = statusesFor(sha);
-    return s.some((b) => b['state'] === 'failure') ? s : undefined;
-  });
-  assert.deepEqual(
-    statuses.map((b) => b['state']),
-    ['pending', 'failure'],
-  );
-  assert.ok(String(statuses[1]?.['description']).length <= 140);
+  for (const f of forges) {
+    const statuses = await env.waitFor(`${f.type}: a failure status`, async () => {
+      const st = statusesFor(f.type, sha);
+      return st.some((b) => stateOf(b) === f.states[2]) ? st : undefined;
+    });
+    assert.deepEqual(statuses.map(stateOf), [f.states[0], f.states[2]], f.type);
+  }
+  assert.ok(String(statusesFor('github', sha)[1]?.['description']).length <= 140);
 });
 
 test('the generic webhook receives Flux-shaped events', async () => {
@@ -193,7 +240,12 @@ test('a GitHub-style push webhook makes the new revision apply at once (interval
     metrics,
     /driftless_receiver_requests_total\{type="github",result="rejected",reason="validation_failed"\} 1/,
   );
-  assert.match(metrics, /driftless_notification_delivery_total\{type="github",result="sent"\} [1-9]/);
+  for (const f of forges) {
+    assert.match(
+      metrics,
+      new RegExp(`driftless_notification_delivery_total\\{type="${f.type}",result="sent"\\} [1-9]`),
+    );
+  }
 });
 
 test('the HTTP event intake accepts events from a Flux controller and rejects malformed ones', async () => {
