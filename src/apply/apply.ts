@@ -146,10 +146,8 @@ export class ResourceManager {
     });
     this.rethrowAbort(failed);
     const reader = new ClusterReader({ client: this.client, concurrency: this.concurrency });
-    const source = await reader.snapshot(
-      ready.map((r) => r.object.ref),
-      ctx.signal,
-    );
+    // No signal here: an abort is noticed per object by planPrepared, which reports it as before.
+    const source = await reader.snapshot(ready.map((r) => r.object.ref));
     const results = await mapSettled(ready, (r) => planPrepared(ctx, r.object, source), this.concurrency);
     const planned: PlannedObject[] = [];
     results.forEach((r, i) => {
