@@ -8,10 +8,11 @@ part=${1:-all}
 mkdir -p .testenv
 
 if [ "$part" = all ] || [ "$part" = lint ]; then
-  echo "[test] static checks: tsc, eslint, dependency boundaries" >&2
+  echo "[test] static checks: tsc, eslint, dependency boundaries, formatting" >&2
   npx tsc --noEmit -p .
   npx eslint --quiet .
   npx depcruise src --config .dependency-cruiser.cjs --output-type err
+  npx prettier --check --log-level warn .
 fi
 
 files=()
