@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { startDevSession } from '../devenv/dev-session.ts';
 import { waitForSignal } from './run.ts';
 
 const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
@@ -16,6 +15,7 @@ export function devCommand(): Command {
     .option('--dir <dir>', 'state directory', '.driftless-dev')
     .action(async (o: { path: string; dir: string }) => {
       const log = (l: string): void => void process.stderr.write(`${l}\n`);
+      const { startDevSession } = await import('../devenv/dev-session.ts');
       const session = await startDevSession({ dir: path.resolve(o.dir), seedDir: path.resolve(o.path), log });
       log('');
       log('✔ everything is Ready.');

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultManagerConfig, type ManagerConfig } from '../config/manager-config.ts';
-import { startEngine } from '../main.ts';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -110,6 +109,8 @@ export function runCommand(): Command {
       if (o['kubeconfig']) config.kubeconfig = o['kubeconfig'] as string;
       if (o['storageAdvAddr']) config.storageAdvAddr = o['storageAdvAddr'] as string;
       if (o['defaultServiceAccount']) config.defaultServiceAccount = o['defaultServiceAccount'] as string;
+      // Loaded on use: the engine's module graph is large and other commands do not need it.
+      const { startEngine } = await import('../main.ts');
       const engine = await startEngine(config, {
         onLeaderLost: () => {
           process.stderr.write('leader election lost: exiting so a fresh leader re-reads the cluster\n');
