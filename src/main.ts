@@ -39,7 +39,7 @@ export interface RunningEngine {
  */
 export async function startEngine(
   config: ManagerConfig,
-  opts: { logger?: Logger; onLeaderLost?: () => void } = {},
+  opts: { logger?: Logger; onLeaderLost?: () => void; onStartFailed?: (err: unknown) => void } = {},
 ): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const metrics = new RuntimeMetrics();
@@ -147,10 +147,18 @@ export async function startEngine(
     kustomizeBin: config.kustomizeBin,
     requestReportUpdate: (namespace) => requestReportUpdate(client, namespace),
   });
-  const started = manager.start();
-  started.catch((err: unknown) => logger.error({ err: String(err) }, 'manager failed to start'));
+  const shutdown = async (): Promise<void> => {
+    await manager.stop();
+    await artifactServer.close();
+  };
+  // With leader election, start resolves only once this replica leads, so it runs in the background.
+  const started = manager.start().catch(async (err: unknown) => {
+    logger.error({ err: String(err) }, 'manager failed to start');
+    await shutdown().catch(() => undefined);
+    throw err;
+  });
   if (!config.enableLeaderElection) await started;
-  else await new Promise((r) => setTimeout(r, 0));
+  else started.catch((err: unknown) => opts.onStartFailed?.(err));
   logger.info(
     {
       metrics: manager.metricsUrl,
@@ -161,10 +169,7 @@ export async function startEngine(
     },
     'driftless started',
   );
-  engine.stop = async () => {
-    await manager.stop();
-    await artifactServer.close();
-  };
+  engine.stop = shutdown;
   return engine;
 }
 

@@ -36,4 +36,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  // Errors already name the object, the field and the fix; a stack trace would bury that line.
+  process.stderr.write(`✗ ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env['DRIFTLESS_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+}

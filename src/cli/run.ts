@@ -111,7 +111,17 @@ export function runCommand(): Command {
       if (o['defaultServiceAccount']) config.defaultServiceAccount = o['defaultServiceAccount'] as string;
       // Loaded on use: the engine's module graph is large and other commands do not need it.
       const { startEngine } = await import('../main.ts');
+      // One error boundary per reconcile exists; anything that still escapes is logged, not fatal.
+      process.on('unhandledRejection', (err) => {
+        process.stderr.write(
+          `unhandled rejection (kept running): ${err instanceof Error ? err.message : String(err)}\n`,
+        );
+      });
       const engine = await startEngine(config, {
+        onStartFailed: (err) => {
+          process.stderr.write(`✗ ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exit(1);
+        },
         onLeaderLost: () => {
           process.stderr.write('leader election lost: exiting so a fresh leader re-reads the cluster\n');
           process.exit(1);

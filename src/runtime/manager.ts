@@ -115,8 +115,18 @@ export class Manager {
     const { logger } = this.opts;
     this.started = true;
     await this.serveProbes();
-    for (const r of this.runnables.filter((r) => r.needsLeader === false))
-      this.background.push(r.start(this.abort.signal));
+    // Runnables resolve once they serve; one that cannot start (a port in use) fails the start, by name.
+    await Promise.all(
+      this.runnables
+        .filter((r) => r.needsLeader === false)
+        .map((r) =>
+          r.start(this.abort.signal).catch((err: unknown) => {
+            throw new Error(`${r.name} failed to start: ${err instanceof Error ? err.message : String(err)}`, {
+              cause: err,
+            });
+          }),
+        ),
+    );
     for (const inf of this.informers.values()) this.background.push(inf.run(this.abort.signal));
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
     logger.info({ informers: this.informers.size }, 'caches synced');
@@ -133,8 +143,13 @@ export class Manager {
       this.opts.metrics.leader.set({ name: this.opts.leaderElection.name }, 1);
     }
     this.leading = true;
-    for (const r of this.runnables.filter((r) => r.needsLeader !== false))
-      this.background.push(r.start(this.abort.signal));
+    for (const r of this.runnables.filter((r) => r.needsLeader !== false)) {
+      this.background.push(
+        r
+          .start(this.abort.signal)
+          .catch((err: unknown) => logger.error({ runnable: r.name, err: String(err) }, 'runnable failed')),
+      );
+    }
     for (const c of this.controllers) c.start();
     logger.info({ controllers: this.controllers.map((c) => c.name) }, 'controllers started');
   }
