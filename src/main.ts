@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApiVersions, Groups } from './api/constants.ts';
 import { NotificationVersions } from './api/notification.ts';
 import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
+import { ArtifactTreeCache } from './artifacts/tree-cache.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
 import { setupFluxInstanceController } from './controllers/flux-instance/setup.ts';
@@ -90,6 +94,13 @@ export async function startEngine(
   const advertise = config.storageAdvAddr
     ? `http://${config.storageAdvAddr}`
     : `http://127.0.0.1:${artifactServer.port}`;
+  // Consumers' unpacked artifacts, one tree per digest, in the temp dir (an emptyDir in-cluster), removed on stop.
+  const artifacts = new ArtifactTreeCache({
+    dir: path.join(
+      tmpdir(),
+      `driftless-unpacked-${config.identity.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(4).toString('hex')}`,
+    ),
+  });
   const storage = new ArtifactStorage({ root: config.storagePath, advertiseBaseUrl: advertise });
 
   const common = { client, logger, metrics };
@@ -120,6 +131,7 @@ export async function startEngine(
     ...common,
     recorder: recorder.forController('kustomize-controller'),
     kustomizeBin: config.kustomizeBin,
+    artifacts,
     concurrency: config.concurrent,
     requeueDependencyMs: config.requeueDependencyMs,
     noCrossNamespaceRefs: config.noCrossNamespaceRefs,
@@ -150,6 +162,7 @@ export async function startEngine(
   const shutdown = async (): Promise<void> => {
     await manager.stop();
     await artifactServer.close();
+    await artifacts.clear();
   };
   // With leader election, start resolves only once this replica leads, so it runs in the background.
   const started = manager.start().catch(async (err: unknown) => {

@@ -8,6 +8,7 @@ import {
   type KustomizationStatus,
 } from '../../api/kustomization.ts';
 import { formatChangeSet, hasChanges } from '../../apply/changeset.ts';
+import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import {
   deleteCondition,
@@ -38,6 +39,8 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
   /** Source informers by kind (GitRepository, …). */
   sources: Map<string, Informer>;
   kustomizeBin: string;
+  /** Unpacked artifacts shared by every Kustomization of a revision. */
+  artifacts: ArtifactTreeCache;
   driftWatcher?: DriftWatcher;
   /** Flux's `--requeue-dependency` (default 30 s). */
   requeueDependencyMs: number;
@@ -124,6 +127,7 @@ export class KustomizationReconciler implements Reconciler {
 
       const built = await buildManifests({
         ks,
+        artifacts: this.o.artifacts,
         artifact,
         client,
         kustomizeBin: this.o.kustomizeBin,

@@ -1,6 +1,7 @@
 import { ApiVersions, Kinds } from '../../api/constants.ts';
 import type { Kustomization } from '../../api/kustomization.ts';
 import type { Artifact } from '../../api/meta.ts';
+import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { getCondition } from '../../runtime/conditions.ts';
 import { Controller } from '../../runtime/controller.ts';
@@ -14,6 +15,7 @@ import { sourceKey } from './steps/source.ts';
 
 export interface KustomizationControllerOptions extends ControllerDeps {
   kustomizeBin: string;
+  artifacts: ArtifactTreeCache;
   concurrency?: number;
   requeueDependencyMs?: number;
   noCrossNamespaceRefs?: boolean;

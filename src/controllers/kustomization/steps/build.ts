@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Reasons } from '../../../api/constants.ts';
 import type { Kustomization } from '../../../api/kustomization.ts';
 import type { Artifact } from '../../../api/meta.ts';
-import { fetchArtifact } from '../../../artifacts/fetch.ts';
+import type { ArtifactTreeCache } from '../../../artifacts/tree-cache.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject } from '../../../kube/types.ts';
 import { substituteObjects } from '../../../render/envsubst.ts';
@@ -28,6 +28,7 @@ export interface BuildResult {
 export async function buildManifests(opts: {
   ks: Kustomization;
   artifact: Artifact;
+  artifacts: ArtifactTreeCache;
   client: KubeClient;
   kustomizeBin: string;
   allowRemoteBases: boolean;
@@ -39,7 +40,7 @@ export async function buildManifests(opts: {
   try {
     const root = path.join(work, 'src');
     try {
-      await fetchArtifact({
+      await opts.artifacts.materialize({
         url: opts.artifact.url,
         digest: opts.artifact.digest,
         dest: root,

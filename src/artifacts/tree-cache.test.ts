@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sha256Digest } from './digest.ts';
+import { buildTarGz, tempDir } from './test-support.ts';
+import { ArtifactTreeCache } from './tree-cache.ts';
+
+/** Serves tarballs by path and counts downloads. */
+async function serve(t: { after(fn: () => Promise<void>): void }, files: Record<string, Buffer>) {
+  const hits: Record<string, number> = {};
+  const server = createServer((req, res) => {
+    const body = files[req.url ?? ''];
+    hits[req.url ?? ''] = (hits[req.url ?? ''] ?? 0) + 1;
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/gzip' }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, hits };
+}
+
+test('one download per digest; consumers get independent trees that can replace files by rename', async (t) => {
+  const tarball = await buildTarGz([
+    { name: 'apps/', type: 'directory' },
+    { name: 'apps/cm.yaml', content: 'kind: ConfigMap\n' },
+    { name: 'kustomization.yaml', content: 'resources: [apps/cm.yaml]\n' },
+  ]);
+  const { url, hits } = await serve(t, { '/a.tar.gz': tarball });
+  const dir = await tempDir(t);
+  const cache = new ArtifactTreeCache({ dir: path.join(dir, 'cache') });
+  const digest = sha256Digest(tarball);
+  const first = path.join(dir, 'one');
+  const second = path.join(dir, 'two');
+  await Promise.all([
+    cache.materialize({ url: `${url}/a.tar.gz`, digest, dest: first }),
+    cache.materialize({ url: `${url}/a.tar.gz`, digest, dest: second }),
+  ]);
+  assert.equal(hits['/a.tar.gz'], 1, 'downloaded once for two concurrent consumers');
+  assert.equal(await readFile(path.join(second, 'apps/cm.yaml'), 'utf8'), 'kind: ConfigMap\n');
+  // What the render library does: write a temp file and rename it over the original.
+  await writeFile(path.join(first, 'tmp'), 'resources: []\n');
+  await rename(path.join(first, 'tmp'), path.join(first, 'kustomization.yaml'));
+  assert.equal(await readFile(path.join(second, 'kustomization.yaml'), 'utf8'), 'resources: [apps/cm.yaml]\n');
+  const third = path.join(dir, 'three');
+  await cache.materialize({ url: `${url}/a.tar.gz`, digest, dest: third });
+  assert.equal(
+    await readFile(path.join(third, 'kustomization.yaml'), 'utf8'),
+    'resources: [apps/cm.yaml]\n',
+    'the cache is unchanged',
+  );
+  assert.equal(hits['/a.tar.gz'], 1);
+});
+
+test('a digest mismatch caches nothing; old trees are evicted beyond maxEntries', async (t) => {
+  const tarballs = await Promise.all([0, 1, 2].map((i) => buildTarGz([{ name: 'f.yaml', content: `n: ${i}\n` }])));
+  const { url } = await serve(t, Object.fromEntries(tarballs.map((b, i) => [`/${i}.tar.gz`, b])));
+  const dir = await tempDir(t);
+  const cacheDir = path.join(dir, 'cache');
+  const cache = new ArtifactTreeCache({ dir: cacheDir, maxEntries: 2 });
+  await assert.rejects(
+    cache.materialize({ url: `${url}/0.tar.gz`, digest: sha256Digest(tarballs[1]!), dest: path.join(dir, 'bad') }),
+    /digest/,
+  );
+  assert.deepEqual(
+    (await readdir(cacheDir)).filter((n) => !n.startsWith('.')),
+    [],
+  );
+  for (const [i, b] of tarballs.entries()) {
+    await cache.materialize({ url: `${url}/${i}.tar.gz`, digest: sha256Digest(b), dest: path.join(dir, `d${i}`) });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const kept = (await readdir(cacheDir)).filter((n) => !n.startsWith('.'));
+  assert.equal(kept.length, 2);
+  assert.ok(!kept.includes(sha256Digest(tarballs[0]!).split(':')[1]!), 'the least recently used tree went first');
+  assert.ok((await stat(path.join(dir, 'd0', 'f.yaml'))).isFile(), 'an evicted tree leaves consumers intact');
+});

@@ -1,0 +1,106 @@
+// Unpacked artifacts kept by digest, handed out as hard-linked copies: many consumers of one
+// revision (N Kustomizations on one repository) download and unpack it once.
+import { copyFile, link, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDigest } from './digest.ts';
+import { fetchArtifact, type FetchArtifactOptions } from './fetch.ts';
+
+export interface ArtifactTreeCacheOptions {
+  /** Directory for the unpacked trees (created; owned by this cache). */
+  dir: string;
+  /** Trees kept; the least recently used beyond this are removed. Default 16. */
+  maxEntries?: number;
+}
+
+/**
+ * Fetches, verifies and unpacks each artifact digest once, then materialises it for a consumer as a
+ * tree of hard links (a copy when the file system refuses links). Consumers must replace files by
+ * rename, never write into them: the render library does (temp file + rename), and kustomize only reads.
+ */
+export class ArtifactTreeCache {
+  private readonly dir: string;
+  private readonly maxEntries: number;
+  private readonly pending = new Map<string, Promise<string>>();
+
+  constructor(opts: ArtifactTreeCacheOptions) {
+    this.dir = opts.dir;
+    this.maxEntries = opts.maxEntries ?? 16;
+  }
+
+  /** Puts the artifact's files into `dest` (an empty or missing directory). Errors are `fetchArtifact`'s. */
+  async materialize(opts: FetchArtifactOptions): Promise<void> {
+    const hex = parseDigest(opts.digest)?.encoded.toLowerCase();
+    // Not a digest we can key on: fetchArtifact reports it (or handles it) without the cache.
+    if (!hex || !/^[0-9a-f]{64}$/.test(hex)) return await fetchArtifact(opts);
+    const tree = await this.tree(opts, path.join(this.dir, hex));
+    await mkdir(opts.dest, { recursive: true });
+    await linkTree(tree, opts.dest);
+  }
+
+  /** Removes every cached tree. */
+  async clear(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async tree(opts: Omit<FetchArtifactOptions, 'dest'>, final: string): Promise<string> {
+    const cached = await stat(final).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (cached) {
+      const now = new Date();
+      await utimes(final, now, now).catch(() => undefined);
+      return final;
+    }
+    let loading = this.pending.get(final);
+    if (!loading) {
+      loading = this.load(opts, final).finally(() => this.pending.delete(final));
+      this.pending.set(final, loading);
+    }
+    return await loading;
+  }
+
+  private async load(opts: Omit<FetchArtifactOptions, 'dest'>, final: string): Promise<string> {
+    const scratch = await this.scratch();
+    try {
+      await fetchArtifact({ ...opts, dest: path.join(scratch, 'tree') });
+      await rename(path.join(scratch, 'tree'), final);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    await this.evict();
+    return final;
+  }
+
+  private async scratch(): Promise<string> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    return await mkdtemp(path.join(this.dir, '.tmp-'));
+  }
+
+  private async evict(): Promise<void> {
+    const entries = (await readdir(this.dir)).filter((n) => !n.startsWith('.'));
+    if (entries.length <= this.maxEntries) return;
+    const aged = await Promise.all(entries.map(async (n) => ({ n, t: (await stat(path.join(this.dir, n))).mtimeMs })));
+    aged.sort((a, b) => a.t - b.t);
+    for (const { n } of aged.slice(0, aged.length - this.maxEntries)) {
+      if (!this.pending.has(path.join(this.dir, n))) await rm(path.join(this.dir, n), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Recreates `src` under `dest`: directories made, files hard-linked (copied across devices). */
+async function linkTree(src: string, dest: string): Promise<void> {
+  for (const entry of await readdir(src, { withFileTypes: true })) {
+    const from = path.join(src, entry.name);
+    const to = path.join(dest, entry.name);
+    if (entry.isDirectory()) {
+      await mkdir(to, { mode: (await lstat(from)).mode & 0o777 });
+      await linkTree(from, to);
+    } else if (entry.isFile()) {
+      await link(from, to).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
+        await copyFile(from, to);
+      });
+    }
+  }
+}
