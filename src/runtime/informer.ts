@@ -2,6 +2,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { isGone } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { Logger } from './logger.ts';
+import { abortableSleep } from './sleep.ts';
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;
@@ -24,19 +25,6 @@ export interface InformerOptions {
 /** `namespace/name` (or `name`), the key used by caches and work queues. */
 export const keyOf = (obj: { metadata: { name: string; namespace?: string | undefined } }): string =>
   obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
-
-const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 /**
  * A list-then-watch cache of one kind. Resumes watches from the last resourceVersion, relists on
@@ -86,7 +74,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const sleep = this.opts.sleep ?? defaultSleep;
+    const sleep = this.opts.sleep ?? abortableSleep;
     let failures = 0;
     let resourceVersion = '';
     while (!signal.aborted) {

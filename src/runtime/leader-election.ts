@@ -2,6 +2,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { Logger } from './logger.ts';
+import { abortableSleep } from './sleep.ts';
 
 export interface LeaderElectionOptions {
   client: KubeClient;
@@ -60,7 +61,7 @@ export class LeaderElector {
         this.opts.logger.info({ identity: this.opts.identity }, 'became leader');
         return true;
       }
-      await sleep(this.opts.retryPeriodMs, signal);
+      await abortableSleep(this.opts.retryPeriodMs, signal);
     }
     return false;
   }
@@ -69,7 +70,7 @@ export class LeaderElector {
   async keepRenewing(signal: AbortSignal, onLost: () => void): Promise<void> {
     let lastOk = Date.now();
     while (!signal.aborted) {
-      await sleep(this.opts.retryPeriodMs, signal);
+      await abortableSleep(this.opts.retryPeriodMs, signal);
       if (signal.aborted) return;
       if (await this.tryAcquireOrRenew()) {
         lastOk = Date.now();
@@ -150,19 +151,4 @@ export class LeaderElector {
       return false;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
