@@ -20,7 +20,7 @@ import { applyAndPrune, ApplyStepFailure } from './apply-step.ts';
 import { buildInstance } from './build.ts';
 import { InstanceFailure } from './errors.ts';
 import { finalizeInstance } from './finalize.ts';
-import { addToHistory } from './history.ts';
+import { recordHistory } from '../../api/history.ts';
 import type { InstanceInfoMetric } from './instance-info-metric.ts';
 import { specProblems, unlistedComponentMessage, unlistedComponents, type ManagerFacts } from './spec-checks.ts';
 
@@ -170,7 +170,7 @@ export class FluxInstanceReconciler implements Reconciler {
       const message = `Reconciliation finished in ${formatDuration(tookMs)}`;
       markReady(view, Reasons.ReconciliationSucceeded, message);
       view.status.lastAppliedRevision = built.revision;
-      view.status.history = addToHistory(view.status.history, {
+      view.status.history = recordHistory(view.status.history, {
         digest,
         status: Reasons.ReconciliationSucceeded,
         durationMs: tookMs,
@@ -252,7 +252,7 @@ export class FluxInstanceReconciler implements Reconciler {
       markTrue(view, ConditionTypes.Reconciling, Reasons.ProgressingWithRetry, 'Reconciliation in progress');
     }
     if (digest) {
-      view.status.history = addToHistory(view.status.history, {
+      view.status.history = recordHistory(view.status.history, {
         digest,
         status: failure.reason,
         durationMs: tookMs,

@@ -26,7 +26,7 @@ import { SliMetrics } from '../../runtime/sli-metrics.ts';
 import { messageOf, withJitter, type ControllerDeps } from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
 import { finalizeKustomization } from './finalize.ts';
-import { recordHistory } from './history.ts';
+import { recordHistory } from '../../api/history.ts';
 import { StepFailure } from './step-failure.ts';
 import { applyAndPrune } from './steps/apply.ts';
 import { buildManifests } from './steps/build.ts';

@@ -1,4 +1,5 @@
-import { MaxHistoryEntries, type Snapshot } from '../../api/meta.ts';
+// `status.history` (meta.History) shared by every kind that keeps one (Kustomization, FluxInstance).
+import { MaxHistoryEntries, type Snapshot } from './meta.ts';
 
 /**
  * Adds a reconciliation to `status.history` (pure): entries are keyed by (digest, status); a repeat
