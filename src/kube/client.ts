@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ResourceMapper } from './discovery.ts';
 import { isNotFound, KubeApiError } from './errors.ts';
+import { LineDecoder } from './line-decoder.ts';
 import { ApiTransport, toApiError, type RequestObserver } from './request.ts';
 import type { KubeObject, ListOptions, ObjectList, ObjectRef, ResourceInfo, WatchEvent } from './types.ts';
 
@@ -182,29 +183,24 @@ export class KubeClient {
       for await (const c of res) chunks.push(c as Buffer);
       throw toApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), { method: 'GET', path });
     }
-    let buffered = '';
-    try {
-      for await (const chunk of res) {
-        buffered += (chunk as Buffer).toString('utf8');
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (!line) continue;
-          const event = JSON.parse(line) as {
-            type: string;
-            object: KubeObject & { code?: number; reason?: string; message?: string };
-          };
-          if (event.type === 'ERROR') {
-            throw new KubeApiError({
-              status: event.object.code ?? 500,
-              reason: event.object.reason ?? '',
-              message: event.object.message ?? 'watch error',
-            });
-          }
-          opts.onEvent({ type: event.type as WatchEvent['type'], object: { ...event.object, apiVersion, kind } });
-        }
+    const lines = new LineDecoder();
+    const deliver = (line: string): void => {
+      const event = JSON.parse(line) as {
+        type: string;
+        object: KubeObject & { code?: number; reason?: string; message?: string };
+      };
+      if (event.type === 'ERROR') {
+        throw new KubeApiError({
+          status: event.object.code ?? 500,
+          reason: event.object.reason ?? '',
+          message: event.object.message ?? 'watch error',
+        });
       }
+      opts.onEvent({ type: event.type as WatchEvent['type'], object: { ...event.object, apiVersion, kind } });
+    };
+    try {
+      for await (const chunk of res) for (const line of lines.push(chunk as Buffer)) deliver(line);
+      for (const line of lines.end()) deliver(line);
     } catch (err) {
       if (opts.signal.aborted) return;
       throw err;
