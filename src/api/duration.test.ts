@@ -12,6 +12,12 @@ void test('parseDuration converts Go durations to milliseconds', () => {
   assert.equal(parseDuration('1h2m3s4ms'), 3_723_004);
   assert.equal(parseDuration('0s'), 0);
   assert.equal(parseDuration('0.5s'), 500);
+  assert.equal(parseDuration('1h'), 3_600_000);
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('2h45m10s'), 9_910_000);
+  // Go adds repeated and unordered units up, and so does the CRD pattern allow them.
+  assert.equal(parseDuration('1s1s'), 2_000);
+  assert.equal(parseDuration('30s1m'), 90_000);
 });
 
 void test('parseDuration rejects what the CRD pattern rejects, naming the field', () => {
@@ -43,10 +49,19 @@ void test('formatDuration prints like Go Duration.String', () => {
   assert.equal(formatDuration(3_600_000), '1h0m0s');
   assert.equal(formatDuration(3_723_004), '1h2m3.004s');
   assert.equal(formatDuration(-5), '0s');
+  assert.equal(formatDuration(850), '850ms');
+  assert.equal(formatDuration(1_500), '1.5s');
+  assert.equal(formatDuration(30_200), '30.2s');
+  assert.equal(formatDuration(125_000), '2m5s');
+  assert.equal(formatDuration(300_000), '5m0s');
+  assert.equal(formatDuration(5_400_000), '1h30m0s');
+  assert.equal(formatDuration(9_910_000), '2h45m10s');
+  assert.equal(formatDuration(0.001), '1µs');
+  assert.equal(formatDuration(0.000_001), '1ns');
 });
 
 void test('formatDuration output parses back to the same value', () => {
-  for (const ms of [1, 999, 1000, 61_000, 5_400_000, 2818.583]) {
+  for (const ms of [1, 999, 1000, 61_000, 300_000, 5_400_000, 9_910_000, 2818.583]) {
     assert.equal(parseDuration(formatDuration(ms)), ms);
   }
 });

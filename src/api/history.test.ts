@@ -23,7 +23,7 @@ test('repeats of the same digest and status update one entry', () => {
   assert.equal(h[0]?.totalReconciliations, 2);
   assert.equal(h[0]?.firstReconciled, '2026-01-01T00:00:01Z');
   assert.equal(h[0]?.lastReconciled, '2026-01-01T00:00:02Z');
-  assert.equal(h[0]?.lastReconciledDuration, '0.5s');
+  assert.equal(h[0]?.lastReconciledDuration, '500ms', 'Go Duration.String(), as metav1.Duration is written');
 });
 
 test('newest first, capped at five', () => {

@@ -1,4 +1,5 @@
 // `status.history` (meta.History) shared by every kind that keeps one (Kustomization, FluxInstance).
+import { formatDuration } from './duration.ts';
 import { MaxHistoryEntries, type Snapshot } from './meta.ts';
 
 /**
@@ -10,7 +11,6 @@ export function recordHistory(
   entry: { digest: string; status: string; durationMs: number; now: Date; metadata: Record<string, string> },
 ): Snapshot[] {
   const now = entry.now.toISOString().replace(/\.\d+Z$/, 'Z');
-  const duration = `${(entry.durationMs / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
   const list = [...(history ?? [])];
   const i = list.findIndex((h) => h.digest === entry.digest && h.lastReconciledStatus === entry.status);
   const prior = i >= 0 ? list.splice(i, 1)[0] : undefined;
@@ -18,7 +18,8 @@ export function recordHistory(
     digest: entry.digest,
     firstReconciled: prior?.firstReconciled ?? now,
     lastReconciled: now,
-    lastReconciledDuration: duration,
+    // metav1.Duration serialises as Go's Duration.String(): `500ms`, `1.5s`, `1m5s`.
+    lastReconciledDuration: formatDuration(entry.durationMs),
     lastReconciledStatus: entry.status,
     totalReconciliations: (prior?.totalReconciliations ?? 0) + 1,
     metadata: entry.metadata,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../api/duration.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { describeRef, type ObjectRef } from '../kube/types.ts';
 import { ClusterReader, type ObjectSource } from './cluster-reader.ts';
@@ -42,16 +43,6 @@ export interface WaitForHealthOptions {
   failFast?: boolean;
   /** Parallel GETs and LISTs per poll (default 4); groups of 8 or more objects of one kind and namespace are listed. */
   concurrency?: number;
-}
-
-/** A Go-style duration (`850ms`, `30s`, `2m5s`) for messages. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
 }
 
 const describe = (h: ObjectHealth): string => `${h.subject} status: '${h.status}'${h.message ? ` (${h.message})` : ''}`;

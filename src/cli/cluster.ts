@@ -15,12 +15,15 @@ export interface ClusterFlags {
   timeout: number;
 }
 
-/** Parses a Go duration flag (`30s`, `5m`, `1h30m`) into milliseconds. */
+/**
+ * Parses a Go duration flag (`30s`, `1m30s`, `1.5h`, `500ms`) into milliseconds with the one parser the
+ * API uses; anything else is an InvalidArgumentError, which commander reports naming the flag.
+ */
 export function durationFlag(value: string): number {
   try {
     return parseDuration(value);
   } catch {
-    throw new InvalidArgumentError(`expected a duration such as 30s, 5m or 1h, got "${value}"`);
+    throw new InvalidArgumentError(`expected a duration such as 30s, 1m30s or 1h, got "${value}"`);
   }
 }
 

@@ -6,7 +6,7 @@ import { connect, deadline, withClusterFlags, type ClusterFlags } from './cluste
 import { CliError, runAction } from './errors.ts';
 import type { FluxResource } from './flux-object.ts';
 import { fluxKinds, parseKindName } from './kinds.ts';
-import { humanDuration, paint, processIo, renderTable, Reporter, type CliIo, type CommandOptions } from './output.ts';
+import { humanAge, paint, processIo, renderTable, Reporter, type CliIo, type CommandOptions } from './output.ts';
 
 /** A core/v1 Event, the fields the table reads. */
 export type CoreEvent = KubeObject & {
@@ -37,7 +37,7 @@ export function sortEvents(events: readonly CoreEvent[]): CoreEvent[] {
 export function lastSeen(e: CoreEvent, now: Date): string {
   const since = (t: string | null | undefined): string => {
     const at = ms(t);
-    return at === undefined ? '<unknown>' : humanDuration(now.getTime() - at);
+    return at === undefined ? '<unknown>' : humanAge(now.getTime() - at);
   };
   const first = e.eventTime ? since(e.eventTime) : since(e.firstTimestamp);
   if (e.series) return `${since(e.series.lastObservedTime)} (x${e.series.count ?? 0} over ${first})`;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSize, humanDuration, paint, renderTable, Reporter, truncateHex, type CliIo } from './output.ts';
+import { formatSize, humanAge, paint, renderTable, Reporter, truncateHex, type CliIo } from './output.ts';
 
 const io = (opts: { color?: boolean; spinner?: boolean } = {}): CliIo & { outText(): string; errText(): string } => {
   let out = '';
@@ -62,7 +62,7 @@ void test('truncateHex shortens 40 to 128 hex characters to 8, leaving shorter r
   assert.equal(truncateHex('deadbeef and cafe'), 'deadbeef and cafe');
 });
 
-void test('humanDuration matches kubectl approximations', () => {
+void test('humanAge matches kubectl approximations', () => {
   const s = 1000;
   const cases: [number, string][] = [
     [-5 * s, '<invalid>'],
@@ -79,7 +79,7 @@ void test('humanDuration matches kubectl approximations', () => {
     [(2 * 365 + 30) * 24 * 3600 * s, '2y30d'],
     [9 * 365 * 24 * 3600 * s, '9y'],
   ];
-  for (const [ms, want] of cases) assert.equal(humanDuration(ms), want, `${ms} ms`);
+  for (const [ms, want] of cases) assert.equal(humanAge(ms), want, `${ms} ms`);
 });
 
 void test('formatSize prints IEC units like Flux and a dash for nothing stored', () => {

@@ -89,10 +89,11 @@ export function truncateHex(text: string): string {
 export const titleBool = (b: boolean): string => (b ? 'True' : 'False');
 
 /**
- * Elapsed time in the approximation kubectl prints (k8s.io/apimachinery `HumanDuration`):
+ * An age as kubectl's AGE/LAST SEEN columns print it (k8s.io/apimachinery `duration.HumanDuration`):
  * `45s`, `3m20s`, `25m`, `5h10m`, `3d4h`, `400d`, `2y30d`; `<invalid>` for a future time beyond 2 s.
+ * Deliberately lossy and not parseable: for exact Go durations (`1h0m0s`) use api/duration's `formatDuration`.
  */
-export function humanDuration(ms: number): string {
+export function humanAge(ms: number): string {
   const seconds = Math.trunc(ms / 1000);
   if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';

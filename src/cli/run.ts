@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultManagerConfig, type ManagerConfig } from '../config/manager-config.ts';
+import { durationFlag } from './cluster.ts';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -10,11 +11,6 @@ const positiveNumber = (v: string): number => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
-};
-const seconds = (v: string): number => {
-  const m = /^(\d+)(s|m)?$/.exec(v);
-  if (!m) throw new InvalidArgumentError('expected a duration such as 30s or 1m');
-  return Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000);
 };
 
 /** `driftless run`: the manager with every reconciler, flags named as in Flux's controllers. */
@@ -49,23 +45,23 @@ export function runCommand(): Command {
     .option(
       '--requeue-dependency <duration>',
       'retry delay while a dependency or source is not ready',
-      seconds,
+      durationFlag,
       d.requeueDependencyMs,
     )
     .option('--enable-leader-election', 'elect one active manager through a Lease (for more than one replica)', false)
     .option('--leader-election-namespace <ns>', 'namespace of the Lease', d.leaderElectionNamespace)
     .option('--leader-election-id <name>', 'name of the Lease', d.leaderElectionId)
-    .option('--leader-election-lease-duration <duration>', 'how long a lease is valid', seconds, d.leaseDurationMs)
+    .option('--leader-election-lease-duration <duration>', 'how long a lease is valid', durationFlag, d.leaseDurationMs)
     .option(
       '--leader-election-renew-deadline <duration>',
       'how long the leader retries renewing before giving up',
-      seconds,
+      durationFlag,
       d.renewDeadlineMs,
     )
     .option(
       '--leader-election-retry-period <duration>',
       'how often to try to acquire or renew the lease',
-      seconds,
+      durationFlag,
       d.retryPeriodMs,
     )
     .option('--watch-all-namespaces', 'watch objects in every namespace (only this mode is implemented)', true)
@@ -77,7 +73,12 @@ export function runCommand(): Command {
     .option('--kustomize-bin <file>', 'kustomize binary', d.kustomizeBin)
     .option('--identity <name>', 'identity in the leader Lease and in events (default: hostname-pid)', d.identity)
     .option('--log-level <level>', 'debug, info, warn or error', d.logLevel)
-    .option('--reporting-interval <duration>', 'how often the FluxReport is refreshed', seconds, d.reportingIntervalMs)
+    .option(
+      '--reporting-interval <duration>',
+      'how often the FluxReport is refreshed',
+      durationFlag,
+      d.reportingIntervalMs,
+    )
     .action(async (o: Record<string, unknown>) => {
       const config: ManagerConfig = {
         ...d,
