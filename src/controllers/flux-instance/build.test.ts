@@ -1,21 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { homedir } from 'node:os';
-import path from 'node:path';
 import { buildInstance } from './build.ts';
 import { InstanceFailure } from './errors.ts';
 import { syncObjects } from './sync-objects.ts';
 import { testInstance } from './test-objects.ts';
 
-// The real kustomize, built by scripts/provision.sh.
-const kustomizeBin = process.env['DRIFTLESS_TEST_BIN_DIR']
-  ? path.join(process.env['DRIFTLESS_TEST_BIN_DIR'], 'kustomize')
-  : path.join(homedir(), '.cache', 'driftless', 'bin', 'kustomize');
-const specOf = (o: { [k: string]: unknown } | undefined) => o?.['spec'] as Record<string, unknown>;
+// Without patches no process runs, so a kustomize binary that does not exist proves it is never called.
+const noKustomize = '/nonexistent/kustomize';
 
 void test('without patches the sync objects get commonMetadata and a digest that follows the output', async () => {
   const instance = testInstance({ commonMetadata: { labels: { team: 'platform' }, annotations: { note: 'x' } } });
-  const built = await buildInstance({ instance, kustomizeBin: '/nonexistent/kustomize' });
+  const built = await buildInstance({ instance, kustomizeBin: noKustomize });
   assert.deepEqual(
     built.objects,
     syncObjects(instance).map((o) => ({
@@ -27,58 +22,22 @@ void test('without patches the sync objects get commonMetadata and a digest that
   assert.equal(built.revision, `2.x@${built.digest}`);
   const same = await buildInstance({
     instance: testInstance({ commonMetadata: { labels: { team: 'platform' }, annotations: { note: 'x' } } }),
-    kustomizeBin: '',
+    kustomizeBin: noKustomize,
   });
   assert.equal(same.digest, built.digest);
-  const other = await buildInstance({ instance: testInstance(), kustomizeBin: '' });
+  const other = await buildInstance({ instance: testInstance(), kustomizeBin: noKustomize });
   assert.notEqual(other.digest, built.digest);
-  const noSync = await buildInstance({ instance: testInstance({ sync: undefined }), kustomizeBin: '' });
+  const noSync = await buildInstance({ instance: testInstance({ sync: undefined }), kustomizeBin: noKustomize });
   assert.deepEqual(noSync.objects, []);
 });
 
-void test('JSON6902 and strategic-merge patches apply to their targets only, through kustomize', async () => {
-  const instance = testInstance({
-    kustomize: {
-      patches: [
-        {
-          target: { kind: 'Kustomization', name: 'flux-.*' },
-          patch: '- op: add\n  path: /spec/timeout\n  value: 3m\n',
-        },
-        {
-          patch:
-            'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  ignore: "/*\\n!/clusters\\n"\n',
-        },
-      ],
-    },
-    commonMetadata: { labels: { team: 'platform' } },
-  });
-  const built = await buildInstance({ instance, kustomizeBin });
-  const repo = built.objects.find((o) => o.kind === 'GitRepository');
-  const ks = built.objects.find((o) => o.kind === 'Kustomization');
-  assert.equal(built.objects.length, 2);
-  assert.equal(specOf(ks)['timeout'], '3m');
-  assert.equal(specOf(repo)['timeout'], undefined);
-  assert.equal(specOf(repo)['ignore'], '/*\n!/clusters\n');
-  assert.equal(specOf(ks)['ignore'], undefined);
-  assert.deepEqual(repo?.metadata.labels, { team: 'platform' }, 'commonMetadata comes after the patches');
-  assert.deepEqual(specOf(repo)['ref'], { branch: 'main' });
-});
-
-void test('a patch that does not apply, or patches without a sync, stall with BuildFailed', async () => {
-  const bad = testInstance({
-    kustomize: {
-      patches: [
-        { target: { kind: 'Kustomization' }, patch: '- op: replace\n  path: /spec/nothing/here\n  value: 1\n' },
-      ],
-    },
-  });
-  await assert.rejects(buildInstance({ instance: bad, kustomizeBin }), (err: unknown) => {
+void test('patches without a sync stall with BuildFailed before kustomize runs', async () => {
+  const nothing = testInstance({ sync: undefined, kustomize: { patches: [{ patch: '[]' }] } });
+  await assert.rejects(buildInstance({ instance: nothing, kustomizeBin: noKustomize }), (err: unknown) => {
     assert.ok(err instanceof InstanceFailure);
     assert.equal(err.reason, 'BuildFailed');
     assert.equal(err.stalled, true);
-    assert.match(err.message, /^spec\.kustomize\.patches: /);
+    assert.match(err.message, /there is nothing to patch: add spec\.sync/);
     return true;
   });
-  const nothing = testInstance({ sync: undefined, kustomize: { patches: [{ patch: '[]' }] } });
-  await assert.rejects(buildInstance({ instance: nothing, kustomizeBin }), /there is nothing to patch: add spec\.sync/);
 });

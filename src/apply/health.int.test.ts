@@ -7,7 +7,7 @@ import { KubeClient } from '../kube/client.ts';
 import { loadKubeConfig } from '../kube/config.ts';
 import type { KubeObject, ObjectRef } from '../kube/types.ts';
 import { ResourceManager } from './apply.ts';
-import { formatDuration, HealthCheckError, waitForHealth } from './health.ts';
+import { HealthCheckError, waitForHealth } from './health.ts';
 
 const id = randomBytes(3).toString('hex');
 const ns = `health-${id}`;
@@ -161,11 +161,4 @@ void test('aborting the signal stops the wait', async () => {
   });
   controller.abort();
   await assert.rejects(waiting, { name: 'AbortError' });
-});
-
-void test('formatDuration prints Go-style durations', () => {
-  assert.equal(formatDuration(850), '850ms');
-  assert.equal(formatDuration(30_200), '30s');
-  assert.equal(formatDuration(125_000), '2m5s');
-  assert.equal(formatDuration(3_600_000), '1h0m0s');
 });
