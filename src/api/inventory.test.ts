@@ -31,6 +31,32 @@ void test('colons in RBAC names are encoded as double underscores', () => {
   assert.equal(ns, 'kube-system_kubeadm__nodes-kubeadm-config_rbac.authorization.k8s.io_Role');
 });
 
+void test('colons outside RBAC kinds are written as they are, as cli-utils does', () => {
+  assert.equal(
+    inventoryId({ namespace: 'apps', name: 'a:b', group: 'example.com', kind: 'Widget' }),
+    'apps_a:b_example.com_Widget',
+  );
+  // Same group, kind outside RBAC's four: no transcoding either.
+  assert.equal(
+    inventoryId({ name: 'x:y', group: 'rbac.authorization.k8s.io', kind: 'Other' }),
+    '_x:y_rbac.authorization.k8s.io_Other',
+  );
+});
+
+void test('system:controller:foo-style names round-trip through every RBAC kind', () => {
+  for (const kind of ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']) {
+    const ref = {
+      namespace: kind.startsWith('Cluster') ? '' : 'kube-system',
+      name: 'system:controller:foo',
+      group: 'rbac.authorization.k8s.io',
+      kind,
+    };
+    const id = inventoryId(ref);
+    assert.ok(id.includes('_system__controller__foo_'), id);
+    assert.deepEqual(parseInventoryId(id), ref);
+  }
+});
+
 void test('parseInventoryId inverts inventoryId', () => {
   const cases = [
     { namespace: 'default', name: 'podinfo', group: 'apps', kind: 'Deployment' },

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { InvalidInventoryIdError } from '../api/errors.ts';
 import { diffInventory, entryToRef, inventoryOf, objectToEntry, sortEntries } from './inventory.ts';
 
 void test('objectToEntry uses the Flux/cli-utils id format', () => {
@@ -40,7 +41,29 @@ void test('entryToRef inverts objectToEntry, including colons and cluster scope'
 void test('entryToRef rejects malformed ids with the id in the message', () => {
   assert.throws(() => entryToRef({ id: 'nonsense', v: 'v1' }), /invalid inventory id "nonsense"/);
   assert.throws(() => entryToRef({ id: 'a_b', v: 'v1' }), /invalid inventory id "a_b"/);
-  assert.throws(() => entryToRef({ id: 'default_x_apps_Deployment', v: '' }), /empty name, kind or version/);
+  assert.throws(() => entryToRef({ id: 'default_x_apps_Deployment', v: '' }), /empty version/);
+  assert.throws(() => entryToRef({ id: 'default__apps_Deployment', v: 'v1' }), InvalidInventoryIdError);
+  assert.throws(() => entryToRef({ id: 'default_a_b_apps_Deployment', v: 'v1' }), /too many fields/);
+});
+
+void test('colons are transcoded only in RBAC names, as cli-utils ObjMetadata.String() does', () => {
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    name: 'kubeadm:nodes',
+    namespace: 'kube-system',
+  };
+  assert.equal(objectToEntry(role).id, 'kube-system_kubeadm__nodes_rbac.authorization.k8s.io_Role');
+  // Other kinds cannot hold ':' in a DNS name; were one to, Flux writes it as is and so do we.
+  const widget = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'a:b', namespace: 'apps' };
+  assert.equal(objectToEntry(widget).id, 'apps_a:b_example.com_Widget');
+  assert.deepEqual(entryToRef(objectToEntry(widget)), widget);
+  // Flux decodes `__` in any name when reading an inventory back.
+  assert.deepEqual(entryToRef({ id: '_system__controller__foo_rbac.authorization.k8s.io_ClusterRole', v: 'v1' }), {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    name: 'system:controller:foo',
+  });
 });
 
 void test('diffInventory returns entries missing from the new inventory, by id only', () => {

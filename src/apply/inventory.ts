@@ -1,3 +1,5 @@
+import { inventoryId, parseInventoryId } from '../api/inventory.ts';
+import { InvalidInventoryIdError } from '../api/errors.ts';
 import { splitApiVersion, type ObjectRef } from '../kube/types.ts';
 
 /** One inventory entry in Flux's wire format: `id` = `<namespace>_<name>_<group>_<kind>`, `v` = version. */
@@ -6,38 +8,25 @@ export interface InventoryEntry {
   v: string;
 }
 
-const SEPARATOR = '_';
-// cli-utils transcodes ':' (legal only in RBAC names) so that the id still splits on '_'.
-const COLON_TRANSCODED = '__';
-
-/** The inventory entry of an object or reference (cluster-scoped objects get an empty namespace field). */
+/**
+ * The inventory entry of an object or reference (cluster-scoped objects get an empty namespace field).
+ * The id comes from api/inventory's codec, so `:` in RBAC names is written as `__` exactly where Flux writes it.
+ */
 export function objectToEntry(
   obj: ObjectRef | { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
 ): InventoryEntry {
   const ref = 'metadata' in obj ? { ...obj, name: obj.metadata.name, namespace: obj.metadata.namespace } : obj;
   const { group, version } = splitApiVersion(ref.apiVersion);
-  const name = ref.name.replaceAll(':', COLON_TRANSCODED);
-  return { id: [ref.namespace ?? '', name, group, ref.kind].join(SEPARATOR), v: version };
+  return { id: inventoryId({ namespace: ref.namespace, name: ref.name, group, kind: ref.kind }), v: version };
 }
 
 /**
- * The object reference an entry points at. Throws when the id does not have the four fields
- * (a hand-edited or corrupted status), naming the bad id.
+ * The object reference an entry points at. Throws InvalidInventoryIdError, naming the bad id, when the
+ * id does not have the four fields or the version is empty (a hand-edited or corrupted status).
  */
 export function entryToRef(entry: InventoryEntry): ObjectRef {
-  const { id } = entry;
-  const first = id.indexOf(SEPARATOR);
-  const last = id.lastIndexOf(SEPARATOR);
-  const beforeLast = first < 0 ? -1 : id.lastIndexOf(SEPARATOR, last - 1);
-  if (first < 0 || beforeLast <= first) {
-    throw new Error(`invalid inventory id "${id}": expected <namespace>_<name>_<group>_<kind>`);
-  }
-  const namespace = id.slice(0, first);
-  const name = id.slice(first + 1, beforeLast).replaceAll(COLON_TRANSCODED, ':');
-  const group = id.slice(beforeLast + 1, last);
-  const kind = id.slice(last + 1);
-  if (!name || !kind || !entry.v)
-    throw new Error(`invalid inventory entry "${id}" (v "${entry.v}"): empty name, kind or version`);
+  const { namespace, name, group, kind } = parseInventoryId(entry.id);
+  if (!entry.v) throw new InvalidInventoryIdError({ id: entry.id, detail: 'the entry has an empty version (v)' });
   const ref: ObjectRef = { apiVersion: group ? `${group}/${entry.v}` : entry.v, kind, name };
   if (namespace) ref.namespace = namespace;
   return ref;
