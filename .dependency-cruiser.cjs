@@ -32,6 +32,13 @@ module.exports = {
       from: { path: '^src/controllers/([^/]+)/' },
       to: { path: '^src/controllers/(?!$1/)[^/]+/(?!index\\.ts$)' },
     },
+    {
+      // Tiny pure helpers (isRecord, …) that every layer, kube and runtime included, may import.
+      name: 'util-imports-nothing-from-src',
+      severity: 'error',
+      from: { path: '^src/util/' },
+      to: { path: '^src/(?!util/)' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

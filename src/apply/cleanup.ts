@@ -1,5 +1,6 @@
 import type { KubeObject, ObjectMeta } from '../kube/types.ts';
 import { ApplyMetadata } from './policy.ts';
+import { isRecord } from '../util/is-record.ts';
 
 /** A field manager identified by name prefix and operation (`Apply` or `Update`). */
 export interface FieldManagerMatch {
@@ -43,11 +44,10 @@ export type JsonPatchOp = { op: 'remove'; path: string } | { op: 'replace'; path
 type ManagedEntry = NonNullable<ObjectMeta['managedFields']>[number];
 
 const escape = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1');
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Union of two managedFields `fieldsV1` tries. */
 function mergeFields(a: unknown, b: unknown): unknown {
-  if (!isObject(a) || !isObject(b)) return a ?? b;
+  if (!isRecord(a) || !isRecord(b)) return a ?? b;
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = k in out ? mergeFields(out[k], v) : v;
   return out;

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../kube/types.ts';
 import { isSecret, Mask } from './mask.ts';
 import { driftView, jsonEqual } from './normalize.ts';
+import { isRecord } from '../util/is-record.ts';
 
 /** One changed value, addressed by an RFC 6901 JSON pointer; `before`/`after` absent when added/removed. */
 export interface FieldChange {
@@ -10,7 +11,6 @@ export interface FieldChange {
 }
 
 const escape = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1');
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The differences between two JSON values as a list of pointers, sorted by path. Objects are
@@ -19,7 +19,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function jsonDiff(before: unknown, after: unknown, path = ''): FieldChange[] {
   if (jsonEqual(before, after)) return [];
-  if (isObject(before) && isObject(after)) {
+  if (isRecord(before) && isRecord(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((k) => {
       const p = `${path}/${escape(k)}`;
@@ -37,7 +37,7 @@ export function jsonDiff(before: unknown, after: unknown, path = ''): FieldChang
 const SECRET_FIELD = /^\/(data|stringData)(\/|$)/;
 
 function maskValue(v: unknown, marker: string): unknown {
-  if (isObject(v)) return Object.fromEntries(Object.keys(v).map((k) => [k, Mask.value]));
+  if (isRecord(v)) return Object.fromEntries(Object.keys(v).map((k) => [k, Mask.value]));
   return marker;
 }
 

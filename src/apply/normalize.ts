@@ -1,9 +1,8 @@
 import type { KubeObject } from '../kube/types.ts';
 import { ApplyMetadata } from './policy.ts';
+import { isRecord } from '../util/is-record.ts';
 
 type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Deep copy of plain JSON data. */
 export const clone = <T>(v: T): T => structuredClone(v);
@@ -19,22 +18,22 @@ const POD_TEMPLATE_PATHS: Record<string, string[][]> = {
 };
 
 const dig = (obj: unknown, path: string[]): unknown =>
-  path.reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), obj);
+  path.reduce<unknown>((o, k) => (isRecord(o) ? o[k] : undefined), obj);
 
 // Ports are list-map keyed by (port, protocol); a missing protocol makes server-side apply see
 // duplicate keys or phantom drift, so fill in the API default as Flux's normalizer does.
 function defaultProtocols(obj: KubeObject): void {
   const fill = (ports: unknown): void => {
     if (!Array.isArray(ports)) return;
-    for (const p of ports) if (isObject(p) && p.protocol === undefined) p.protocol = 'TCP';
+    for (const p of ports) if (isRecord(p) && p.protocol === undefined) p.protocol = 'TCP';
   };
   if (obj.kind === 'Service' && obj.apiVersion === 'v1') fill(dig(obj, ['spec', 'ports']));
   for (const path of POD_TEMPLATE_PATHS[obj.kind] ?? []) {
     const podSpec = dig(obj, path);
-    if (!isObject(podSpec)) continue;
+    if (!isRecord(podSpec)) continue;
     for (const list of ['containers', 'initContainers']) {
       const containers = podSpec[list];
-      if (Array.isArray(containers)) for (const c of containers) if (isObject(c)) fill(c.ports);
+      if (Array.isArray(containers)) for (const c of containers) if (isRecord(c)) fill(c.ports);
     }
   }
 }
@@ -58,7 +57,7 @@ export function prepareForApply(
   delete out.status;
   if (out.kind === 'CustomResourceDefinition') {
     const clientConfig = dig(out, ['spec', 'conversion', 'webhook', 'clientConfig']);
-    if (isObject(clientConfig)) delete clientConfig.caBundle;
+    if (isRecord(clientConfig)) delete clientConfig.caBundle;
   }
   defaultProtocols(out);
   return out;
@@ -79,7 +78,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     return a.every((v, i) => jsonEqual(v, b[i]));
   }
-  if (!isObject(a) || !isObject(b)) return false;
+  if (!isRecord(a) || !isRecord(b)) return false;
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../kube/types.ts';
+import { isRecord } from '../util/is-record.ts';
 
 /** kstatus result values. */
 export const Status = {
@@ -24,10 +25,8 @@ interface Condition {
   message?: string;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const field = (obj: unknown, path: string): unknown =>
-  path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), obj);
+  path.split('.').reduce<unknown>((o, k) => (isRecord(o) ? o[k] : undefined), obj);
 const int = (obj: unknown, path: string, dflt: number): number => {
   const v = field(obj, path);
   return typeof v === 'number' ? v : dflt;
@@ -38,7 +37,7 @@ const str = (obj: unknown, path: string): string => {
 };
 const conditions = (obj: KubeObject): Condition[] => {
   const list = field(obj, 'status.conditions');
-  return Array.isArray(list) ? list.filter((c): c is Condition => isObject(c) && typeof c.type === 'string') : [];
+  return Array.isArray(list) ? list.filter((c): c is Condition => isRecord(c) && typeof c.type === 'string') : [];
 };
 const condition = (obj: KubeObject, type: string): Condition | undefined =>
   conditions(obj).find((c) => c.type === type);

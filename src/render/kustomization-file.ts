@@ -6,6 +6,7 @@ import { BuildError, ManifestError } from './errors.ts';
 import { relativeTo, resolveInside } from './safe-path.ts';
 import { parseYamlDocuments } from './yaml-documents.ts';
 import type { YamlLimits } from './yaml-documents.ts';
+import { isRecord } from '../util/is-record.ts';
 
 /** File names kustomize recognises, in its order of preference. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -142,8 +143,4 @@ export function fieldValues(obj: Record<string, unknown>, field: string): unknow
   return Object.entries(obj)
     .filter(([key]) => foldKey(key) === want)
     .map(([, value]) => value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,6 +6,7 @@ import { fieldValues, findKustomizationFile, readKustomization } from './kustomi
 import type { ScanLimits } from './kustomization-file.ts';
 import { relativeTo, resolveInside } from './safe-path.ts';
 import { DEFAULT_MAX_YAML_BYTES, parseYamlDocuments } from './yaml-documents.ts';
+import { isRecord } from '../util/is-record.ts';
 
 /** Options of {@link checkKustomizationTree}. */
 export type GuardOptions = ScanLimits & {
@@ -194,8 +195,4 @@ function items(obj: Record<string, unknown>, field: string): unknown[] {
 
 function strs(obj: Record<string, unknown>, field: string): string[] {
   return items(obj, field).filter((v): v is string => typeof v === 'string');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@ import { ManifestError } from './errors.ts';
 import type { KubeObject } from './types.ts';
 import { parseYamlDocuments } from './yaml-documents.ts';
 import type { YamlLimits } from './yaml-documents.ts';
+import { isRecord } from '../util/is-record.ts';
 
 /** Options of {@link parseManifests}: the YAML limits plus the label used in messages. */
 export type ParseManifestsOptions = YamlLimits;
@@ -74,10 +75,6 @@ function isList(value: unknown): value is { items: unknown[] } {
     value['kind'].endsWith('List') &&
     Array.isArray(value['items'])
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function toKubeObject(value: unknown, source: string, where: string): KubeObject {

@@ -2,6 +2,7 @@
 // payload field checks. All failures become a 400 with a reason that names the header or field.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { VALIDATION_FAILED_STATUS, type ValidationResult } from '../types.ts';
+import { isRecord } from '../../../util/is-record.ts';
 
 /** HMAC digests a signature header may name. */
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
@@ -114,7 +115,7 @@ export function parsePayload(
   } catch (err) {
     return { ok: false, result: reject(`cannot decode ${sender} payload: ${(err as Error).message}`) };
   }
-  if (!isObject(parsed))
+  if (!isRecord(parsed))
     return {
       ok: false,
       result: reject(`cannot decode ${sender} payload: expected a JSON object, got ${describe(parsed)}`),
@@ -131,7 +132,7 @@ export function parsePayload(
 export function lookup(value: unknown, path: string): unknown {
   let cur: unknown = value;
   for (const part of path.split('.')) {
-    if (!isObject(cur)) return undefined;
+    if (!isRecord(cur)) return undefined;
     cur = cur[part];
   }
   return cur;
@@ -142,14 +143,10 @@ function checkKind(value: unknown, kind: FieldKind): string | undefined {
   if (value === undefined && optional) return undefined;
   const base = optional ? kind.slice(0, -1) : kind;
   if (base === 'string' && typeof value === 'string') return undefined;
-  if (base === 'object' && isObject(value)) return undefined;
+  if (base === 'object' && isRecord(value)) return undefined;
   if (base === 'string[]' && Array.isArray(value) && value.every((v) => typeof v === 'string')) return undefined;
   const expected = base === 'string[]' ? 'an array of strings' : base === 'object' ? 'an object' : 'a string';
   return `must be ${expected} (got ${describe(value)})`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function describe(v: unknown): string {

@@ -3,6 +3,7 @@ import type { Clock } from '../../../runtime/clock.ts';
 import { systemClock } from '../../../runtime/clock.ts';
 import type { ReceiverValidator, ValidationResult } from '../types.ts';
 import { accept, lookup, parsePayload, reject, secretEquals } from './common.ts';
+import { isRecord } from '../../../util/is-record.ts';
 
 /** A JSON Web Key Set as Google publishes it at https://www.googleapis.com/oauth2/v3/certs. */
 export interface JsonWebKeySet {
@@ -74,7 +75,7 @@ function decodeJwt(jwt: string): DecodedJwt | undefined {
 function decodeJsonPart(part: string): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return isRecord(v) ? v : undefined;
   } catch {
     // Not JSON: the caller reports the token as malformed.
     return undefined;
