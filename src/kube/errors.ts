@@ -4,14 +4,27 @@ export class KubeApiError extends Error {
   readonly status: number;
   readonly reason: string;
   readonly details: unknown;
+  /** How long the server asked the client to wait (`Retry-After`), when it did. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(opts: { status: number; reason?: string; message: string; details?: unknown; cause?: unknown }) {
+  constructor(opts: {
+    status: number;
+    reason?: string;
+    message: string;
+    details?: unknown;
+    cause?: unknown;
+    retryAfterMs?: number;
+  }) {
     super(opts.message, { cause: opts.cause });
     this.status = opts.status;
     this.reason = opts.reason ?? '';
     this.details = opts.details;
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
+
+/** True when the kind is not served (404 of its group-version, or absent from its list): the CRD is missing. */
+export const isNoKindMatch = (err: unknown): boolean => err instanceof KubeApiError && err.reason === 'NoKindMatch';
 
 const statusOf = (err: unknown): number => (err instanceof KubeApiError ? err.status : 0);
 
