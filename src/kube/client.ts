@@ -12,7 +12,7 @@ export interface KubeClientOptions {
   kubeConfig: KubeConfig;
   /** Observes every request (metrics). */
   observer?: RequestObserver;
-  /** Client-side rate limit; defaults 50 QPS, burst 300. */
+  /** Client-side rate limit (defaults 50 QPS, burst 300), used only when the server has no APF (see RequestPacer). */
   qps?: number;
   burst?: number;
 }
@@ -181,7 +181,12 @@ export class KubeClient {
     if ((res.statusCode ?? 0) >= 300) {
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
-      throw toApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), { method: 'GET', path });
+      throw toApiError(
+        res.statusCode ?? 0,
+        Buffer.concat(chunks).toString('utf8'),
+        { method: 'GET', path },
+        res.headers,
+      );
     }
     const lines = new LineDecoder();
     const deliver = (line: string): void => {
