@@ -18,7 +18,12 @@ export class ResourceMapper {
     this.transport = opts.transport;
   }
 
-  /** Resolves the resource; throws KubeApiError 404 `NoKindMatch` when the kind is not served. */
+  /**
+   * Resolves the resource. Throws KubeApiError 404 `NoKindMatch` only when the kind is not served (its
+   * group-version answers 404, or its list lacks the kind); any other failure of discovery (403, 5xx,
+   * network, timeout) keeps its status and reason, says "discovery of <group-version> failed", and is not
+   * cached.
+   */
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const found = (await this.load(apiVersion, false)).find((r) => r.kind === kind);
     if (found) return found;
@@ -50,11 +55,30 @@ export class ResourceMapper {
           .map((r) => ({ group, version, kind: r.kind, plural: r.name, namespaced: r.namespaced, verbs: r.verbs })),
       )
       .catch((err: unknown) => {
-        this.cache.delete(apiVersion);
+        // Nothing but a success is cached: the next lookup asks again.
+        if (this.cache.get(apiVersion) === loading) this.cache.delete(apiVersion);
+        // Only a 404 of the group-version means "not served"; anything else is reported as what it is.
         if (err instanceof KubeApiError && err.status === 404) return [];
-        throw err;
+        throw discoveryError(apiVersion, err);
       });
     this.cache.set(apiVersion, loading);
     return loading;
   }
+}
+
+/** Wraps a failed discovery request so the message says what was being discovered; keeps status and reason. */
+function discoveryError(apiVersion: string, err: unknown): KubeApiError {
+  if (!(err instanceof KubeApiError)) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new KubeApiError({ status: 0, message: `discovery of ${apiVersion} failed: ${message}`, cause: err });
+  }
+  const what = err.reason || `HTTP ${err.status}`;
+  return new KubeApiError({
+    status: err.status,
+    reason: err.reason,
+    message: `discovery of ${apiVersion} failed: ${what}: ${err.message}`,
+    details: err.details,
+    cause: err,
+    retryAfterMs: err.retryAfterMs,
+  });
 }
