@@ -16,6 +16,7 @@ import { setupNotifications } from './controllers/notification/setup.ts';
 import { setupReceiverController } from './controllers/receiver/setup.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadKubeConfig } from './kube/config.ts';
+import { isNoKindMatch } from './kube/errors.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { parseAddress } from './runtime/http-server.ts';
 import { createLogger, type Logger } from './runtime/logger.ts';
@@ -186,8 +187,12 @@ export async function startEngine(
   return engine;
 }
 
-/** Fails early, with the fix, when the Flux CRDs are missing. */
-async function assertCrdsInstalled(client: KubeClient): Promise<void> {
+/**
+ * Fails early, with the fix, when a Flux CRD is missing (discovery says NoKindMatch). Any other failure
+ * to look the kinds up (Forbidden, a 5xx, the network) is thrown as it is, with its own message: a
+ * cluster that cannot be asked is not a cluster without the CRDs.
+ */
+export async function assertCrdsInstalled(client: Pick<KubeClient, 'resource'>): Promise<void> {
   const required = [
     [ApiVersions.source, 'GitRepository'],
     [ApiVersions.kustomize, 'Kustomization'],
@@ -197,9 +202,11 @@ async function assertCrdsInstalled(client: KubeClient): Promise<void> {
   for (const [apiVersion, kind] of required) {
     try {
       await client.resource(apiVersion, kind);
-    } catch {
+    } catch (err) {
+      if (!isNoKindMatch(err)) throw err;
       throw new Error(
         `the ${kind} CRD (${apiVersion}) is not installed in this cluster: run \`driftless install\` (or \`driftless install --crds-only\`) first`,
+        { cause: err },
       );
     }
   }

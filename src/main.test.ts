@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KubeApiError } from './kube/errors.ts';
+import { assertCrdsInstalled } from './main.ts';
+
+const failingWith = (err: Error) => ({ resource: () => Promise.reject(err) });
+
+void test('a missing CRD (NoKindMatch) is reported with the install command', async () => {
+  const missing = new KubeApiError({ status: 404, reason: 'NoKindMatch', message: 'no matches for kind' });
+  await assert.rejects(
+    assertCrdsInstalled(failingWith(missing)),
+    /GitRepository CRD .* is not installed.*driftless install/,
+  );
+});
+
+void test('any other discovery failure passes on with its own message, not as a missing CRD', async () => {
+  const forbidden = new KubeApiError({
+    status: 403,
+    reason: 'Forbidden',
+    message: 'discovery of source.toolkit.fluxcd.io/v1 failed: Forbidden: forbidden: User "x" cannot get path',
+  });
+  await assert.rejects(assertCrdsInstalled(failingWith(forbidden)), (err: unknown) => {
+    assert.equal(err, forbidden);
+    assert.doesNotMatch((err as Error).message, /not installed/);
+    return true;
+  });
+  const down = new KubeApiError({ status: 0, reason: 'NetworkError', message: 'discovery of v1 failed: ECONNREFUSED' });
+  await assert.rejects(assertCrdsInstalled(failingWith(down)), (err: unknown) => err === down);
+});
+
+void test('all four kinds served: no error', async () => {
+  const asked: string[] = [];
+  await assertCrdsInstalled({
+    resource: (apiVersion: string, kind: string) => {
+      asked.push(`${apiVersion}/${kind}`);
+      return Promise.resolve({ group: '', version: '', kind, plural: '', namespaced: true, verbs: [] });
+    },
+  });
+  assert.equal(asked.length, 4);
+});
