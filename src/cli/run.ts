@@ -35,10 +35,15 @@ export function runCommand(): Command {
     .option('--storage-adv-addr <host[:port]>', 'host put in artifact URLs (default: 127.0.0.1 and the bound port)')
     .option('--storage-path <dir>', 'where artifacts are stored', d.storagePath)
     .option('--concurrent <n>', 'workers per controller', positiveInt, d.concurrent)
-    .option('--kube-api-qps <n>', 'requests per second to the Kubernetes API server', positiveNumber, d.kubeApiQps)
+    .option(
+      '--kube-api-qps <n>',
+      'client-side limit of requests per second to the Kubernetes API server; as in Flux, not applied when the server has API Priority and Fairness',
+      positiveNumber,
+      d.kubeApiQps,
+    )
     .option(
       '--kube-api-burst <n>',
-      'requests allowed in a burst before --kube-api-qps applies',
+      'requests allowed in a burst before --kube-api-qps applies (not applied when the server has API Priority and Fairness)',
       positiveInt,
       d.kubeApiBurst,
     )

@@ -17,7 +17,11 @@ export interface ManagerConfig {
   receiverAddr: string;
   /** `host:port` of the HTTP event intake for external Flux controllers; empty disables it. */
   eventsAddr: string;
-  /** Client-side rate limit of the Kubernetes client (Flux `--kube-api-qps` 50, `--kube-api-burst` 300). */
+  /**
+   * Client-side rate limit of the Kubernetes client (Flux `--kube-api-qps` 50, `--kube-api-burst` 300). As in
+   * Flux, it applies only when the API server has no API Priority and Fairness (seen from the first answer's
+   * `X-Kubernetes-PF-FlowSchema-UID`); with APF the server paces and its 429 `Retry-After` is honoured.
+   */
   kubeApiQps: number;
   kubeApiBurst: number;
   /** Workers per controller (Flux `--concurrent`, default 4). */
