@@ -11,6 +11,8 @@ export interface Connection {
   headers: http.OutgoingHttpHeaders;
 }
 
+const IdleSocketTimeoutMs = 30_000;
+
 /** The TLS settings that identify one agent (the rest of the request options are per request). */
 const tlsKeys = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 type TlsOptions = Pick<https.RequestOptions, (typeof tlsKeys)[number]>;
@@ -78,9 +80,10 @@ export class ClusterConnection {
   private buildAgent(tls: TlsOptions, fromClientNode: http.Agent | boolean | undefined): http.Agent {
     // A proxy needs client-node's proxy agent; it is still built once per identity, not per request.
     if (this.kubeConfig.getCurrentCluster()?.proxyUrl && fromClientNode instanceof http.Agent) return fromClientNode;
-    return this.server.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets: this.maxSockets, ...tls })
-      : new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
+    // An idle pooled connection is closed by the client after 30 s (a busy one, a watch included, is not),
+    // so a server or load balancer closing idle connections rarely races a request being sent on one.
+    const pool = { keepAlive: true, maxSockets: this.maxSockets, timeout: IdleSocketTimeoutMs };
+    return this.server.protocol === 'https:' ? new https.Agent({ ...pool, ...tls }) : new http.Agent(pool);
   }
 }
 
