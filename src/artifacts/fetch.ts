@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retry } from '../runtime/retry.ts';
 import { parseDigest } from './digest.ts';
 import {
   ArtifactDigestError,
@@ -105,23 +105,30 @@ async function emptyDir(dir: string): Promise<void> {
 class RetryableError extends ArtifactFetchError {}
 
 async function downloadWithRetries(opts: FetchArtifactOptions, file: string): Promise<string> {
-  const retries = Math.max(0, opts.retries ?? FETCH_DEFAULTS.retries);
-  const baseDelay = opts.retryDelayMs ?? FETCH_DEFAULTS.retryDelayMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await downloadOnce(opts, file);
-    } catch (err) {
-      opts.signal?.throwIfAborted();
-      if (!(err instanceof RetryableError) || attempt >= retries) {
-        if (err instanceof RetryableError) {
-          throw new ArtifactFetchError(opts.url, `${err.message} (gave up after ${attempt + 1} attempts)`, {
-            cause: err,
-          });
+  let tried = 0;
+  try {
+    return await retry(
+      async (attempt) => {
+        tried = attempt;
+        try {
+          return await downloadOnce(opts, file);
+        } catch (err) {
+          // An abort wins over whatever the interrupted download reported.
+          opts.signal?.throwIfAborted();
+          throw err;
         }
-        throw err;
-      }
-      await sleep(Math.min(baseDelay * 2 ** attempt, 10_000), undefined, { signal: opts.signal });
-    }
+      },
+      {
+        attempts: Math.max(0, opts.retries ?? FETCH_DEFAULTS.retries) + 1,
+        baseDelayMs: opts.retryDelayMs ?? FETCH_DEFAULTS.retryDelayMs,
+        maxDelayMs: 10_000,
+        signal: opts.signal,
+        retryable: (err) => err instanceof RetryableError,
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof RetryableError)) throw err;
+    throw new ArtifactFetchError(opts.url, `${err.message} (gave up after ${tried} attempts)`, { cause: err });
   }
 }
 

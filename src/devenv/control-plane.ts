@@ -10,6 +10,7 @@ import { ensurePki } from './control-plane/pki.ts';
 import { pickPorts } from './control-plane/ports.ts';
 import { isComponentRunning, readPid, removePidFile, terminate } from './control-plane/processes.ts';
 import { bootComponents } from './control-plane/boot.ts';
+import { retry } from '../runtime/retry.ts';
 
 export { ControlPlaneError, ControlPlaneReason } from './control-plane/errors.ts';
 export { fakeNodeName } from './control-plane/boot.ts';
@@ -82,54 +83,58 @@ export async function startControlPlane(opts: StartControlPlaneOptions): Promise
   await writeFile(kwokConfigPath, kwokConfigYaml());
   const previous = await readState(dir);
 
-  for (let attempt = 1; ; attempt++) {
-    // Keep the ports of the last run when they are free, so an existing kubeconfig stays valid.
-    const preferred =
-      attempt === 1 && previous ? [previous.ports.etcdClient, previous.ports.etcdPeer, previous.ports.apiserver] : [];
-    const [etcdClient = 0, etcdPeer = 0, apiserver = 0] = await pickPorts(3, preferred);
-    const ports: Ports = { etcdClient, etcdPeer, apiserver };
-    const server = `https://127.0.0.1:${ports.apiserver}`;
-    const layout: Layout = { dir, pki, ports, kubeconfigPath, kwokConfigPath };
-    await writeKubeconfig(kubeconfigPath, server, pki);
-    await writeFile(stateFile(dir), `${JSON.stringify({ server, ports } satisfies State, null, 2)}\n`);
-    const client = await adminClient({ server, pki });
-    const started = await bootComponents({ layout, binaries, client, detached, log, deadline }).catch(
-      async (err: unknown) => {
+  const { server, started } = await retry(
+    async (attempt) => {
+      // Keep the ports of the last run when they are free, so an existing kubeconfig stays valid.
+      const preferred =
+        attempt === 1 && previous ? [previous.ports.etcdClient, previous.ports.etcdPeer, previous.ports.apiserver] : [];
+      const [etcdClient = 0, etcdPeer = 0, apiserver = 0] = await pickPorts(3, preferred);
+      const ports: Ports = { etcdClient, etcdPeer, apiserver };
+      const server = `https://127.0.0.1:${ports.apiserver}`;
+      const layout: Layout = { dir, pki, ports, kubeconfigPath, kwokConfigPath };
+      await writeKubeconfig(kubeconfigPath, server, pki);
+      await writeFile(stateFile(dir), `${JSON.stringify({ server, ports } satisfies State, null, 2)}\n`);
+      const client = await adminClient({ server, pki });
+      try {
+        return { server, started: await bootComponents({ layout, binaries, client, detached, log, deadline }) };
+      } catch (err) {
         await stopControlPlane(dir);
-        const portTaken = err instanceof ControlPlaneError && /address already in use/i.test(err.message);
-        if (portTaken && attempt < 3) {
-          log(`a port was taken by another process; retrying with other ports`);
-          return undefined;
-        }
         throw err;
-      },
-    );
-    if (!started) continue;
-
-    // Without this, a test that forgets stop() would leave five processes behind.
-    const killOnExit = () => {
-      for (const s of started) {
-        if (s.exit) continue;
-        try {
-          process.kill(s.pid, 'SIGKILL');
-        } catch (err) {
-          // Already gone (stopped through the pid files); an 'exit' handler must not throw.
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') console.error(err);
-        }
       }
-    };
-    if (!detached) process.once('exit', killOnExit);
-    log(`control plane ready at ${server}; kubeconfig ${kubeconfigPath}`);
-    return {
-      dir,
-      kubeconfigPath,
-      server,
-      stop: async () => {
-        process.off('exit', killOnExit);
-        await stopControlPlane(dir);
-      },
-    };
-  }
+    },
+    {
+      attempts: 3,
+      baseDelayMs: 0,
+      maxDelayMs: 0,
+      // Another process may take a probed port before the component binds it: try other ports.
+      retryable: (err) => err instanceof ControlPlaneError && /address already in use/i.test(err.message),
+      onRetry: () => log(`a port was taken by another process; retrying with other ports`),
+    },
+  );
+
+  // Without this, a test that forgets stop() would leave five processes behind.
+  const killOnExit = () => {
+    for (const s of started) {
+      if (s.exit) continue;
+      try {
+        process.kill(s.pid, 'SIGKILL');
+      } catch (err) {
+        // Already gone (stopped through the pid files); an 'exit' handler must not throw.
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') console.error(err);
+      }
+    }
+  };
+  if (!detached) process.once('exit', killOnExit);
+  log(`control plane ready at ${server}; kubeconfig ${kubeconfigPath}`);
+  return {
+    dir,
+    kubeconfigPath,
+    server,
+    stop: async () => {
+      process.off('exit', killOnExit);
+      await stopControlPlane(dir);
+    },
+  };
 }
 
 /**

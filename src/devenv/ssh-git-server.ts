@@ -5,6 +5,7 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { retry } from '../runtime/retry.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -100,35 +101,41 @@ export async function startSshGitServer(opts: SshGitServerOptions): Promise<SshG
     if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
     const user = userInfo().username;
     // Another process may grab the free port between probe and bind; retry on a fresh port then.
-    let lastError = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort();
-      const configPath = path.join(dir, 'sshd_config');
-      await writeFile(configPath, sshdConfig(dir, port), { mode: 0o600 });
-      const started = await launch(sshd, configPath, port, opts.startTimeoutMs ?? 10_000);
-      if ('error' in started) {
-        lastError = started.error;
-        continue;
-      }
-      const child = started.child;
-      return {
-        port,
-        repoUrl: (name) => `ssh://${user}@127.0.0.1:${port}${path.resolve(opts.root, `${name}.git`)}`,
-        knownHosts: `[127.0.0.1]:${port} ${hostPub}`,
-        stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) {
-            const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-            child.kill('SIGTERM');
-            await exited;
-          }
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    throw new Error(`sshd did not start: ${lastError}`);
+    const { port, child } = await retry(
+      async () => {
+        const port = await freePort();
+        const configPath = path.join(dir, 'sshd_config');
+        await writeFile(configPath, sshdConfig(dir, port), { mode: 0o600 });
+        const started = await launch(sshd, configPath, port, opts.startTimeoutMs ?? 10_000);
+        if ('error' in started) throw new SshdStartError(started.error);
+        return { port, child: started.child };
+      },
+      { attempts: 3, baseDelayMs: 0, maxDelayMs: 0, retryable: (err) => err instanceof SshdStartError },
+    );
+    return {
+      port,
+      repoUrl: (name) => `ssh://${user}@127.0.0.1:${port}${path.resolve(opts.root, `${name}.git`)}`,
+      knownHosts: `[127.0.0.1]:${port} ${hostPub}`,
+      stop: async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          child.kill('SIGTERM');
+          await exited;
+        }
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** sshd did not come up (its stderr is the message); worth another try on another port. */
+class SshdStartError extends Error {
+  override readonly name = 'SshdStartError';
+  constructor(stderr: string) {
+    super(`sshd did not start: ${stderr}`);
   }
 }
 

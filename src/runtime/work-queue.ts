@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.ts';
+import { backoffDelay } from './retry.ts';
 
 /** Hooks for queue metrics; all optional. */
 export interface QueueObserver {
@@ -103,7 +104,7 @@ export class WorkQueue {
 
   /** The delay for the n-th consecutive failure (0-based). */
   backoffFor(n: number): number {
-    return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(n, 40));
+    return backoffDelay(n + 1, { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs });
   }
 
   /** Resets a key's backoff after a success. */

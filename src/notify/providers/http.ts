@@ -1,6 +1,6 @@
 // The one HTTP path every provider uses: a deadline per post, bounded retries with backoff on
 // 5xx/429/network errors, `Retry-After`, typed errors with secrets scrubbed, and delivery hooks.
-import { setTimeout as delay } from 'node:timers/promises';
+import { retry } from '../../runtime/retry.ts';
 import { NotificationError, NotificationReasons, redact, secretsOf } from './errors.ts';
 import type { NotificationReason } from './errors.ts';
 import { nodeFetch } from './transport.ts';
@@ -69,7 +69,7 @@ export function httpSender(
   const attempts = Math.max(1, cfg.retry?.attempts ?? 3);
   const baseDelay = cfg.retry?.baseDelayMs ?? 250;
   const maxDelay = cfg.retry?.maxDelayMs ?? 5_000;
-  const sleep = cfg.sleep ?? ((ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }));
+  const sleep = cfg.sleep;
   const type = cfg.type;
 
   const fail = (reason: NotificationReason, message: string, tries: number, status?: number): NotificationError => {
@@ -89,53 +89,82 @@ export function httpSender(
       const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
       const headers = { 'content-type': request.contentType ?? 'application/json', ...request.headers };
       let last = '';
-      for (let attempt = 1; ; attempt++) {
-        let retryAfterMs: number | undefined;
+      let tried = 0;
+      const once = async (attempt: number): Promise<HttpAnswer> => {
+        tried = attempt;
+        let res: Response;
+        let text: string;
         try {
-          const res = await transport(request.url, { method: request.method, headers, body, signal });
-          const text = await res.text();
-          if (res.ok || request.alreadyDone?.(res.status, text)) {
-            const problem = res.ok ? request.check?.(text) : undefined;
-            if (problem !== undefined) {
-              throw fail(NotificationReasons.DeliveryFailed, `${target}: ${problem}`, attempt, res.status);
-            }
-            cfg.observer?.sent?.(type);
-            return { status: res.status, body: text };
-          }
-          last = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${snippet(text)}`;
-          if (!retryable(res.status) || attempt >= attempts) {
-            throw fail(NotificationReasons.DeliveryFailed, `${target}: ${last}${tries(attempt)}`, attempt, res.status);
-          }
-          retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+          res = await transport(request.url, { method: request.method, headers, body, signal });
+          text = await res.text();
         } catch (err) {
-          if (err instanceof NotificationError) throw err;
-          if (signal.aborted) throw aborted(err, attempt);
+          if (signal.aborted) throw aborted();
           last = `connection failed: ${networkDetail(err)}`;
-          if (attempt >= attempts)
-            throw fail(NotificationReasons.Network, `${target}: ${last}${tries(attempt)}`, attempt);
+          throw new RetryableFailure(NotificationReasons.Network);
         }
-        cfg.observer?.retried?.(type);
-        const backoff = Math.min(maxDelay, retryAfterMs ?? baseDelay * 2 ** (attempt - 1));
-        try {
-          await sleep(backoff, signal);
-        } catch (err) {
-          throw aborted(err, attempt);
+        if (res.ok || request.alreadyDone?.(res.status, text)) {
+          const problem = res.ok ? request.check?.(text) : undefined;
+          if (problem !== undefined) {
+            throw fail(NotificationReasons.DeliveryFailed, `${target}: ${problem}`, attempt, res.status);
+          }
+          cfg.observer?.sent?.(type);
+          return { status: res.status, body: text };
         }
+        last = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${snippet(text)}`;
+        if (!retryableStatus(res.status)) {
+          throw fail(NotificationReasons.DeliveryFailed, `${target}: ${last}${tries(attempt)}`, attempt, res.status);
+        }
+        throw new RetryableFailure(
+          NotificationReasons.DeliveryFailed,
+          res.status,
+          parseRetryAfter(res.headers.get('retry-after')),
+        );
+      };
+      try {
+        return await retry(once, {
+          attempts,
+          baseDelayMs: baseDelay,
+          maxDelayMs: maxDelay,
+          signal,
+          // Without an injected sleep, retry's own timer, which the post's deadline cuts short.
+          sleep: sleep && ((ms) => sleep(ms, signal)),
+          retryable: (err) => err instanceof RetryableFailure,
+          retryAfterMs: (err) => (err instanceof RetryableFailure ? err.retryAfterMs : undefined),
+          onRetry: () => cfg.observer?.retried?.(type),
+        });
+      } catch (err) {
+        if (err instanceof NotificationError) throw err;
+        if (err instanceof RetryableFailure) {
+          throw fail(err.reason, `${target}: ${last}${tries(tried)}`, tried, err.status);
+        }
+        if (signal.aborted) throw aborted();
+        throw err;
       }
 
-      function aborted(_err: unknown, attempt: number): NotificationError {
+      function aborted(): NotificationError {
         const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
         const lastPart = last ? `; last error: ${last}` : '';
         return timedOut
           ? fail(
               NotificationReasons.Timeout,
               `${target}: no answer within ${cfg.timeoutMs ?? DefaultTimeoutMs} ms${lastPart}`,
-              attempt,
+              tried,
             )
-          : fail(NotificationReasons.Aborted, `${target}: cancelled${lastPart}`, attempt);
+          : fail(NotificationReasons.Aborted, `${target}: cancelled${lastPart}`, tried);
       }
     },
   };
+}
+
+/** One try failed in a way worth another (5xx, 429, 408, network); turned into a NotificationError when none is left. */
+class RetryableFailure extends Error {
+  constructor(
+    readonly reason: NotificationReason,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(reason);
+  }
 }
 
 function describeTarget(request: HttpRequest): string {
@@ -147,7 +176,7 @@ function describeTarget(request: HttpRequest): string {
   }
 }
 
-function retryable(status: number): boolean {
+function retryableStatus(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
 }
 
