@@ -1,12 +1,10 @@
 // Read-only HTTP file server for stored artifacts (source-controller's `--storage-addr` server).
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { serve } from '@hono/node-server';
-import type { ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { startHttpServer } from '../runtime/http-server.ts';
 import type { ArtifactStorage } from './storage.ts';
 import { errnoCode } from './errors.ts';
 
@@ -43,23 +41,10 @@ export function artifactRoutes(storage: ArtifactStorage): Hono {
 
 /** Starts `artifactRoutes(storage)` on `host:port` and resolves once it is listening. */
 export async function startArtifactServer(opts: ArtifactServerOptions): Promise<ArtifactServer> {
-  const hostname = opts.host ?? '127.0.0.1';
-  const app = artifactRoutes(opts.storage);
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname }, () => resolve(s));
-    s.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
-  return {
-    port,
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }),
-  };
+  const host = opts.host ?? '127.0.0.1';
+  const addr = `${host.includes(':') ? `[${host}]` : host}:${opts.port}`;
+  const running = await startHttpServer({ app: artifactRoutes(opts.storage), addr });
+  return { port: running.port, url: running.url, close: running.close };
 }
 
 async function serveFile(c: Context, storage: ArtifactStorage): Promise<Response> {

@@ -5,13 +5,8 @@ import type { Clock } from '../../runtime/clock.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import type { FluxEvent } from '../../runtime/events.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import {
-  MAX_BODY_BYTES,
-  readBodyWithLimit,
-  startHardenedServer,
-  type HttpLimits,
-  type RunningHttpServer,
-} from '../receivers/http-limits.ts';
+import { readBodyWithLimit, type HttpLimits, type RunningServer } from '../../runtime/http-server.ts';
+import { MAX_BODY_BYTES, startHardenedServer } from '../receivers/http-limits.ts';
 import { DEFAULT_RATE_LIMIT_INTERVAL_MS, DuplicateLimiter, eventKey } from './duplicate-limiter.ts';
 import { parseFluxEvent } from './parse-event.ts';
 
@@ -115,6 +110,6 @@ export async function startEventIntakeServer(opts: {
   app: Hono;
   addr: string;
   limits?: Partial<HttpLimits>;
-}): Promise<RunningHttpServer> {
+}): Promise<RunningServer> {
   return await startHardenedServer(opts);
 }

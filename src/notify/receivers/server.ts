@@ -6,13 +6,8 @@ import { Hono, type Context } from 'hono';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { Coalescer, DEFAULT_COALESCE_WINDOW_MS } from './coalescer.ts';
-import {
-  MAX_BODY_BYTES,
-  readBodyWithLimit,
-  startHardenedServer,
-  type HttpLimits,
-  type RunningHttpServer,
-} from './http-limits.ts';
+import { readBodyWithLimit, type HttpLimits, type RunningServer } from '../../runtime/http-server.ts';
+import { MAX_BODY_BYTES, startHardenedServer } from './http-limits.ts';
 import type { ReceiverRequest, ReceiverSpec, ReceiverValidator, ValidationResult } from './types.ts';
 import { createValidatorRegistry } from './validators/registry.ts';
 import { isWebhookPath } from './webhook-path.ts';
@@ -225,6 +220,6 @@ export async function startReceiverServer(opts: {
   app: Hono;
   addr: string;
   limits?: Partial<HttpLimits>;
-}): Promise<RunningHttpServer> {
+}): Promise<RunningServer> {
   return await startHardenedServer(opts);
 }
