@@ -1,4 +1,6 @@
+import { Annotations } from '../api/constants.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { KubeObject } from '../kube/types.ts';
 import { readConfigData } from '../kube/config-data.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -35,3 +37,12 @@ export const reasonOf = (err: unknown, fallback: string): string =>
   err && typeof err === 'object' && 'reason' in err && typeof (err as { reason: unknown }).reason === 'string'
     ? (err as { reason: string }).reason
     : fallback;
+
+/**
+ * Echoes a `reconcile.fluxcd.io/requestedAt` token into `status.lastHandledReconcileAt`, as every Flux
+ * controller does at the end of a reconcile (`flux reconcile` waits for it).
+ */
+export function handledRequest(obj: KubeObject, status: { lastHandledReconcileAt?: string }): void {
+  const requestedAt = obj.metadata.annotations?.[Annotations.reconcileRequestedAt];
+  if (requestedAt) status.lastHandledReconcileAt = requestedAt;
+}

@@ -27,6 +27,7 @@ export class Controller {
   readonly queue: WorkQueue;
   private readonly opts: ControllerOptions;
   private workers: Promise<void>[] = [];
+  private signal: AbortSignal = new AbortController().signal;
 
   constructor(opts: ControllerOptions) {
     this.opts = opts;
@@ -59,16 +60,29 @@ export class Controller {
     this.queue.add(key);
   }
 
-  /** Starts the workers; they stop when the queue shuts down. */
-  start(): void {
+  /** Starts the workers; they stop when the queue shuts down. `signal` reaches every reconcile. */
+  start(signal: AbortSignal = new AbortController().signal): void {
+    this.signal = signal;
     const n = this.opts.concurrency ?? 4;
     for (let i = 0; i < n; i++) this.workers.push(this.work());
   }
 
-  /** Stops taking keys and waits for in-flight reconciles to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking keys and waits for in-flight reconciles, at most `graceMs` (they see the start
+   * signal abort first, so they normally end at once). Resolves `false` when the grace ran out.
+   */
+  async stop(graceMs = 25_000): Promise<boolean> {
     this.queue.shutDown();
-    await Promise.all(this.workers);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((r) => {
+      timer = setTimeout(() => r(false), graceMs);
+      timer.unref();
+    });
+    const done = await Promise.race([Promise.all(this.workers).then(() => true as const), expired]);
+    clearTimeout(timer);
+    if (!done)
+      this.opts.logger.warn({ controller: this.name, graceMs }, 'reconciles still running after the grace period');
+    return done;
   }
 
   private async work(): Promise<void> {
@@ -88,7 +102,7 @@ export class Controller {
     const controller = this.name;
     const end = metrics?.reconcileTime.startTimer({ controller });
     try {
-      const result = await reconciler.reconcile(parseKey(key));
+      const result = await reconciler.reconcile(parseKey(key), this.signal);
       this.queue.forget(key);
       if (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
         this.queue.addAfter(key, result.requeueAfterMs);

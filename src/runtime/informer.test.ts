@@ -97,3 +97,40 @@ test('resumes a closed watch from the last seen resourceVersion without relistin
   assert.deepEqual(client.watchRvs, ['101', '7']);
   assert.ok(informer.get('ns/c'));
 });
+
+test('indexes follow adds, updates, deletes and relists', async () => {
+  const labelled = (name: string, rv: string, app: string): KubeObject => ({
+    ...cm(name, rv),
+    metadata: { ...cm(name, rv).metadata, labels: { app } },
+  });
+  const client = scriptedClient({
+    lists: [[labelled('a', '1', 'web'), labelled('b', '1', 'web')], [labelled('b', '3', 'db')]],
+    watches: [
+      async (o) => {
+        o.onEvent({ type: 'MODIFIED', object: labelled('a', '2', 'db') });
+        o.onEvent({ type: 'ADDED', object: labelled('c', '2', 'web') });
+        throw new KubeApiError({ status: 410, reason: 'Expired', message: 'too old resource version' });
+      },
+    ],
+  });
+  const informer = new Informer({
+    client,
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    logger: createLogger({ level: 'silent' }),
+    sleep: async () => {},
+  });
+  informer.addIndex('app', (o) => [o.metadata.labels?.['app'] ?? '']);
+  const abort = new AbortController();
+  const run = informer.run(abort.signal);
+  await informer.waitForSync();
+  const deadline = Date.now() + 5000;
+  while (client.listCalls < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+  assert.equal(client.listCalls, 2);
+  // After the relist only b (now db) is left: a and c were gone from the fresh list.
+  assert.deepEqual(informer.keysByIndex('app', 'db'), ['ns/b']);
+  assert.deepEqual(informer.keysByIndex('app', 'web'), []);
+  assert.throws(() => informer.keysByIndex('nope', 'x'), /no index named nope/);
+  abort.abort();
+  await run;
+});

@@ -36,6 +36,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly handlers: InformerHandlers<T>[] = [];
   private synced = false;
   private syncWaiters: (() => void)[] = [];
+  /** Index name → (index value → keys), and how each index derives values from an object. */
+  private readonly indexes = new Map<string, { of: (obj: T) => string[]; keys: Map<string, Set<string>> }>();
 
   constructor(opts: InformerOptions) {
     this.opts = opts;
@@ -56,6 +58,23 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   get(key: string): T | undefined {
     return this.store.get(key);
+  }
+
+  /**
+   * Adds an index: `of` derives the values an object is found under (e.g. its source reference), so a
+   * lookup costs the matches, not a scan of the cache. Add indexes before the informer runs.
+   */
+  addIndex(name: string, of: (obj: T) => string[]): void {
+    const index = { of, keys: new Map<string, Set<string>>() };
+    this.indexes.set(name, index);
+    for (const [key, obj] of this.store) this.indexObject(index, key, obj);
+  }
+
+  /** The keys of the cached objects an index maps `value` to; throws for an unknown index. */
+  keysByIndex(name: string, value: string): string[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`informer ${this.opts.kind}: no index named ${name}`);
+    return [...(index.keys.get(value) ?? [])];
   }
 
   list(): T[] {
@@ -120,7 +139,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
     for (const [key, obj] of [...this.store]) {
       if (!seen.has(key)) {
-        this.store.delete(key);
+        this.replace(key, undefined, obj);
         for (const h of this.handlers) h.onDelete?.(obj);
       }
     }
@@ -131,16 +150,42 @@ export class Informer<T extends KubeObject = KubeObject> {
     return list.resourceVersion;
   }
 
+  private indexObject(index: { of: (obj: T) => string[]; keys: Map<string, Set<string>> }, key: string, obj: T): void {
+    for (const value of index.of(obj)) {
+      let keys = index.keys.get(value);
+      if (!keys) index.keys.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private unindexObject(key: string, obj: T): void {
+    for (const index of this.indexes.values()) {
+      for (const value of index.of(obj)) {
+        const keys = index.keys.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index.keys.delete(value);
+      }
+    }
+  }
+
+  private replace(key: string, obj: T | undefined, old: T | undefined): void {
+    if (old) this.unindexObject(key, old);
+    if (obj) {
+      this.store.set(key, obj);
+      for (const index of this.indexes.values()) this.indexObject(index, key, obj);
+    } else this.store.delete(key);
+  }
+
   private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
     const key = keyOf(obj);
     const old = this.store.get(key);
     if (type === 'DELETED') {
-      this.store.delete(key);
+      this.replace(key, undefined, old);
       for (const h of this.handlers) h.onDelete?.(obj);
       return;
     }
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
-    this.store.set(key, obj);
+    this.replace(key, obj, old);
     for (const h of this.handlers) {
       if (old) h.onUpdate?.(old, obj);
       else h.onAdd?.(obj);

@@ -26,6 +26,8 @@ export interface ManagerOptions {
   /** `host:port` for /healthz and /readyz; omit to not serve. */
   healthAddr?: string;
   leaderElection?: Omit<LeaderElectionOptions, 'client' | 'logger'>;
+  /** How long stop() waits for in-flight reconciles after aborting them (default 25 s). */
+  shutdownGraceMs?: number;
   /** Called when the lease is lost; the process should exit so a fresh leader re-reads the world. */
   onLeaderLost?: () => void;
 }
@@ -150,14 +152,18 @@ export class Manager {
           .catch((err: unknown) => logger.error({ runnable: r.name, err: String(err) }, 'runnable failed')),
       );
     }
-    for (const c of this.controllers) c.start();
+    for (const c of this.controllers) c.start(this.abort.signal);
     logger.info({ controllers: this.controllers.map((c) => c.name) }, 'controllers started');
   }
 
-  /** Graceful stop: no new work, in-flight reconciles finish, lease released, servers closed. */
+  /**
+   * Graceful stop: no new work; in-flight reconciles see the abort and end (waited for at most
+   * `shutdownGraceMs`, default 25 s, so the process exits within Kubernetes' 30 s termination grace);
+   * lease released; servers closed.
+   */
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.all(this.controllers.map((c) => c.stop()));
+    await Promise.all(this.controllers.map((c) => c.stop(this.opts.shutdownGraceMs ?? 25_000)));
     await Promise.all(this.runnables.map((r) => r.stop?.()));
     await this.elector?.release();
     await Promise.allSettled(this.background);

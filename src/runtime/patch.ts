@@ -2,24 +2,6 @@ import type { KubeClient } from '../kube/client.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { refOf, type KubeObject } from '../kube/types.ts';
 
-/**
- * Writes `status` with a JSON merge patch on the status subresource (one write per reconcile).
- * A merge patch carries no resourceVersion, so it cannot conflict; arrays (conditions, inventory)
- * are replaced whole, which is what we want. An object deleted meanwhile is ignored.
- */
-export async function patchStatus(
-  client: KubeClient,
-  obj: KubeObject,
-  status: unknown,
-): Promise<KubeObject | undefined> {
-  try {
-    return await client.patch(refOf(obj), { status }, { type: 'merge', subresource: 'status' });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /** Adds a finalizer if missing (JSON patch with a `test` so a concurrent change makes it retry). */
 export async function ensureFinalizer(client: KubeClient, obj: KubeObject, finalizer: string): Promise<void> {
   const current = obj.metadata.finalizers ?? [];

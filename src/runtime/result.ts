@@ -30,7 +30,10 @@ export function parseKey(key: string): Request {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-/** The one method a reconciler implements. Errors are retried with backoff unless terminal. */
+/**
+ * The one method a reconciler implements. Errors are retried with backoff unless terminal. `signal`
+ * aborts on shutdown: every wait inside the reconcile must stop when it fires.
+ */
 export interface Reconciler {
-  reconcile(req: Request): Promise<Result>;
+  reconcile(req: Request, signal: AbortSignal): Promise<Result>;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { buildInstance } from './build.ts';
-import { InstanceFailure } from './errors.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { testInstance } from './test-objects.ts';
 
 const kustomizeBin = process.env['DRIFTLESS_TEST_BIN_DIR']
@@ -49,7 +49,7 @@ void test('a patch that does not apply stalls with BuildFailed', async () => {
     },
   });
   await assert.rejects(buildInstance({ instance: bad, kustomizeBin }), (err: unknown) => {
-    assert.ok(err instanceof InstanceFailure);
+    assert.ok(err instanceof ReconcileFailure);
     assert.equal(err.reason, 'BuildFailed');
     assert.equal(err.stalled, true);
     assert.match(err.message, /^spec\.kustomize\.patches: /);

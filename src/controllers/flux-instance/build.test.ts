@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildInstance } from './build.ts';
-import { InstanceFailure } from './errors.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { syncObjects } from './sync-objects.ts';
 import { testInstance } from './test-objects.ts';
 
@@ -34,7 +34,7 @@ void test('without patches the sync objects get commonMetadata and a digest that
 void test('patches without a sync stall with BuildFailed before kustomize runs', async () => {
   const nothing = testInstance({ sync: undefined, kustomize: { patches: [{ patch: '[]' }] } });
   await assert.rejects(buildInstance({ instance: nothing, kustomizeBin: noKustomize }), (err: unknown) => {
-    assert.ok(err instanceof InstanceFailure);
+    assert.ok(err instanceof ReconcileFailure);
     assert.equal(err.reason, 'BuildFailed');
     assert.equal(err.stalled, true);
     assert.match(err.message, /there is nothing to patch: add spec\.sync/);

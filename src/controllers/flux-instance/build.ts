@@ -11,7 +11,7 @@ import { setCommonMetadata } from '../../render/common-metadata.ts';
 import { buildKustomization } from '../../render/kustomize-build.ts';
 import { serializeManifests } from '../../render/manifests.ts';
 import { messageOf } from '../shared.ts';
-import { InstanceFailure } from './errors.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { syncObjects } from './sync-objects.ts';
 
 /** The generated objects, `sha256:<hex>` of their YAML, and the revision `<distribution.version>@<digest>`. */
@@ -33,7 +33,7 @@ export interface BuildInstanceOptions {
 /**
  * Builds what the instance applies. Patches go through `kustomize build` over the generated objects (so
  * strategic-merge and JSON6902 patches and their targets behave exactly as in a Kustomization); without
- * patches no process runs. Throws InstanceFailure(BuildFailed, stalled) when a patch does not apply.
+ * patches no process runs. Throws ReconcileFailure(BuildFailed, stalled) when a patch does not apply.
  */
 export async function buildInstance(opts: BuildInstanceOptions): Promise<BuiltInstance> {
   const { instance } = opts;
@@ -48,7 +48,7 @@ export async function buildInstance(opts: BuildInstanceOptions): Promise<BuiltIn
 
 async function patchObjects(objects: KubeObject[], opts: BuildInstanceOptions): Promise<KubeObject[]> {
   if (objects.length === 0) {
-    throw new InstanceFailure(
+    throw new ReconcileFailure(
       Reasons.BuildFailed,
       'spec.kustomize.patches is set but there is nothing to patch: add spec.sync',
       {
@@ -70,7 +70,7 @@ async function patchObjects(objects: KubeObject[], opts: BuildInstanceOptions): 
   } catch (err) {
     // A cancelled build says nothing about the patches: let the caller see the abort.
     if (opts.signal?.aborted) throw err;
-    throw new InstanceFailure(Reasons.BuildFailed, `spec.kustomize.patches: ${messageOf(err)}`, {
+    throw new ReconcileFailure(Reasons.BuildFailed, `spec.kustomize.patches: ${messageOf(err)}`, {
       stalled: true,
       cause: err,
     });

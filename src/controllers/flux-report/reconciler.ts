@@ -9,7 +9,7 @@ import {
 import type { FluxReport, FluxReportSpec, FluxReportStatus, ReconcilerStatus } from '../../api/flux-report.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { Informer } from '../../runtime/informer.ts';
-import { patchStatus } from '../../runtime/patch.ts';
+import { patchStatusDiff } from '../../runtime/reconcile/status-patch.ts';
 import type { Reconciler, Request, Result } from '../../runtime/result.ts';
 import { messageOf, type ControllerDeps } from '../shared.ts';
 import {
@@ -216,9 +216,9 @@ export class FluxReportReconciler implements Reconciler {
       now: new Date(),
     });
     if (!current || (!writeSpec && !request && !conditionChanged(stored?.status, condition))) return undefined;
-    const status: FluxReportStatus = { conditions: [condition] };
+    const status: FluxReportStatus = { ...stored?.status, conditions: [condition] };
     if (request) status.lastHandledReconcileAt = request;
-    await patchStatus(this.o.client, current, status);
+    await patchStatusDiff(this.o.client, current, stored?.status, status);
     return current;
   }
 

@@ -3,7 +3,7 @@ import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import type { ControllerDeps } from '../shared.ts';
-import { GitRepositoryReconciler } from './reconciler.ts';
+import { gitRepositoryReconciler } from './reconciler.ts';
 
 /** Registers the GitRepository controller with the manager. */
 export function setupGitRepositoryController(
@@ -11,7 +11,7 @@ export function setupGitRepositoryController(
   deps: ControllerDeps & { storage: ArtifactStorage; concurrency?: number },
 ): Controller {
   const informer = mgr.informer(ApiVersions.source, Kinds.GitRepository);
-  const reconciler = new GitRepositoryReconciler({ ...deps, informer, storage: deps.storage });
+  const reconciler = gitRepositoryReconciler({ ...deps, informer, storage: deps.storage });
   const controller = new Controller({
     name: 'gitrepository',
     reconciler,

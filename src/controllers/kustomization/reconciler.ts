@@ -1,5 +1,6 @@
-import { Annotations, ConditionTypes, Finalizer, Reasons } from '../../api/constants.ts';
+import { ConditionTypes, Finalizer, Reasons } from '../../api/constants.ts';
 import { formatDuration } from '../../api/duration.ts';
+import { recordHistory } from '../../api/history.ts';
 import {
   kustomizationIntervalMs,
   kustomizationTimeoutMs,
@@ -7,28 +8,23 @@ import {
   type Kustomization,
   type KustomizationStatus,
 } from '../../api/kustomization.ts';
+import type { Artifact } from '../../api/meta.ts';
+import type { ApplyAndPruneResult } from '../../apply/apply-and-prune.ts';
 import { formatChangeSet, hasChanges } from '../../apply/changeset.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import {
-  deleteCondition,
-  getCondition,
-  markFalse,
-  markReady,
-  markReconciling,
-  markTrue,
-  markUnknown,
-} from '../../runtime/conditions.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { deleteCondition, getCondition, markTrue, markUnknown } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
-import { ensureFinalizer, patchStatus } from '../../runtime/patch.ts';
-import type { Reconciler, Request, Result } from '../../runtime/result.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
+import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
+import type { Step } from '../../runtime/reconcile/steps.ts';
+import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../../runtime/sli-metrics.ts';
-import { messageOf, withJitter, type ControllerDeps } from '../shared.ts';
+import { handledRequest, messageOf, withJitter, type ControllerDeps } from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
 import { finalizeKustomization } from './finalize.ts';
-import { recordHistory } from '../../api/history.ts';
-import { StepFailure } from './step-failure.ts';
-import { applyAndPrune } from './steps/apply.ts';
+import { applyKustomization } from './steps/apply.ts';
 import { buildManifests } from './steps/build.ts';
 import { checkDependencies } from './steps/dependencies.ts';
 import { checkHealth, healthCheckTargets } from './steps/health.ts';
@@ -50,208 +46,190 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
   defaultServiceAccount?: string;
 }
 
-type Status = KustomizationStatus;
-type View = { metadata: Kustomization['metadata']; status: Status };
+/** What the steps of one Kustomization reconcile find out, in order. */
+interface KsContext extends ReconcileContext<Kustomization, KustomizationStatus> {
+  /** Acts as `spec.serviceAccountName` (or the default service account) when set. */
+  client: KubeClient;
+  intervalMs: number;
+  timeoutMs: number;
+  retryMs: number;
+  artifact?: Artifact;
+  revision?: string;
+  /** sha256 of the built YAML (for `status.history`). */
+  digest?: string;
+  objects?: KubeObject[];
+  applied?: ApplyAndPruneResult;
+  /** Ready and applied at this revision before this reconcile. */
+  wasReady: boolean;
+}
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`internal: ${what} is not known at this step`);
+  return value;
+};
 
 /**
- * Reconciles Kustomizations: source → dependencies → build → staged apply → prune → health →
- * status. A failure at any step leaves the cluster as the last good apply left it (no prune),
- * sets Ready=False with the step's reason, emits a Warning event and retries after `retryInterval`.
+ * Reconciles Kustomizations as ordered steps on the shared skeleton: spec → source → dependencies →
+ * revision → build → apply and prune → health. A failure at any step leaves the cluster as the last good
+ * apply left it (no prune), sets Ready=False with the step's reason, emits a Warning event and retries
+ * after `retryInterval`. Health checks wait inside the reconcile (bounded by `spec.timeout`, cancelled
+ * on shutdown), as Flux does.
  */
-export class KustomizationReconciler implements Reconciler {
-  private readonly o: KustomizationReconcilerOptions;
-  private readonly sli: SliMetrics;
+export function kustomizationReconciler(
+  o: KustomizationReconcilerOptions,
+): StepReconciler<Kustomization, KustomizationStatus, KsContext> {
+  const sli = new SliMetrics({ registry: o.metrics.registry });
+  const clientFor = (ks: Kustomization): KubeClient => {
+    const sa = ks.spec.serviceAccountName || o.defaultServiceAccount;
+    return sa ? o.client.asServiceAccount(ks.metadata.namespace ?? '', sa) : o.client;
+  };
 
-  constructor(opts: KustomizationReconcilerOptions) {
-    this.o = opts;
-    this.sli = new SliMetrics({ registry: opts.metrics.registry });
-  }
-
-  async reconcile(req: Request): Promise<Result> {
-    const cached = this.o.informer.get(`${req.namespace}/${req.name}`) as Kustomization | undefined;
-    if (!cached) return {};
-    const ks = structuredClone(cached);
-    const client = this.clientFor(ks);
-    if (ks.metadata.deletionTimestamp) {
-      await finalizeKustomization({ ks, client, adminClient: this.o.client, recorder: this.o.recorder });
-      return {};
-    }
-    await ensureFinalizer(this.o.client, ks, Finalizer);
-    if (ks.spec.suspend) return {};
-
-    let intervalMs: number, timeoutMs: number, retryMs: number;
-    try {
-      intervalMs = kustomizationIntervalMs(ks.spec);
-      timeoutMs = kustomizationTimeoutMs(ks.spec);
-      retryMs = retryIntervalMs(ks.spec);
-    } catch (err) {
-      return await this.fail(
-        ks,
-        newView(ks),
-        new StepFailure('InvalidSpec', messageOf(err), { stalled: true }),
-        0,
-        undefined,
-      );
-    }
-    const view = newView(ks);
-    const started = Date.now();
-    // The steps enforce `timeout` themselves (with Flux's messages); the signal is a backstop.
-    const signal = AbortSignal.timeout(timeoutMs + 15_000);
-    let digest: string | undefined;
-    try {
-      const { artifact } = resolveSource({
-        ks,
-        sources: this.o.sources,
-        noCrossNamespaceRefs: this.o.noCrossNamespaceRefs,
-        requeueDependencyMs: this.o.requeueDependencyMs,
-        retryIntervalMs: retryMs,
-      });
-      const revision = artifact.revision;
-      checkDependencies({ ks, informer: this.o.informer, revision, requeueDependencyMs: this.o.requeueDependencyMs });
-      const newRevision = ks.status?.lastAttemptedRevision !== revision;
-      view.status.lastAttemptedRevision = revision;
-      await this.progress(
-        ks,
-        view,
-        `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`,
-      );
-      if (newRevision) {
-        // Beyond Flux: announce the start, so commit-status providers can mark the commit `pending`.
-        await this.o.recorder.record(ks, {
-          type: 'Normal',
-          reason: Reasons.Progressing,
-          message: `Reconciliation in progress for revision ${revision}`,
-          metadata: { revision },
+  const steps: Step<KsContext, Result>[] = [
+    {
+      name: 'spec',
+      run: (ctx) => {
+        try {
+          ctx.intervalMs = kustomizationIntervalMs(ctx.obj.spec);
+          ctx.timeoutMs = kustomizationTimeoutMs(ctx.obj.spec);
+          ctx.retryMs = retryIntervalMs(ctx.obj.spec);
+        } catch (err) {
+          throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
+        }
+      },
+    },
+    {
+      name: 'source',
+      run: (ctx) => {
+        const { artifact } = resolveSource({
+          ks: ctx.obj,
+          sources: o.sources,
+          noCrossNamespaceRefs: o.noCrossNamespaceRefs,
+          requeueDependencyMs: o.requeueDependencyMs,
+          retryIntervalMs: ctx.retryMs,
         });
-      }
-
-      const built = await buildManifests({
-        ks,
-        artifacts: this.o.artifacts,
-        artifact,
-        client,
-        kustomizeBin: this.o.kustomizeBin,
-        allowRemoteBases: !this.o.noRemoteBases,
-        signal,
-        timeoutMs,
-      });
-      digest = built.digest;
-      const drift = this.o.driftWatcher?.take(`${ks.metadata.namespace}/${ks.metadata.name}`) ?? [];
-      const outcome = await applyAndPrune({ ks, client, objects: built.objects, signal, timeoutMs }).catch(
-        (err: unknown) => {
-          if (err instanceof StepFailure && err.opts.inventory) view.status.inventory = err.opts.inventory;
-          throw err;
-        },
-      );
-      view.status.inventory = outcome.inventory;
-      this.o.driftWatcher?.observe(outcome.inventory.entries);
-      await this.reportChanges(ks, outcome.changeSet, revision, drift);
-      if (outcome.pruneFailures.length) {
-        throw new StepFailure(
-          Reasons.PruneFailed,
-          `failed to delete: ${outcome.pruneFailures.join(', ')} (kept in the inventory, will retry)`,
+        ctx.artifact = artifact;
+        ctx.revision = artifact.revision;
+      },
+    },
+    {
+      name: 'dependencies',
+      run: (ctx) =>
+        checkDependencies({
+          ks: ctx.obj,
+          informer: o.informer,
+          revision: need(ctx.revision, 'revision'),
+          requeueDependencyMs: o.requeueDependencyMs,
+        }),
+    },
+    {
+      name: 'revision',
+      run: async (ctx) => {
+        const revision = need(ctx.revision, 'revision');
+        const isNew = ctx.obj.status?.lastAttemptedRevision !== revision;
+        ctx.status.lastAttemptedRevision = revision;
+        await ctx.progress(
+          Reasons.Progressing,
+          `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(ctx.timeoutMs)}`,
         );
-      }
-
-      const targets = healthCheckTargets(ks, outcome.inventory);
-      if (targets.length) {
-        const msg = `Running health checks for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`;
-        markUnknown(view, ConditionTypes.Healthy, Reasons.Progressing, msg);
-        await this.progress(ks, view, msg);
+        // Beyond Flux: announce the start, so commit-status providers can mark the commit `pending`.
+        if (isNew)
+          await ctx.event({
+            type: 'Normal',
+            reason: Reasons.Progressing,
+            message: `Reconciliation in progress for revision ${revision}`,
+            metadata: { revision },
+          });
+      },
+    },
+    {
+      name: 'build',
+      run: async (ctx) => {
+        const built = await buildManifests({
+          ks: ctx.obj,
+          artifacts: o.artifacts,
+          artifact: need(ctx.artifact, 'artifact'),
+          client: ctx.client,
+          kustomizeBin: o.kustomizeBin,
+          allowRemoteBases: !o.noRemoteBases,
+          signal: ctx.signal,
+          timeoutMs: ctx.timeoutMs,
+        });
+        ctx.digest = built.digest;
+        ctx.objects = built.objects;
+      },
+    },
+    {
+      name: 'apply',
+      run: async (ctx) => {
+        const ks = ctx.obj;
+        const drift = o.driftWatcher?.take(`${ks.metadata.namespace}/${ks.metadata.name}`) ?? [];
+        const applied = await applyKustomization({
+          ks,
+          client: ctx.client,
+          objects: need(ctx.objects, 'objects'),
+          signal: ctx.signal,
+          timeoutMs: ctx.timeoutMs,
+        });
+        ctx.applied = applied;
+        ctx.status.inventory = applied.inventory;
+        o.driftWatcher?.observe(applied.inventory.entries);
+        await reportChanges(ctx, applied, drift);
+        if (applied.pruneFailures.length) {
+          throw new ReconcileFailure(
+            Reasons.PruneFailed,
+            `failed to delete: ${applied.pruneFailures.map((f) => f.subject).join(', ')} (kept in the inventory, will retry)`,
+          );
+        }
+      },
+    },
+    {
+      name: 'health',
+      run: async (ctx) => {
+        const targets = healthCheckTargets(ctx.obj, need(ctx.applied, 'applied').inventory);
+        if (targets.length === 0) {
+          deleteCondition(ctx, ConditionTypes.Healthy);
+          return;
+        }
+        const message = `Running health checks for revision ${ctx.revision} with a timeout of ${formatDuration(ctx.timeoutMs)}`;
+        markUnknown(ctx, ConditionTypes.Healthy, Reasons.Progressing, message);
+        await ctx.progress(Reasons.Progressing, message);
         const tookMs = await checkHealth({
-          client,
+          client: ctx.client,
           targets,
-          timeoutMs: Math.max(1000, timeoutMs - (Date.now() - started)),
-          signal,
+          timeoutMs: Math.max(1000, ctx.timeoutMs - ctx.elapsedMs()),
+          signal: ctx.signal,
         });
-        markTrue(view, ConditionTypes.Healthy, Reasons.Succeeded, `Health check passed in ${formatDuration(tookMs)}`);
-      } else {
-        deleteCondition(view, ConditionTypes.Healthy);
-      }
+        markTrue(ctx, ConditionTypes.Healthy, Reasons.Succeeded, `Health check passed in ${formatDuration(tookMs)}`);
+      },
+    },
+  ];
 
-      const wasReady =
-        getCondition(ks as never, ConditionTypes.Ready)?.status === 'True' &&
-        ks.status?.lastAppliedRevision === revision;
-      markReady(view, Reasons.ReconciliationSucceeded, `Applied revision: ${revision}`);
-      view.status.lastAppliedRevision = revision;
-      if (artifact.metadata?.['org.opencontainers.image.revision'])
-        view.status.lastAppliedOriginRevision = artifact.metadata['org.opencontainers.image.revision'];
-      view.status.history = recordHistory(view.status.history, {
-        digest,
-        status: Reasons.ReconciliationSucceeded,
-        durationMs: Date.now() - started,
-        now: new Date(),
-        metadata: { revision },
-      });
-      this.finish(ks, view);
-      await patchStatus(this.o.client, ks, view.status);
-      this.sli.reconciled('Kustomization');
-      this.sli.applied({
-        kind: 'Kustomization',
-        revision,
-        previousRevision: ks.status?.lastAppliedRevision,
-        artifactMetadata: artifact.metadata,
-        createdAt: ks.metadata.creationTimestamp,
-      });
-      if (!wasReady || hasChanges(outcome.changeSet)) {
-        await this.o.recorder.record(ks, {
-          type: 'Normal',
-          reason: Reasons.ReconciliationSucceeded,
-          message: `Reconciliation finished in ${formatDuration(Date.now() - started)}, next run in ${formatDuration(intervalMs)}`,
-          metadata: { revision, commit_status: 'update' },
-        });
-      }
-      return { requeueAfterMs: withJitter(intervalMs) };
-    } catch (err) {
-      const failure =
-        err instanceof StepFailure
-          ? err
-          : new StepFailure(Reasons.ReconciliationFailed, messageOf(err), { cause: err });
-      return await this.fail(ks, view, failure, retryMs, digest, started);
-    }
-  }
-
-  private clientFor(ks: Kustomization): KubeClient {
-    const sa = ks.spec.serviceAccountName || this.o.defaultServiceAccount;
-    return sa ? this.o.client.asServiceAccount(ks.metadata.namespace ?? '', sa) : this.o.client;
-  }
-
-  /** Writes an intermediate Reconciling status so watchers (and `flux get`) see the step. */
-  private async progress(ks: Kustomization, view: View, message: string): Promise<void> {
-    markReconciling(view, Reasons.Progressing, message);
-    await patchStatus(this.o.client, ks, view.status);
-  }
-
-  private finish(ks: Kustomization, view: View): void {
-    view.status.observedGeneration = ks.metadata.generation ?? 0;
-    const requestedAt = ks.metadata.annotations?.[Annotations.reconcileRequestedAt];
-    if (requestedAt) view.status.lastHandledReconcileAt = requestedAt;
-  }
-
-  private async reportChanges(
-    ks: Kustomization,
-    changeSet: Parameters<typeof formatChangeSet>[0],
-    revision: string,
+  /** Announces what the apply changed; a change right after drift was seen is drift corrected. */
+  async function reportChanges(
+    ctx: KsContext,
+    applied: ApplyAndPruneResult,
     drift: { subject: string; change: string; by: string }[],
   ): Promise<void> {
-    if (!hasChanges(changeSet)) return;
-    const lines = formatChangeSet(changeSet);
-    const correctedDrift = drift.length > 0 && ks.status?.lastAppliedRevision === revision;
-    if (correctedDrift) {
-      this.o.driftWatcher?.detected.inc({ exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name });
-      this.o.driftWatcher?.corrected.inc(
-        { exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name },
-        changeSet.entries.filter((e) => e.action === 'created' || e.action === 'configured').length,
+    if (!hasChanges(applied.changeSet)) return;
+    const ks = ctx.obj;
+    const revision = need(ctx.revision, 'revision');
+    const lines = formatChangeSet(applied.changeSet);
+    if (drift.length > 0 && ks.status?.lastAppliedRevision === revision && o.driftWatcher) {
+      const labels = { exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name };
+      o.driftWatcher.detected.inc(labels);
+      o.driftWatcher.corrected.inc(
+        labels,
+        applied.changeSet.entries.filter((e) => e.action === 'created' || e.action === 'configured').length,
       );
       const seen = drift.map((d) => `${d.subject} ${d.change} by '${d.by}'`).join('\n');
-      await this.o.recorder.record(ks, {
+      await ctx.event({
         type: 'Normal',
         reason: 'DriftCorrected',
         message: `drift detected:\n${seen}\ncorrected:\n${lines}`,
         metadata: { revision },
       });
     }
-    await this.o.recorder.record(ks, {
+    await ctx.event({
       type: 'Normal',
       reason: Reasons.ReconciliationSucceeded,
       message: lines,
@@ -259,64 +237,80 @@ export class KustomizationReconciler implements Reconciler {
     });
   }
 
-  /**
-   * Records a failure as Flux does: Ready=False with the step's reason; Reconciling stays (as
-   * ProgressingWithRetry) and observedGeneration does not move unless the failure is terminal, so
-   * kstatus reports the object as still in progress.
-   */
-  private async fail(
-    ks: Kustomization,
-    view: View,
-    failure: StepFailure,
-    retryMs: number,
-    digest: string | undefined,
-    started = Date.now(),
-  ): Promise<Result> {
-    if (failure.reason === Reasons.HealthCheckFailed)
-      markFalse(view, ConditionTypes.Healthy, Reasons.HealthCheckFailed, failure.message);
-    markFalse(view, ConditionTypes.Ready, failure.reason, failure.message);
-    const reconciling = getCondition(view as never, ConditionTypes.Reconciling);
-    if (failure.opts.stalled) {
-      markTrue(view, ConditionTypes.Stalled, failure.reason, failure.message);
-      deleteCondition(view, ConditionTypes.Reconciling);
-      view.status.observedGeneration = ks.metadata.generation ?? 0;
-    } else {
-      deleteCondition(view, ConditionTypes.Stalled);
-      if (reconciling) markTrue(view, ConditionTypes.Reconciling, Reasons.ProgressingWithRetry, reconciling.message);
-    }
-    if (digest) {
-      view.status.history = recordHistory(view.status.history, {
-        digest,
-        status: failure.reason,
-        durationMs: Date.now() - started,
-        now: new Date(),
-        metadata: { revision: view.status.lastAttemptedRevision ?? '' },
-      });
-    }
-    const requestedAt = ks.metadata.annotations?.[Annotations.reconcileRequestedAt];
-    if (requestedAt) view.status.lastHandledReconcileAt = requestedAt;
-    await patchStatus(this.o.client, ks, view.status);
-    // Waiting on a dependency is neither success nor failure (as the Flux Operator's stats).
-    if (failure.reason !== Reasons.DependencyNotReady) this.sli.reconciled('Kustomization', failure.reason);
-    const metadata: Record<string, string> = {};
-    if (view.status.lastAttemptedRevision) metadata['revision'] = view.status.lastAttemptedRevision;
-    const event = failure.opts.event ?? 'warning';
-    if (event === 'warning')
-      await this.o.recorder.record(ks, { type: 'Warning', reason: failure.reason, message: failure.message, metadata });
-    if (event === 'info') {
-      const retry = formatDuration(failure.opts.requeueAfterMs ?? retryMs);
-      await this.o.recorder.record(ks, {
-        type: 'Normal',
-        reason: failure.reason,
-        message: `Dependencies do not meet ready condition, retrying in ${retry}`,
-        metadata,
-      });
-    }
-    if (failure.opts.stalled) return {};
-    return { requeueAfterMs: failure.opts.requeueAfterMs ?? retryMs };
-  }
-}
+  const historyEntry = (ctx: KsContext, status: string): void => {
+    if (!ctx.digest) return;
+    ctx.status.history = recordHistory(ctx.status.history, {
+      digest: ctx.digest,
+      status,
+      durationMs: ctx.elapsedMs(),
+      now: new Date(),
+      metadata: { revision: ctx.status.lastAttemptedRevision ?? '' },
+    });
+  };
 
-function newView(ks: Kustomization): View {
-  return { metadata: ks.metadata, status: structuredClone(ks.status ?? {}) };
+  return new StepReconciler<Kustomization, KustomizationStatus, KsContext>({
+    kind: 'Kustomization',
+    client: o.client,
+    recorder: o.recorder,
+    logger: o.logger,
+    outcomes: sli,
+    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as Kustomization | undefined,
+    finalizer: Finalizer,
+    finalize: async (ks) => {
+      await finalizeKustomization({ ks, client: clientFor(ks), adminClient: o.client, recorder: o.recorder });
+      return {};
+    },
+    skip: (ks) => ks.spec.suspend === true,
+    context: (base): KsContext =>
+      Object.assign(base, {
+        client: clientFor(base.obj),
+        intervalMs: 0,
+        timeoutMs: 0,
+        retryMs: 0,
+        wasReady: false,
+      }),
+    steps,
+    fallbackReason: Reasons.ReconciliationFailed,
+    markRetrying: 'whenReconciling',
+    retryAfterMs: (ctx) => ctx.retryMs,
+    ready: (ctx) => {
+      const ks = ctx.obj;
+      const revision = need(ctx.revision, 'revision');
+      const wasReady =
+        getCondition(ks, ConditionTypes.Ready)?.status === 'True' && ks.status?.lastAppliedRevision === revision;
+      ctx.status.lastAppliedRevision = revision;
+      const origin = ctx.artifact?.metadata?.['org.opencontainers.image.revision'];
+      if (origin) ctx.status.lastAppliedOriginRevision = origin;
+      historyEntry(ctx, Reasons.ReconciliationSucceeded);
+      const changed = ctx.applied ? hasChanges(ctx.applied.changeSet) : false;
+      return {
+        reason: Reasons.ReconciliationSucceeded,
+        message: `Applied revision: ${revision}`,
+        requeueAfterMs: withJitter(ctx.intervalMs),
+        events:
+          !wasReady || changed
+            ? [
+                {
+                  type: 'Normal',
+                  reason: Reasons.ReconciliationSucceeded,
+                  message: `Reconciliation finished in ${formatDuration(ctx.elapsedMs())}, next run in ${formatDuration(ctx.intervalMs)}`,
+                  metadata: { revision, commit_status: 'update' },
+                },
+              ]
+            : [],
+      };
+    },
+    afterSuccess: (ctx) =>
+      sli.applied({
+        kind: 'Kustomization',
+        revision: need(ctx.revision, 'revision'),
+        previousRevision: ctx.obj.status?.lastAppliedRevision,
+        artifactMetadata: ctx.artifact?.metadata,
+        createdAt: ctx.obj.metadata.creationTimestamp,
+      }),
+    onFailure: (ctx, failure) => historyEntry(ctx, failure.reason),
+    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
+    eventMetadata: (ctx): Record<string, string> =>
+      ctx.status.lastAttemptedRevision ? { revision: ctx.status.lastAttemptedRevision } : {},
+  });
 }

@@ -9,7 +9,7 @@ import { keyOf } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import type { ControllerDeps } from '../shared.ts';
 import { DriftWatcher } from './drift-watch.ts';
-import { KustomizationReconciler } from './reconciler.ts';
+import { kustomizationReconciler } from './reconciler.ts';
 import { FIELD_MANAGER } from './steps/apply.ts';
 import { sourceKey } from './steps/source.ts';
 
@@ -24,6 +24,9 @@ export interface KustomizationControllerOptions extends ControllerDeps {
   /** Watch applied objects and correct drift at once (default true). */
   watchDrift?: boolean;
 }
+
+const BY_SOURCE = 'sourceRef';
+const BY_DEPENDENCY = 'dependsOn';
 
 const artifactRevision = (o: KubeObject): string | undefined =>
   (o as { status?: { artifact?: Artifact } }).status?.artifact?.revision;
@@ -41,7 +44,7 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
     opts.watchDrift === false
       ? undefined
       : new DriftWatcher({ mgr, fieldManager: FIELD_MANAGER, enqueue: (key) => controller?.queue.addAfter(key, 1000) });
-  const reconciler = new KustomizationReconciler({
+  const reconciler = kustomizationReconciler({
     ...opts,
     informer,
     sources,
@@ -61,29 +64,22 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
   });
   controller.watchPrimary(informer);
 
-  const consumersOf =
-    (kind: string) =>
-    (source: KubeObject): string[] =>
-      informer
-        .list()
-        .filter((k) => {
-          const ref = sourceKey(k as Kustomization);
-          return ref.kind === kind && ref.namespace === source.metadata.namespace && ref.name === source.metadata.name;
-        })
-        .map(keyOf);
+  // Indexes turn "which Kustomizations use this source / depend on this one" into lookups, not scans.
+  informer.addIndex(BY_SOURCE, (k) => {
+    const ref = sourceKey(k as Kustomization);
+    return [`${ref.kind}/${ref.namespace}/${ref.name}`];
+  });
+  informer.addIndex(BY_DEPENDENCY, (k) =>
+    ((k as Kustomization).spec.dependsOn ?? []).map((d) => `${d.namespace ?? k.metadata.namespace}/${d.name}`),
+  );
   for (const [kind, sourceInformer] of sources) {
-    controller.watchMapped(sourceInformer, consumersOf(kind), (o, n) => artifactRevision(o) !== artifactRevision(n));
+    controller.watchMapped(
+      sourceInformer,
+      (source) => informer.keysByIndex(BY_SOURCE, `${kind}/${source.metadata.namespace}/${source.metadata.name}`),
+      (o, n) => artifactRevision(o) !== artifactRevision(n),
+    );
   }
-
-  const dependentsOf = (dep: KubeObject): string[] =>
-    informer
-      .list()
-      .filter((k) =>
-        ((k as Kustomization).spec.dependsOn ?? []).some(
-          (d) => d.name === dep.metadata.name && (d.namespace ?? k.metadata.namespace) === dep.metadata.namespace,
-        ),
-      )
-      .map(keyOf);
+  const dependentsOf = (dep: KubeObject): string[] => informer.keysByIndex(BY_DEPENDENCY, keyOf(dep));
   const becameReady = (o: KubeObject, n: KubeObject): boolean => {
     const ready = (x: KubeObject): string =>
       `${getCondition(x as never, 'Ready')?.status}|${(x as Kustomization).status?.lastAppliedRevision}`;

@@ -1,68 +1,82 @@
-import { Annotations, ConditionTypes, Reasons } from '../../api/constants.ts';
+import { Reasons } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
 import type { ReceiverObject, ReceiverStatus } from '../../api/notification.ts';
 import { webhookPath } from '../../notify/receivers/webhook-path.ts';
-import { deleteCondition, markFalse, markReady } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
-import { patchStatus } from '../../runtime/patch.ts';
-import type { Reconciler, Request, Result } from '../../runtime/result.ts';
-import { readSecretData, type ControllerDeps } from '../shared.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
+import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
+import { handledRequest, readSecretData, type ControllerDeps } from '../shared.ts';
 
 /** Flux's Receiver reasons beyond the generic ones. */
 export const ReceiverReasons = { TokenNotFound: 'TokenNotFound', ValidationFailed: 'ValidationFailed' } as const;
 
-/**
- * Reconciles Receivers: reads the token from `spec.secretRef` and publishes
- * `status.webhookPath = /hook/sha256(token+name+namespace)`, as Flux does. A missing Secret or
- * token leaves Ready=False (TokenNotFound) and the webhook answers 503 until fixed.
- */
-export class ReceiverReconciler implements Reconciler {
-  private readonly o: ControllerDeps & { informer: Informer };
+const DEFAULT_INTERVAL_MS = 10 * 60_000;
 
-  constructor(opts: ControllerDeps & { informer: Informer }) {
-    this.o = opts;
-  }
-
-  async reconcile(req: Request): Promise<Result> {
-    const cached = this.o.informer.get(`${req.namespace}/${req.name}`) as ReceiverObject | undefined;
-    if (!cached || cached.metadata.deletionTimestamp) return {};
-    const obj = structuredClone(cached);
-    if (obj.spec.suspend) return {};
-    const status: ReceiverStatus = structuredClone(obj.status ?? {});
-    const view = { metadata: obj.metadata, status };
-    const ns = obj.metadata.namespace ?? '';
-    const intervalMs = safeInterval(obj.spec.interval);
-    const secretName = obj.spec.secretRef?.name;
-    const data = secretName ? await readSecretData(this.o.client, ns, secretName) : undefined;
-    const token = data?.['token'];
-    if (!token) {
-      const message = secretName
-        ? `unable to read token from secret '${ns}/${secretName}' referenced by spec.secretRef: ${data ? "the Secret has no 'token' key" : 'secret not found'}`
-        : 'spec.secretRef is required: create a Secret with a token key and reference it';
-      markFalse(view, ConditionTypes.Ready, ReceiverReasons.TokenNotFound, message);
-      delete status.webhookPath;
-      await this.o.recorder.record(obj, { type: 'Warning', reason: ReceiverReasons.TokenNotFound, message });
-    } else {
-      const path = webhookPath(token, obj.metadata.name, ns);
-      const message = `Receiver initialized for path: ${path}`;
-      if (status.webhookPath !== path)
-        await this.o.recorder.record(obj, { type: 'Normal', reason: Reasons.Succeeded, message });
-      status.webhookPath = path;
-      markReady(view, Reasons.Succeeded, message);
-    }
-    deleteCondition(view, ConditionTypes.Reconciling);
-    status.observedGeneration = obj.metadata.generation ?? 0;
-    const requestedAt = obj.metadata.annotations?.[Annotations.reconcileRequestedAt];
-    if (requestedAt) status.lastHandledReconcileAt = requestedAt;
-    await patchStatus(this.o.client, obj, status);
-    return { requeueAfterMs: intervalMs };
-  }
+interface ReceiverContext extends ReconcileContext<ReceiverObject, ReceiverStatus> {
+  intervalMs: number;
+  path?: string;
 }
 
-function safeInterval(interval: string | undefined): number {
+/**
+ * Reconciles Receivers on the shared skeleton: reads the token from `spec.secretRef` and publishes
+ * `status.webhookPath = /hook/sha256(token+name+namespace)`, as Flux does. A missing Secret or token
+ * leaves Ready=False (TokenNotFound), removes the path (the webhook answers 503 until fixed) and retries
+ * after the interval.
+ */
+export function receiverReconciler(
+  o: ControllerDeps & { informer: Informer },
+): StepReconciler<ReceiverObject, ReceiverStatus, ReceiverContext> {
+  return new StepReconciler<ReceiverObject, ReceiverStatus, ReceiverContext>({
+    kind: 'Receiver',
+    client: o.client,
+    recorder: o.recorder,
+    logger: o.logger,
+    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as ReceiverObject | undefined,
+    finalize: () => Promise.resolve({}),
+    skip: (obj) => obj.spec.suspend === true,
+    context: (base): ReceiverContext => Object.assign(base, { intervalMs: intervalOf(base.obj) }),
+    steps: [
+      {
+        name: 'token',
+        run: async (ctx) => {
+          const ns = ctx.obj.metadata.namespace ?? '';
+          const secretName = ctx.obj.spec.secretRef?.name;
+          const data = secretName ? await readSecretData(o.client, ns, secretName) : undefined;
+          const token = data?.['token'];
+          if (!token) {
+            const message = secretName
+              ? `unable to read token from secret '${ns}/${secretName}' referenced by spec.secretRef: ${data ? "the Secret has no 'token' key" : 'secret not found'}`
+              : 'spec.secretRef is required: create a Secret with a token key and reference it';
+            throw new ReconcileFailure<ReceiverStatus>(ReceiverReasons.TokenNotFound, message, {
+              record: { webhookPath: undefined },
+            });
+          }
+          ctx.path = webhookPath(token, ctx.obj.metadata.name, ns);
+        },
+      },
+    ],
+    fallbackReason: Reasons.Failed,
+    retryAfterMs: (ctx) => ctx.intervalMs,
+    ready: (ctx) => {
+      const path = ctx.path!;
+      const message = `Receiver initialized for path: ${path}`;
+      const isNew = ctx.status.webhookPath !== path;
+      ctx.status.webhookPath = path;
+      return {
+        reason: Reasons.Succeeded,
+        message,
+        requeueAfterMs: ctx.intervalMs,
+        events: isNew ? [{ type: 'Normal', reason: Reasons.Succeeded, message }] : [],
+      };
+    },
+    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
+  });
+}
+
+function intervalOf(obj: ReceiverObject): number {
   try {
-    return parseDuration(interval ?? '10m', 'spec.interval');
+    return parseDuration(obj.spec.interval ?? '10m', 'spec.interval');
   } catch {
-    return 10 * 60_000;
+    return DEFAULT_INTERVAL_MS;
   }
 }

@@ -3,7 +3,7 @@ import { NotificationVersions } from '../../api/notification.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import type { ControllerDeps } from '../shared.ts';
-import { ReceiverReconciler } from './reconciler.ts';
+import { receiverReconciler } from './reconciler.ts';
 import { receiverWebhookRunnable } from './webhook.ts';
 
 export interface ReceiverControllerOptions extends ControllerDeps {
@@ -18,7 +18,7 @@ export function setupReceiverController(mgr: Manager, opts: ReceiverControllerOp
   const informer = mgr.informer(`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver');
   const controller = new Controller({
     name: 'receiver',
-    reconciler: new ReceiverReconciler({ ...opts, informer }),
+    reconciler: receiverReconciler({ ...opts, informer }),
     logger: opts.logger,
     metrics: opts.metrics,
     concurrency: 2,

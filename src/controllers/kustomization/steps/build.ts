@@ -13,7 +13,7 @@ import { buildKustomization } from '../../../render/kustomize-build.ts';
 import { kustomizeSpecOf, postBuildVariables } from '../../../render/kustomization-inputs.ts';
 import { readConfigData } from '../../../kube/config-data.ts';
 import { messageOf } from '../../shared.ts';
-import { StepFailure } from '../step-failure.ts';
+import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
 
 export interface BuildResult {
   objects: KubeObject[];
@@ -48,7 +48,7 @@ export async function buildManifests(opts: {
         timeoutMs: opts.timeoutMs,
       });
     } catch (err) {
-      throw new StepFailure(
+      throw new ReconcileFailure(
         Reasons.ArtifactFailed,
         `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`,
         { cause: err },
@@ -68,7 +68,7 @@ export async function buildManifests(opts: {
       const objects = vars ? substituteObjects(built.objects, vars, { strict: true }) : built.objects;
       return { objects, digest: built.digest };
     } catch (err) {
-      throw new StepFailure(err instanceof BuildError ? err.reason : Reasons.BuildFailed, messageOf(err), {
+      throw new ReconcileFailure(err instanceof BuildError ? err.reason : Reasons.BuildFailed, messageOf(err), {
         cause: err,
       });
     }

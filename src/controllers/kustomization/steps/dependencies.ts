@@ -1,8 +1,9 @@
 import { Reasons } from '../../../api/constants.ts';
+import { formatDuration } from '../../../api/duration.ts';
 import type { Kustomization } from '../../../api/kustomization.ts';
 import { getCondition } from '../../../runtime/conditions.ts';
 import type { Informer } from '../../../runtime/informer.ts';
-import { StepFailure } from '../step-failure.ts';
+import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
 import { sourceKey } from './source.ts';
 
 /**
@@ -21,9 +22,11 @@ export function checkDependencies(opts: {
     const ns = dep.namespace ?? ks.metadata.namespace ?? '';
     const name = `${ns}/${dep.name}`;
     const fail = (why: string): never => {
-      throw new StepFailure(Reasons.DependencyNotReady, `dependency '${name}' ${why}`, {
+      throw new ReconcileFailure(Reasons.DependencyNotReady, `dependency '${name}' ${why}`, {
         requeueAfterMs: opts.requeueDependencyMs,
         event: 'info',
+        eventMessage: `Dependencies do not meet ready condition, retrying in ${formatDuration(opts.requeueDependencyMs)}`,
+        waiting: true,
       });
     };
     const other = opts.informer.get(name) as Kustomization | undefined;

@@ -1,4 +1,4 @@
-import { Reasons } from '../../../api/constants.ts';
+import { ConditionTypes, Reasons } from '../../../api/constants.ts';
 import type { Kustomization } from '../../../api/kustomization.ts';
 import type { ResourceInventory } from '../../../api/meta.ts';
 import { waitForHealth } from '../../../apply/health.ts';
@@ -6,7 +6,7 @@ import { entryToRef } from '../../../apply/inventory.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { ObjectRef } from '../../../kube/types.ts';
 import { messageOf } from '../../shared.ts';
-import { StepFailure } from '../step-failure.ts';
+import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
 
 /** The objects to health-check: everything applied when `wait`, else `healthChecks`. */
 export function healthCheckTargets(ks: Kustomization, inventory: ResourceInventory): ObjectRef[] {
@@ -30,7 +30,11 @@ export async function checkHealth(opts: {
   try {
     await waitForHealth(opts.client, opts.targets, { timeoutMs: opts.timeoutMs, signal: opts.signal });
   } catch (err) {
-    throw new StepFailure(Reasons.HealthCheckFailed, messageOf(err), { cause: err });
+    if (opts.signal.aborted) throw err;
+    throw new ReconcileFailure(Reasons.HealthCheckFailed, messageOf(err), {
+      cause: err,
+      conditions: [{ type: ConditionTypes.Healthy }],
+    });
   }
   return Date.now() - started;
 }

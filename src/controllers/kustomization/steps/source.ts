@@ -2,7 +2,7 @@ import { Reasons } from '../../../api/constants.ts';
 import type { Kustomization } from '../../../api/kustomization.ts';
 import type { Artifact } from '../../../api/meta.ts';
 import type { Informer } from '../../../runtime/informer.ts';
-import { StepFailure } from '../step-failure.ts';
+import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
 
 /** Where a Kustomization's source lives, as `Kind/namespace/name`. */
 export function sourceKey(ks: Kustomization): { kind: string; namespace: string; name: string } {
@@ -27,7 +27,7 @@ export function resolveSource(opts: {
   const ref = sourceKey(opts.ks);
   const display = `${ref.kind}/${ref.namespace}/${ref.name}`;
   if (opts.noCrossNamespaceRefs && ref.namespace !== opts.ks.metadata.namespace) {
-    throw new StepFailure(
+    throw new ReconcileFailure(
       Reasons.AccessDenied,
       `can't access '${display}', cross-namespace references have been blocked (spec.sourceRef.namespace must be '${opts.ks.metadata.namespace}')`,
       { stalled: true },
@@ -35,7 +35,7 @@ export function resolveSource(opts: {
   }
   const informer = opts.sources.get(ref.kind);
   if (!informer) {
-    throw new StepFailure(
+    throw new ReconcileFailure(
       Reasons.ArtifactFailed,
       `source kind '${ref.kind}' in spec.sourceRef is not supported by this Driftless version (supported: ${[...opts.sources.keys()].join(', ')})`,
       { stalled: true },
@@ -45,14 +45,14 @@ export function resolveSource(opts: {
     | { apiVersion: string; metadata: { generation?: number }; status?: { artifact?: Artifact; conditions?: [] } }
     | undefined;
   if (!source) {
-    throw new StepFailure(Reasons.ArtifactFailed, `Source '${display}' not found`, {
+    throw new ReconcileFailure(Reasons.ArtifactFailed, `Source '${display}' not found`, {
       requeueAfterMs: opts.retryIntervalMs,
       event: 'none',
     });
   }
   const artifact = source.status?.artifact;
   if (!artifact) {
-    throw new StepFailure(Reasons.ArtifactFailed, `Source '${display}' is not ready, artifact not found`, {
+    throw new ReconcileFailure(Reasons.ArtifactFailed, `Source '${display}' is not ready, artifact not found`, {
       requeueAfterMs: opts.requeueDependencyMs,
       event: 'none',
     });
