@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { retry } from '../runtime/retry.ts';
+import { retry } from '../util/retry.ts';
 import { parseDigest } from './digest.ts';
 import {
   ArtifactDigestError,

@@ -10,7 +10,7 @@ import { ensurePki } from './control-plane/pki.ts';
 import { pickPorts } from './control-plane/ports.ts';
 import { isComponentRunning, readPid, removePidFile, terminate } from './control-plane/processes.ts';
 import { bootComponents } from './control-plane/boot.ts';
-import { retry } from '../runtime/retry.ts';
+import { retry } from '../util/retry.ts';
 
 export { ControlPlaneError, ControlPlaneReason } from './control-plane/errors.ts';
 export { fakeNodeName } from './control-plane/boot.ts';

@@ -5,7 +5,7 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { retry } from '../runtime/retry.ts';
+import { retry } from '../util/retry.ts';
 
 const execFileAsync = promisify(execFile);
 

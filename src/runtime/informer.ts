@@ -2,7 +2,8 @@ import type { KubeClient } from '../kube/client.ts';
 import { isGone } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { Logger } from './logger.ts';
-import { abortableSleep } from './sleep.ts';
+import { backoffDelay } from '../util/retry.ts';
+import { abortableSleep } from '../util/sleep.ts';
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;
@@ -121,7 +122,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         failures++;
         this.opts.logger.warn({ kind: this.opts.kind, err: String(err) }, 'list/watch failed; retrying');
         resourceVersion = '';
-        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)), signal);
+        await sleep(backoffDelay(failures, { baseDelayMs: 1000, maxDelayMs: 30_000 }), signal);
       }
     }
   }

@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { Logger } from './logger.ts';
-import { abortableSleep } from './sleep.ts';
+import { abortableSleep } from '../util/sleep.ts';
 
 export interface LeaderElectionOptions {
   client: KubeClient;

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from './clock.ts';
-import { backoffDelay } from './retry.ts';
+import { backoffDelay } from '../util/retry.ts';
 
 /** Hooks for queue metrics; all optional. */
 export interface QueueObserver {

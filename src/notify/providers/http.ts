@@ -1,6 +1,6 @@
 // The one HTTP path every provider uses: a deadline per post, bounded retries with backoff on
 // 5xx/429/network errors, `Retry-After`, typed errors with secrets scrubbed, and delivery hooks.
-import { retry } from '../../runtime/retry.ts';
+import { retry } from '../../util/retry.ts';
 import { NotificationError, NotificationReasons, redact, secretsOf } from './errors.ts';
 import type { NotificationReason } from './errors.ts';
 import { nodeFetch } from './transport.ts';

@@ -1,5 +1,6 @@
 // The one bounded retry loop: capped exponential backoff, optional jitter, a server's wait hint, and
 // an AbortSignal that ends the wait at once. Callers keep their own error types and messages.
+// In src/util so that every layer, the Kubernetes client included, can use it.
 import { abortableSleep } from './sleep.ts';
 
 /** How the delays grow: `baseDelayMs · 2^(n-1)` before retry n, capped, optionally jittered. */
