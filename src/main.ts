@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApiVersions, Groups } from './api/constants.ts';
 import { NotificationVersions } from './api/notification.ts';
+import { EventAnnotationPrefix } from './notify/event.ts';
 import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
 import { ArtifactTreeCache } from './artifacts/tree-cache.ts';
@@ -22,7 +23,7 @@ import { parseAddress } from './runtime/http-server.ts';
 import { createLogger, type Logger } from './runtime/logger.ts';
 import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
-import { SliMetrics } from './runtime/sli-metrics.ts';
+import { SliMetrics } from './controllers/sli-metrics.ts';
 
 /** The reconciler groups this manager runs, named as Flux's controllers (FluxReport and FluxInstance list them). */
 const RunningComponents = ['source-controller', 'kustomize-controller', 'notification-controller'];
@@ -85,6 +86,7 @@ export async function startEngine(
     reportingController: 'driftless',
     reportingInstance: config.identity,
     logger,
+    annotationPrefix: EventAnnotationPrefix,
   });
 
   // The artifact server binds first so artifact URLs carry the real port (`:0` picks a free one).

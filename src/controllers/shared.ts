@@ -1,6 +1,7 @@
 import { Annotations } from '../api/constants.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { primaryPredicate } from '../runtime/predicates.ts';
 import { readConfigData } from '../kube/config-data.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -46,3 +47,6 @@ export function handledRequest(obj: KubeObject, status: { lastHandledReconcileAt
   const requestedAt = obj.metadata.annotations?.[Annotations.reconcileRequestedAt];
   if (requestedAt) status.lastHandledReconcileAt = requestedAt;
 }
+
+/** Flux's trigger for the objects a controller reconciles: spec change, `requestedAt` change, deletion. */
+export const fluxPrimaryPredicate = primaryPredicate(Annotations.reconcileRequestedAt);

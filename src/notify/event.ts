@@ -1,7 +1,23 @@
 // The Flux event as the notification side sees it, and pure helpers over it (pkg apis/event/v1beta1).
-import type { FluxEvent } from '../runtime/events.ts';
+import type { RecordedEvent } from '../runtime/events.ts';
 
-export type { FluxEvent };
+/** The event payload Flux controllers send to notification-controller (pkg apis/event/v1beta1). */
+export interface FluxEvent {
+  involvedObject: { apiVersion: string; kind: string; name: string; namespace: string; uid: string };
+  severity: 'info' | 'error';
+  timestamp: string;
+  message: string;
+  reason: string;
+  metadata?: Record<string, string>;
+  reportingController: string;
+  reportingInstance: string;
+}
+
+/** A recorded event in Flux's payload shape: Warning events are `error`, Normal ones `info`. */
+export function toFluxEvent(e: RecordedEvent): FluxEvent {
+  const { type, ...rest } = e;
+  return { ...rest, severity: type === 'Warning' ? 'error' : 'info' };
+}
 
 /** Event severities on the wire; `trace` events are never forwarded by Flux controllers. */
 export const EventSeverity = { Info: 'info', Error: 'error' } as const;
@@ -11,6 +27,9 @@ export type EventSeverity = (typeof EventSeverity)[keyof typeof EventSeverity];
 
 /** The API group whose annotations (`event.toolkit.fluxcd.io/<key>`) are copied into event metadata. */
 export const EventAnnotationGroup = 'event.toolkit.fluxcd.io';
+
+/** The annotation prefix the event recorder copies into event metadata, as Flux controllers do. */
+export const EventAnnotationPrefix = `${EventAnnotationGroup}/`;
 
 /** Metadata keys controllers set, without their `<group>/` prefix (pkg apis/event/v1beta1/metadata.go). */
 export const MetadataKeys = {

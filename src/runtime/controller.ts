@@ -2,7 +2,7 @@ import type { KubeObject } from '../kube/types.ts';
 import { keyOf, type Informer } from './informer.ts';
 import type { Logger } from './logger.ts';
 import type { RuntimeMetrics } from './metrics.ts';
-import { defaultPrimaryPredicate, type UpdatePredicate } from './predicates.ts';
+import type { UpdatePredicate } from './predicates.ts';
 import { parseKey, TerminalError, type Reconciler } from './result.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -36,7 +36,7 @@ export class Controller {
   }
 
   /** Reconciles the watched object itself on add, delete, and updates passing the predicate. */
-  watchPrimary(informer: Informer, predicate: UpdatePredicate = defaultPrimaryPredicate): void {
+  watchPrimary(informer: Informer, predicate: UpdatePredicate): void {
     informer.addHandlers({
       onAdd: (o) => this.queue.add(keyOf(o)),
       onUpdate: (o, n) => predicate(o, n) && this.queue.add(keyOf(n)),

@@ -4,20 +4,22 @@ import { splitApiVersion, type KubeObject } from '../kube/types.ts';
 import type { Logger } from './logger.ts';
 import { redactUrls } from './logger.ts';
 
-/** The event payload Flux controllers send to notification-controller (pkg apis/event/v1beta1). */
-export interface FluxEvent {
+/** An event as recorded, handed to every sink (the notification side turns it into its wire format). */
+export interface RecordedEvent {
   involvedObject: { apiVersion: string; kind: string; name: string; namespace: string; uid: string };
-  severity: 'info' | 'error';
+  type: 'Normal' | 'Warning';
+  /** RFC 3339, seconds precision. */
   timestamp: string;
   message: string;
   reason: string;
-  metadata?: Record<string, string>;
+  /** `<group>/<key>` metadata, plus the object's annotations that carry the recorder's annotation prefix. */
+  metadata: Record<string, string>;
   reportingController: string;
   reportingInstance: string;
 }
 
 /** Receives every recorded event (the notification pipeline subscribes here). */
-export type EventSink = (event: FluxEvent) => void;
+export type EventSink = (event: RecordedEvent) => void;
 
 export interface RecordOptions {
   type: 'Normal' | 'Warning';
@@ -27,13 +29,12 @@ export interface RecordOptions {
   metadata?: Record<string, string>;
 }
 
-const EVENT_ANNOTATION_PREFIX = 'event.toolkit.fluxcd.io/';
-/** Flux caps event messages at 39000 characters. */
+/** Event messages are capped (Flux: 39000 characters). */
 const MAX_MESSAGE = 39_000;
 
 /**
- * Records Kubernetes Events (core/v1, with Flux's reasons and metadata as annotations) and hands the
- * same event, in Flux's payload shape, to the sinks. Repeats of the same event bump `count` instead
+ * Records Kubernetes Events (core/v1, with the metadata as annotations) and hands the same event to
+ * the sinks. Repeats of the same event bump `count` instead
  * of creating new objects. Recording never throws: a failure is logged.
  */
 export class EventRecorder {
@@ -42,6 +43,7 @@ export class EventRecorder {
   private readonly instance: string;
   private readonly logger: Logger;
   private readonly sinks: EventSink[];
+  private readonly annotationPrefix: string | undefined;
   private readonly seen = new Map<string, { name: string; namespace: string; count: number }>();
 
   constructor(opts: {
@@ -50,8 +52,11 @@ export class EventRecorder {
     reportingInstance: string;
     logger: Logger;
     sinks?: EventSink[];
+    /** Annotations of the object with this prefix are copied into every event's metadata. */
+    annotationPrefix?: string;
   }) {
     this.sinks = opts.sinks ?? [];
+    this.annotationPrefix = opts.annotationPrefix;
     this.client = opts.client;
     this.controller = opts.reportingController;
     this.instance = opts.reportingInstance;
@@ -70,6 +75,7 @@ export class EventRecorder {
       reportingInstance: this.instance,
       logger: this.logger,
       sinks: this.sinks,
+      ...(this.annotationPrefix ? { annotationPrefix: this.annotationPrefix } : {}),
     });
   }
 
@@ -78,12 +84,12 @@ export class EventRecorder {
     const message = truncate(redactUrls(opts.message));
     const group = splitApiVersion(obj.apiVersion).group;
     const metadata: Record<string, string> = {};
-    for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) {
-      if (k.startsWith(EVENT_ANNOTATION_PREFIX)) metadata[k] = v;
-    }
+    const prefix = this.annotationPrefix;
+    if (prefix)
+      for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) if (k.startsWith(prefix)) metadata[k] = v;
     for (const [k, v] of Object.entries(opts.metadata ?? {})) metadata[group ? `${group}/${k}` : k] = v;
     const now = new Date().toISOString();
-    const event: FluxEvent = {
+    const event: RecordedEvent = {
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
@@ -91,7 +97,7 @@ export class EventRecorder {
         namespace: obj.metadata.namespace ?? '',
         uid: obj.metadata.uid ?? '',
       },
-      severity: opts.type === 'Warning' ? 'error' : 'info',
+      type: opts.type,
       timestamp: now.replace(/\.\d+Z$/, 'Z'),
       message,
       reason: opts.reason,

@@ -3,8 +3,6 @@ import type { KubeObject } from '../kube/types.ts';
 /** Decides whether an update event is worth a reconcile. */
 export type UpdatePredicate = (oldObj: KubeObject, newObj: KubeObject) => boolean;
 
-export const REQUESTED_AT_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
-
 /** The spec changed (metadata.generation moved). */
 export const generationChanged: UpdatePredicate = (o, n) => o.metadata.generation !== n.metadata.generation;
 
@@ -24,9 +22,6 @@ export const anyOf =
   (o, n) =>
     ps.some((p) => p(o, n));
 
-/** Flux's default for primary objects: spec change, reconcile request, or deletion. */
-export const defaultPrimaryPredicate = anyOf(
-  generationChanged,
-  annotationChanged(REQUESTED_AT_ANNOTATION),
-  deletionStarted,
-);
+/** The usual trigger for primary objects: a spec change, a change of `requestAnnotation`, or deletion. */
+export const primaryPredicate = (requestAnnotation: string): UpdatePredicate =>
+  anyOf(generationChanged, annotationChanged(requestAnnotation), deletionStarted);

@@ -1,15 +1,10 @@
+import { Annotations } from '../../api/constants.ts';
 import { FluxInstanceAnnotations, FluxInstanceTypeMeta } from '../../api/flux-instance.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { keyOf } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
-import {
-  annotationChanged,
-  anyOf,
-  defaultPrimaryPredicate,
-  generationChanged,
-  REQUESTED_AT_ANNOTATION,
-} from '../../runtime/predicates.ts';
-import { messageOf, type ControllerDeps } from '../shared.ts';
+import { annotationChanged, anyOf, generationChanged } from '../../runtime/predicates.ts';
+import { fluxPrimaryPredicate, messageOf, type ControllerDeps } from '../shared.ts';
 import { InstanceInfoMetric } from './instance-info-metric.ts';
 import { FluxInstanceReconciler } from './reconciler.ts';
 
@@ -78,11 +73,8 @@ export async function setupFluxInstanceController(
     metrics: opts.metrics,
     concurrency: 1,
   });
-  controller.watchPrimary(
-    informer,
-    anyOf(defaultPrimaryPredicate, annotationChanged(FluxInstanceAnnotations.reconcile)),
-  );
-  const supersedes = anyOf(generationChanged, annotationChanged(REQUESTED_AT_ANNOTATION));
+  controller.watchPrimary(informer, anyOf(fluxPrimaryPredicate, annotationChanged(FluxInstanceAnnotations.reconcile)));
+  const supersedes = anyOf(generationChanged, annotationChanged(Annotations.reconcileRequestedAt));
   informer.addHandlers({
     onUpdate: (o, n) => {
       if (supersedes(o, n)) reconciler.cancel(keyOf(n));

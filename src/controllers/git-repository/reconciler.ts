@@ -15,7 +15,7 @@ import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { fetchRevision, type FetchedRevision } from '../../sources/git/fetch-revision.ts';
 import type { GitAuth } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
-import { commitTimeMetadata, SliMetrics } from '../../runtime/sli-metrics.ts';
+import { commitTimeMetadata, SliMetrics } from '../sli-metrics.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { removeFinalizer } from '../../runtime/patch.ts';
 import { asFailure, ReconcileFailure } from '../../runtime/reconcile/failure.ts';

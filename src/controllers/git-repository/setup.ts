@@ -2,7 +2,7 @@ import { ApiVersions, Kinds } from '../../api/constants.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Manager } from '../../runtime/manager.ts';
-import type { ControllerDeps } from '../shared.ts';
+import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { gitRepositoryReconciler } from './reconciler.ts';
 
 /** Registers the GitRepository controller with the manager. */
@@ -19,7 +19,7 @@ export function setupGitRepositoryController(
     metrics: deps.metrics,
     concurrency: deps.concurrency ?? 2,
   });
-  controller.watchPrimary(informer);
+  controller.watchPrimary(informer, fluxPrimaryPredicate);
   mgr.addController(controller);
   return controller;
 }

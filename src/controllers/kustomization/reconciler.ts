@@ -20,7 +20,7 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
-import { SliMetrics } from '../../runtime/sli-metrics.ts';
+import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, withJitter, type ControllerDeps } from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
 import { finalizeKustomization } from './finalize.ts';

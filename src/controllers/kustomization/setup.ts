@@ -7,7 +7,7 @@ import { getCondition } from '../../runtime/conditions.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { keyOf } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
-import type { ControllerDeps } from '../shared.ts';
+import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { DriftWatcher } from './drift-watch.ts';
 import { kustomizationReconciler } from './reconciler.ts';
 import { FIELD_MANAGER } from './steps/apply.ts';
@@ -62,7 +62,7 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
     metrics: opts.metrics,
     concurrency: opts.concurrency ?? 4,
   });
-  controller.watchPrimary(informer);
+  controller.watchPrimary(informer, fluxPrimaryPredicate);
 
   // Indexes turn "which Kustomizations use this source / depend on this one" into lookups, not scans.
   informer.addIndex(BY_SOURCE, (k) => {

@@ -1,6 +1,7 @@
 import { Counter } from 'prom-client';
 import { Groups } from '../../api/constants.ts';
 import { NotificationVersions } from '../../api/notification.ts';
+import { toFluxEvent } from '../../notify/event.ts';
 import { createEventIntakeApp, startEventIntakeServer } from '../../notify/intake/event-intake.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { Manager } from '../../runtime/manager.ts';
@@ -33,7 +34,7 @@ export function setupNotifications(mgr: Manager, opts: NotificationOptions): Not
     noCrossNamespaceRefs: opts.noCrossNamespaceRefs,
   });
   // Only the leader reconciles, so only the leader's events reach the sink: no duplicate notifications.
-  opts.baseRecorder.addSink((event) => dispatcher.submit(event));
+  opts.baseRecorder.addSink((event) => dispatcher.submit(toFluxEvent(event)));
   const eventsAddr = opts.eventsAddr;
   if (eventsAddr) {
     const received = new Counter({

@@ -2,7 +2,7 @@ import { Groups } from '../../api/constants.ts';
 import { NotificationVersions } from '../../api/notification.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Manager } from '../../runtime/manager.ts';
-import type { ControllerDeps } from '../shared.ts';
+import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { receiverReconciler } from './reconciler.ts';
 import { receiverWebhookRunnable } from './webhook.ts';
 
@@ -23,7 +23,7 @@ export function setupReceiverController(mgr: Manager, opts: ReceiverControllerOp
     metrics: opts.metrics,
     concurrency: 2,
   });
-  controller.watchPrimary(informer);
+  controller.watchPrimary(informer, fluxPrimaryPredicate);
   mgr.addController(controller);
   mgr.addRunnable(
     receiverWebhookRunnable({

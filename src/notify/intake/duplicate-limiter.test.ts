@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import type { FluxEvent } from '../../runtime/events.ts';
+import type { FluxEvent } from '../event.ts';
 import { FakeClock } from '../../runtime/fake-clock.ts';
 import { DuplicateLimiter, eventKey } from './duplicate-limiter.ts';
 

@@ -2,7 +2,7 @@
 // one token per interval, keyed like notification-controller's eventKeyFunc.
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../runtime/clock.ts';
-import type { FluxEvent } from '../../runtime/events.ts';
+import type { FluxEvent } from '../event.ts';
 
 /** notification-controller's `--rate-limit-interval` default: 5 minutes. */
 export const DEFAULT_RATE_LIMIT_INTERVAL_MS = 5 * 60_000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FluxEvent } from '../../runtime/events.ts';
+import type { FluxEvent } from '../event.ts';
 import { FakeClock } from '../../runtime/fake-clock.ts';
 import { createEventIntakeApp, startEventIntakeServer, type IntakeOutcome } from './event-intake.ts';
 import { sampleEvent } from './test-fixtures.ts';

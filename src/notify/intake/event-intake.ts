@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import type { Clock } from '../../runtime/clock.ts';
 import { systemClock } from '../../runtime/clock.ts';
-import type { FluxEvent } from '../../runtime/events.ts';
+import type { FluxEvent } from '../event.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { readBodyWithLimit, type HttpLimits, type RunningServer } from '../../runtime/http-server.ts';
 import { MAX_BODY_BYTES, startHardenedServer } from '../receivers/http-limits.ts';

@@ -1,6 +1,6 @@
 // Strict decoding of the event JSON Flux controllers POST (pkg apis/event/v1beta1): every field is
 // type-checked, `null` is never taken for "absent", and the first problem names its field.
-import type { FluxEvent } from '../../runtime/events.ts';
+import type { FluxEvent } from '../event.ts';
 
 /** Decoded event, or the first invalid field with a readable reason. */
 export type ParsedEvent = { ok: true; event: FluxEvent } | { ok: false; field: string; reason: string };
