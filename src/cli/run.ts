@@ -134,8 +134,15 @@ export function runCommand(): Command {
         },
       });
       await waitForSignal();
-      process.stderr.write('shutting down: finishing in-flight reconciles…\n');
+      process.stderr.write('shutting down: cancelling in-flight reconciles…\n');
+      // Reconciles see the abort at once and the manager waits for them at most 25 s; this backstop keeps
+      // the whole stop inside Kubernetes' default 30 s termination grace whatever else hangs.
+      setTimeout(() => {
+        process.stderr.write('✗ shutdown took longer than 28s: exiting anyway\n');
+        process.exit(1);
+      }, 28_000).unref();
       await engine.stop();
+      process.exit(0);
     });
 }
 

@@ -1,3 +1,4 @@
+import { isRecord } from '../../util/is-record.ts';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../api/duration.ts';
 import type { ProviderObject } from '../../api/notification.ts';
@@ -59,13 +60,11 @@ export async function providerConfig(
   if (main?.['password']) cfg.password = main['password'];
   if (main?.['headers']) {
     const headers = parseYaml(main['headers'], { maxAliasCount: 10 }) as unknown;
-    if (!headers || typeof headers !== 'object' || Array.isArray(headers))
+    if (!isRecord(headers))
       throw new ProviderConfigError(
         `${id}: the 'headers' key of spec.secretRef must be a YAML map of header names to values`,
       );
-    cfg.headers = Object.fromEntries(
-      Object.entries(headers as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
-    );
+    cfg.headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
   }
   if (certs?.['ca.crt']) cfg.caCert = certs['ca.crt'];
   if (certs?.['tls.crt'] && certs['tls.key']) {

@@ -2,16 +2,15 @@
 import type { KubeClient } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import { refOf, type KubeObject } from '../../kube/types.ts';
+import { isRecord } from '../../util/is-record.ts';
 
 type Json = unknown;
-
-const isPlainObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Deep equality of JSON values (key order ignored). */
 export function jsonEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
     const kb = Object.keys(b).filter((k) => b[k] !== undefined);
     return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
@@ -25,7 +24,7 @@ export function jsonEqual(a: Json, b: Json): boolean {
  */
 export function mergePatchOf(before: Json, after: Json): Json | undefined {
   if (jsonEqual(before, after)) return undefined;
-  if (!isPlainObject(before) || !isPlainObject(after)) return after === undefined ? null : after;
+  if (!isRecord(before) || !isRecord(after)) return after === undefined ? null : after;
   const patch: Record<string, Json> = {};
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
     const was = before[key];
