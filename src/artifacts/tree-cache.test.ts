@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Digest } from './digest.ts';
 import { buildTarGz, tempDir } from './test-support.ts';
@@ -67,9 +67,13 @@ test('a digest mismatch caches nothing; old trees are evicted beyond maxEntries'
     (await readdir(cacheDir)).filter((n) => !n.startsWith('.')),
     [],
   );
+  // A tree's mtime is its last use. Trees made within one file-system clock tick could tie, so each
+  // one's use is dated explicitly, a second apart and long ago; the last is used now, by materialize.
+  const longAgo = Date.now() / 1000 - 3600;
   for (const [i, b] of tarballs.entries()) {
-    await cache.materialize({ url: `${url}/${i}.tar.gz`, digest: sha256Digest(b), dest: path.join(dir, `d${i}`) });
-    await new Promise((r) => setTimeout(r, 20));
+    const digest = sha256Digest(b);
+    await cache.materialize({ url: `${url}/${i}.tar.gz`, digest, dest: path.join(dir, `d${i}`) });
+    if (i < tarballs.length - 1) await utimes(path.join(cacheDir, digest.split(':')[1]!), longAgo + i, longAgo + i);
   }
   const kept = (await readdir(cacheDir)).filter((n) => !n.startsWith('.'));
   assert.equal(kept.length, 2);

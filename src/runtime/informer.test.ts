@@ -12,16 +12,29 @@ const cm = (name: string, rv: string): KubeObject => ({
   metadata: { name, namespace: 'ns', resourceVersion: rv },
 });
 
-/** A scripted stand-in for the list/watch calls only (pure informer logic). */
+type ScriptedClient = KubeClient & {
+  listCalls: number;
+  watchRvs: string[];
+  /** Resolves once the informer idles in an unscripted watch: everything before it has been applied. */
+  idle: Promise<void>;
+};
+
+/**
+ * A scripted stand-in for the list/watch calls only (pure informer logic). After the scripted
+ * watches, the next watch blocks until abort; the informer only gets there once it has applied
+ * every list and event before it, so `idle` is the point to assert at.
+ */
 function scriptedClient(script: {
   lists: KubeObject[][];
   watches: ((o: WatchOptions) => Promise<void>)[];
-}): KubeClient & { listCalls: number; watchRvs: string[] } {
+}): ScriptedClient {
   let list = 0;
   let watch = 0;
+  let markIdle = (): void => {};
   const c = {
     listCalls: 0,
     watchRvs: [] as string[],
+    idle: new Promise<void>((r) => (markIdle = r)),
     async list() {
       c.listCalls++;
       const items = script.lists[Math.min(list++, script.lists.length - 1)] ?? [];
@@ -31,10 +44,24 @@ function scriptedClient(script: {
       c.watchRvs.push(o.resourceVersion);
       const step = script.watches[watch++];
       if (step) return step(o);
+      markIdle();
       await new Promise<void>((r) => o.signal.addEventListener('abort', () => r(), { once: true }));
     },
   };
-  return c as unknown as KubeClient & { listCalls: number; watchRvs: string[] };
+  return c as unknown as ScriptedClient;
+}
+
+/** Waits for `p`, failing after `ms` with `what` instead of hanging the run. */
+async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 test('relists on 410 Gone and reconciles the store against the fresh list', async () => {
@@ -63,8 +90,7 @@ test('relists on 410 Gone and reconciles the store against the fresh list', asyn
   const ac = new AbortController();
   const running = informer.run(ac.signal);
   await informer.waitForSync();
-  for (let i = 0; i < 50 && client.listCalls < 2; i++) await new Promise((r) => setTimeout(r, 5));
-  await new Promise((r) => setTimeout(r, 10));
+  await within(5_000, 'the relist after 410 and the watch after it', client.idle);
   ac.abort();
   await running;
   assert.equal(client.listCalls, 2, 'listed again after 410');
@@ -90,7 +116,7 @@ test('resumes a closed watch from the last seen resourceVersion without relistin
   });
   const ac = new AbortController();
   const running = informer.run(ac.signal);
-  for (let i = 0; i < 50 && client.watchRvs.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  await within(5_000, 'the watch resumed after the closed one', client.idle);
   ac.abort();
   await running;
   assert.equal(client.listCalls, 1);
