@@ -1,6 +1,8 @@
 // The core loop against the real control plane: Git commit → applied, updated, pruned objects.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { KubeObject } from '../../src/kube/types.ts';
+import { cached, queueIdle, reconcileCount } from '../support/engine-state.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
 
 let env: TestEnv;
@@ -8,6 +10,8 @@ const ns = 'core';
 const cm = (name: string, value: string, extra = ''): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n${extra}data:\n  value: "${value}"\n`;
 const cmRef = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
+const artifactRevision = (repo: KubeObject | undefined): string =>
+  (repo?.['status'] as { artifact?: { revision?: string } } | undefined)?.artifact?.revision ?? '';
 
 before(async () => {
   env = await startTestEnv();
@@ -83,21 +87,32 @@ test('requestedAt is echoed in lastHandledReconcileAt', async () => {
 });
 
 test('a suspended Kustomization does not apply new commits until resumed', async () => {
+  const engine = env.engine!;
   await env.client.patch(ksRef(ns, 'core'), { spec: { suspend: true } });
-  // Wait until the engine has seen the suspended spec (observedGeneration cannot move while suspended,
-  // so settle on a short pause after the patch was accepted by the watch).
-  await new Promise((r) => setTimeout(r, 1500));
+  // A suspended object is skipped without a trace in its status (as in Flux), so watch the engine's
+  // cache: once it holds the suspended spec, every reconcile of core that starts is skipped.
+  await env.waitFor(
+    'the engine to cache suspend: true',
+    async () => (cached(engine, ksRef(ns, 'core'))?.['spec'] as { suspend?: boolean } | undefined)?.suspend === true,
+  );
+  const reconciles = await reconcileCount(engine, 'kustomization');
   const sha = await env.commit('core', { 'apps/three.yaml': cm('three', '3') }, 'add three');
   await env.client.patch(gitRepoRef(ns, 'core'), {
     metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now-2' } },
   });
-  await env.waitFor('the source to fetch the new commit', async () =>
-    (
-      (await env.get(gitRepoRef(ns, 'core')))?.status?.['artifact'] as { revision: string } | undefined
-    )?.revision.endsWith(sha),
+  // The new artifact in the engine's cache has queued core (synchronously, in the informer's handler):
+  // once the queue is idle again, the reconcile that would have applied the commit has run.
+  await env.waitFor('the engine to cache the new artifact', async () =>
+    artifactRevision(cached(engine, gitRepoRef(ns, 'core'))).endsWith(sha),
   );
-  await new Promise((r) => setTimeout(r, 3000));
+  await env.waitFor(
+    'the Kustomization controller to reconcile core for the new artifact',
+    async () =>
+      (await reconcileCount(engine, 'kustomization')) > reconciles && (await queueIdle(engine, 'kustomization')),
+  );
   assert.equal(await env.get(cmRef('three')), undefined, 'nothing applied while suspended');
+  const ks = await env.get(ksRef(ns, 'core'));
+  assert.ok(!String(ks?.status?.['lastAttemptedRevision']).endsWith(sha), 'the new revision was not even attempted');
   await env.client.patch(ksRef(ns, 'core'), { spec: { suspend: false } });
   await env.waitFor('ConfigMap three after resume', async () => env.get(cmRef('three')));
 });

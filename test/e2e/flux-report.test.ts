@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { FluxReport } from '../../src/api/flux-report.ts';
 import { runtimePlatform, driftlessVersion } from '../../src/controllers/flux-report/version.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
+import { reconcileCount as engineReconcileCount } from '../support/engine-state.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
 
 const run = promisify(execFile);
@@ -44,12 +45,7 @@ async function resourceInfo(): Promise<Record<string, string>[]> {
       return Object.fromEntries([...line.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
     });
 }
-const reconcileCount = async (): Promise<number> => {
-  const text = await (await fetch(`${env.engine!.manager.metricsUrl}/metrics`)).text();
-  return [
-    ...text.matchAll(/^controller_runtime_reconcile_total\{controller="fluxreport",result="[^"]+"\} (\d+)$/gm),
-  ].reduce((n, m) => n + Number(m[1]), 0);
-};
+const reconcileCount = (): Promise<number> => engineReconcileCount(env.engine!, 'fluxreport');
 
 before(async () => {
   env = await startTestEnv();
@@ -177,8 +173,13 @@ test('kubectl shows the Flux Operator printer columns; a second report name is r
 
 test('requestedAt refreshes the report at once', async () => {
   const before = readyOf(await report());
-  // Condition times have second precision: make sure the next write falls in a later second.
-  await new Promise((r) => setTimeout(r, 1100));
+  // Condition times have second precision: the refresh must fall in a later second to show a new time.
+  const transitioned = Date.parse(before?.lastTransitionTime ?? '');
+  assert.ok(Number.isFinite(transitioned), 'the report has a Ready transition time');
+  await env.waitFor(
+    'the clock to pass the second of the last Ready transition',
+    async () => Date.now() >= transitioned + 1000,
+  );
   await annotate({ 'reconcile.fluxcd.io/requestedAt': 'e2e-2' });
   const after = readyOf(await handled('e2e-2'));
   assert.notEqual(after?.lastTransitionTime, before?.lastTransitionTime);

@@ -3,12 +3,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Groups } from '../../src/api/constants.ts';
+import { NotificationVersions } from '../../src/api/notification.ts';
 import {
   documentedForgeOperations,
   githubStatusOperation,
   validate,
   type ForgeOperation,
 } from '../../src/notify/providers/test-forge-shapes.ts';
+import { cached } from '../support/engine-state.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
 
 let env: TestEnv;
@@ -119,8 +122,23 @@ before(async () => {
       },
     });
   }
-  // Let the caches see the Alerts and Providers before the first events are recorded.
-  await new Promise((r) => setTimeout(r, 1000));
+  // The dispatcher matches events against its caches of Alerts and Providers: wait until they hold
+  // what was applied before the first events are recorded.
+  const engine = env.engine!;
+  const apiVersion = `${Groups.notification}/${NotificationVersions.providerAlert}`;
+  const applied = forges.map((f) => f.type).concat('webhook');
+  await env.waitFor('the engine to cache every Alert and Provider', async () => {
+    for (const kind of ['Alert', 'Provider']) {
+      for (const name of applied) {
+        const ref = { apiVersion, kind, namespace: ns, name };
+        const inCluster = await env.get(ref);
+        if (!inCluster || cached(engine, ref)?.metadata.resourceVersion !== inCluster.metadata.resourceVersion) {
+          return false;
+        }
+      }
+    }
+    return true;
+  });
   await env.createRepo('app', { 'cm.yaml': cm('app', '1') });
   await env.apply(gitRepository(ns, 'app', env.git.repoUrl('app'), { interval: '1h' }));
   await env.apply(kustomization(ns, 'app', 'app'));
