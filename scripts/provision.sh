@@ -2,7 +2,7 @@
 # Builds (once) and caches every real peer the tests and `driftless dev` use.
 # Binaries land in $DRIFTLESS_CACHE/bin (default ~/.cache/driftless/bin), named <tool>-<version>,
 # with an unversioned symlink next to each. Re-running is a no-op when everything is cached.
-# Usage: scripts/provision.sh [tool ...]   (default: all)
+# Usage: scripts/provision.sh [tool ...]   (default: every tool but `bench`, Flux's controllers for `npm run bench`)
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-1.34.4}
@@ -10,6 +10,11 @@ ETCD_VERSION=${ETCD_VERSION:-3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-0.8.0}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-5.8.2}  # 5.8.3 needs Go 1.27
 FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -versions github.com/fluxcd/flux2/v2`
+# Benchmark peers only (`bench` target, never in the default list): Flux's controllers at the versions flux2
+# v$FLUX_VERSION pins in its go.mod (`github.com/fluxcd/<controller>/api vX`); empty means "read flux2's go.mod".
+SOURCE_CONTROLLER_VERSION=${SOURCE_CONTROLLER_VERSION:-}
+KUSTOMIZE_CONTROLLER_VERSION=${KUSTOMIZE_CONTROLLER_VERSION:-}
+NOTIFICATION_CONTROLLER_VERSION=${NOTIFICATION_CONTROLLER_VERSION:-}
 
 CACHE=${DRIFTLESS_CACHE:-$HOME/.cache/driftless}
 BIN="$CACHE/bin"
@@ -117,6 +122,75 @@ build_flux() {
   link flux "$FLUX_VERSION"
 }
 
+# The version of github.com/fluxcd/<controller>/api that flux2 v$FLUX_VERSION requires, without the "v".
+flux_pinned() {
+  local gomod
+  gomod=$(go mod download -json "github.com/fluxcd/flux2/v2@v$FLUX_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  awk -v m="github.com/fluxcd/$1/api" '$1 == m { sub(/^v/, "", $2); print $2; exit }' "$gomod"
+}
+
+# The patch version of module $1 nearest to $2 (x.y.z) that the module proxy serves: $2 itself, then one patch
+# below, one above, two below… Prints nothing and fails when none within 5 patches is served.
+nearest_served() {
+  local mod=$1 v=$2 mm=${2%.*} patch=${2##*.} d p
+  go mod download "$mod@v$v" >/dev/null 2>&1 && { echo "$v"; return 0; }
+  for ((d = 1; d <= 5; d++)); do
+    for p in $((patch - d)) $((patch + d)); do
+      [ "$p" -ge 0 ] || continue
+      go mod download "$mod@v$mm.$p" >/dev/null 2>&1 && { echo "$mm.$p"; return 0; }
+    done
+  done
+  return 1
+}
+
+# Builds one Flux controller (name, pinned version) as $BIN/<name>-<pinned>. The module's go.mod replaces its own
+# api module with ./api, which the module download lacks: drop that replace so the api module comes from the proxy.
+# A version the proxy refuses (the controller itself or a dependency) is swapped for the nearest served patch.
+# $CACHE/bench/<name>-<pinned>/ gets the module's CRDs (crds/) and built.txt: the module version built and every
+# substitution, which the benchmark prints beside its results.
+build_flux_controller() {
+  local name=$1 want=$2 got dir moddir out subs="" i mod ver alt start meta="$CACHE/bench/$1-$2"
+  if have "$name" "$want" && [ -f "$meta/built.txt" ]; then link "$name" "$want"; return; fi
+  start=$SECONDS
+  got=$(nearest_served "github.com/fluxcd/$name" "$want") || { log "no served version of $name near v$want"; return 1; }
+  [ "$got" = "$want" ] || subs+="substituted github.com/fluxcd/$name v$want -> v$got (v$want is not served)"$'\n'
+  log "building $name v$got (flux2 v$FLUX_VERSION pins v$want)"
+  moddir=$(go mod download -json "github.com/fluxcd/$name@v$got" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  dir="$WORK/$name-$got"
+  rm -rf "$dir"
+  cp -r "$moddir" "$dir"
+  chmod -R u+w "$dir"
+  (cd "$dir" && go mod edit -dropreplace="github.com/fluxcd/$name/api")
+  for ((i = 0; i < 5; i++)); do
+    if out=$(cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/$name-$want" . 2>&1); then
+      rm -rf "$meta" && mkdir -p "$meta/crds"
+      cp "$dir"/config/crd/bases/*.yaml "$meta/crds/"
+      printf 'built github.com/fluxcd/%s v%s with %s\n%s' "$name" "$got" "$(go env GOVERSION)" "$subs" >"$meta/built.txt"
+      subs=${subs%$'\n'}
+      [ -z "$subs" ] || log "  ${subs//$'\n'/; }"
+      log "  $name v$got built in $((SECONDS - start)) s"
+      link "$name" "$want"
+      return 0
+    fi
+    # `go: <module>@v<x.y.z>: reading <url>: 403 Forbidden`: the proxy refuses that version.
+    mod="" ver=""
+    read -r mod ver < <(printf '%s\n' "$out" | sed -n 's/.*[[:space:]]\([^[:space:]@]*\)@v\([0-9]*\.[0-9]*\.[0-9]*\): reading .*\(403\|404\|410\).*/\1 \2/p' | head -n1) || true
+    if [ -z "$mod" ]; then printf '%s\n' "$out" >&2; return 1; fi
+    alt=$(nearest_served "$mod" "$ver") || { printf '%s\n' "$out" >&2; log "no served version of $mod near v$ver"; return 1; }
+    log "  $mod v$ver is not served; using v$alt"
+    subs+="substituted $mod v$ver -> v$alt (v$ver is not served)"$'\n'
+    (cd "$dir" && go mod edit -replace="$mod@v$ver=$mod@v$alt")
+  done
+  log "giving up on $name after $i substitutions"
+  return 1
+}
+
+build_bench() {
+  build_flux_controller source-controller "${SOURCE_CONTROLLER_VERSION:-$(flux_pinned source-controller)}"
+  build_flux_controller kustomize-controller "${KUSTOMIZE_CONTROLLER_VERSION:-$(flux_pinned kustomize-controller)}"
+  build_flux_controller notification-controller "${NOTIFICATION_CONTROLLER_VERSION:-$(flux_pinned notification-controller)}"
+}
+
 install_debs() {
   local need=()
   command -v git >/dev/null || need+=(git)
@@ -138,6 +212,7 @@ for t in "${targets[@]}"; do
     kustomize) build_kustomize ;;
     kubernetes) build_kubernetes ;;
     flux) build_flux ;;
+    bench) build_bench ;; # Flux's controllers, for `npm run bench` only
     *) echo "unknown tool $t" >&2; exit 2 ;;
   esac
 done
