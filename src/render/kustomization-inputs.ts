@@ -1,11 +1,32 @@
 // What a Kustomization's spec feeds into a build: the overlay fields and the post-build variables.
 // Shared by the manager and `driftless build|diff`, so both build exactly the same thing.
-import type { Kustomization } from '../api/kustomization.ts';
+// The input is a plain shape of the fields read here, so render does not depend on the Flux kind;
+// a Kustomization object satisfies it as is.
 import { BuildError } from './errors.ts';
 import type { KustomizeSpec } from './kustomize-build.ts';
 
+/** A ConfigMap or Secret whose data feeds post-build substitution; a missing one is skipped when `optional`. */
+export interface SubstituteSource {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  optional?: boolean;
+}
+
+/** Post-build substitution settings: inline `substitute` wins over `substituteFrom` (applied in order). */
+export interface PostBuildInput {
+  substitute?: Record<string, string>;
+  substituteFrom?: SubstituteSource[];
+  substituteStrategy?: 'WithVariables' | 'Always';
+}
+
+/** The parts of a Kustomization-like object a build reads: its namespace, the overlay fields and `postBuild`. */
+export interface KustomizationInput {
+  metadata: { namespace?: string };
+  spec: Omit<KustomizeSpec, 'buildMetadata'> & { postBuild?: PostBuildInput };
+}
+
 /** The spec fields that shape the kustomize build (targetNamespace, prefixes, patches, images, components, commonMetadata). */
-export function kustomizeSpecOf(ks: Pick<Kustomization, 'spec'>): KustomizeSpec {
+export function kustomizeSpecOf(ks: Pick<KustomizationInput, 'spec'>): KustomizeSpec {
   const spec = ks.spec;
   return {
     ...(spec.targetNamespace ? { targetNamespace: spec.targetNamespace } : {}),
@@ -32,7 +53,7 @@ export type ConfigDataReader = (
  * `WithVariables` strategy). A missing, non-optional reference is a BuildError naming it and the fix.
  */
 export async function postBuildVariables(
-  ks: Pick<Kustomization, 'metadata' | 'spec'>,
+  ks: KustomizationInput,
   read: ConfigDataReader,
 ): Promise<Record<string, string> | undefined> {
   const postBuild = ks.spec.postBuild;
