@@ -18,7 +18,6 @@ const MAX_LISTED = 10;
  */
 export class ApplyError extends Error {
   override readonly name = 'ApplyError';
-  readonly reason = 'ReconciliationFailed';
   readonly changeSet: ChangeSet;
   readonly failures: ObjectFailure[];
 

@@ -21,10 +21,9 @@ export interface HealthResult {
   elapsedMs: number;
 }
 
-/** Objects did not become Current in time, or one Failed (reason `HealthCheckFailed`, as in Flux). */
+/** Objects did not become Current in time, or one Failed. */
 export class HealthCheckError extends Error {
   override readonly name = 'HealthCheckError';
-  readonly reason = 'HealthCheckFailed';
   readonly result: HealthResult;
 
   constructor(message: string, result: HealthResult) {

@@ -1,30 +1,18 @@
-// Typed errors of the artifacts layer; each carries the Flux condition reason the reconciler reports.
+// Typed errors of the artifacts layer. They say what went wrong by their class; the reconciler that
+// calls the layer decides which condition reason each class becomes.
 
-/** Flux condition reasons used by the artifacts layer (source-controller and consumer wording). */
-export const ArtifactReason = {
-  ArchiveOperationFailed: 'ArchiveOperationFailed',
-  StorageOperationFailed: 'StorageOperationFailed',
-  ArtifactFailed: 'ArtifactFailed',
-} as const;
-
-/** One of the `ArtifactReason` values. */
-export type ArtifactReasonValue = (typeof ArtifactReason)[keyof typeof ArtifactReason];
-
-/** Archiving a source directory failed (bad symlink, size cap, unreadable file); reason `ArchiveOperationFailed`. */
+/** Archiving a source directory failed (bad symlink, size cap, unreadable file). */
 export class ArchiveError extends Error {
-  readonly reason = ArtifactReason.ArchiveOperationFailed;
   override readonly name = 'ArchiveError';
 }
 
-/** Writing, listing or deleting files in artifact storage failed, or a path escaped the root; reason `StorageOperationFailed`. */
+/** Writing, listing or deleting files in artifact storage failed, or a path escaped the root. */
 export class StorageError extends Error {
-  readonly reason = ArtifactReason.StorageOperationFailed;
   override readonly name = 'StorageError';
 }
 
-/** Base of the consumer-side errors raised while downloading an artifact; reason `ArtifactFailed`. */
+/** Base of the consumer-side errors raised while downloading an artifact. */
 export class ArtifactFetchError extends Error {
-  readonly reason = ArtifactReason.ArtifactFailed;
   override readonly name: string = 'ArtifactFetchError';
   /** The artifact URL that was being fetched. */
   readonly url: string;

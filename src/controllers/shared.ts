@@ -33,12 +33,6 @@ export function withJitter(ms: number, percent = 5): number {
 /** An error message, whatever was thrown. */
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** The `reason` a typed error carries, or the fallback. */
-export const reasonOf = (err: unknown, fallback: string): string =>
-  err && typeof err === 'object' && 'reason' in err && typeof (err as { reason: unknown }).reason === 'string'
-    ? (err as { reason: string }).reason
-    : fallback;
-
 /**
  * Echoes a `reconcile.fluxcd.io/requestedAt` token into `status.lastHandledReconcileAt`, as every Flux
  * controller does at the end of a reconcile (`flux reconcile` waits for it).

@@ -1,16 +1,21 @@
-// Typed errors of the render layer; each carries the Flux condition reason the reconciler reports.
-import { Reasons } from '../api/constants.ts';
+// Typed errors of the render layer. They say what went wrong by their class; the reconciler that
+// builds decides which condition reason each class becomes.
 
-/** Building manifests failed (kustomize, YAML, security checks); reason `BuildFailed` unless told otherwise. */
+/** Building manifests failed (kustomize, YAML, security checks). */
 export class BuildError extends Error {
   override readonly name: string = 'BuildError';
-  /** Flux condition reason for the Kustomization's Ready condition. */
-  readonly reason: string;
 
-  constructor(options: { message: string; reason?: string; cause?: unknown }) {
+  constructor(options: { message: string; cause?: unknown }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.reason = options.reason ?? Reasons.BuildFailed;
   }
+}
+
+/**
+ * The directory to build is not there: the source directory cannot be read, or the path inside it is
+ * missing or not a directory. A problem with what the source holds, not with the manifests in it.
+ */
+export class KustomizationPathError extends BuildError {
+  override readonly name: string = 'KustomizationPathError';
 }
 
 /** A manifest stream could not be decoded into Kubernetes objects; `source` names the file or stream. */
@@ -28,7 +33,7 @@ export class ManifestError extends BuildError {
   }
 }
 
-/** Post-build variable substitution failed; Flux reports this as `BuildFailed` too. */
+/** Post-build variable substitution failed. */
 export class SubstitutionError extends BuildError {
   override readonly name: string = 'SubstitutionError';
   /** The variable that was undefined or malformed, when known. */

@@ -2,7 +2,7 @@
 // kustomize-build.int.test.ts (they need the real kustomize).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuildError } from './errors.ts';
+import { BuildError, KustomizationPathError } from './errors.ts';
 import { buildKustomization } from './kustomize-build.ts';
 import { makeTree } from './test-fixtures.ts';
 
@@ -23,10 +23,16 @@ void test('missing, escaping or non-directory paths are refused before kustomize
     assert.ok(err instanceof BuildError, `expected a BuildError, got ${String(err)}`);
     return err;
   };
-  assert.equal((await buildError('./missing')).reason, 'ArtifactFailed');
-  assert.match((await buildError('../..')).message, /^path '\.\.\/\.\.' is outside the source$/);
+  const missing = await buildError('./missing');
+  assert.ok(missing instanceof KustomizationPathError, String(missing));
+  assert.match(missing.message, /^kustomization path not found: '\.\/missing'$/);
+  const outside = await buildError('../..');
+  assert.ok(!(outside instanceof KustomizationPathError), 'a path outside the source is a build error');
+  assert.match(outside.message, /^path '\.\.\/\.\.' is outside the source$/);
   assert.match((await buildError('./escape')).message, /outside the source/);
-  assert.match((await buildError('app/cm.yaml')).message, /is not a directory/);
+  const notDir = await buildError('app/cm.yaml');
+  assert.ok(notDir instanceof KustomizationPathError, String(notDir));
+  assert.match(notDir.message, /is not a directory/);
   // Proof that the binary is only reached once the checks pass.
   assert.match((await buildError('/app')).message, /kustomize binary '\/nonexistent\/kustomize' cannot be run/);
 });

@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { Reasons } from '../api/constants.ts';
 import { setCommonMetadata } from './common-metadata.ts';
-import { BuildError } from './errors.ts';
+import { BuildError, KustomizationPathError } from './errors.ts';
 import { checkKustomizationTree } from './kustomization-guard.ts';
 import { findKustomizationFile, readKustomization, scanManifests, writeKustomization } from './kustomization-file.ts';
 import { applySpecOverlays, hasOverlays } from './kustomization-overlays.ts';
@@ -48,7 +47,7 @@ export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string 
  * Builds a Kustomization like kustomize-controller: confines `path` to `root`, generates a kustomization.yaml when
  * the directory has none, writes the spec overlays into it, refuses remote bases, out-of-root references, Helm and
  * plugins, runs the real `kustomize build`, parses the output (limits, duplicate ids) and applies commonMetadata.
- * Throws BuildError: reason ArtifactFailed when the path is missing, BuildFailed for everything else.
+ * Throws KustomizationPathError when the source directory or the path is missing, BuildError for everything else.
  */
 export async function buildKustomization(opts: BuildKustomizationOptions): Promise<BuildResult> {
   if (opts.signal?.aborted)
@@ -84,11 +83,7 @@ async function realRoot(root: string): Promise<string> {
   try {
     return await realpath(root);
   } catch (err) {
-    throw new BuildError({
-      message: `source directory '${root}' cannot be read`,
-      reason: Reasons.ArtifactFailed,
-      cause: err,
-    });
+    throw new KustomizationPathError({ message: `source directory '${root}' cannot be read`, cause: err });
   }
 }
 
@@ -98,13 +93,10 @@ async function resolveBuildDir(root: string, specPath: string): Promise<string> 
   const resolved = await resolveInside(root, root, rel);
   if (!resolved.inside) throw new BuildError({ message: `path '${specPath}' is outside the source` });
   if (!resolved.exists) {
-    throw new BuildError({ message: `kustomization path not found: '${specPath}'`, reason: Reasons.ArtifactFailed });
+    throw new KustomizationPathError({ message: `kustomization path not found: '${specPath}'` });
   }
   if (!(await stat(resolved.real)).isDirectory()) {
-    throw new BuildError({
-      message: `kustomization path '${specPath}' is not a directory`,
-      reason: Reasons.ArtifactFailed,
-    });
+    throw new KustomizationPathError({ message: `kustomization path '${specPath}' is not a directory` });
   }
   return resolved.real;
 }

@@ -10,8 +10,10 @@ import {
   type GitRepositoryStatus,
 } from '../../api/git-repository.ts';
 import { archiveDirectory } from '../../artifacts/archive.ts';
+import { ArchiveError, StorageError } from '../../artifacts/errors.ts';
 import { buildIgnoreMatcher } from '../../artifacts/ignore.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
+import { GitAuthError, GitError, GitUrlError } from '../../sources/git/errors.ts';
 import { fetchRevision, type FetchedRevision } from '../../sources/git/fetch-revision.ts';
 import type { GitAuth } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
@@ -37,9 +39,28 @@ interface GitContext extends ReconcileContext<GitRepository, GitRepositoryStatus
   fetched?: FetchedRevision;
 }
 
+/**
+ * The Ready reason source-controller gives an error of the Git client or the artifacts layer:
+ * GitAuthError → AuthenticationFailed, GitUrlError → URLInvalid, any other Git error → GitOperationFailed,
+ * ArchiveError → ArchiveOperationFailed, StorageError → StorageOperationFailed; undefined for anything else.
+ */
+export function gitRepositoryFailureReason(err: unknown): string | undefined {
+  if (err instanceof GitAuthError) return SourceReasons.AuthenticationFailed;
+  if (err instanceof GitUrlError) return SourceReasons.URLInvalid;
+  if (err instanceof GitError) return SourceReasons.GitOperationFailed;
+  if (err instanceof ArchiveError) return SourceReasons.ArchiveOperationFailed;
+  // source-controller reports storage failures with the condition type's name as the reason.
+  if (err instanceof StorageError) return ConditionTypes.StorageOperationFailed;
+  return undefined;
+}
+
+/** What a step threw as a failure: a library error gets its mapped reason, anything else its own or `fallbackReason`. */
+const classify = (err: unknown, fallbackReason: string): ReconcileFailure =>
+  asFailure(err, gitRepositoryFailureReason(err) ?? fallbackReason);
+
 /** A failure that also sets one of source-controller's abnormal-true conditions (FetchFailed, StorageOperationFailed). */
 const failWith = (condition: string, err: unknown, fallbackReason: string): ReconcileFailure => {
-  const f = asFailure(err, fallbackReason);
+  const f = classify(err, fallbackReason);
   return new ReconcileFailure(f.reason, f.message, { cause: err, conditions: [{ type: condition, status: 'True' }] });
 };
 
@@ -95,11 +116,16 @@ export function gitRepositoryReconciler(
         const { obj, status } = ctx;
         const previous = status.artifact;
         const ignore = obj.spec.ignore ?? '';
-        const upToDate =
-          previous?.revision === fetched.revision &&
-          (status.observedIgnore ?? '') === ignore &&
-          (await storage.has(previous));
-        if (!upToDate) await storeArtifact(ctx, fetched);
+        try {
+          const upToDate =
+            previous?.revision === fetched.revision &&
+            (status.observedIgnore ?? '') === ignore &&
+            (await storage.has(previous));
+          if (!upToDate) await storeArtifact(ctx, fetched);
+        } catch (err) {
+          // The skeleton knows no library errors: a storage error is classified here, at the boundary.
+          throw classify(err, Reasons.Failed);
+        }
         if (obj.spec.ignore !== undefined) status.observedIgnore = obj.spec.ignore;
         else delete status.observedIgnore;
         deleteCondition(ctx, ConditionTypes.StorageOperationFailed);

@@ -1,12 +1,5 @@
-// Typed errors of the Git client; each carries the Flux condition reason a reconciler records.
-
-/** Flux `FetchFailed` reasons produced by the Git client. */
-export const GitErrorReason = {
-  AuthenticationFailed: 'AuthenticationFailed',
-  GitOperationFailed: 'GitOperationFailed',
-  URLInvalid: 'URLInvalid',
-} as const;
-export type GitErrorReason = (typeof GitErrorReason)[keyof typeof GitErrorReason];
+// Typed errors of the Git client. They say what went wrong by their class; the reconciler that
+// calls the client decides which condition reason each class becomes.
 
 /** Where a Git error happened; `url` is always redacted. */
 export interface GitErrorContext {
@@ -17,7 +10,6 @@ export interface GitErrorContext {
 
 /** Base class of every Git client error; `message` never contains credentials. */
 export abstract class GitError extends Error {
-  abstract readonly reason: GitErrorReason;
   readonly url: string | undefined;
   readonly ref: string | undefined;
 
@@ -30,16 +22,10 @@ export abstract class GitError extends Error {
 }
 
 /** The server rejected the credentials, asked for ones we do not have, or the SSH host key did not verify. */
-export class GitAuthError extends GitError {
-  readonly reason = GitErrorReason.AuthenticationFailed;
-}
+export class GitAuthError extends GitError {}
 
 /** A git command failed, timed out or was aborted, or the ref/commit/tag could not be resolved. */
-export class GitOperationError extends GitError {
-  readonly reason = GitErrorReason.GitOperationFailed;
-}
+export class GitOperationError extends GitError {}
 
 /** The repository URL is not an allowed `http://`, `https://` or `ssh://` URL. */
-export class GitUrlError extends GitError {
-  readonly reason = GitErrorReason.URLInvalid;
-}
+export class GitUrlError extends GitError {}

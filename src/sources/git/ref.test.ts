@@ -44,7 +44,6 @@ void test('rejects malformed refs with GitOperationError naming the field', () =
     () => planRef({ branch: 'a..b' }),
     (err: unknown) => {
       assert.ok(err instanceof GitOperationError);
-      assert.equal(err.reason, 'GitOperationFailed');
       assert.match(err.message, /invalid branch name 'a\.\.b'/);
       return true;
     },

@@ -8,12 +8,20 @@ import type { ArtifactTreeCache } from '../../../artifacts/tree-cache.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject } from '../../../kube/types.ts';
 import { substituteObjects } from '../../../render/envsubst.ts';
-import { BuildError } from '../../../render/errors.ts';
+import { KustomizationPathError } from '../../../render/errors.ts';
 import { buildKustomization } from '../../../render/kustomize-build.ts';
 import { kustomizeSpecOf, postBuildVariables } from '../../../render/kustomization-inputs.ts';
 import { readConfigData } from '../../../kube/config-data.ts';
 import { messageOf } from '../../shared.ts';
 import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
+
+/**
+ * The Ready reason of a failed build, as kustomize-controller reports it: ArtifactFailed when the source
+ * directory or `spec.path` in it is missing (KustomizationPathError), BuildFailed for anything else.
+ */
+export function buildFailureReason(err: unknown): string {
+  return err instanceof KustomizationPathError ? Reasons.ArtifactFailed : Reasons.BuildFailed;
+}
 
 export interface BuildResult {
   objects: KubeObject[];
@@ -28,7 +36,7 @@ export interface BuildResult {
 export async function buildManifests(opts: {
   ks: Kustomization;
   artifact: Artifact;
-  artifacts: ArtifactTreeCache;
+  artifacts: Pick<ArtifactTreeCache, 'materialize'>;
   client: KubeClient;
   kustomizeBin: string;
   allowRemoteBases: boolean;
@@ -48,6 +56,7 @@ export async function buildManifests(opts: {
         timeoutMs: opts.timeoutMs,
       });
     } catch (err) {
+      // Whatever stops the artifact from reaching the disk (download, digest, unpack) is the artifact's failure.
       throw new ReconcileFailure(
         Reasons.ArtifactFailed,
         `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`,
@@ -68,9 +77,7 @@ export async function buildManifests(opts: {
       const objects = vars ? substituteObjects(built.objects, vars, { strict: true }) : built.objects;
       return { objects, digest: built.digest };
     } catch (err) {
-      throw new ReconcileFailure(err instanceof BuildError ? err.reason : Reasons.BuildFailed, messageOf(err), {
-        cause: err,
-      });
+      throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
     }
   } finally {
     await rm(work, { recursive: true, force: true });
