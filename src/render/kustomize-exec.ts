@@ -28,7 +28,7 @@ const MAX_MESSAGE = 4096;
 
 /**
  * Runs `kustomize build <dir> --load-restrictor LoadRestrictionsNone` (never with helm, exec or alpha plugins) in a
- * fresh temp working/HOME directory that is removed afterwards, and returns stdout. Throws BuildError (BuildFailed)
+ * fresh temp working/HOME directory that is removed afterwards, and returns stdout. Throws BuildError
  * with kustomize's stderr trimmed and paths made relative, or on timeout, abort, oversized output or a missing binary.
  */
 export async function runKustomizeBuild(opts: KustomizeExecOptions): Promise<Buffer> {
