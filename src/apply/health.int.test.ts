@@ -117,7 +117,7 @@ void test('a Deployment whose pods can never schedule fails the health check at 
     assert.match(
       err.message,
       new RegExp(
-        `^health check failed after \\d+s: timeout waiting for: \\[Deployment/${ns}/stuck status: 'InProgress' \\(.+\\), ConfigMap/${ns}/missing status: 'NotFound'`,
+        `^health check failed after (\\d+m)?\\d+(\\.\\d+)?s: timeout waiting for: \\[Deployment/${ns}/stuck status: 'InProgress' \\(.+\\), ConfigMap/${ns}/missing status: 'NotFound'`,
       ),
     );
     assert.deepEqual(
