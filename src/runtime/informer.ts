@@ -1,5 +1,5 @@
 import type { KubeClient } from '../kube/client.ts';
-import { isGone } from '../kube/errors.ts';
+import { isGone, KubeApiError } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { Logger } from './logger.ts';
 import { backoffDelay } from '../util/retry.ts';
@@ -122,7 +122,9 @@ export class Informer<T extends KubeObject = KubeObject> {
         failures++;
         this.opts.logger.warn({ kind: this.opts.kind, err: String(err) }, 'list/watch failed; retrying');
         resourceVersion = '';
-        await sleep(backoffDelay(failures, { baseDelayMs: 1000, maxDelayMs: 30_000 }), signal);
+        // A throttled watch says when to come back; otherwise back off.
+        const retryAfter = err instanceof KubeApiError ? err.retryAfterMs : undefined;
+        await sleep(retryAfter ?? backoffDelay(failures, { baseDelayMs: 1000, maxDelayMs: 30_000 }), signal);
       }
     }
   }

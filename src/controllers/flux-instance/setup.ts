@@ -1,3 +1,4 @@
+import { isNoKindMatch } from '../../kube/errors.ts';
 import { Annotations } from '../../api/constants.ts';
 import { FluxInstanceAnnotations, FluxInstanceTypeMeta } from '../../api/flux-instance.ts';
 import { Controller } from '../../runtime/controller.ts';
@@ -44,6 +45,7 @@ export async function setupFluxInstanceController(
   try {
     await opts.client.resource(FluxInstanceTypeMeta.apiVersion, FluxInstanceTypeMeta.kind);
   } catch (err) {
+    if (!isNoKindMatch(err)) throw err;
     opts.logger.warn(
       { err: messageOf(err) },
       'the FluxInstance CRD is not installed: run `driftless install` to enable FluxInstance',

@@ -1,3 +1,4 @@
+import { isNoKindMatch } from '../../kube/errors.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { ControlPlaneApiVersion, FluxReportName } from '../../api/flux-report.ts';
 import { Controller } from '../../runtime/controller.ts';
@@ -44,6 +45,7 @@ export async function setupFluxReportController(
   try {
     await opts.client.resource(ControlPlaneApiVersion, 'FluxReport');
   } catch (err) {
+    if (!isNoKindMatch(err)) throw err;
     opts.logger.warn(
       { err: messageOf(err) },
       'the FluxReport CRD is not installed: run `driftless install` to enable reporting',
