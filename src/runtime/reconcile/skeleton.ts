@@ -181,7 +181,6 @@ export class StepReconciler<
     // `written` is the status as the server has it: the diff base of every patch.
     let written: unknown = structuredClone(obj.status ?? {});
     const status = structuredClone(obj.status ?? {}) as S;
-    const view = { metadata: obj.metadata, status };
     const write = async (): Promise<void> => {
       const result = await patchStatusDiff(d.client, obj, written, status);
       written = structuredClone(status);
@@ -195,14 +194,14 @@ export class StepReconciler<
       signal,
       elapsedMs: () => performance.now() - started,
       progress: async (reason, message) => {
-        markReconciling(view, reason, message);
+        markReconciling(base, reason, message);
         await write();
       },
       event: (e) => d.recorder.record(obj, e),
     };
     const ctx = d.context(base);
     try {
-      return await this.runAndSummarize(ctx, view, write, signal, shutdown);
+      return await this.runAndSummarize(ctx, write, signal, shutdown);
     } finally {
       await d.release?.(ctx);
     }
@@ -210,7 +209,6 @@ export class StepReconciler<
 
   private async runAndSummarize(
     ctx: C,
-    view: { metadata: T['metadata']; status: S },
     write: () => Promise<void>,
     signal: AbortSignal,
     shutdown: AbortSignal,
@@ -222,7 +220,7 @@ export class StepReconciler<
     if (outcome.ok) {
       if (outcome.done) return outcome.done;
       const summary = d.ready(ctx);
-      markReady(view, summary.reason, summary.message);
+      markReady(ctx, summary.reason, summary.message);
       status.observedGeneration = obj.metadata.generation ?? 0;
       d.finishStatus?.(ctx);
       await write();
@@ -243,7 +241,7 @@ export class StepReconciler<
       d.logger.info({ kind: d.kind, key: requestKey(req), step: outcome.step }, 'reconcile aborted');
       return NO_RETRY;
     }
-    this.summarizeFailure(ctx, view, failure);
+    this.summarizeFailure(ctx, failure);
     await write();
     if (!failure.opts.waiting) d.outcomes?.reconciled(d.kind, failure.reason);
     const event = failure.opts.event ?? 'warning';
@@ -267,27 +265,27 @@ export class StepReconciler<
     return { requeueAfterMs: retry };
   }
 
-  private summarizeFailure(ctx: C, view: { metadata: T['metadata']; status: S }, failure: ReconcileFailure): void {
+  private summarizeFailure(ctx: C, failure: ReconcileFailure): void {
     const d = this.d;
-    if (failure.opts.record) Object.assign(view.status, failure.opts.record);
+    if (failure.opts.record) Object.assign(ctx.status, failure.opts.record);
     for (const c of failure.opts.conditions ?? [])
-      setCondition(view, {
+      setCondition(ctx, {
         type: c.type,
         status: c.status ?? 'False',
         reason: failure.reason,
         message: failure.message,
       });
-    markFalse(view, 'Ready', failure.reason, failure.message);
+    markFalse(ctx, 'Ready', failure.reason, failure.message);
     if (failure.stalled) {
-      markTrue(view, 'Stalled', failure.reason, failure.message);
-      deleteCondition(view, 'Reconciling');
-      view.status.observedGeneration = ctx.obj.metadata.generation ?? 0;
+      markTrue(ctx, 'Stalled', failure.reason, failure.message);
+      deleteCondition(ctx, 'Reconciling');
+      ctx.status.observedGeneration = ctx.obj.metadata.generation ?? 0;
     } else {
-      deleteCondition(view, 'Stalled');
-      const reconciling = getCondition(view, 'Reconciling');
+      deleteCondition(ctx, 'Stalled');
+      const reconciling = getCondition(ctx, 'Reconciling');
       if ((d.markRetrying ?? 'always') === 'always')
-        markTrue(view, 'Reconciling', 'ProgressingWithRetry', failure.message);
-      else if (reconciling) markTrue(view, 'Reconciling', 'ProgressingWithRetry', reconciling.message);
+        markTrue(ctx, 'Reconciling', 'ProgressingWithRetry', failure.message);
+      else if (reconciling) markTrue(ctx, 'Reconciling', 'ProgressingWithRetry', reconciling.message);
     }
     d.onFailure?.(ctx, failure);
     d.finishStatus?.(ctx);
