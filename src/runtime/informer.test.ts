@@ -150,8 +150,7 @@ test('indexes follow adds, updates, deletes and relists', async () => {
   const abort = new AbortController();
   const run = informer.run(abort.signal);
   await informer.waitForSync();
-  const deadline = Date.now() + 5000;
-  while (client.listCalls < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+  await within(5_000, 'the relist after 410 and the watch after it', client.idle);
   assert.equal(client.listCalls, 2);
   // After the relist only b (now db) is left: a and c were gone from the fresh list.
   assert.deepEqual(informer.keysByIndex('app', 'db'), ['ns/b']);
