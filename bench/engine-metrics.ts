@@ -1,4 +1,4 @@
-// A one-line summary of the engine's own /metrics, so a slow run says where the time went.
+// Reading the engines' /metrics (Prometheus text): API request counts, and a one-line summary for logs.
 
 /** Sums every sample of `name` whose labels include all of `labels` in Prometheus text exposition. */
 export function sumSamples(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -31,19 +31,30 @@ export function summariseMetrics(text: string): string {
   return parts.join('; ') || 'no reconcile metrics';
 }
 
-/** Finds the metrics URL the engine logs at start (`"metrics":"http://…"`). */
-export function metricsUrlFromLog(log: string): string | undefined {
-  return /"metrics":"(http:\/\/[^"]+)"/.exec(log)?.[1];
+/** `rest_client_requests_total` per method in Prometheus text (every code and host summed); pure. */
+export function requestsByMethod(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^rest_client_requests_total\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const method = /(?:^|,)method="([^"]*)"/.exec(m[1] ?? '')?.[1] ?? 'unknown';
+    out[method] = (out[method] ?? 0) + Number(m[2]);
+  }
+  return out;
 }
 
-/** Fetches /metrics and summarises it; returns a reason instead of throwing, since this is only a diagnostic. */
-export async function scrapeSummary(baseUrl: string | undefined): Promise<string> {
-  if (!baseUrl) return 'metrics address not found in the engine log';
-  try {
-    const res = await fetch(new URL('/metrics', baseUrl), { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) return `GET /metrics answered ${res.status}`;
-    return summariseMetrics(await res.text());
-  } catch (err) {
-    return `GET /metrics failed: ${err instanceof Error ? err.message : String(err)}`;
+/** Scrapes every URL's /metrics and sums {@link requestsByMethod}; undefined when any scrape fails. */
+export async function requestCounts(baseUrls: readonly string[]): Promise<Record<string, number> | undefined> {
+  const total: Record<string, number> = {};
+  for (const base of baseUrls) {
+    try {
+      const res = await fetch(new URL('/metrics', base), { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) return undefined;
+      for (const [method, n] of Object.entries(requestsByMethod(await res.text())))
+        total[method] = (total[method] ?? 0) + n;
+    } catch {
+      return undefined;
+    }
   }
+  return total;
 }

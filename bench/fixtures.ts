@@ -88,13 +88,16 @@ export function p1Fixture(n: number): BenchFixture {
   return { files, units, expected: { ConfigMap: n, Secret: n, Service: n, Deployment: n } };
 }
 
-/** P2: one directory with `count` ConfigMaps in one multi-document file, and one Kustomization over it. */
-export function p2Fixture(count: number): BenchFixture {
+/**
+ * P2: one directory with `count` ConfigMaps in one multi-document file, and one Kustomization over it. Each
+ * `revision` changes every ConfigMap's payload (P2's second half: a change to every object).
+ */
+export function p2Fixture(count: number, revision = 1): BenchFixture {
   const configMaps = Array.from({ length: count }, (_, i) => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: `cm-${pad(i)}`, labels: { [BENCH_LABEL]: 'true' } },
-    data: { index: String(i), payload: `value-${pad(i)}` },
+    data: { index: String(i), payload: revision === 1 ? `value-${pad(i)}` : `value-${pad(i)}-r${revision}` },
   }));
   const files = {
     'configmaps/kustomization.yaml': stringify({
@@ -108,6 +111,28 @@ export function p2Fixture(count: number): BenchFixture {
     files,
     units: [{ name: 'configmaps', path: './configmaps' }],
     expected: { ConfigMap: count, Secret: 0, Service: 0, Deployment: 0 },
+  };
+}
+
+/** P5/P6: one directory with one ConfigMap whose `data.push` is `push` (each push to the repository bumps it). */
+export function p5Fixture(push: number): BenchFixture {
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'pushed', labels: { [BENCH_LABEL]: 'true' } },
+    data: { push: String(push) },
+  };
+  return {
+    files: {
+      'app/kustomization.yaml': stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: ['configmap.yaml'],
+      }),
+      'app/configmap.yaml': stringify(configMap),
+    },
+    units: [{ name: 'app', path: './app' }],
+    expected: { ConfigMap: 1, Secret: 0, Service: 0, Deployment: 0 },
   };
 }
 

@@ -1,14 +1,17 @@
-// Entry point of `npm run bench`: runs P1 (N Kustomizations x 4 objects) and P2 (1 Kustomization x 1000 ConfigMaps)
-// against the engine and against a kubectl baseline, prints a Markdown table and appends it to bench/results/<date>.md.
+// Entry point of `npm run bench`: Driftless and Flux's own controllers side by side on one local control plane,
+// alternating, each on a fresh namespace; prints a Markdown table and appends it to bench/results/<date>.md.
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { defaultManagerConfig } from '../src/config/manager-config.ts';
-import { runBenchmark } from './benchmark.ts';
-import { p1Fixture, p2Fixture } from './fixtures.ts';
-import { markdownTable, resultsSection, type BenchRow } from './report.ts';
+import { findFluxPeers } from './flux-peers.ts';
+import { markdownTable, resultsSection, type Line } from './report.ts';
+import { runP1 } from './rows/p1.ts';
+import { runP2 } from './rows/p2.ts';
+import { runP5 } from './rows/p5.ts';
+import { runP7, runP8 } from './rows/p7.ts';
+import { describeMachine, measuredCommit, openSession } from './setup.ts';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -16,56 +19,87 @@ const positiveInt = (v: string): number => {
   return n;
 };
 const sizes = (v: string): number[] => v.split(',').map((s) => positiveInt(s.trim()));
+const ROWS = ['p1', 'p2', 'p5', 'p7', 'p8'] as const;
+type RowId = (typeof ROWS)[number];
+const rowList = (v: string): RowId[] =>
+  v.split(',').map((s) => {
+    const id = s.trim().toLowerCase();
+    if (!(ROWS as readonly string[]).includes(id))
+      throw new InvalidArgumentError(`rows are ${ROWS.join(', ')} (P3 runs with p2, P4 with p1, P6 with p5)`);
+    return id as RowId;
+  });
 
 const LAYOUT = [
-  'P1: one Git repository with one directory per Kustomization (`apps/app-NNNN/`: kustomization.yaml, a ConfigMap, a Secret, a headless Service, a one-replica Deployment); N Kustomizations with `wait: true` and `targetNamespace`, all created at once.',
-  'P2: one directory with one file of N ConfigMaps; one Kustomization with `wait: true`.',
-  'Driftless: `driftless run` in a child process (default flags, free loopback ports); time from the first Kustomization create until every Kustomization is Ready (listed once a second); peak RSS = VmHWM of that process. The GitRepository is Ready before the clock starts.',
-  'Baseline: after the engine has stopped, on the same control plane, `kustomize build` of the same directories (8 at a time, same `targetNamespace` overlay into another namespace), one `kubectl apply --server-side --field-manager=bench -f -`, then listing once a second until every object exists and every Deployment has rolled out. Times count from the start of the builds.',
-  'Each benchmark gets a fresh control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok); extra kwok Nodes are added when the Pods need them.',
+  'One control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) and one Git server for the whole run. Each engine turn gets a fresh namespace and repository, starts its engine, creates a GitRepository (interval 60m) and waits until it is Ready before the clock starts; afterwards the engine is stopped and the namespace deleted (finalizers dropped) before the next turn. Engines alternate (Driftless first, then Flux; swapped on every other repetition).',
+  'Driftless: `node bin/driftless.js run`, default flags, loopback listeners. Flux: source-controller and kustomize-controller (plus notification-controller in P5/P6) out of cluster with KUBECONFIG, RUNTIME_NAMESPACE=flux-system, --enable-leader-election=false, loopback listeners, default flags otherwise. `--concurrent` is passed to every controller of both engines only when given.',
+  'CPU-seconds: utime+stime of the engine processes plus cutime+cstime (children they reaped: Driftless runs `kustomize` as a child; Flux builds in process) over the measured interval, from /proc/<pid>/stat. Peak RSS: sum of the processes\' VmHWM (children not included; the "incl. live children" line samples VmRSS of the whole process tree 4 times a second). API requests: `rest_client_requests_total` of the engines\' /metrics, difference over the interval.',
+  'P1: N Kustomizations x 4 objects (ConfigMap, Secret, headless Service, one-replica Deployment), one directory each, `wait: true`, `targetNamespace`; time from the first create until all are Ready (listed once a second). P4: RSS after the settle period with all Ready. Floor: `kustomize build` of the same directories piped to one `kubectl apply --server-side`, then until every Deployment rolled out.',
+  'P2: one Kustomization of N ConfigMaps: create to Ready; then a commit changing every ConfigMap, `reconcile.fluxcd.io/requestedAt` on the GitRepository, until the Kustomization is Ready at that revision. Floor: kubectl apply of the same, then of the changed objects. P3: `requestedAt` on that Kustomization 10 times, each waited for (lastHandledReconcileAt), nothing changed.',
+  "P5: one Kustomization (interval 1m) of one ConfigMap; 20 times: commit and push, POST the generic Receiver's webhook, poll the ConfigMap every 50 ms until it has the pushed value. P6: then `kubectl edit` (a scripted editor) changes that ConfigMap; time until it has the Git value again.",
+  'P7: an engine with no objects: spawn to /readyz, then RSS and CPU after the settle period. P8: 1000 Kustomizations with a Ready status and no engine running; each CLI run once to warm up, then the median of 5 runs under GNU time.',
 ];
 
 type CliOptions = {
   n: number[];
   full: boolean;
-  only?: 'p1' | 'p2';
+  only?: RowId[];
+  repeat: number;
   p2Objects: number;
+  pushes: number;
+  noop: number;
+  cliObjects: number;
+  settle: number;
   timeout: number;
   concurrent?: number;
   engineLogLevel: string;
   kubectl: string;
   kustomize: string;
+  flux: string;
   write: boolean;
   resultsDir: string;
 };
 
-/** Parses argv, runs the chosen benchmarks in order and reports; exits non-zero only when the harness itself fails. */
+/** Parses argv, runs the chosen rows in order and reports; exits non-zero only when the harness itself fails. */
 async function main(argv: string[]): Promise<void> {
-  const binDir = path.join(os.homedir(), '.cache', 'driftless', 'bin');
+  const cacheDir = process.env['DRIFTLESS_CACHE'] ?? path.join(os.homedir(), '.cache', 'driftless');
+  const binDir = path.join(cacheDir, 'bin');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const program = new Command('driftless-bench')
-    .description('on-demand benchmarks: Driftless vs kubectl apply --server-side on a local control plane')
+    .description("on-demand benchmarks: Driftless vs Flux's own controllers (and kubectl) on a local control plane")
     .option('--n <sizes>', 'P1 sizes, comma-separated', sizes, [100])
     .option('--full', 'P1 with N=100 and N=1000 (overrides --n)', false)
-    .option('--only <which>', 'run only p1 or p2')
-    .option('--p2-objects <n>', 'ConfigMaps in P2', positiveInt, 1000)
-    .option('--timeout <minutes>', 'limit of each wait (engine Ready, baseline Ready)', positiveInt, 15)
-    .option('--concurrent <n>', "engine workers per controller (default: the engine's default)", positiveInt)
-    .option('--engine-log-level <level>', 'log level of the engine process', 'info')
+    .option('--only <rows>', `rows to run, comma-separated: ${ROWS.join(', ')}`, rowList)
+    .option('--repeat <k>', 'turns per engine and row (alternating which engine goes first)', positiveInt, 1)
+    .option('--p2-objects <n>', 'ConfigMaps in P2/P3', positiveInt, 1000)
+    .option('--pushes <n>', 'pushes in P5', positiveInt, 20)
+    .option('--noop <n>', 'no-op reconciles in P3', positiveInt, 10)
+    .option('--cli-objects <n>', 'Kustomizations listed in P8', positiveInt, 1000)
+    .option('--settle <seconds>', 'wait before reading steady (P4) and idle (P7) memory', positiveInt, 30)
+    .option('--timeout <minutes>', 'limit of each wait for Ready', positiveInt, 15)
+    .option(
+      '--concurrent <n>',
+      "workers per controller, passed to both engines (default: each one's default)",
+      positiveInt,
+    )
+    .option('--engine-log-level <level>', 'log level of the engines', 'info')
     .option('--kubectl <file>', 'kubectl binary', path.join(binDir, 'kubectl'))
-    .option('--kustomize <file>', 'kustomize binary', defaultManagerConfig().kustomizeBin)
+    .option('--kustomize <file>', 'kustomize binary', path.join(binDir, 'kustomize'))
+    .option('--flux <file>', 'flux CLI', path.join(binDir, 'flux'))
     .option('--no-write', 'do not append the table to the results file')
     .option('--results-dir <dir>', 'where <date>.md is written', path.join(here, 'results'))
     .parse(argv);
   const o = program.opts<CliOptions>();
-  if (o.only && o.only !== 'p1' && o.only !== 'p2') program.error("--only must be 'p1' or 'p2'");
-  await requireFile(o.kubectl, 'kubectl (build it with scripts/provision.sh)');
-  await requireFile(o.kustomize, 'kustomize (build it with scripts/provision.sh)');
-
-  const plan: { label: string; make: () => ReturnType<typeof p1Fixture> }[] = [];
-  if (o.only !== 'p2')
-    for (const n of o.full ? [100, 1000] : o.n) plan.push({ label: `P1 (N=${n})`, make: () => p1Fixture(n) });
-  if (o.only !== 'p1') plan.push({ label: `P2 (1 x ${o.p2Objects})`, make: () => p2Fixture(o.p2Objects) });
+  for (const [file, what] of [
+    [o.kubectl, 'kubectl'],
+    [o.kustomize, 'kustomize'],
+    [o.flux, 'the flux CLI'],
+    ['/usr/bin/time', 'GNU time (P8)'],
+  ] as const)
+    await requireFile(file, what);
+  const flux = await findFluxPeers(cacheDir);
+  for (const name of ['source-controller', 'kustomize-controller'] as const)
+    if (!flux[name]) throw new Error(`${name} is not provisioned: run scripts/provision.sh bench`);
+  const only = new Set<RowId>(o.only ?? ROWS);
 
   const aborter = new AbortController();
   const onSignal = (): void => {
@@ -77,55 +111,88 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const startedAt = new Date();
-  const rows: BenchRow[] = [];
+  const repoRoot = path.resolve(here, '..');
+  const commit = await measuredCommit(repoRoot);
   const log = (line: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  log(`measuring commit ${commit}`);
+  const p1Sizes = o.full ? [100, 1000] : o.n;
+  const { session, crdNotes } = await openSession(
+    {
+      ...(o.concurrent ? { concurrent: o.concurrent } : {}),
+      logLevel: o.engineLogLevel,
+      timeoutMs: o.timeout * 60_000,
+      settleMs: o.settle * 1000,
+      kubectlBin: o.kubectl,
+      kustomizeBin: o.kustomize,
+      fluxCli: o.flux,
+      log,
+      signal: aborter.signal,
+    },
+    flux,
+    only.has('p1') ? Math.max(...p1Sizes) * 2 : 0,
+  );
+  const lines: Line[] = [];
+  let failure: unknown;
   try {
-    for (const step of plan) {
-      rows.push(
-        await runBenchmark({
-          label: step.label,
-          fixture: step.make(),
-          timeoutMs: o.timeout * 60_000,
-          kubectlBin: o.kubectl,
-          kustomizeBin: o.kustomize,
-          engineLogLevel: o.engineLogLevel,
-          ...(o.concurrent ? { concurrent: o.concurrent } : {}),
-          log,
-          signal: aborter.signal,
-        }),
-      );
+    const machine = await describeMachine(session, { kubectl: o.kubectl, kustomize: o.kustomize, flux: o.flux });
+    try {
+      if (only.has('p1')) for (const n of p1Sizes) lines.push(...(await runP1(session, n, o.repeat)));
+      if (only.has('p2')) lines.push(...(await runP2(session, o.p2Objects, o.repeat, o.noop)));
+      if (only.has('p5')) lines.push(...(await runP5(session, o.pushes, o.repeat)));
+      if (only.has('p7')) lines.push(...(await runP7(session, o.repeat)));
+      if (only.has('p8')) lines.push(...(await runP8(session, o.cliObjects, 5)));
+    } catch (err) {
+      failure = err;
+    }
+    if (lines.length > 0) {
+      const endCommit = await measuredCommit(repoRoot);
+      const notes = [
+        ...(endCommit !== commit ? [`HEAD moved during the run: ${commit} at the start, ${endCommit} at the end`] : []),
+        ...crdNotes,
+        'Other work shared the machine during the run; the numbers are indicative. Compare the ratios more than the absolute times.',
+        ...(failure ? [`The run stopped early: ${failure instanceof Error ? failure.message : String(failure)}`] : []),
+      ];
+      await report(lines, o, { startedAt, argv, commit, machine, notes });
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (rows.length > 0) await report(rows, o, startedAt, argv);
+    log('stopping the Git server and the control plane');
+    await session.env.stop();
   }
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
 }
 
-async function report(rows: BenchRow[], o: CliOptions, startedAt: Date, argv: string[]): Promise<void> {
-  process.stdout.write(`\n${markdownTable(rows)}\n\n`);
+async function report(
+  lines: Line[],
+  o: CliOptions,
+  meta: { startedAt: Date; argv: string[]; commit: string; machine: string[]; notes: string[] },
+): Promise<void> {
+  process.stdout.write(`\n${markdownTable(lines)}\n\n`);
   if (!o.write) return;
-  const cpus = os.cpus();
-  const machine = `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`;
-  const file = path.join(o.resultsDir, `${startedAt.toISOString().slice(0, 10)}.md`);
+  const day = meta.startedAt.toISOString().slice(0, 10);
+  const file = path.join(o.resultsDir, `${day}.md`);
   await mkdir(o.resultsDir, { recursive: true });
   const exists = await stat(file).then(
     () => true,
     () => false,
   );
-  const title = exists ? '' : `# Benchmark results, ${startedAt.toISOString().slice(0, 10)}\n\n`;
-  const args = argv.slice(2);
-  const command = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
-  await appendFile(
-    file,
-    `${title}${exists ? '\n' : ''}${resultsSection(rows, { startedAt, command, machine, layout: LAYOUT })}`,
-  );
+  const args = meta.argv.slice(2);
+  const section = resultsSection(lines, {
+    startedAt: meta.startedAt,
+    command: args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench',
+    commit: meta.commit,
+    machine: meta.machine,
+    layout: LAYOUT,
+    notes: meta.notes,
+  });
+  await appendFile(file, `${exists ? '\n' : `# Benchmark results, ${day}\n\n`}${section}`);
   process.stdout.write(`results appended to ${file}\n`);
 }
 
 async function requireFile(file: string, what: string): Promise<void> {
   await stat(file).catch(() => {
-    throw new Error(`${what} not found at ${file}`);
+    throw new Error(`${what} not found at ${file} (build it with scripts/provision.sh)`);
   });
 }
 

@@ -1,0 +1,219 @@
+// The two engines under test, behind one shape: Driftless (one process) and Flux (source- and kustomize-controller,
+// plus notification-controller when a row needs a Receiver), each started out of cluster with loopback listeners.
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startChild, type Child } from './child.ts';
+import type { FluxPeers } from './flux-peers.ts';
+import { pollUntil } from './readiness.ts';
+
+/** Which engine. */
+export type EngineName = 'driftless' | 'flux';
+
+/** An engine running against the benchmark's control plane. */
+export type RunningEngine = {
+  name: EngineName;
+  /** Its processes; CPU and memory are summed over them. */
+  children: Child[];
+  /** Base URLs of every process's /metrics server. */
+  metricsUrls: string[];
+  /** Base URL of the webhook receiver (`/hook/…`), when this engine runs one. */
+  receiverUrl?: string;
+  /** Milliseconds from spawn until every process answered /readyz. */
+  startedMs: number;
+  /** Why a process ended, or undefined while all run. */
+  exited(): string | undefined;
+  /** The tail of every process's log, labelled. */
+  logTail(lines?: number): Promise<string>;
+  stop(): Promise<void>;
+};
+
+/** Options of {@link startEngine}. */
+export type EngineStartOptions = {
+  name: EngineName;
+  kubeconfig: string;
+  /** A fresh directory for logs and artifact storage. */
+  workDir: string;
+  /** `--concurrent` for every controller; default: each one's own default. */
+  concurrent?: number;
+  logLevel: string;
+  /** Flux: also start notification-controller (it serves Receivers). Driftless always serves them. */
+  receiver: boolean;
+  flux: FluxPeers;
+  signal?: AbortSignal;
+};
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A free loopback port: bound, read and released (a race with another process is possible but unlikely). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('could not pick a free port');
+  return address.port;
+}
+
+const addr = (port: number): string => `127.0.0.1:${port}`;
+const url = (port: number): string => `http://127.0.0.1:${port}`;
+
+/** One process to start, with the ports it listens on. */
+type Spawn = {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  metrics: number;
+  health: number;
+};
+
+async function driftlessSpawns(
+  o: EngineStartOptions,
+  ports: () => Promise<number>,
+): Promise<{ spawns: Spawn[]; receiver: number }> {
+  const [metrics, health, storage, receiver, events] = [
+    await ports(),
+    await ports(),
+    await ports(),
+    await ports(),
+    await ports(),
+  ];
+  const args = [
+    path.join(repoRoot, 'bin', 'driftless.js'),
+    'run',
+    '--kubeconfig',
+    o.kubeconfig,
+    '--metrics-addr',
+    addr(metrics),
+    '--health-addr',
+    addr(health),
+    '--storage-addr',
+    addr(storage),
+    '--receiver-addr',
+    addr(receiver),
+    '--events-addr',
+    addr(events),
+    '--storage-path',
+    path.join(o.workDir, 'storage'),
+    '--log-level',
+    o.logLevel,
+    ...(o.concurrent ? ['--concurrent', String(o.concurrent)] : []),
+  ];
+  return { spawns: [{ name: 'driftless', command: process.execPath, args, metrics, health }], receiver };
+}
+
+async function fluxSpawns(
+  o: EngineStartOptions,
+  ports: () => Promise<number>,
+): Promise<{ spawns: Spawn[]; receiver?: number }> {
+  const need = o.receiver
+    ? (['source-controller', 'kustomize-controller', 'notification-controller'] as const)
+    : (['source-controller', 'kustomize-controller'] as const);
+  const spawns: Spawn[] = [];
+  let receiver: number | undefined;
+  // Flux's controllers have no --kubeconfig flag; they read KUBECONFIG. RUNTIME_NAMESPACE is where their
+  // events and leases would live in a cluster.
+  const env = { KUBECONFIG: o.kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
+  for (const name of need) {
+    const peer = o.flux[name];
+    if (!peer) throw new Error(`${name} is not provisioned: run scripts/provision.sh bench`);
+    const [metrics, health] = [await ports(), await ports()];
+    const args = [
+      `--metrics-addr=${addr(metrics)}`,
+      `--health-addr=${addr(health)}`,
+      '--enable-leader-election=false',
+      `--log-level=${o.logLevel}`,
+      ...(o.concurrent ? [`--concurrent=${o.concurrent}`] : []),
+    ];
+    if (name === 'source-controller') {
+      const storage = await ports();
+      const dir = path.join(o.workDir, 'storage');
+      await mkdir(dir, { recursive: true });
+      args.push(`--storage-addr=${addr(storage)}`, `--storage-adv-addr=${addr(storage)}`, `--storage-path=${dir}`);
+    }
+    if (name === 'notification-controller') {
+      receiver = await ports();
+      args.push(`--receiverAddr=${addr(receiver)}`, `--events-addr=${addr(await ports())}`);
+    }
+    spawns.push({ name, command: peer.bin, args, env, metrics, health });
+  }
+  return receiver === undefined ? { spawns } : { spawns, receiver };
+}
+
+/**
+ * Starts an engine and waits until every process answers /readyz (2 minutes at most). On failure, stops what
+ * it started and throws with the logs' tails.
+ */
+export async function startEngine(o: EngineStartOptions): Promise<RunningEngine> {
+  await mkdir(o.workDir, { recursive: true });
+  const plan = o.name === 'driftless' ? await driftlessSpawns(o, freePort) : await fluxSpawns(o, freePort);
+  const start = performance.now();
+  const children: Child[] = [];
+  const exited = (): string | undefined => {
+    for (const c of children) {
+      const why = c.exited();
+      if (why) return `${c.name} ${why}`;
+    }
+    return undefined;
+  };
+  const logTail = async (lines = 20): Promise<string> =>
+    (await Promise.all(children.map(async (c) => `--- ${c.name} ---\n${await c.logTail(lines)}`))).join('\n');
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map((c) => c.stop()));
+  };
+  try {
+    for (const s of plan.spawns)
+      children.push(
+        await startChild({
+          name: s.name,
+          command: s.command,
+          args: s.args,
+          ...(s.env ? { env: s.env } : {}),
+          cwd: repoRoot,
+          logFile: path.join(o.workDir, `${s.name}.log`),
+        }),
+      );
+    await pollUntil({
+      what: `${o.name} to answer /readyz`,
+      check: async () => {
+        const answers = await Promise.all(plan.spawns.map((s) => readyz(s.health)));
+        const ready = answers.filter(Boolean).length;
+        return { done: ready === answers.length, progress: `${ready}/${answers.length} processes ready` };
+      },
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      failIf: exited,
+      log: () => undefined,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } catch (err) {
+    const tail = await logTail().catch(() => '');
+    await stop();
+    throw new Error(`${o.name} did not start: ${err instanceof Error ? err.message : String(err)}\n${tail}`);
+  }
+  return {
+    name: o.name,
+    children,
+    metricsUrls: plan.spawns.map((s) => url(s.metrics)),
+    ...(plan.receiver !== undefined ? { receiverUrl: url(plan.receiver) } : {}),
+    startedMs: performance.now() - start,
+    exited,
+    logTail,
+    stop,
+  };
+}
+
+async function readyz(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`${url(port)}/readyz`, { signal: AbortSignal.timeout(2000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
