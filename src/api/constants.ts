@@ -83,6 +83,8 @@ export const Reasons = {
   InvalidCELExpression: 'InvalidCELExpression',
   FeatureGateDisabled: 'FeatureGateDisabled',
   AccessDenied: 'AccessDenied',
+  /** The spec sets a field or value Driftless does not implement (see api/field-support.ts); stalled. */
+  NotSupported: 'NotSupported',
 } as const;
 
 /** Source-controller reasons (api/v1/condition_types.go). */

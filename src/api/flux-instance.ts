@@ -1,6 +1,6 @@
 // FluxInstance (fluxcd.controlplane.io/v1): what this Driftless installation runs, as the Flux Operator's
-// kind declares it. Fields that only make sense for controller images are accepted and ignored, so
-// Flux Operator manifests apply unchanged; see src/controllers/flux-instance/README.md.
+// kind declares it. Fields that only make sense for controller images, Pods or platform tuning are refused
+// by name when set (NotSupported, see api/field-support-flux-instance.ts), never silently ignored.
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { AgeColumn, ReadyColumn, StatusColumn } from './crd-definition.ts';
@@ -74,15 +74,18 @@ export const DistributionSchema = Type.Object({
     StringEnum(
       ['upstream-alpine', 'enterprise-alpine', 'enterprise-distroless', 'enterprise-distroless-fips'] as const,
       {
-        description: 'Image variant; ignored by Driftless.',
+        description: 'Image variant; refused by Driftless (NotSupported) when set.',
       },
     ),
   ),
-  imagePullSecret: Type.Optional(Type.String({ description: 'Ignored by Driftless (no images are pulled).' })),
+  imagePullSecret: Type.Optional(Type.String({ description: 'Refused by Driftless when set: no images are pulled.' })),
   artifact: Type.Optional(
-    Type.String({ pattern: '^oci://.*$', description: 'OCI artifact with the Flux manifests; ignored by Driftless.' }),
+    Type.String({
+      pattern: '^oci://.*$',
+      description: 'OCI artifact with the Flux manifests; refused by Driftless when set.',
+    }),
   ),
-  artifactPullSecret: Type.Optional(Type.String({ description: 'Ignored by Driftless.' })),
+  artifactPullSecret: Type.Optional(Type.String({ description: 'Refused by Driftless when set.' })),
 });
 /** `spec.distribution` of a FluxInstance. */
 export type Distribution = Static<typeof DistributionSchema>;
@@ -90,9 +93,13 @@ export type Distribution = Static<typeof DistributionSchema>;
 /** `spec.cluster`: multi-tenancy must match the manager's flags; the other fields are recorded only. */
 export const ClusterSchema = Type.Object({
   type: Type.Optional(
-    StringEnum(['kubernetes', 'openshift', 'aws', 'azure', 'gcp'] as const, { description: 'Recorded only.' }),
+    StringEnum(['kubernetes', 'openshift', 'aws', 'azure', 'gcp'] as const, {
+      description: 'Refused by Driftless when set.',
+    }),
   ),
-  size: Type.Optional(StringEnum(['small', 'medium', 'large'] as const, { description: 'Recorded only.' })),
+  size: Type.Optional(
+    StringEnum(['small', 'medium', 'large'] as const, { description: 'Refused by Driftless when set.' }),
+  ),
   multitenant: Type.Optional(
     Type.Boolean({ description: 'Multi-tenancy lockdown; must match `driftless run --no-cross-namespace-refs`.' }),
   ),
@@ -104,10 +111,12 @@ export const ClusterSchema = Type.Object({
         'Default service account in multitenant mode (default "default"); must match `--default-service-account`.',
     }),
   ),
-  tenantDefaultDecryptionServiceAccount: Type.Optional(Type.String({ description: 'Recorded only.' })),
-  tenantDefaultKubeConfigServiceAccount: Type.Optional(Type.String({ description: 'Recorded only.' })),
-  networkPolicy: Type.Optional(Type.Boolean({ description: 'Recorded only: Driftless creates no NetworkPolicies.' })),
-  domain: Type.Optional(Type.String({ description: 'Recorded only.' })),
+  tenantDefaultDecryptionServiceAccount: Type.Optional(Type.String({ description: 'Refused by Driftless when set.' })),
+  tenantDefaultKubeConfigServiceAccount: Type.Optional(Type.String({ description: 'Refused by Driftless when set.' })),
+  networkPolicy: Type.Optional(
+    Type.Boolean({ description: 'Refused by Driftless when true: it creates no NetworkPolicies.' }),
+  ),
+  domain: Type.Optional(Type.String({ description: 'Refused by Driftless when set.' })),
 });
 /** `spec.cluster` of a FluxInstance. */
 export type ClusterSpec = Static<typeof ClusterSchema>;
@@ -158,7 +167,7 @@ export const FluxInstanceSpecSchema = Type.Object({
   storage: Type.Optional(
     Type.Object(
       { class: Type.String(), size: Type.String() },
-      { description: 'Recorded only: artifacts live in --storage-path.' },
+      { description: 'Refused by Driftless when set: artifacts live in --storage-path.' },
     ),
   ),
   sharding: Type.Optional(
@@ -168,7 +177,7 @@ export const FluxInstanceSpecSchema = Type.Object({
         shards: Type.Array(Type.String(), { minItems: 1 }),
         storage: Type.Optional(StringEnum(['ephemeral', 'persistent'] as const)),
       },
-      { description: 'Not supported by Driftless.' },
+      { description: 'Refused by Driftless when set.' },
     ),
   ),
   commonMetadata: Type.Optional(
@@ -177,7 +186,7 @@ export const FluxInstanceSpecSchema = Type.Object({
       { description: 'Labels and annotations added to the generated objects.' },
     ),
   ),
-  migrateResources: Type.Optional(Type.Boolean({ description: 'Recorded only.' })),
+  migrateResources: Type.Optional(Type.Boolean({ description: 'Refused by Driftless when true.' })),
   wait: Type.Optional(Type.Boolean({ description: 'Wait for the generated objects to be ready (default true).' })),
 });
 /** `spec` of a FluxInstance. */

@@ -4,6 +4,7 @@ import type { Static } from '@sinclair/typebox';
 import { Groups } from './constants.ts';
 import { AgeColumn, ReadyColumn, StatusColumn } from './crd-definition.ts';
 import type { CrdDefinition } from './crd-definition.ts';
+import { admissionRules } from './field-support.ts';
 import { CommonStatusProperties, LocalObjectReferenceSchema, StatusDefault } from './meta.ts';
 import type { FluxObject } from './meta.ts';
 import { Duration, StringEnum, StringMap } from './schema-types.ts';
@@ -167,6 +168,8 @@ export const ProviderCrd: CrdDefinition = {
   description: 'Provider describes where (Slack, Teams, a webhook, a Git forge…) notifications are sent.',
   specSchema: ProviderSpecSchema,
   printerColumns: [AgeColumn],
+  // Provider has no status to report NotSupported on: types and fields Driftless lacks are refused at admission.
+  validations: admissionRules('Provider', ProviderSpecSchema),
 };
 
 export const AlertCrd: CrdDefinition = {
@@ -194,4 +197,6 @@ export const ReceiverCrd: CrdDefinition = {
   specSchema: ReceiverSpecSchema,
   statusSchema: ReceiverStatusSchema,
   printerColumns: [AgeColumn, ReadyColumn, StatusColumn],
+  // Receiver types Driftless lacks are refused at admission, not with a 400 on every call.
+  validations: admissionRules('Receiver', ReceiverSpecSchema),
 };

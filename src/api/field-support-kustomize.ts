@@ -1,0 +1,139 @@
+// Field support of Kustomization and GitRepository: what the reconcilers honour, what they refuse.
+import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
+
+/** The selector fields of a kustomize patch target under `prefix`, e.g. `spec.patches[].target`. */
+export function patchTargetPaths(prefix: string): string[] {
+  const fields = ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector'];
+  return [prefix, ...fields.map((f) => `${prefix}.${f}`)];
+}
+
+const overlays = 'src/render/kustomization-inputs.test.ts';
+const otherSources = 'use a GitRepository source (the only source kind this version serves)';
+
+/** Kustomization (kustomize.toolkit.fluxcd.io/v1). */
+export const KustomizationFieldSupport: KindFieldSupport = {
+  fields: {
+    'spec.sourceRef': { implemented: 'src/controllers/kustomization/steps/source.test.ts' },
+    'spec.sourceRef.kind': {
+      implemented: 'src/controllers/kustomization/steps/source.test.ts',
+      refusedValues: { OCIRepository: otherSources, Bucket: otherSources, ExternalArtifact: otherSources },
+    },
+    ...implementedBy('src/controllers/kustomization/steps/source.test.ts', [
+      'spec.sourceRef.name',
+      'spec.sourceRef.namespace',
+    ]),
+    // kustomize-controller finds the source by kind, namespace and name only.
+    'spec.sourceRef.apiVersion': { fluxIgnores: 'kustomize-controller looks sources up by kind and name only' },
+    'spec.path': { implemented: 'src/controllers/kustomization/steps/build.test.ts' },
+    ...implementedBy('src/api/kustomization.test.ts', ['spec.interval', 'spec.retryInterval', 'spec.timeout']),
+    'spec.deletionPolicy': {
+      implemented: 'src/api/kustomization.test.ts',
+      refusedValues: {
+        WaitForTermination: 'use Delete (Driftless deletes the objects but does not wait for them to terminate)',
+      },
+    },
+    ...implementedBy('test/e2e/core-loop.test.ts', ['spec.prune', 'spec.suspend']),
+    ...implementedBy('src/controllers/kustomization/steps/dependencies.test.ts', [
+      'spec.dependsOn',
+      'spec.dependsOn[].name',
+      'spec.dependsOn[].namespace',
+    ]),
+    'spec.dependsOn[].readyExpr': {
+      refused: 'remove it; the built-in check (dependency Ready at the same revision) then applies',
+    },
+    ...implementedBy(overlays, [
+      'spec.targetNamespace',
+      'spec.namePrefix',
+      'spec.nameSuffix',
+      'spec.patches',
+      'spec.patches[].patch',
+      ...patchTargetPaths('spec.patches[].target'),
+      'spec.images',
+      'spec.images[].name',
+      'spec.images[].newName',
+      'spec.images[].newTag',
+      'spec.images[].digest',
+      'spec.components',
+      'spec.ignoreMissingComponents',
+      'spec.postBuild',
+      'spec.postBuild.substitute',
+      'spec.postBuild.substituteFrom',
+      'spec.postBuild.substituteFrom[].kind',
+      'spec.postBuild.substituteFrom[].name',
+      'spec.postBuild.substituteFrom[].optional',
+      'spec.postBuild.substituteStrategy',
+    ]),
+    ...implementedBy('src/render/kustomize-build.int.test.ts', [
+      'spec.commonMetadata',
+      'spec.commonMetadata.labels',
+      'spec.commonMetadata.annotations',
+    ]),
+    'spec.buildMetadata': {
+      refused: 'remove it (build metadata annotations are not added to the applied objects)',
+    },
+    'spec.decryption': {
+      refused: 'remove it and commit Secrets that are not SOPS-encrypted (they would be applied as ciphertext)',
+    },
+    'spec.serviceAccountName': { implemented: 'test/e2e/impersonation.test.ts' },
+    'spec.kubeConfig': {
+      refused:
+        'remove it and run a Driftless manager in the target cluster (the objects would be applied to this cluster)',
+    },
+    ...implementedBy('test/e2e/dependencies-health.test.ts', [
+      'spec.healthChecks',
+      'spec.healthChecks[].apiVersion',
+      'spec.healthChecks[].kind',
+      'spec.healthChecks[].name',
+      'spec.healthChecks[].namespace',
+      'spec.wait',
+    ]),
+    'spec.healthCheckExprs': {
+      refused: 'remove it and rely on the kstatus health checks of spec.wait or spec.healthChecks',
+    },
+    'spec.force': { implemented: 'src/apply/apply.int.test.ts' },
+    'spec.ignore': {
+      refused: 'remove it and leave those fields out of the manifests, so that server-side apply does not own them',
+    },
+  },
+};
+
+const useGeneric = 'use provider generic (the default) with credentials in a Secret referenced by spec.secretRef';
+
+/** GitRepository (source.toolkit.fluxcd.io/v1). */
+export const GitRepositoryFieldSupport: KindFieldSupport = {
+  fields: {
+    'spec.url': { implemented: 'src/controllers/git-repository/reconciler.test.ts' },
+    ...implementedBy('test/e2e/ssh-source.test.ts', ['spec.secretRef', 'spec.secretRef.name']),
+    'spec.provider': {
+      implemented: 'src/api/field-support.test.ts',
+      refusedValues: { aws: useGeneric, azure: useGeneric, github: useGeneric },
+    },
+    ...implementedBy('src/api/git-repository.test.ts', ['spec.interval', 'spec.timeout']),
+    ...implementedBy('src/sources/git/ref.test.ts', [
+      'spec.ref',
+      'spec.ref.branch',
+      'spec.ref.tag',
+      'spec.ref.semver',
+      'spec.ref.name',
+      'spec.ref.commit',
+    ]),
+    'spec.verify': {
+      refused: 'remove it only if unverified commits are acceptable (signatures are not checked yet)',
+    },
+    'spec.proxySecretRef': { refused: 'remove it and make the Git server reachable without a proxy' },
+    'spec.serviceAccountName': {
+      refused: 'remove it and put credentials in a Secret referenced by spec.secretRef (no workload identity)',
+    },
+    'spec.ignore': { implemented: 'src/artifacts/ignore.test.ts' },
+    'spec.suspend': { implemented: 'test/e2e/flux-cli.test.ts' },
+    'spec.recurseSubmodules': {
+      refused: "remove it and copy the submodules' files into the repository (submodules are not fetched)",
+    },
+    'spec.include': {
+      refused: 'remove it and point a separate Kustomization at the other GitRepository',
+    },
+    'spec.sparseCheckout': {
+      refused: "remove it and set the Kustomization's spec.path to the directory (the whole repository is fetched)",
+    },
+  },
+};

@@ -1,0 +1,101 @@
+// Field support of Provider, Alert (v1beta3, no status: refusals are CEL rules at admission) and Receiver.
+import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
+
+const relay = (service: string): string =>
+  `use the generic or generic-hmac provider with a webhook relay to ${service}`;
+const statuses = (type: string): string => `use the ${type} provider, which posts commit statuses, instead`;
+
+/** Provider (notification.toolkit.fluxcd.io/v1beta3): the types src/notify/providers/registry.ts lacks are refused. */
+export const ProviderFieldSupport: KindFieldSupport = {
+  admission: ['spec.type', 'spec.serviceAccountName'],
+  fields: {
+    'spec.type': {
+      implemented: 'src/notify/providers/contract.test.ts',
+      refusedValues: {
+        googlepubsub: relay('Google Pub/Sub'),
+        azureeventhub: relay('Azure Event Hubs'),
+        githubdispatch: relay("GitHub's repository_dispatch API"),
+        nats: relay('NATS'),
+        otel: relay('an OpenTelemetry collector'),
+        zulip: relay('Zulip'),
+        zoom: relay('Zoom'),
+        'incident.io': relay('incident.io'),
+        githubpullrequestcomment: statuses('github'),
+        gitlabmergerequestcomment: statuses('gitlab'),
+        giteapullrequestcomment: statuses('gitea'),
+      },
+    },
+    'spec.interval': { fluxIgnores: 'Flux documents it as "Deprecated and not used in v1beta3"' },
+    ...implementedBy('src/controllers/notification/provider-config.test.ts', [
+      'spec.channel',
+      'spec.username',
+      'spec.address',
+      'spec.timeout',
+      'spec.proxy',
+      'spec.proxySecretRef',
+      'spec.proxySecretRef.name',
+      'spec.secretRef',
+      'spec.secretRef.name',
+      'spec.certSecretRef',
+      'spec.certSecretRef.name',
+      'spec.commitStatusExpr',
+    ]),
+    'spec.serviceAccountName': {
+      refused: 'remove it and put the credentials in the Secret referenced by spec.secretRef (no workload identity)',
+    },
+    'spec.suspend': { implemented: 'src/controllers/notification/dispatcher.test.ts' },
+  },
+};
+
+/** Alert (notification.toolkit.fluxcd.io/v1beta3): every field is honoured by src/notify/alerts. */
+export const AlertFieldSupport: KindFieldSupport = {
+  fields: {
+    ...implementedBy('src/controllers/notification/dispatcher.test.ts', ['spec.providerRef', 'spec.providerRef.name']),
+    ...implementedBy('src/notify/alerts/match.test.ts', [
+      'spec.eventSeverity',
+      'spec.eventSources',
+      'spec.eventSources[].kind',
+      'spec.eventSources[].name',
+      'spec.eventSources[].namespace',
+      'spec.eventSources[].matchLabels',
+      'spec.inclusionList',
+      'spec.exclusionList',
+      'spec.suspend',
+    ]),
+    // notification-controller matches events by kind, namespace, name and labels only.
+    'spec.eventSources[].apiVersion': { fluxIgnores: 'notification-controller matches events without it' },
+    ...implementedBy('src/notify/alerts/metadata.test.ts', ['spec.eventMetadata', 'spec.summary']),
+  },
+};
+
+const tokenInPath = 'use generic (the webhook path carries the secret) or generic-hmac';
+const noCel = 'list exactly the objects to reconcile in spec.resources (no CEL filters)';
+
+/** Receiver (notification.toolkit.fluxcd.io/v1): refused types are refused at admission too, as the issue asks. */
+export const ReceiverFieldSupport: KindFieldSupport = {
+  admission: ['spec.type'],
+  fields: {
+    'spec.type': {
+      implemented: 'src/notify/receivers/validators/validators.test.ts',
+      refusedValues: {
+        'generic-oidc': tokenInPath,
+        cdevents: tokenInPath,
+        gcr: `${tokenInPath} (the gcr type needs Google's signing keys, which the manager does not load yet)`,
+      },
+    },
+    'spec.interval': { implemented: 'src/controllers/receiver/reconciler.test.ts' },
+    'spec.events': { implemented: 'src/notify/receivers/validators/validators.test.ts' },
+    ...implementedBy('src/notify/receivers/resolve-resources.test.ts', [
+      'spec.resources',
+      'spec.resources[].apiVersion',
+      'spec.resources[].kind',
+      'spec.resources[].name',
+      'spec.resources[].namespace',
+      'spec.resources[].matchLabels',
+    ]),
+    'spec.resources[].filter': { refused: `remove it and ${noCel}` },
+    'spec.resourceFilter': { refused: `remove it and ${noCel}` },
+    ...implementedBy('src/controllers/receiver/reconciler.test.ts', ['spec.secretRef', 'spec.secretRef.name']),
+    'spec.suspend': { implemented: 'src/notify/receivers/server.test.ts' },
+  },
+};

@@ -1,0 +1,17 @@
+// The field-support table of every kind whose CRD Driftless installs (see field-support.ts).
+import type { KindFieldSupport } from './field-support-types.ts';
+import { FluxInstanceFieldSupport } from './field-support-flux-instance.ts';
+import { GitRepositoryFieldSupport, KustomizationFieldSupport } from './field-support-kustomize.ts';
+import { AlertFieldSupport, ProviderFieldSupport, ReceiverFieldSupport } from './field-support-notification.ts';
+
+/** Field support by kind, in the order README's "Not done yet" lists the refusals. */
+export const FieldSupportTables: Readonly<Record<string, KindFieldSupport>> = {
+  GitRepository: GitRepositoryFieldSupport,
+  Kustomization: KustomizationFieldSupport,
+  Provider: ProviderFieldSupport,
+  Alert: AlertFieldSupport,
+  Receiver: ReceiverFieldSupport,
+  FluxInstance: FluxInstanceFieldSupport,
+  // The report's spec is what Driftless observed and wrote; no user sets it, so nothing in it can be ignored.
+  FluxReport: { output: 'written by the FluxReport reconciler, never read as desired state' },
+};
