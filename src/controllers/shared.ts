@@ -1,4 +1,5 @@
-import { Annotations } from '../api/constants.ts';
+import { Annotations, Reasons } from '../api/constants.ts';
+import { refusalMessage, refusedFields } from '../api/field-support.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { primaryPredicate } from '../runtime/predicates.ts';
@@ -6,6 +7,8 @@ import { readConfigData } from '../kube/config-data.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { RuntimeMetrics } from '../runtime/metrics.ts';
+import { ReconcileFailure } from '../runtime/reconcile/failure.ts';
+import type { Step } from '../runtime/reconcile/steps.ts';
 
 /** What every reconciler is handed by the manager wiring (`src/main.ts`). */
 export interface ControllerDeps {
@@ -44,3 +47,20 @@ export function handledRequest(obj: KubeObject, status: { lastHandledReconcileAt
 
 /** Flux's trigger for the objects a controller reconciles: spec change, `requestedAt` change, deletion. */
 export const fluxPrimaryPredicate = primaryPredicate(Annotations.reconcileRequestedAt);
+
+/**
+ * The first step of every reconciler of a kind with status: refuses the fields and values of the object's
+ * spec that api/field-support.ts lists as refused, with Ready=False, Stalled=True, reason NotSupported and
+ * a message naming each one and what to do (no retry: only a spec change can fix it). Never reads the cluster.
+ */
+export function refuseUnsupportedFields<C extends { obj: { spec?: unknown } }>(kind: string): Step<C, never> {
+  return {
+    name: 'supported',
+    run: (ctx) => {
+      const refusals = refusedFields(kind, ctx.obj);
+      if (refusals.length > 0) {
+        throw new ReconcileFailure(Reasons.NotSupported, refusalMessage(refusals), { stalled: true });
+      }
+    },
+  };
+}

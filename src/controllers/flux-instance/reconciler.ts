@@ -17,7 +17,7 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import { requestKey, type Reconciler, type Request, type Result } from '../../runtime/result.ts';
-import { handledRequest, messageOf, withJitter, type ControllerDeps } from '../shared.ts';
+import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import { instanceResourceManager } from './apply-step.ts';
 import { buildInstance } from './build.ts';
 import { finalizeInstance } from './finalize.ts';
@@ -97,6 +97,7 @@ export class FluxInstanceReconciler implements Reconciler {
   private define(): StepReconciler<FluxInstance, FluxInstanceStatus, InstanceContext> {
     const o = this.o;
     const steps: Step<InstanceContext, Result>[] = [
+      refuseUnsupportedFields<InstanceContext>('FluxInstance'),
       {
         name: 'spec',
         run: async (ctx) => {

@@ -33,6 +33,7 @@ void test('errors the source reconciler does not classify are left to the fallba
 /** One reconcile of `spec` against stand-ins: the status patches and events it writes, and its failure. */
 async function reconcileOnce(
   spec: Partial<GitRepository['spec']>,
+  ends: 'backoff' | 'stalled' = 'backoff',
 ): Promise<{ status: GitRepositoryStatus; events: RecordOptions[] }> {
   const obj: GitRepository = {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -60,8 +61,10 @@ async function reconcileOnce(
     // Every case fails before an artifact is stored.
     storage: {} as ArtifactStorage,
   });
-  // A failed fetch backs off: the reconcile rejects after writing the status.
-  await assert.rejects(reconciler.reconcile({ namespace: 'flux-system', name: 'repo' }), ReconcileFailure);
+  // A failed fetch backs off: the reconcile rejects after writing the status. A stalled one asks for nothing.
+  const run = reconciler.reconcile({ namespace: 'flux-system', name: 'repo' });
+  if (ends === 'backoff') await assert.rejects(run, ReconcileFailure);
+  else assert.deepEqual(await run, {});
   assert.equal(patches.length, 1);
   return { status: patches[0] as GitRepositoryStatus, events };
 }
@@ -88,4 +91,27 @@ void test('a failed fetch sets Ready=False and FetchFailed=True with the Git err
     'FetchFailed=True:AuthenticationFailed',
     'Ready=False:AuthenticationFailed',
   ]);
+});
+
+void test('verify, include and a provider other than generic are NotSupported and Stalled before any fetch', async () => {
+  const { status, events } = await reconcileOnce(
+    {
+      url: 'ftp://not-even-fetched.example/repo.git',
+      provider: 'github',
+      verify: { mode: 'HEAD', secretRef: { name: 'keys' } },
+      include: [{ repository: { name: 'other' } }],
+    },
+    'stalled',
+  );
+  assert.deepEqual(conditions(status).sort(), ['Ready=False:NotSupported', 'Stalled=True:NotSupported']);
+  assert.equal(
+    status.conditions?.find((c) => c.type === 'Ready')?.message,
+    "spec.provider 'github' is not supported by Driftless yet: use provider generic (the default) with credentials in a Secret referenced by spec.secretRef; " +
+      'spec.verify is not supported by Driftless yet: remove it only if unverified commits are acceptable (signatures are not checked yet); ' +
+      'spec.include is not supported by Driftless yet: remove it and point a separate Kustomization at the other GitRepository',
+  );
+  assert.deepEqual(
+    events.map((e) => `${e.type}:${e.reason}`),
+    ['Warning:NotSupported'],
+  );
 });

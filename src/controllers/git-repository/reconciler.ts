@@ -24,7 +24,14 @@ import { asFailure, ReconcileFailure } from '../../runtime/reconcile/failure.ts'
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
-import { handledRequest, messageOf, readSecretData, withJitter, type ControllerDeps } from '../shared.ts';
+import {
+  handledRequest,
+  messageOf,
+  readSecretData,
+  refuseUnsupportedFields,
+  withJitter,
+  type ControllerDeps,
+} from '../shared.ts';
 
 export interface GitRepositoryReconcilerOptions extends ControllerDeps {
   informer: Informer;
@@ -76,6 +83,7 @@ export function gitRepositoryReconciler(
   const { client, storage } = o;
 
   const steps: Step<GitContext, Result>[] = [
+    refuseUnsupportedFields<GitContext>('GitRepository'),
     {
       name: 'spec',
       run: (ctx) => {

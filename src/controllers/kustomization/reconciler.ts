@@ -21,7 +21,7 @@ import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/s
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { handledRequest, messageOf, withJitter, type ControllerDeps } from '../shared.ts';
+import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
 import { finalizeKustomization } from './finalize.ts';
 import { applyKustomization } from './steps/apply.ts';
@@ -85,6 +85,7 @@ export function kustomizationReconciler(
   };
 
   const steps: Step<KsContext, Result>[] = [
+    refuseUnsupportedFields<KsContext>('Kustomization'),
     {
       name: 'spec',
       run: (ctx) => {

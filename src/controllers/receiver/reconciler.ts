@@ -5,7 +5,7 @@ import { webhookPath } from '../../notify/receivers/webhook-path.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
-import { handledRequest, readSecretData, type ControllerDeps } from '../shared.ts';
+import { handledRequest, readSecretData, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
 
 /** Flux's Receiver reasons beyond the generic ones. */
 export const ReceiverReasons = { TokenNotFound: 'TokenNotFound', ValidationFailed: 'ValidationFailed' } as const;
@@ -36,6 +36,7 @@ export function receiverReconciler(
     skip: (obj) => obj.spec.suspend === true,
     context: (base): ReceiverContext => Object.assign(base, { intervalMs: intervalOf(base.obj) }),
     steps: [
+      refuseUnsupportedFields<ReceiverContext>('Receiver'),
       {
         name: 'token',
         run: async (ctx) => {
