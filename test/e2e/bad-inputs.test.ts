@@ -103,3 +103,28 @@ test('a YAML alias bomb is refused with a clear error', async () => {
   assert.ok((ks.status?.conditions?.find((c) => c.type === 'Ready')?.message.length ?? 0) < 5000);
   assert.equal(await env.get(cmRef('bomb')), undefined);
 });
+
+test('a field Driftless does not implement is refused by name: NotSupported, Stalled, nothing applied', async () => {
+  await env.apply(
+    kustomization(ns, 'sops', 'bad', { decryption: { provider: 'sops', secretRef: { name: 'sops-keys' } } }),
+  );
+  const ks = await env.waitForReady(ksRef(ns, 'sops'), { status: 'False', reason: 'NotSupported' });
+  const ready = ks.status?.conditions?.find((c) => c.type === 'Ready');
+  assert.match(ready?.message ?? '', /^spec\.decryption is not supported by Driftless yet: remove it/);
+  assert.equal(ks.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+  assert.equal(ks.status?.['inventory'], undefined, 'nothing was applied');
+});
+
+test('a Provider type Driftless does not implement is refused by the API server at create', async () => {
+  const provider = {
+    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+    kind: 'Provider',
+    metadata: { name: 'pubsub', namespace: ns },
+    spec: { type: 'googlepubsub', address: 'my-project' },
+  };
+  await assert.rejects(env.apply(provider), /spec\.type 'googlepubsub' is not supported by Driftless yet: use/);
+  assert.equal(
+    await env.get({ apiVersion: provider.apiVersion, kind: 'Provider', namespace: ns, name: 'pubsub' }),
+    undefined,
+  );
+});

@@ -70,13 +70,10 @@ test('the instance creates and owns the bootstrap sync, waits for it, and tells 
     kind: 'FluxInstance',
     metadata: { name: 'flux', namespace: ns },
     spec: {
-      distribution: {
-        version: '2.x',
-        registry: 'ghcr.io/fluxcd',
-        artifact: 'oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests',
-      },
+      // No artifact, cluster type, domain or networkPolicy: Driftless refuses what it cannot honour (NotSupported).
+      distribution: { version: '2.x', registry: 'ghcr.io/fluxcd' },
       components: ['source-controller', 'kustomize-controller'],
-      cluster: { type: 'kubernetes', networkPolicy: true, domain: 'cluster.local' },
+      cluster: { multitenant: false, networkPolicy: false },
       sync: sync(),
       commonMetadata: { labels: { team: 'platform' } },
       kustomize: {
@@ -178,13 +175,13 @@ test('a component Driftless does not have is refused by name; nothing is pruned'
   await patchInstance({ spec: { components: ['source-controller', 'kustomize-controller', 'helm-controller'] } });
   const failed = await env.waitForReady(instanceRef, { status: 'False', reason: 'NotSupported' }, 30_000);
   const message =
-    'component helm-controller is not available in this Driftless version (it runs source-controller, kustomize-controller, notification-controller): remove it from spec.components';
+    "spec.components 'helm-controller' is not supported by Driftless yet: remove it from spec.components (this version runs source-controller, kustomize-controller and notification-controller)";
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message, message);
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   assert.ok(await env.client.get(gitRepoRef(ns, 'flux-system')), 'the sync is left as it was');
   assert.match(
     await kubectl('-n', ns, 'events', '--for', 'fluxinstance/flux', '--types', 'Warning'),
-    /NotSupported\s+FluxInstance\/flux\s+component helm-controller is not available/,
+    /NotSupported\s+FluxInstance\/flux\s+spec\.components 'helm-controller' is not supported/,
   );
   assert.deepEqual(
     (await instanceInfo()).map((s) => [s['ready'], s['reason']]),
