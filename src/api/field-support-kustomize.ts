@@ -68,9 +68,7 @@ export const KustomizationFieldSupport: KindFieldSupport = {
       'spec.commonMetadata.labels',
       'spec.commonMetadata.annotations',
     ]),
-    'spec.buildMetadata': {
-      refused: 'remove it (build metadata annotations are not added to the applied objects)',
-    },
+    'spec.buildMetadata': { implemented: 'src/render/kustomize-build.int.test.ts' },
     'spec.decryption': {
       refused: 'remove it and commit Secrets that are not SOPS-encrypted (they would be applied as ciphertext)',
     },

@@ -51,10 +51,9 @@ void test('every overlay field of the spec reaches the kustomization file as kus
   }
 });
 
-void test('buildMetadata does not reach the build yet (so api/field-support refuses it)', () => {
-  // When kustomizeSpecOf passes it on, mark spec.buildMetadata implemented in src/api/field-support-kustomize.ts.
-  const spec = kustomizeSpecOf({ spec: { buildMetadata: ['originAnnotations'] } as KustomizationInput['spec'] });
-  assert.deepEqual(spec, {});
+void test('buildMetadata reaches the build', () => {
+  const spec = kustomizeSpecOf({ spec: { buildMetadata: ['originAnnotations'] } });
+  assert.deepEqual(spec, { buildMetadata: ['originAnnotations'] });
 });
 
 const ks = (postBuild: KustomizationInput['spec']['postBuild']): KustomizationInput => ({

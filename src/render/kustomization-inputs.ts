@@ -22,10 +22,10 @@ export interface PostBuildInput {
 /** The parts of a Kustomization-like object a build reads: its namespace, the overlay fields and `postBuild`. */
 export interface KustomizationInput {
   metadata: { namespace?: string };
-  spec: Omit<KustomizeSpec, 'buildMetadata'> & { postBuild?: PostBuildInput };
+  spec: KustomizeSpec & { postBuild?: PostBuildInput };
 }
 
-/** The spec fields that shape the kustomize build (targetNamespace, prefixes, patches, images, components, commonMetadata). */
+/** The spec fields that shape the kustomize build (targetNamespace, prefixes, patches, images, components, commonMetadata, buildMetadata). */
 export function kustomizeSpecOf(ks: Pick<KustomizationInput, 'spec'>): KustomizeSpec {
   const spec = ks.spec;
   return {
@@ -37,6 +37,7 @@ export function kustomizeSpecOf(ks: Pick<KustomizationInput, 'spec'>): Kustomize
     ...(spec.components ? { components: spec.components } : {}),
     ...(spec.ignoreMissingComponents ? { ignoreMissingComponents: true } : {}),
     ...(spec.commonMetadata ? { commonMetadata: spec.commonMetadata } : {}),
+    ...(spec.buildMetadata?.length ? { buildMetadata: spec.buildMetadata } : {}),
   };
 }
 

@@ -240,3 +240,12 @@ void test('an aborted signal cancels the build', { skip }, async () => {
   const err = await buildError({ 'cm.yaml': configMap('x') }, { signal: AbortSignal.abort(new Error('spec.timeout')) });
   assert.match(err.message, /cancelled/);
 });
+
+void test('spec.buildMetadata originAnnotations: kustomize records where each object came from', { skip }, async () => {
+  const { objects } = await build(
+    { 'app/kustomization.yaml': 'resources: [cm.yaml]\n', 'app/cm.yaml': configMap('origin') },
+    { path: './app', spec: { buildMetadata: ['originAnnotations'] } },
+  );
+  const origin = objects[0]?.metadata.annotations?.['config.kubernetes.io/origin'] ?? '';
+  assert.match(origin, /path: cm\.yaml/);
+});
