@@ -10,6 +10,7 @@ import {
 } from '../../api/kustomization.ts';
 import type { Artifact } from '../../api/meta.ts';
 import type { ApplyAndPruneResult } from '../../apply/apply-and-prune.ts';
+import type { AppliedMemory } from '../../apply/applied-memory.ts';
 import { formatChangeSet, hasChanges } from '../../apply/changeset.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -38,6 +39,8 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
   /** Unpacked artifacts shared by every Kustomization of a revision. */
   artifacts: ArtifactTreeCache;
   driftWatcher?: DriftWatcher;
+  /** What was applied before, checked against the drift watcher's caches (absent without drift watching). */
+  memory?: AppliedMemory;
   /** Flux's `--requeue-dependency` (default 30 s). */
   requeueDependencyMs: number;
   noCrossNamespaceRefs: boolean;
@@ -132,13 +135,14 @@ export function kustomizationReconciler(
           Reasons.Progressing,
           `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(ctx.timeoutMs)}`,
         );
-        // Beyond Flux: announce the start, so commit-status providers can mark the commit `pending`.
+        // Beyond Flux: announce the start, so commit-status providers can mark the commit `pending`
+        // (the commit_status flag routes it to them; other Progressing events, like the change set, are not).
         if (isNew)
           await ctx.event({
             type: 'Normal',
             reason: Reasons.Progressing,
             message: `Reconciliation in progress for revision ${revision}`,
-            metadata: { revision },
+            metadata: { revision, commit_status: 'update' },
           });
       },
     },
@@ -170,6 +174,7 @@ export function kustomizationReconciler(
           objects: need(ctx.objects, 'objects'),
           signal: ctx.signal,
           timeoutMs: ctx.timeoutMs,
+          memory: o.memory,
         });
         ctx.applied = applied;
         ctx.status.inventory = applied.inventory;
@@ -230,9 +235,10 @@ export function kustomizationReconciler(
         metadata: { revision },
       });
     }
+    // Flux gives the change set the Ready condition's reason at apply time, which is Progressing.
     await ctx.event({
       type: 'Normal',
-      reason: Reasons.ReconciliationSucceeded,
+      reason: Reasons.Progressing,
       message: lines,
       metadata: { revision },
     });

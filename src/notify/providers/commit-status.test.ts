@@ -224,17 +224,20 @@ void test('commitStatusExpr sets the context; GitLab "Cannot transition status" 
   assert.equal(jsonBody(server.requests[0]).name, 'kustomization/webapp@prod');
 });
 
-void test('providerAcceptsEvent applies Flux dispatch filters (plus Progressing for commit statuses)', () => {
+void test('providerAcceptsEvent applies Flux dispatch filters', () => {
   const g = 'kustomize.toolkit.fluxcd.io';
   const plain = makeEvent();
   const update = makeEvent({ metadata: { [`${g}/commit_status`]: 'update', [`${g}/revision`]: 'main@sha1:x' } });
   const merged = makeEvent({ metadata: { commit_status: 'update' } });
   const annotated = makeEvent({ metadata: { 'event.toolkit.fluxcd.io/commit': testSha } });
   const error = makeEvent({ severity: 'error' });
-  const progressing = makeEvent({ reason: 'Progressing' });
+  // A change set (Progressing, like Flux) is not a commit status; the flagged start event is.
+  const changeSet = makeEvent({ reason: 'Progressing', message: 'ConfigMap/apps/x created' });
+  const started = makeEvent({ reason: 'Progressing', metadata: { [`${g}/commit_status`]: 'update' } });
   const accepts = (type: string) =>
-    [plain, update, merged, annotated, error, progressing].map((e) => providerAcceptsEvent(type, e));
-  assert.deepEqual(accepts('github'), [false, true, true, true, true, true]);
-  assert.deepEqual(accepts('slack'), [true, false, false, true, true, true]);
-  assert.deepEqual(accepts('generic'), [true, true, true, true, true, true]);
+    [plain, update, merged, annotated, error, changeSet, started].map((e) => providerAcceptsEvent(type, e));
+  assert.deepEqual(accepts('github'), [false, true, true, true, true, false, true]);
+  assert.deepEqual(accepts('slack'), [true, false, false, true, true, true, false]);
+  assert.deepEqual(accepts('generic'), [true, true, true, true, true, true, true]);
+  assert.equal(commitStateOf(started), 'pending');
 });

@@ -5,7 +5,6 @@ import { alertmanager } from './alertmanager.ts';
 import { azuredevops } from './azure-devops.ts';
 import { bitbucket } from './bitbucket.ts';
 import { bitbucketserver } from './bitbucket-server.ts';
-import { ProgressingReason } from './commit-status.ts';
 import { datadog } from './datadog.ts';
 import { discord } from './discord.ts';
 import { generic } from './generic.ts';
@@ -85,9 +84,10 @@ export function isCommitStatusProvider(type: string): boolean {
 /**
  * Flux's per-type dispatch filter (event_handlers.go getNotificationParams): events flagged
  * `<group>/commit_status: update` go only to commit-status and generic providers; commit-status
- * providers only take events that carry `event.toolkit.fluxcd.io/commit`, that flag, severity
- * error, or (beyond Flux, for the `pending` state) reason `Progressing`. Works on raw events and on
- * events after `mergeMetadata` (prefixes stripped).
+ * providers only take events that carry `event.toolkit.fluxcd.io/commit`, that flag, or severity
+ * error. (The `pending` state comes from the flagged Progressing event a Kustomization records when
+ * it starts a revision; other Progressing events, like change sets, stay out of commit statuses.)
+ * Works on raw events and on events after `mergeMetadata` (prefixes stripped).
  */
 export function providerAcceptsEvent(type: string, event: FluxEvent): boolean {
   const commitStatusUpdate = metadataValue(event, MetadataKeys.commitStatus) === CommitStatusUpdateValue;
@@ -96,5 +96,5 @@ export function providerAcceptsEvent(type: string, event: FluxEvent): boolean {
   const hasCommit = Boolean(
     event.metadata?.[`${EventAnnotationGroup}/${MetadataKeys.commit}`] ?? event.metadata?.[MetadataKeys.commit],
   );
-  return hasCommit || commitStatusUpdate || event.severity === 'error' || event.reason === ProgressingReason;
+  return hasCommit || commitStatusUpdate || event.severity === 'error';
 }
