@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { stringify } from 'yaml';
 import { install } from '../install/install.ts';
-import { installManifests } from '../install/manifests.ts';
+import { exportManifests } from '../install/manifests.ts';
 import { KubeClient } from '../kube/client.ts';
 import { loadKubeConfig } from '../kube/config.ts';
 
@@ -12,7 +11,7 @@ export function installCommand(): Command {
     .option('--export', 'print the manifests as YAML instead of applying them', false)
     .option(
       '--crds-only',
-      'install only the CRDs and the namespace (for running the manager outside the cluster)',
+      'install only the CRDs and the namespace (for running the manager outside the cluster); with --export, print only the CRDs',
       false,
     )
     .option('--namespace <ns>', 'namespace of the manager', 'flux-system')
@@ -21,8 +20,7 @@ export function installCommand(): Command {
     .action(
       async (o: { export: boolean; crdsOnly: boolean; namespace: string; image: string; kubeconfig?: string }) => {
         if (o.export) {
-          const docs = installManifests({ namespace: o.namespace, image: o.image });
-          process.stdout.write(docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join(''));
+          process.stdout.write(exportManifests({ namespace: o.namespace, image: o.image, crdsOnly: o.crdsOnly }));
           return;
         }
         const client = new KubeClient({ kubeConfig: loadKubeConfig(o.kubeconfig) });

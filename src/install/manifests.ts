@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import { allCrds } from '../api/crd.ts';
 import type { KubeObject } from '../kube/types.ts';
 
@@ -101,4 +102,14 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
       },
     },
   ];
+}
+
+/**
+ * The multi-document YAML `driftless install --export` prints (pure): every install object, or with
+ * `crdsOnly` just the CustomResourceDefinitions (no namespace, RBAC or Deployment), so the output can
+ * be applied by a cluster admin who manages everything else separately.
+ */
+export function exportManifests(opts: InstallOptions & { crdsOnly?: boolean } = {}): string {
+  const docs = opts.crdsOnly ? allCrds() : installManifests(opts);
+  return docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('');
 }
