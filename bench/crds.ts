@@ -91,8 +91,8 @@ export async function installFluxCrds(
         const diffs = compareCrds(live, crd);
         notes.push(
           diffs.length === 0
-            ? `${crd.metadata.name}: Driftless's CRD matches ${peer.name} v${peer.pinned}'s (versions, property tree)`
-            : `${crd.metadata.name}: Driftless's CRD differs from ${peer.name}'s: ${diffs.join('; ')}`,
+            ? `${crd.metadata.name}: Driftless's CRD matches ${peer.name} v${peer.version}'s (versions, property tree)`
+            : `${crd.metadata.name}: Driftless's CRD (kept) differs from ${peer.name} v${peer.version}'s: ${diffs.join('; ')}`,
         );
       }
     }

@@ -14,6 +14,8 @@ export type FluxPeer = {
   bin: string;
   /** The version flux2 pins, from the binary's file name. */
   pinned: string;
+  /** The module version actually built (a refused pinned version is replaced by the nearest served patch). */
+  version: string;
   /** Its CRD manifests (`config/crd/bases` of the module). */
   crdFiles: string[];
   /** What `provision.sh` recorded: the module version built and every dependency it had to substitute. */
@@ -28,6 +30,11 @@ export function pinnedVersion(name: string, file: string): string | undefined {
   const prefix = `${name}-`;
   const rest = path.basename(file).startsWith(prefix) ? path.basename(file).slice(prefix.length) : '';
   return /^\d+\.\d+\.\d+$/.test(rest) ? rest : undefined;
+}
+
+/** The module version in `built.txt`'s first line (`built github.com/fluxcd/<name> v1.9.3 with go1.26.8`); pure. */
+export function builtVersion(built: string): string | undefined {
+  return /^built \S+ v(\d+\.\d+\.\d+)/.exec(built)?.[1];
 }
 
 /**
@@ -50,7 +57,8 @@ export async function findFluxPeers(cacheDir: string): Promise<FluxPeers> {
       .map((f) => path.join(crdDir, f));
     if (crdFiles.length === 0) continue;
     const built = (await readFile(path.join(meta, 'built.txt'), 'utf8').catch(() => `${name} v${pinned}`)).trim();
-    peers[name] = { name, bin, pinned, crdFiles, built };
+    const version = builtVersion(built) ?? pinned;
+    peers[name] = { name, bin, pinned, version, crdFiles, built };
   }
   return peers;
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { compareCrds, schemaShape, type Crd } from './crds.ts';
 import { requestsByMethod, summariseMetrics } from './engine-metrics.ts';
 import { objectCount, p1Fixture, p2Fixture, p5Fixture } from './fixtures.ts';
-import { pinnedVersion } from './flux-peers.ts';
+import { builtVersion, pinnedVersion } from './flux-peers.ts';
 import { delta, nonGetRequests, totalRequests, type Snapshot } from './measure.ts';
 import { parseChildren, parseStat, parseStatusKb } from './proc.ts';
 import {
@@ -199,6 +199,11 @@ test('pinnedVersion reads the version from a versioned binary name', () => {
   assert.equal(pinnedVersion('source-controller', '/x/source-controller-1.9.5'), '1.9.5');
   assert.equal(pinnedVersion('source-controller', 'kustomize-controller-1.9.5'), undefined);
   assert.equal(pinnedVersion('source-controller', 'source-controller'), undefined);
+  assert.equal(
+    builtVersion('built github.com/fluxcd/notification-controller v1.9.3 with go1.26.8\nsubstituted …'),
+    '1.9.3',
+  );
+  assert.equal(builtVersion('notification-controller v1.9.4'), undefined);
 });
 
 test('compareCrds finds version and property differences; identical definitions match', () => {

@@ -97,7 +97,7 @@ export async function describeMachine(
     `Machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'} (nproc ${os.availableParallelism()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}; load average at start ${load.join(' ')}`,
     `Driftless: Node ${process.version}, run as \`node bin/driftless.js\`; control plane: kube-apiserver ${server}`,
     ...Object.values(s.flux).map(
-      (p) => `Flux ${p.name}: pinned v${p.pinned} by flux2; ${p.built.replace(/\n/g, '; ')}`,
+      (p) => `Flux ${p.name} v${p.version} (flux2 pins v${p.pinned}): ${p.built.replace(/\n/g, '; ')}`,
     ),
     `Tools: ${await firstLine(tools.flux, ['version', '--client'])} (flux CLI); kubectl ${await firstLine(tools.kubectl, ['version', '--client'])}; kustomize ${await firstLine(tools.kustomize, ['version'])}`,
   ];
