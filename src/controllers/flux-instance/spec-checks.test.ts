@@ -51,6 +51,7 @@ void test('unsupported sync kinds, sharding, workload identity, bad versions and
   const version = problemsOf({ distribution: { version: 'latest-ish', registry: 'ghcr.io/fluxcd' } });
   assert.equal(version[0]?.reason, 'BuildFailed');
   assert.match(version[0]?.message ?? '', /"latest-ish" is not a semver version or range/);
+  assert.deepEqual(problemsOf({ distribution: { version: '>=2.5.0, <3.0.0', registry: 'ghcr.io/fluxcd' } }), []);
   const ref = problemsOf({ sync: { kind: 'GitRepository', url: 'https://x/y', ref: 'refs/heads/', path: './' } });
   assert.equal(ref[0]?.reason, 'BuildFailed');
 });

@@ -1,7 +1,7 @@
 // What of a FluxInstance spec this manager cannot honour, and what it runs without being asked (pure).
-import { validRange } from 'semver';
 import { Kinds, Reasons } from '../../api/constants.ts';
 import { FluxInstanceReasons, type ClusterSpec, type FluxInstanceSpec } from '../../api/flux-instance.ts';
+import { semverRange } from '../../util/semver-range.ts';
 import { messageOf } from '../shared.ts';
 import { gitRefOf } from './sync-objects.ts';
 
@@ -29,7 +29,7 @@ export interface SpecProblem {
  */
 export function specProblems(spec: FluxInstanceSpec, facts: ManagerFacts): SpecProblem[] {
   const problems: SpecProblem[] = [];
-  if (!validRange(spec.distribution.version)) {
+  if (semverRange(spec.distribution.version) === null) {
     problems.push({
       reason: Reasons.BuildFailed,
       message: `spec.distribution.version "${spec.distribution.version}" is not a semver version or range (e.g. "2.x" or "2.7.0")`,

@@ -51,6 +51,7 @@ void test('rejects malformed refs with GitOperationError naming the field', () =
   assert.throws(() => planRef({ tag: 'v1:refs/heads/x' }), /invalid tag name/);
   assert.throws(() => planRef({ name: 'main' }), /\.spec\.ref\.name/);
   assert.throws(() => planRef({ semver: 'not a range' }), /invalid semver range/);
+  assert.deepEqual(planRef({ semver: '>=1.0.0, <2.0.0' }), { kind: 'semver', range: '>=1.0.0, <2.0.0' });
   assert.throws(() => planRef({ commit: 'abc123' }), /full 40 or 64 hex/);
   assert.throws(() => planRef({ commit: sha, branch: 'x y' }), /invalid branch name/);
 });

@@ -1,5 +1,5 @@
 // Picks what to fetch from a GitRepository `.spec.ref`, with Flux's precedence and name validation.
-import { validRange } from 'semver';
+import { semverRange } from '../../util/semver-range.ts';
 import { GitOperationError } from './errors.ts';
 import { hashAlgo } from './revision.ts';
 
@@ -87,7 +87,7 @@ export function planRef(ref: GitRef = {}): RefPlan {
     return { kind: 'name', name: ref.name };
   }
   if (present(ref.semver)) {
-    if (validRange(ref.semver) === null) {
+    if (semverRange(ref.semver) === null) {
       throw new GitOperationError(`invalid semver range '${ref.semver}' in .spec.ref.semver`, {
         ref: `semver '${ref.semver}'`,
       });

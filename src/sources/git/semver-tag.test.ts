@@ -31,6 +31,13 @@ void test('picks the highest tag in range, tolerating a leading v', () => {
   assert.equal(pickSemverTag([], '*'), undefined);
 });
 
+void test("takes Flux's comma constraints, and an unparsable one picks nothing", () => {
+  const tags = ['v0.9.0', 'v1.0.0', 'v1.4.2', 'v2.0.0'];
+  assert.equal(pickSemverTag(tags, '>=1.0.0, <2.0.0'), 'v1.4.2');
+  assert.equal(pickSemverTag(tags, '>=1.0.0, <1.4.0 || >=3.0.0'), 'v1.0.0');
+  assert.equal(pickSemverTag(tags, 'latest'), undefined);
+});
+
 void test('skips prereleases unless the range asks for them, and ties are deterministic', () => {
   const tags = ['v1.0.0', 'v1.1.0-rc.1'];
   assert.equal(pickSemverTag(tags, '>=1.0.0'), 'v1.0.0');

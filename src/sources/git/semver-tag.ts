@@ -1,5 +1,6 @@
 // Tag selection for `.spec.ref.semver`: parse `git ls-remote` output, pick the highest satisfying version.
 import { compareBuild, parse, satisfies } from 'semver';
+import { semverRange } from '../../util/semver-range.ts';
 
 /** One line of `git ls-remote`: object id and full ref name (`^{}` peeled entries are folded into `peeled`). */
 export interface RemoteRef {
@@ -27,8 +28,13 @@ export function parseLsRemote(output: string): RemoteRef[] {
   return [...refs.values()];
 }
 
-/** Returns the tag name (without `refs/tags/`) with the highest version in `range`, or undefined; a leading `v` is fine. */
-export function pickSemverTag(tags: readonly string[], range: string): string | undefined {
+/**
+ * Returns the tag name (without `refs/tags/`) with the highest version in `constraint` (Flux's syntax,
+ * commas included), or undefined, also for a constraint that does not parse; a leading `v` is fine.
+ */
+export function pickSemverTag(tags: readonly string[], constraint: string): string | undefined {
+  const range = semverRange(constraint);
+  if (range === null) return undefined;
   let best: { tag: string; version: NonNullable<ReturnType<typeof parse>> } | undefined;
   for (const raw of tags) {
     const tag = raw.startsWith('refs/tags/') ? raw.slice('refs/tags/'.length) : raw;
