@@ -4,9 +4,9 @@ import type { KubeClient } from '../kube/client.ts';
 import { describeRef, type ObjectRef } from '../kube/types.ts';
 import { ClusterReader, type ObjectSource } from './cluster-reader.ts';
 import { mapSettled } from './pool.ts';
-import { computeStatus, Status, type StatusResult } from './status.ts';
+import { computeStatus, Status, type CustomStatus, type StatusResult } from './status.ts';
 
-export { computeStatus, Status, type StatusResult } from './status.ts';
+export { computeStatus, Status, type CustomStatus, type StatusResult } from './status.ts';
 
 /** The last observed status of one object. */
 export interface ObjectHealth extends StatusResult {
@@ -42,14 +42,16 @@ export interface WaitForHealthOptions {
   failFast?: boolean;
   /** Parallel GETs and LISTs per poll (default 4); groups of 8 or more objects of one kind and namespace are listed. */
   concurrency?: number;
+  /** The caller's own status rules, tried before the built-in ones (default: none). */
+  customStatus?: CustomStatus;
 }
 
 const describe = (h: ObjectHealth): string => `${h.subject} status: '${h.status}'${h.message ? ` (${h.message})` : ''}`;
 
-async function observe(source: ObjectSource, ref: ObjectRef): Promise<ObjectHealth> {
+async function observe(source: ObjectSource, ref: ObjectRef, custom?: CustomStatus): Promise<ObjectHealth> {
   const subject = describeRef(ref);
   try {
-    return { ref, subject, ...computeStatus(await source.get(ref)) };
+    return { ref, subject, ...computeStatus(await source.get(ref), custom) };
   } catch (err) {
     // A kind that is no longer served cannot have instances; anything else may be transient.
     const reason = (err as { reason?: string }).reason;
@@ -75,7 +77,7 @@ export async function waitForHealth(
   for (;;) {
     opts.signal?.throwIfAborted();
     const source = await reader.snapshot(refs, opts.signal);
-    const polled = await mapSettled(refs, (ref) => observe(source, ref), opts.concurrency ?? 4);
+    const polled = await mapSettled(refs, (ref) => observe(source, ref, opts.customStatus), opts.concurrency ?? 4);
     const objects = polled.map((p) => p.value as ObjectHealth);
     const notReady = objects.filter((o) => o.status !== Status.Current);
     const result: HealthResult = { objects, notReady, elapsedMs: Date.now() - started };

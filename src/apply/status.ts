@@ -215,12 +215,19 @@ function generic(obj: KubeObject): StatusResult {
 }
 
 /**
+ * A caller's own status rule (e.g. a Kustomization's healthCheckExprs), tried after the deletion and
+ * generation checks; `undefined` means it has no rule for this object and the built-in rules apply.
+ */
+export type CustomStatus = (obj: KubeObject) => StatusResult | undefined;
+
+/**
  * kstatus-like status of one object (pure): Terminating when being deleted, InProgress while the
  * controller has not observed the latest generation, then the kind's own rules (Deployment,
  * StatefulSet, DaemonSet, ReplicaSet, Pod, Job, Service, PVC, Namespace, CRD, PDB), else the
- * Stalled/Reconciling/Ready conditions; an object without conditions is Current.
+ * Stalled/Reconciling/Ready conditions; an object without conditions is Current. `custom`, when it
+ * has a rule for the object, replaces the kind's rules.
  */
-export function computeStatus(obj: KubeObject | undefined): StatusResult {
+export function computeStatus(obj: KubeObject | undefined, custom?: CustomStatus): StatusResult {
   if (!obj) return { status: Status.NotFound, message: 'Resource not found' };
   if (obj.metadata.deletionTimestamp) return { status: Status.Terminating, message: 'Resource scheduled for deletion' };
   const generation = obj.metadata.generation;
@@ -228,6 +235,8 @@ export function computeStatus(obj: KubeObject | undefined): StatusResult {
   if (typeof generation === 'number' && typeof observed === 'number' && observed !== generation) {
     return inProgress(`${obj.kind} generation is ${generation}, but latest observed generation is ${observed}`);
   }
+  const own = custom?.(obj);
+  if (own) return own;
   const group = obj.apiVersion.includes('/') ? obj.apiVersion.slice(0, obj.apiVersion.indexOf('/')) : '';
   const rule = BUILT_IN[`${group}/${obj.kind}`];
   if (!rule) return generic(obj);
