@@ -67,3 +67,58 @@ void test('dependsOn: not Ready, or behind on the shared source, waits', () => {
     "dependency 'apps/behind' is not ready: it has not applied revision 'main@sha1:abc' yet",
   );
 });
+
+// Flux's documented readyExpr: a lockstep upgrade waits for the dependency to carry the same version label.
+const lockstep = [
+  "dep.metadata.labels['app/version'] == self.metadata.labels['app/version'] &&",
+  "dep.status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True') &&",
+  'dep.metadata.generation == dep.status.observedGeneration',
+].join('\n');
+const labelled = (k: Kustomization, version: string): Kustomization => ({
+  ...k,
+  metadata: { ...k.metadata, labels: { 'app/version': version } },
+});
+
+void test('dependsOn[].readyExpr: the expression replaces the built-in check (self and dep)', () => {
+  const run = (depVersion: string, depReady = true): string | undefined => {
+    cluster.set(
+      'apps/backend',
+      labelled(ks('backend', 'apps', { ready: depReady, applied: 'main@sha1:old' }), depVersion),
+    );
+    try {
+      const self = labelled(
+        ks('frontend', 'apps', { dependsOn: [{ name: 'backend', readyExpr: lockstep }] }),
+        'v1.2.3',
+      );
+      checkDependencies({ ks: self, informer, revision, requeueDependencyMs: 30_000 });
+      return undefined;
+    } catch (err) {
+      assert.ok(err instanceof ReconcileFailure && err.reason === 'DependencyNotReady' && err.opts.waiting);
+      return err.message;
+    }
+  };
+  // Ready at another revision of the shared source: the built-in check would wait; readyExpr does not.
+  assert.equal(run('v1.2.3'), undefined);
+  assert.equal(run('v1.2.2'), "dependency 'apps/backend' is not ready according to readyExpr eval");
+  assert.equal(run('v1.2.3', false), "dependency 'apps/backend' is not ready according to readyExpr eval");
+  cluster.delete('apps/backend');
+  // A field the dependency lacks is "not ready yet", not a spec error.
+  assert.match(check([{ name: 'db', readyExpr: 'dep.status.missing == 1' }]) ?? '', /is not ready: readyExpr: /);
+});
+
+void test('CEL that does not compile (readyExpr or healthCheckExprs) is a stalled InvalidCELExpression', () => {
+  const stalled = (spec: Partial<Kustomization['spec']>) =>
+    assert.throws(
+      () =>
+        checkDependencies({
+          ks: { ...ks('app', 'apps'), spec: { ...ks('app', 'apps').spec, ...spec } },
+          informer,
+          revision,
+          requeueDependencyMs: 30_000,
+        }),
+      (err: unknown) => err instanceof ReconcileFailure && err.reason === 'InvalidCELExpression' && err.stalled,
+    );
+  stalled({ dependsOn: [{ name: 'db', readyExpr: 'dep.status.ready ==' }] });
+  stalled({ dependsOn: [{ name: 'db', readyExpr: "other.metadata.name == 'x'" }] });
+  stalled({ healthCheckExprs: [{ apiVersion: 'a.io/v1', kind: 'A', current: '(' }] });
+});
