@@ -6,6 +6,7 @@ import { testControlPlane, type TestControlPlane } from '../../test/support/cont
 import { KubeClient } from '../kube/client.ts';
 import { loadKubeConfig } from '../kube/config.ts';
 import type { KubeObject, ObjectRef } from '../kube/types.ts';
+import { AppliedMemory } from './applied-memory.ts';
 import { ResourceManager } from './apply.ts';
 import type { ChangeSet } from './changeset.ts';
 import { ApplyError } from './errors.ts';
@@ -322,4 +323,48 @@ void test('diff lists changed fields and masks Secret values', async () => {
   for (const v of ['old-password', 'new-password', Buffer.from('old-password').toString('base64')])
     assert.ok(!text.includes(v));
   assert.equal(await client.get(cmRef(ns, 'added')), undefined, 'diff writes nothing');
+});
+
+test('with an applied memory, unchanged objects cost no request; an edit since is planned and corrected', async () => {
+  const ns = `memory-${id}`;
+  await manager.applyAllStaged([namespace(ns)]);
+  let requests = 0;
+  const counting = new KubeClient({
+    kubeConfig: loadKubeConfig(cp.kubeconfigPath),
+    observer: () => void requests++,
+  });
+  // Stands in for the watch cache: the live resourceVersion as the server has it now.
+  const live = new Map<string, string>();
+  const refresh = async (names: string[]): Promise<void> => {
+    for (const name of names) {
+      const o = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
+      if (o?.metadata.resourceVersion) live.set(name, o.metadata.resourceVersion);
+    }
+  };
+  const memory = new AppliedMemory({ live: (ref) => live.get(ref.name) });
+  const remembering = new ResourceManager({
+    client: counting,
+    fieldManager: 'driftless-test',
+    ownerLabels: owner,
+    memory,
+  });
+  const objects = ['m1', 'm2', 'm3'].map((n) => configMap(ns, n, { k: n }));
+  const first = await remembering.applyAllStaged(objects);
+  assert.deepEqual(Object.values(actions(first)), ['created', 'created', 'created']);
+  await refresh(['m1', 'm2', 'm3']);
+
+  requests = 0;
+  const second = await remembering.applyAllStaged(objects);
+  assert.deepEqual(Object.values(actions(second)), ['unchanged', 'unchanged', 'unchanged']);
+  assert.equal(requests, 0, 'no read, dry-run or apply for objects nothing touched');
+
+  // Someone else edits m2: the watch cache shows a new resourceVersion, so m2 is planned and put back.
+  await client.apply(configMap(ns, 'm2', { k: 'edited' }), { fieldManager: 'someone-else', force: true });
+  await refresh(['m2']);
+  requests = 0;
+  const third = await remembering.applyAllStaged(objects);
+  assert.deepEqual(Object.values(actions(third)), ['unchanged', 'configured', 'unchanged']);
+  assert.ok(requests > 0);
+  const m2 = await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'm2' });
+  assert.deepEqual((m2 as { data?: unknown }).data, { k: 'm2' });
 });

@@ -17,6 +17,7 @@ import {
   type PreparedObject,
 } from './object-apply.ts';
 import { defaultApplyPolicy, type ApplyPolicy, type MetadataSelector } from './policy.ts';
+import { AppliedMemory, desiredHash } from './applied-memory.ts';
 import { mapSettled } from './pool.ts';
 import { deleteObjects, type DeleteResult } from './prune.ts';
 import { splitStages, Stage } from './sort.ts';
@@ -37,6 +38,11 @@ export interface ResourceManagerOptions {
   cleanup?: CleanupOptions;
   /** Poll period while waiting for stage readiness or deletion (default 2000 ms, as Flux). */
   pollIntervalMs?: number;
+  /**
+   * What was applied before, checked against a watch cache: objects it knows unchanged are neither
+   * read nor dry-run nor applied. Without it every object is planned (Flux's behaviour).
+   */
+  memory?: AppliedMemory;
 }
 
 export interface ApplyAllOptions {
@@ -63,6 +69,7 @@ export class ResourceManager {
   private readonly concurrency: number;
   private readonly policy: ApplyPolicy;
   private readonly cleanup: CleanupOptions;
+  private readonly memory: AppliedMemory | undefined;
   private readonly pollIntervalMs: number;
 
   constructor(opts: ResourceManagerOptions) {
@@ -72,6 +79,7 @@ export class ResourceManager {
     this.concurrency = opts.concurrency ?? 4;
     this.policy = opts.policy ?? defaultApplyPolicy;
     this.cleanup = opts.cleanup ?? defaultCleanup(opts.fieldManager);
+    this.memory = opts.memory;
     this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
   }
 
@@ -124,10 +132,24 @@ export class ResourceManager {
     const failures: ObjectFailure[] = [];
     results.forEach((r, i) => {
       const p = planned[i] as PlannedObject;
-      if (r.error === undefined) done.push(changeEntry(p.ref, p.action));
-      else failures.push(objectFailure(p.ref, (r.error as Error).message));
+      if (r.error === undefined) {
+        done.push(changeEntry(p.ref, p.action));
+        this.rememberPlanned(p, r.value);
+      } else {
+        this.memory?.forget(p.ref);
+        failures.push(objectFailure(p.ref, (r.error as Error).message));
+      }
     });
     return failures;
+  }
+
+  // After a successful apply (or an unchanged dry-run) the object's resourceVersion is the one to
+  // expect next time; a skipped object or one planned without a read is left as remembered.
+  private rememberPlanned(p: PlannedObject, applied: KubeObject | undefined): void {
+    if (!this.memory || p.hash === undefined) return;
+    if (applied) this.memory.remember(p.ref, p.hash, applied.metadata.resourceVersion);
+    else if (p.action === Action.Unchanged && p.existing)
+      this.memory.remember(p.ref, p.hash, p.existing.metadata.resourceVersion);
   }
 
   // Reads the existing objects with one LIST per large (apiVersion, kind, namespace) group instead
@@ -145,16 +167,35 @@ export class ResourceManager {
       else failed.set(index, r.error);
     });
     this.rethrowAbort(failed);
+    // Objects the memory knows unchanged need no read and no dry-run: they were applied with exactly
+    // this content and the watch cache shows no write since.
+    const memory = ctx.readOnly ? undefined : this.memory;
+    const hashes = new Map(ready.map((r) => [r.index, memory ? desiredHash(r.object.desired) : undefined]));
+    const known = new Set(
+      ready.filter((r) => memory?.unchanged(r.object.ref, hashes.get(r.index) ?? '')).map((r) => r.index),
+    );
+    const toPlan = ready.filter((r) => !known.has(r.index));
     const reader = new ClusterReader({ client: this.client, concurrency: this.concurrency });
     // No signal here: an abort is noticed per object by planPrepared, which reports it as before.
-    const source = await reader.snapshot(ready.map((r) => r.object.ref));
-    const results = await mapSettled(ready, (r) => planPrepared(ctx, r.object, source), this.concurrency);
-    const planned: PlannedObject[] = [];
+    const source = toPlan.length ? await reader.snapshot(toPlan.map((r) => r.object.ref)) : this.client;
+    const results = await mapSettled(toPlan, (r) => planPrepared(ctx, r.object, source), this.concurrency);
+    const byIndex = new Map<number, PlannedObject>();
     results.forEach((r, i) => {
-      const { index } = ready[i] as { index: number };
-      if (r.value) planned.push(r.value);
+      const { index } = toPlan[i] as { index: number };
+      if (r.value) byIndex.set(index, r.value);
       else failed.set(index, r.error);
     });
+    for (const r of ready) {
+      if (known.has(r.index))
+        byIndex.set(r.index, { ...r.object, existing: undefined, dryRun: undefined, action: Action.Unchanged });
+    }
+    const planned: PlannedObject[] = [];
+    for (const r of ready) {
+      const p = byIndex.get(r.index);
+      if (!p) continue;
+      const hash = hashes.get(r.index);
+      planned.push(hash === undefined ? p : { ...p, hash });
+    }
     this.rethrowAbort(failed);
     if (failed.size === 0) return planned;
     const failures = [...failed]

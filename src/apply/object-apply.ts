@@ -31,6 +31,8 @@ export interface PlannedObject {
   existing: KubeObject | undefined;
   dryRun: KubeObject | undefined;
   action: Action;
+  /** Hash of `desired`, when the manager remembers what it applied. */
+  hash?: string;
 }
 
 /** A step of the per-object flow failed; `message` names the step and the API server's reason. */

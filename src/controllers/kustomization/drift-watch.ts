@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { Labels } from '../../api/constants.ts';
 import { entryToRef, type InventoryEntry } from '../../apply/inventory.ts';
-import type { KubeObject } from '../../kube/types.ts';
+import type { KubeObject, ObjectRef } from '../../kube/types.ts';
 import type { Manager } from '../../runtime/manager.ts';
 
 /** What a watch saw happen to an applied object. */
@@ -60,6 +60,21 @@ export class DriftWatcher {
         onDelete: (o) => this.notify(o, 'deleted', 'unknown'),
       });
     }
+  }
+
+  /**
+   * The resourceVersion of an applied object as the watch cache holds it; `undefined` while its kind is not
+   * watched yet, the cache has not synced, or the object is not in it.
+   */
+  resourceVersionOf(ref: ObjectRef): string | undefined {
+    if (!this.watched.has(`${ref.apiVersion}|${ref.kind}`)) return undefined;
+    const informer = this.mgr.informer(ref.apiVersion, ref.kind, {
+      labelSelector: Labels.kustomizeName,
+      metadataOnly: true,
+    });
+    if (!informer.hasSynced) return undefined;
+    const key = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+    return informer.get(key)?.metadata.resourceVersion;
   }
 
   /** The drift seen for a Kustomization since its last reconcile (and forgets it). */

@@ -1,6 +1,7 @@
 import { ApiVersions, Kinds } from '../../api/constants.ts';
 import type { Kustomization } from '../../api/kustomization.ts';
 import type { Artifact } from '../../api/meta.ts';
+import { AppliedMemory } from '../../apply/applied-memory.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { getCondition } from '../../runtime/conditions.ts';
@@ -44,6 +45,8 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
     opts.watchDrift === false
       ? undefined
       : new DriftWatcher({ mgr, fieldManager: FIELD_MANAGER, enqueue: (key) => controller?.queue.addAfter(key, 1000) });
+  // The drift watcher's caches tell whether an applied object changed since; without them, plan everything.
+  const memory = driftWatcher ? new AppliedMemory({ live: (ref) => driftWatcher.resourceVersionOf(ref) }) : undefined;
   const reconciler = kustomizationReconciler({
     ...opts,
     informer,
@@ -53,6 +56,7 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
     noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false,
     noRemoteBases: opts.noRemoteBases ?? true,
     ...(driftWatcher ? { driftWatcher } : {}),
+    ...(memory ? { memory } : {}),
     ...(opts.defaultServiceAccount ? { defaultServiceAccount: opts.defaultServiceAccount } : {}),
   });
   controller = new Controller({

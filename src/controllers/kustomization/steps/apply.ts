@@ -1,6 +1,7 @@
 import { Labels, Reasons } from '../../../api/constants.ts';
 import type { Kustomization, KustomizationStatus } from '../../../api/kustomization.ts';
 import { ResourceManager } from '../../../apply/apply.ts';
+import type { AppliedMemory } from '../../../apply/applied-memory.ts';
 import { applyAndPrune, ApplyAndPruneError, type ApplyAndPruneResult } from '../../../apply/apply-and-prune.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject } from '../../../kube/types.ts';
@@ -14,8 +15,17 @@ export function ownerLabels(ks: Kustomization): Record<string, string> {
 }
 
 /** The apply library set up for one Kustomization (acting as its service account when `client` impersonates). */
-export function kustomizationResourceManager(client: KubeClient, ks: Kustomization): ResourceManager {
-  return new ResourceManager({ client, fieldManager: FIELD_MANAGER, ownerLabels: ownerLabels(ks) });
+export function kustomizationResourceManager(
+  client: KubeClient,
+  ks: Kustomization,
+  memory?: AppliedMemory,
+): ResourceManager {
+  return new ResourceManager({
+    client,
+    fieldManager: FIELD_MANAGER,
+    ownerLabels: ownerLabels(ks),
+    ...(memory ? { memory } : {}),
+  });
 }
 
 /**
@@ -29,11 +39,13 @@ export async function applyKustomization(opts: {
   objects: KubeObject[];
   signal: AbortSignal;
   timeoutMs: number;
+  /** What was applied before (see AppliedMemory): unchanged objects cost no request. */
+  memory?: AppliedMemory | undefined;
 }): Promise<ApplyAndPruneResult> {
   const { ks } = opts;
   try {
     return await applyAndPrune({
-      manager: kustomizationResourceManager(opts.client, ks),
+      manager: kustomizationResourceManager(opts.client, ks, opts.memory),
       objects: opts.objects,
       previous: ks.status?.inventory?.entries ?? [],
       prune: ks.spec.prune ?? false,
