@@ -33,6 +33,7 @@ export class Controller {
     this.opts = opts;
     this.name = opts.name;
     this.queue = opts.queue ?? new WorkQueue(opts.metrics ? { observer: opts.metrics.queueObserver(opts.name) } : {});
+    opts.metrics?.initController(opts.name);
   }
 
   /** Reconciles the watched object itself on add, delete, and updates passing the predicate. */

@@ -1,6 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueueObserver } from './work-queue.ts';
 
+/** The `result` label values of `controller_runtime_reconcile_total`, controller-runtime's set. */
+export const ReconcileResults = ['error', 'requeue', 'requeue_after', 'success'] as const;
+
 /**
  * The manager's Prometheus registry with the controller-runtime metric names that Flux's dashboards
  * query, plus Node.js process metrics standing in for the Go runtime ones.
@@ -100,6 +103,15 @@ export class RuntimeMetrics {
       labelNames: ['name'],
       registers,
     });
+  }
+
+  /**
+   * Creates a controller's reconcile series at zero, as controller-runtime does when a controller
+   * starts, so `rate()` panels and error alerts see 0 for a controller that never failed, not no data.
+   */
+  initController(controller: string): void {
+    for (const result of ReconcileResults) this.reconcileTotal.inc({ controller, result }, 0);
+    this.reconcileErrors.inc({ controller }, 0);
   }
 
   /** Queue hooks labelled with the controller name. */
