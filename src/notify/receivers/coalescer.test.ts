@@ -5,7 +5,7 @@ import { Coalescer } from './coalescer.ts';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
-test('calls within the window share one run of the latest function', async () => {
+test('the first call runs at once; calls in the quiet period share one trailing run of the latest function', async () => {
   const clock = new FakeClock();
   const c = new Coalescer<string>({ windowMs: 2000, clock });
   const runs: string[] = [];
@@ -15,32 +15,31 @@ test('calls within the window share one run of the latest function', async () =>
       return `result-${i}`;
     }),
   );
-  clock.advance(1999);
+  assert.equal(await results[0], 'result-0');
   await flush();
-  assert.deepEqual(runs, [], 'nothing runs before the window closes');
-  clock.advance(1);
-  assert.deepEqual(await Promise.all(results), Array(10).fill('result-9'));
-  assert.deepEqual(runs, ['call-9']);
+  assert.deepEqual(runs, ['call-0'], 'only the leading call ran before the quiet period ended');
+  clock.advance(2000);
+  assert.deepEqual(await Promise.all(results.slice(1)), Array(9).fill('result-9'));
+  assert.deepEqual(runs, ['call-0', 'call-9']);
+  clock.advance(2000);
   assert.equal(c.openWindows, 0);
 });
 
-test('keys are independent, and a call after the window opens a new one', async () => {
+test('keys are independent, and a call after a quiet period runs at once again', async () => {
   const clock = new FakeClock();
   const c = new Coalescer<number>({ windowMs: 100, clock });
   let runs = 0;
   const fn = async () => ++runs;
-  const a = c.run('a', fn);
-  const b = c.run('b', fn);
+  assert.deepEqual((await Promise.all([c.run('a', fn), c.run('b', fn)])).sort(), [1, 2]);
   clock.advance(100);
-  assert.deepEqual((await Promise.all([a, b])).sort(), [1, 2]);
-  const again = c.run('a', fn);
-  clock.advance(100);
-  assert.equal(await again, 3);
+  assert.equal(c.openWindows, 0);
+  assert.equal(await c.run('a', fn), 3);
 });
 
-test('every waiter sees the failure of the shared run', async () => {
+test('every waiter of a trailing run sees its failure', async () => {
   const clock = new FakeClock();
   const c = new Coalescer<number>({ windowMs: 10, clock });
+  await c.run('k', async () => 1);
   const p1 = c.run('k', () => Promise.reject(new Error('boom')));
   const p2 = c.run('k', () => {
     throw new Error('sync boom');

@@ -1,53 +1,62 @@
 import type { Clock } from '../../runtime/clock.ts';
 import { systemClock } from '../../runtime/clock.ts';
 
-/** Default coalescing window: long enough to absorb a burst of deliveries for one push, short enough to feel instant. */
+/** Default quiet period after a run: long enough to absorb a burst of deliveries for one push. */
 export const DEFAULT_COALESCE_WINDOW_MS = 2_000;
 
+type Waiter<T> = { resolve(v: T): void; reject(e: unknown): void };
+
 /**
- * Trailing-edge coalescing of work per key: the first call for a key opens a window of `windowMs`
- * (default 2 s); every call in that window joins it; when it closes, the most recent call's function runs
- * once and all callers receive its result (or its error). A call after the window closed, even while
- * that run is still in flight, opens a new window, so no delivery is ever lost. `windowMs <= 0` runs at once.
+ * Leading- and trailing-edge coalescing of work per key. The first call for a key runs at once (a push
+ * is acted on without delay) and opens a quiet period of `windowMs` (default 2 s). Calls during that
+ * period join one trailing batch: when the period ends, the most recent call's function runs once, all
+ * of the batch's callers receive its result (or its error), and a new period starts. A burst of
+ * deliveries for one push thus costs two runs at most, and no delivery is ever lost. `windowMs <= 0`
+ * runs every call at once.
  */
 export class Coalescer<T> {
   private readonly windowMs: number;
   private readonly clock: Clock;
-  private readonly pending = new Map<
-    string,
-    { fn: () => Promise<T>; waiters: { resolve(v: T): void; reject(e: unknown): void }[] }
-  >();
+  /** Keys in a quiet period, with the trailing batch gathered so far (if any). */
+  private readonly quiet = new Map<string, { fn: () => Promise<T>; waiters: Waiter<T>[] } | undefined>();
 
   constructor(opts: { windowMs?: number; clock?: Clock } = {}) {
     this.windowMs = opts.windowMs ?? DEFAULT_COALESCE_WINDOW_MS;
     this.clock = opts.clock ?? systemClock;
   }
 
-  /** Number of keys with an open window. */
+  /** Number of keys in a quiet period. */
   get openWindows(): number {
-    return this.pending.size;
+    return this.quiet.size;
   }
 
-  /** Schedules `fn` under `key`; resolves with the result of the one run that serves this window. */
+  /** Runs `fn` under `key` now, or in the one trailing run of the current quiet period. */
   run(key: string, fn: () => Promise<T>): Promise<T> {
     if (this.windowMs <= 0) return fn();
+    if (!this.quiet.has(key)) {
+      this.startQuietPeriod(key);
+      return Promise.resolve().then(fn);
+    }
     return new Promise<T>((resolve, reject) => {
-      const open = this.pending.get(key);
-      if (open) {
-        // The latest request wins: its body is the freshest view of the sender's state.
-        open.fn = fn;
-        open.waiters.push({ resolve, reject });
-        return;
-      }
-      this.pending.set(key, { fn, waiters: [{ resolve, reject }] });
-      this.clock.setTimeout(() => this.flush(key), this.windowMs);
+      const batch = this.quiet.get(key);
+      // The latest request wins: its body is the freshest view of the sender's state.
+      if (batch) {
+        batch.fn = fn;
+        batch.waiters.push({ resolve, reject });
+      } else this.quiet.set(key, { fn, waiters: [{ resolve, reject }] });
     });
   }
 
-  private flush(key: string): void {
-    const batch = this.pending.get(key);
+  private startQuietPeriod(key: string): void {
+    this.quiet.set(key, undefined);
+    this.clock.setTimeout(() => this.endQuietPeriod(key), this.windowMs);
+  }
+
+  private endQuietPeriod(key: string): void {
+    const batch = this.quiet.get(key);
+    this.quiet.delete(key);
     if (!batch) return;
-    this.pending.delete(key);
+    this.startQuietPeriod(key);
     void Promise.resolve()
       .then(batch.fn)
       .then(
