@@ -28,9 +28,19 @@ export interface FetchedRevision {
   commitTime: Date;
   /** Full ref that was resolved (`refs/heads/main`, `refs/tags/v1.2.3`, `.spec.ref.name`), `''` for a bare commit. */
   ref: string;
+  /** The tag, when the ref is one under `refs/tags/` (for verifying its signature). */
+  tag?: FetchedTag;
+}
+
+/** A tag that was fetched: its short name, and the id of its tag object when it is annotated. */
+export interface FetchedTag {
+  name: string;
+  /** Id of the annotated tag object; absent for a lightweight tag. */
+  object?: string;
 }
 
 const FETCHED = 'refs/driftless/fetched';
+const TAGS = 'refs/tags/';
 
 interface Resolved {
   sha: string;
@@ -38,6 +48,7 @@ interface Resolved {
   ref: string;
   /** Ref as it appears in the revision string. */
   revisionRef: string;
+  tag?: FetchedTag;
 }
 
 /** Fetches and checks out the revision `ref` selects; throws `GitAuthError`, `GitOperationError` or `GitUrlError`. */
@@ -63,6 +74,7 @@ export async function fetchRevision(opts: FetchRevisionOptions): Promise<Fetched
       message: message.join('\0').replace(/\n+$/, ''),
       commitTime: new Date(Number(time) * 1000),
       ref: resolved.ref,
+      ...(resolved.tag ? { tag: resolved.tag } : {}),
     };
   });
 }
@@ -87,7 +99,14 @@ async function resolve(session: GitSession, plan: RefPlan, dir: string, label: s
     ).trim();
   const shallowRef = async (full: string, revisionRef: string): Promise<Resolved> => {
     await fetch(['--depth=1', '--', session.url, `+${full}:${FETCHED}`]);
-    return { sha: await commitOf(FETCHED), ref: full, revisionRef };
+    const sha = await commitOf(FETCHED);
+    if (!full.startsWith(TAGS)) return { sha, ref: full, revisionRef };
+    // The fetched ref keeps what the remote tag points to: a tag object (annotated) or the commit (lightweight).
+    const target = (
+      await session.git(['rev-parse', '--verify', '-q', FETCHED], { cwd: dir, action: 'resolve', ref: label })
+    ).trim();
+    const tag: FetchedTag = { name: full.slice(TAGS.length), ...(target !== sha ? { object: target } : {}) };
+    return { sha, ref: full, revisionRef, tag };
   };
   switch (plan.kind) {
     case 'branch':

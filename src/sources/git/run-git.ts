@@ -9,6 +9,13 @@ export interface RunGitOptions {
   signal: AbortSignal;
   gitBinary?: string;
   maxOutputBytes?: number;
+  /** Bytes written to the process's stdin (default: stdin is closed). */
+  input?: Buffer;
+}
+
+/** Options of `runProcess`: those of `runGit` with the program to run (`gitBinary` is ignored). */
+export interface RunProcessOptions extends RunGitOptions {
+  command: string;
 }
 
 /** How a git command ended; `runGit` never rejects, callers turn failures into typed errors. */
@@ -23,21 +30,32 @@ export interface RunGitResult {
   overflow: boolean;
   /** The binary could not be started (e.g. ENOENT). */
   spawnError?: Error;
+  /** stdout as bytes, for output that is not text (Git objects may hold any encoding). */
+  stdoutBytes: Buffer;
 }
 
 const STDERR_KEEP = 64 * 1024;
 
 /** Runs git with an argv array; on abort or overflow it SIGKILLs the process group so helpers (ssh, remote-https) die too. */
 export function runGit(opts: RunGitOptions): Promise<RunGitResult> {
+  return runProcess({ ...opts, command: opts.gitBinary ?? 'git' });
+}
+
+/** Runs any program the way `runGit` runs git (gpg and ssh-keygen for signature checks); never rejects. */
+export function runProcess(opts: RunProcessOptions): Promise<RunGitResult> {
   const maxOutput = opts.maxOutputBytes ?? 16 * 1024 * 1024;
   return new Promise((resolve) => {
     // detached = own process group, so one kill reaches git-remote-http and ssh as well.
-    const child = spawn(opts.gitBinary ?? 'git', [...opts.args], {
+    const child = spawn(opts.command, [...opts.args], {
       cwd: opts.cwd,
       env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin is a pipe either way: closed at once (like 'ignore', git reads EOF) or fed `input`.
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    // EPIPE when the program exits without reading everything: its exit status tells what happened.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
     const out: Buffer[] = [];
     let outBytes = 0;
     let stderr = '';
@@ -77,8 +95,9 @@ export function runGit(opts: RunGitOptions): Promise<RunGitResult> {
     child.once('close', (code) => {
       opts.signal.removeEventListener('abort', onAbort);
       const ok = code === 0 && !aborted && !overflow && spawnError === undefined;
-      const stdout = Buffer.concat(out).toString('utf8');
-      resolve({ ok, code, stdout, stderr, aborted, overflow, ...(spawnError ? { spawnError } : {}) });
+      const stdoutBytes = Buffer.concat(out);
+      const stdout = stdoutBytes.toString('utf8');
+      resolve({ ok, code, stdout, stdoutBytes, stderr, aborted, overflow, ...(spawnError ? { spawnError } : {}) });
     });
   });
 }
