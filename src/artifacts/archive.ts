@@ -42,24 +42,32 @@ export interface ArchiveOptions {
   maxFiles?: number;
 }
 
+/** What `archiveDirectory` produced. */
+export interface ArchiveResult {
+  /** The tar.gz bytes. */
+  data: Buffer;
+  /** Paths of symlinks that point outside `dir` and were left out (never followed), for a warning. */
+  skippedSymlinks: string[];
+}
+
 const EPOCH = new Date(0);
 
 /**
  * Archives `dir` as gzip-compressed tar with sorted entries, regular files and directories only,
  * zero mtime, uid/gid 0, no user/group names and normalised modes (`ArchiveMode`), so identical
  * trees give byte-identical output. File contents are streamed; only the compressed output is held
- * in memory. Fails with `ArchiveError` on out-of-tree or looping symlinks, caps, or read errors.
+ * in memory. Symlinks out of `dir` are left out and listed in `skippedSymlinks`. Fails with
+ * `ArchiveError` on looping symlinks, caps, or read errors.
  */
-export async function archiveDirectory(opts: ArchiveOptions): Promise<Buffer> {
+export async function archiveDirectory(opts: ArchiveOptions): Promise<ArchiveResult> {
   try {
-    return await writeArchive(
-      await walkTree(opts.dir, {
-        ignore: opts.ignore,
-        maxFileBytes: opts.maxFileBytes ?? ARCHIVE_DEFAULTS.maxFileBytes,
-        maxTotalBytes: opts.maxTotalBytes ?? ARCHIVE_DEFAULTS.maxTotalBytes,
-        maxFiles: opts.maxFiles ?? ARCHIVE_DEFAULTS.maxFiles,
-      }),
-    );
+    const walked = await walkTree(opts.dir, {
+      ignore: opts.ignore,
+      maxFileBytes: opts.maxFileBytes ?? ARCHIVE_DEFAULTS.maxFileBytes,
+      maxTotalBytes: opts.maxTotalBytes ?? ARCHIVE_DEFAULTS.maxTotalBytes,
+      maxFiles: opts.maxFiles ?? ARCHIVE_DEFAULTS.maxFiles,
+    });
+    return { data: await writeArchive(walked.entries), skippedSymlinks: walked.skippedSymlinks };
   } catch (err) {
     if (err instanceof ArchiveError) throw err;
     throw new ArchiveError(`cannot archive "${opts.dir}": ${(err as Error).message}`, { cause: err });

@@ -60,7 +60,7 @@ void test('round trip: archive, store, serve, fetch and extract gives back the t
     namespace: 'flux-system',
     name: 'podinfo',
     filename: 'sha.tar.gz',
-    data: await archiveDirectory({ dir: src }),
+    data: (await archiveDirectory({ dir: src })).data,
     revision: 'main@sha1:0000',
   });
   const dest = path.join(env.base, 'out');

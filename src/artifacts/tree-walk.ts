@@ -18,27 +18,34 @@ export interface WalkLimits {
   maxFiles: number;
 }
 
-interface WalkState extends WalkLimits {
-  root: string;
+/** What `walkTree` found: the entries to archive and the links it left out. */
+export interface WalkResult {
   entries: TreeEntry[];
+  /** Root-relative paths of symlinks that resolve outside the tree, in walk order; never followed. */
+  skippedSymlinks: string[];
+}
+
+interface WalkState extends WalkLimits, WalkResult {
+  root: string;
   totalBytes: number;
 }
 
 /**
  * Lists `dir` depth-first with sorted children; symlinks that resolve inside the tree become their
- * target (directories followed, loops refused), symlinks leaving it fail with `ArchiveError` without
- * reading the target; sockets/FIFOs/devices are skipped; caps fail with `ArchiveError`.
+ * target (directories followed, loops refused), symlinks leaving it are left out and listed in
+ * `skippedSymlinks` without reading the target (as Flux leaves links out); sockets/FIFOs/devices are
+ * skipped; caps fail with `ArchiveError`.
  */
-export async function walkTree(dir: string, limits: WalkLimits): Promise<TreeEntry[]> {
+export async function walkTree(dir: string, limits: WalkLimits): Promise<WalkResult> {
   let root: string;
   try {
     root = await realpath(dir);
   } catch (err) {
     throw new ArchiveError(`cannot archive "${dir}": ${(err as Error).message}`, { cause: err });
   }
-  const state: WalkState = { ...limits, root, entries: [], totalBytes: 0 };
+  const state: WalkState = { ...limits, root, entries: [], skippedSymlinks: [], totalBytes: 0 };
   await walkDir(state, root, '', new Set([root]));
-  return state.entries;
+  return { entries: state.entries, skippedSymlinks: state.skippedSymlinks };
 }
 
 async function walkDir(
@@ -113,10 +120,9 @@ async function addSymlink(state: WalkState, abs: string, rel: string, ancestors:
   }
   const targetRel = path.relative(state.root, target);
   if (targetRel === '..' || targetRel.startsWith(`..${path.sep}`) || path.isAbsolute(targetRel)) {
-    // The target path and content are deliberately left out: they belong to the host, not the repository.
-    throw new ArchiveError(
-      `symlink "${rel}" points outside the repository; only links that resolve inside the source tree are allowed`,
-    );
+    // Neither stat nor read the target: its path and content belong to the host, not the repository.
+    state.skippedSymlinks.push(rel);
+    return;
   }
   const info = await stat(target);
   if (state.ignore?.(rel, info.isDirectory())) return;

@@ -68,15 +68,26 @@ test('Git server down: Ready=False with the reason, last artifact kept', async (
   await env.waitForReady(gitRepoRef(ns, 'bad'));
 });
 
-test('a symlink pointing outside the repository is refused; its target never leaks', async () => {
+test('a symlink pointing outside the repository is left out with a Warning naming it; its target never leaks', async () => {
   await env.createRepo('evil-link', { 'ok.yaml': cm('evil-ok', '1'), 'secrets.yaml': { symlink: '/etc/passwd' } });
   await env.apply(gitRepository(ns, 'evil-link', env.git.repoUrl('evil-link')));
-  const repo = await env.waitForReady(gitRepoRef(ns, 'evil-link'), { status: 'False' });
-  const ready = repo.status?.conditions?.find((c) => c.type === 'Ready');
-  assert.match(ready?.message ?? '', /secrets\.yaml/);
-  assert.match(ready?.message ?? '', /outside/);
-  assert.doesNotMatch(ready?.message ?? '', /root:/, 'no content of the target');
-  assert.equal(repo.status?.['artifact'], undefined, 'no artifact produced');
+  const repo = await env.waitForReady(gitRepoRef(ns, 'evil-link'));
+  assert.ok(repo.status?.['artifact'], 'the artifact is produced without the link');
+  const warning = await env.waitFor('a SymlinkSkipped event', async () => {
+    const events = await env.client.list('v1', 'Event', { namespace: ns });
+    return (
+      events.items as { reason?: string; type?: string; message?: string; involvedObject?: { name?: string } }[]
+    ).find((e) => e.reason === 'SymlinkSkipped' && e.involvedObject?.name === 'evil-link');
+  });
+  assert.equal(warning.type, 'Warning');
+  assert.match(warning.message ?? '', /symlink 'secrets\.yaml' points outside the repository/);
+  assert.doesNotMatch(warning.message ?? '', /root:|\/etc\/passwd/, 'neither the target nor its content');
+  // The rest of the repository is usable: a Kustomization applies it, and nothing of the target arrives.
+  await env.apply(kustomization(ns, 'evil-link', 'evil-link'));
+  const ks = await env.waitForReady(ksRef(ns, 'evil-link'));
+  const inventory = JSON.stringify(ks.status?.['inventory'] ?? {});
+  assert.match(inventory, /evil-ok/);
+  assert.ok(await env.get(cmRef('evil-ok')));
 });
 
 test('a YAML alias bomb is refused with a clear error', async () => {

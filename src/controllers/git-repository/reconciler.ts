@@ -18,6 +18,7 @@ import { fetchRevision, type FetchedRevision } from '../../sources/git/fetch-rev
 import type { GitAuth } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
 import { commitTimeMetadata, SliMetrics } from '../sli-metrics.ts';
+import { skippedSymlinksEvent } from './skipped-symlinks.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { removeFinalizer } from '../../runtime/patch.ts';
 import { asFailure, ReconcileFailure } from '../../runtime/reconcile/failure.ts';
@@ -32,6 +33,7 @@ import {
   withJitter,
   type ControllerDeps,
 } from '../shared.ts';
+import { verifyStep } from './verify-step.ts';
 
 export interface GitRepositoryReconcilerOptions extends ControllerDeps {
   informer: Informer;
@@ -117,6 +119,7 @@ export function gitRepositoryReconciler(
         deleteCondition(ctx, ConditionTypes.FetchFailed);
       },
     },
+    verifyStep<GitContext>({ client }),
     {
       name: 'artifact',
       run: async (ctx) => {
@@ -150,9 +153,11 @@ export function gitRepositoryReconciler(
       root: checkout,
       ...(obj.spec.ignore !== undefined ? { specIgnore: obj.spec.ignore } : {}),
     });
-    const data = await archiveDirectory({ dir: checkout, ignore: matcher }).catch((err: unknown) => {
-      throw failWith(ConditionTypes.StorageOperationFailed, err, SourceReasons.ArchiveOperationFailed);
-    });
+    const { data, skippedSymlinks } = await archiveDirectory({ dir: checkout, ignore: matcher }).catch(
+      (err: unknown) => {
+        throw failWith(ConditionTypes.StorageOperationFailed, err, SourceReasons.ArchiveOperationFailed);
+      },
+    );
     const artifact = await storage.store({
       kind: 'GitRepository',
       namespace: ns,
@@ -165,6 +170,7 @@ export function gitRepositoryReconciler(
     });
     await storage.garbageCollect('GitRepository', ns, obj.metadata.name, artifact.path);
     ctx.status.artifact = artifact;
+    if (skippedSymlinks.length > 0) await ctx.event(skippedSymlinksEvent(skippedSymlinks, fetched.revision));
     await ctx.event({
       type: 'Normal',
       reason: EventReasons.NewArtifact,
