@@ -92,6 +92,11 @@ export const SourceReasons = {
   URLInvalid: 'URLInvalid',
   AuthenticationFailed: 'AuthenticationFailed',
   VerificationError: 'VerificationError',
+  // SourceVerified=False reasons of spec.verify (the commit, the tag, a tag that is not signed, no tag to verify).
+  InvalidCommitSignature: 'InvalidCommitSignature',
+  InvalidTagSignature: 'InvalidTagSignature',
+  InvalidGitObject: 'InvalidGitObject',
+  InvalidVerificationMode: 'InvalidVerificationMode',
   DirectoryCreationFailed: 'DirectoryCreationFailed',
   StatOperationFailed: 'StatOperationFailed',
   ReadOperationFailed: 'ReadOperationFailed',

@@ -115,9 +115,12 @@ export const GitRepositoryFieldSupport: KindFieldSupport = {
       'spec.ref.name',
       'spec.ref.commit',
     ]),
-    'spec.verify': {
-      refused: 'remove it only if unverified commits are acceptable (signatures are not checked yet)',
-    },
+    ...implementedBy('src/controllers/git-repository/verify-step.test.ts', [
+      'spec.verify',
+      'spec.verify.mode',
+      'spec.verify.secretRef',
+      'spec.verify.secretRef.name',
+    ]),
     'spec.proxySecretRef': { refused: 'remove it and make the Git server reachable without a proxy' },
     'spec.serviceAccountName': {
       refused: 'remove it and put credentials in a Secret referenced by spec.secretRef (no workload identity)',
