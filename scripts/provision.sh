@@ -205,7 +205,8 @@ install_debs() {
   command -v git >/dev/null || need+=(git)
   [ -x /usr/sbin/sshd ] || need+=(openssh-server)
   command -v openssl >/dev/null || need+=(openssl)
-  command -v gpg >/dev/null || need+=(gnupg) # OpenPGP keys for SOPS decryption and its tests
+  command -v gpg >/dev/null || need+=(gnupg) # OpenPGP keys: SOPS decryption, GitRepository spec.verify, their tests
+  command -v ssh-keygen >/dev/null || need+=(openssh-client) # SSH commit signatures (ssh-keygen -Y)
   if [ ${#need[@]} -gt 0 ]; then
     log "apt-get install ${need[*]}"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
