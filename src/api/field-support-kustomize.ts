@@ -38,9 +38,7 @@ export const KustomizationFieldSupport: KindFieldSupport = {
       'spec.dependsOn[].name',
       'spec.dependsOn[].namespace',
     ]),
-    'spec.dependsOn[].readyExpr': {
-      refused: 'remove it; the built-in check (dependency Ready at the same revision) then applies',
-    },
+    'spec.dependsOn[].readyExpr': { implemented: 'src/controllers/kustomization/steps/dependencies.test.ts' },
     ...implementedBy(overlays, [
       'spec.targetNamespace',
       'spec.namePrefix',
@@ -69,8 +67,15 @@ export const KustomizationFieldSupport: KindFieldSupport = {
       'spec.commonMetadata.annotations',
     ]),
     'spec.buildMetadata': { implemented: 'src/render/kustomize-build.int.test.ts' },
-    'spec.decryption': {
-      refused: 'remove it and commit Secrets that are not SOPS-encrypted (they would be applied as ciphertext)',
+    ...implementedBy('test/e2e/sops.test.ts', [
+      'spec.decryption',
+      'spec.decryption.provider',
+      'spec.decryption.secretRef',
+      'spec.decryption.secretRef.name',
+    ]),
+    // Workload identity for cloud KMS; only age and OpenPGP keys from spec.decryption.secretRef are implemented.
+    'spec.decryption.serviceAccountName': {
+      refused: 'remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
     },
     'spec.serviceAccountName': { implemented: 'test/e2e/impersonation.test.ts' },
     'spec.kubeConfig': {
@@ -85,9 +90,14 @@ export const KustomizationFieldSupport: KindFieldSupport = {
       'spec.healthChecks[].namespace',
       'spec.wait',
     ]),
-    'spec.healthCheckExprs': {
-      refused: 'remove it and rely on the kstatus health checks of spec.wait or spec.healthChecks',
-    },
+    ...implementedBy('src/controllers/kustomization/steps/health.test.ts', [
+      'spec.healthCheckExprs',
+      'spec.healthCheckExprs[].apiVersion',
+      'spec.healthCheckExprs[].kind',
+      'spec.healthCheckExprs[].current',
+      'spec.healthCheckExprs[].inProgress',
+      'spec.healthCheckExprs[].failed',
+    ]),
     'spec.force': { implemented: 'src/apply/apply.int.test.ts' },
     'spec.ignore': {
       refused: 'remove it and leave those fields out of the manifests, so that server-side apply does not own them',

@@ -174,18 +174,23 @@ void test('refusedFields finds set fields; Go zero values count as unset, as Flu
   assert.deepEqual(ks({ interval: '1m', prune: true }), []);
   assert.deepEqual(ks({ decryption: undefined, ignore: [], kubeConfig: {}, buildMetadata: null }), []);
   assert.deepEqual(
-    ks({ decryption: { provider: 'sops' } }).map((r) => r.path),
-    ['spec.decryption'],
+    ks({ decryption: { provider: 'sops', serviceAccountName: 'kms' } }).map((r) => r.path),
+    ['spec.decryption.serviceAccountName'],
   );
-  // Under an array: reported once, whatever the number of entries that set it.
-  const deps = ks({ dependsOn: [{ name: 'a' }, { name: 'b', readyExpr: 'x' }, { name: 'c', readyExpr: 'y' }] });
-  assert.deepEqual(
-    deps.map((r) => r.path),
-    ['spec.dependsOn[].readyExpr'],
-  );
+  // Implemented fields under an array are not refused.
+  assert.deepEqual(ks({ dependsOn: [{ name: 'a' }, { name: 'b', readyExpr: 'x' }] }), []);
   const receiver = refusedFields('Receiver', { spec: { type: 'github', resources: [{ kind: 'X', name: 'a' }] } });
   assert.deepEqual(receiver, []);
-  const filtered = refusedFields('Receiver', { spec: { type: 'github', resources: [{ kind: 'X', filter: 'true' }] } });
+  // Under an array: reported once, whatever the number of entries that set it.
+  const filtered = refusedFields('Receiver', {
+    spec: {
+      type: 'github',
+      resources: [
+        { kind: 'X', filter: 'true' },
+        { kind: 'Y', filter: 'false' },
+      ],
+    },
+  });
   assert.deepEqual(
     filtered.map((r) => r.path),
     ['spec.resources[].filter'],
@@ -215,12 +220,12 @@ void test('refused values: a scalar or each distinct entry of a list; other valu
 
 void test('the message names each field, or field and value, and what to do, joined with "; "', () => {
   const refusals = refusedFields('Kustomization', {
-    spec: { sourceRef: { kind: 'Bucket', name: 'b' }, decryption: { provider: 'sops' } },
+    spec: { sourceRef: { kind: 'Bucket', name: 'b' }, decryption: { provider: 'sops', serviceAccountName: 'kms' } },
   });
   assert.equal(
     refusalMessage(refusals),
     "spec.sourceRef.kind 'Bucket' is not supported by Driftless yet: use a GitRepository source (the only source kind this version serves); " +
-      'spec.decryption is not supported by Driftless yet: remove it and commit Secrets that are not SOPS-encrypted (they would be applied as ciphertext)',
+      'spec.decryption.serviceAccountName is not supported by Driftless yet: remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
   );
   assert.equal(refusalMessage([]), '');
 });
