@@ -75,7 +75,8 @@ export const KustomizationFieldSupport: KindFieldSupport = {
     ]),
     // Workload identity for cloud KMS; only age and OpenPGP keys from spec.decryption.secretRef are implemented.
     'spec.decryption.serviceAccountName': {
-      refused: 'remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
+      refused:
+        'remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
     },
     'spec.serviceAccountName': { implemented: 'test/e2e/impersonation.test.ts' },
     'spec.kubeConfig': {

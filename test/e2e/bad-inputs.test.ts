@@ -117,11 +117,16 @@ test('a YAML alias bomb is refused with a clear error', async () => {
 
 test('a field Driftless does not implement is refused by name: NotSupported, Stalled, nothing applied', async () => {
   await env.apply(
-    kustomization(ns, 'sops', 'bad', { decryption: { provider: 'sops', secretRef: { name: 'sops-keys' } } }),
+    kustomization(ns, 'sops', 'bad', {
+      decryption: { provider: 'sops', secretRef: { name: 'sops-keys' }, serviceAccountName: 'kms' },
+    }),
   );
   const ks = await env.waitForReady(ksRef(ns, 'sops'), { status: 'False', reason: 'NotSupported' });
   const ready = ks.status?.conditions?.find((c) => c.type === 'Ready');
-  assert.match(ready?.message ?? '', /^spec\.decryption is not supported by Driftless yet: remove it/);
+  assert.match(
+    ready?.message ?? '',
+    /^spec\.decryption\.serviceAccountName is not supported by Driftless yet: remove it/,
+  );
   assert.equal(ks.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   assert.equal(ks.status?.['inventory'], undefined, 'nothing was applied');
 });

@@ -10,6 +10,11 @@ import type { KubeObject } from '../../../kube/types.ts';
 import { substituteObjects } from '../../../render/envsubst.ts';
 import { KustomizationPathError } from '../../../render/errors.ts';
 import { buildKustomization } from '../../../render/kustomize-build.ts';
+import type { BuildKustomizationOptions } from '../../../render/kustomize-build.ts';
+import { decryptGeneratorSources, decryptSecrets } from '../../../render/sops-decrypt.ts';
+import { sopsKeysFromSecretData } from '../../../render/sops-format.ts';
+import type { SopsKeys } from '../../../render/sops-format.ts';
+import { withSopsSession } from '../../../render/sops.ts';
 import { kustomizeSpecOf, postBuildVariables } from '../../../render/kustomization-inputs.ts';
 import { readConfigData } from '../../../kube/config-data.ts';
 import { messageOf } from '../../shared.ts';
@@ -30,8 +35,10 @@ export interface BuildResult {
 }
 
 /**
- * Fetches the artifact, verifies its digest, builds it with kustomize (confined to the artifact),
- * and runs post-build substitution. Any failure is `ArtifactFailed` or `BuildFailed`; nothing is applied.
+ * Fetches the artifact, verifies its digest, builds it with kustomize (confined to the artifact), decrypts SOPS
+ * inputs when `spec.decryption` is set (secretGenerator sources before the build, Secrets after it, as Flux), and
+ * runs post-build substitution. Any failure is `ArtifactFailed` or `BuildFailed` (decryption too, as in Flux);
+ * nothing is applied.
  */
 export async function buildManifests(opts: {
   ks: Kustomization;
@@ -39,6 +46,8 @@ export async function buildManifests(opts: {
   artifacts: Pick<ArtifactTreeCache, 'materialize'>;
   client: KubeClient;
   kustomizeBin: string;
+  /** sops binary for `spec.decryption`; default `sops` next to kustomizeBin (provisioned into the same directory). */
+  sopsBin?: string;
   allowRemoteBases: boolean;
   signal: AbortSignal;
   timeoutMs: number;
@@ -64,7 +73,7 @@ export async function buildManifests(opts: {
       );
     }
     try {
-      const built = await buildKustomization({
+      const build: BuildKustomizationOptions = {
         root,
         path: ks.spec.path ?? './',
         kustomizeBin: opts.kustomizeBin,
@@ -72,7 +81,18 @@ export async function buildManifests(opts: {
         allowRemoteBases: opts.allowRemoteBases,
         signal: opts.signal,
         timeoutMs: opts.timeoutMs,
-      });
+      };
+      const keys = ks.spec.decryption ? await decryptionKeys(ks, opts.client) : undefined;
+      const built = keys
+        ? await withSopsSession(
+            { sopsBin: opts.sopsBin ?? path.join(path.dirname(opts.kustomizeBin), 'sops'), keys, signal: opts.signal },
+            async (session) => {
+              await decryptGeneratorSources({ root, path: build.path ?? './', session });
+              const out = await buildKustomization(build);
+              return { ...out, objects: await decryptSecrets(out.objects, session) };
+            },
+          )
+        : await buildKustomization(build);
       const vars = await postBuildVariables(ks, (kind, ns, name) => readConfigData(opts.client, kind, ns, name));
       const objects = vars ? substituteObjects(built.objects, vars, { strict: true }) : built.objects;
       return { objects, digest: built.digest };
@@ -82,4 +102,27 @@ export async function buildManifests(opts: {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The private keys of `spec.decryption.secretRef` (none without a secretRef: sops then fails naming the file).
+ * Throws a BuildFailed failure naming the Secret when it is missing.
+ */
+async function decryptionKeys(ks: Kustomization, client: KubeClient): Promise<SopsKeys> {
+  const name = ks.spec.decryption?.secretRef?.name;
+  if (!name) return { ageIdentities: [], pgpKeys: [] };
+  const namespace = ks.metadata.namespace ?? 'default';
+  const secret = await client.get<KubeObject & { data?: Record<string, string> }>({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    namespace,
+    name,
+  });
+  if (!secret) {
+    throw new ReconcileFailure(
+      Reasons.BuildFailed,
+      `decryption Secret '${namespace}/${name}' not found: create it with the private keys (entries ending .agekey or .asc)`,
+    );
+  }
+  return sopsKeysFromSecretData(secret.data);
 }
