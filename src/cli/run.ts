@@ -72,9 +72,9 @@ export function runCommand(): Command {
     .option('--watch-all-namespaces', 'watch objects in every namespace (only this mode is implemented)', true)
     .option('--default-service-account <name>', 'service account impersonated when spec.serviceAccountName is empty')
     .option('--no-cross-namespace-refs', 'refuse references to sources in other namespaces')
-    .option('--no-remote-bases', 'refuse kustomize remote bases (the default; pass --allow-remote-bases to allow)')
+    .option('--no-remote-bases', 'refuse kustomize remote bases (git/http); allowed by default, as in Flux')
     .option('--no-drift-watch', 'do not watch applied objects for drift (it is then corrected on the interval only)')
-    .option('--allow-remote-bases', 'allow kustomize remote bases', false)
+    .option('--allow-remote-bases', 'allow kustomize remote bases (the default; kept for older scripts)', false)
     .option('--kustomize-bin <file>', 'kustomize binary', d.kustomizeBin)
     .option('--identity <name>', 'identity in the leader Lease and in events (default: hostname-pid)', d.identity)
     .option('--log-level <level>', 'debug, info, warn or error', d.logLevel)
@@ -105,7 +105,8 @@ export function runCommand(): Command {
         retryPeriodMs: o['leaderElectionRetryPeriod'] as number,
         // commander turns `--no-cross-namespace-refs` into `crossNamespaceRefs: false`.
         noCrossNamespaceRefs: o['crossNamespaceRefs'] === false,
-        noRemoteBases: !(o['allowRemoteBases'] as boolean),
+        // commander turns `--no-remote-bases` into `remoteBases: false`.
+        noRemoteBases: o['remoteBases'] === false,
         driftWatch: o['driftWatch'] !== false,
         kustomizeBin: o['kustomizeBin'] as string,
         logLevel: o['logLevel'] as string,

@@ -39,6 +39,7 @@ export interface ManagerConfig {
   runtimeNamespace: string;
   defaultServiceAccount?: string;
   noCrossNamespaceRefs: boolean;
+  /** Flux's `--no-remote-bases`: refuse git/http kustomize bases (default false: allowed, as in Flux). */
   noRemoteBases: boolean;
   /** Beyond Flux: watch applied objects and correct drift at once (default true). */
   driftWatch: boolean;
@@ -73,7 +74,7 @@ export function defaultManagerConfig(): ManagerConfig {
     watchAllNamespaces: true,
     runtimeNamespace: 'flux-system',
     noCrossNamespaceRefs: false,
-    noRemoteBases: true,
+    noRemoteBases: false,
     driftWatch: true,
     kustomizeBin: path.join(cache, 'bin', 'kustomize'),
     logLevel: 'info',

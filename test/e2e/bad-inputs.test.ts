@@ -1,6 +1,8 @@
 // Bad input fails only its owner, keeps the last good state, and never prunes (shared/reference/bad-inputs.md).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startGitServer } from '../../src/devenv/git-server.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
 
 let env: TestEnv;
@@ -143,4 +145,33 @@ test('a Provider type Driftless does not implement is refused by the API server 
     await env.get({ apiVersion: provider.apiVersion, kind: 'Provider', namespace: ns, name: 'pubsub' }),
     undefined,
   );
+});
+
+// Last in the file: the second half restarts the engine with --no-remote-bases.
+test('a remote kustomize base is fetched by default, as in Flux; --no-remote-bases refuses it with BuildFailed', async (t) => {
+  // A second Git server that anyone may read, as a public repository of shared bases is.
+  const shared = await startGitServer({ root: path.join(env.tmp, 'shared-repos') });
+  t.after(() => shared.stop());
+  await shared.createRepo('bases', {
+    branch: 'main',
+    files: { 'team/kustomization.yaml': 'resources: [cm.yaml]\n', 'team/cm.yaml': cm('from-remote-base', '1') },
+  });
+  const remote = `${shared.repoUrl('bases')}//team?ref=main`;
+  const overlay = { 'kustomization.yaml': `resources:\n- ${remote}\n` };
+  await env.createRepo('remote-base', overlay);
+  await env.apply(gitRepository(ns, 'remote-base', env.git.repoUrl('remote-base')));
+  await env.apply(kustomization(ns, 'remote-base', 'remote-base'));
+  await env.waitForReady(ksRef(ns, 'remote-base'), { reason: 'ReconciliationSucceeded' }, 90_000);
+  assert.ok(await env.get(cmRef('from-remote-base')), 'the object of the remote base was applied');
+
+  await env.engine!.stop();
+  await env.startEngine({ noRemoteBases: true });
+  // Fresh objects, so the refusal does not depend on the old engine's artifact.
+  await env.createRepo('remote-base-refused', overlay);
+  await env.apply(gitRepository(ns, 'remote-base-refused', env.git.repoUrl('remote-base-refused')));
+  await env.apply(kustomization(ns, 'remote-base-refused', 'remote-base-refused'));
+  const ks = await env.waitForReady(ksRef(ns, 'remote-base-refused'), { status: 'False', reason: 'BuildFailed' });
+  const message = ks.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
+  assert.match(message, /remote bases are not allowed/);
+  assert.ok(message.includes(remote), `the message names the base: ${message}`);
 });

@@ -20,6 +20,7 @@ export interface KustomizationControllerOptions extends ControllerDeps {
   concurrency?: number;
   requeueDependencyMs?: number;
   noCrossNamespaceRefs?: boolean;
+  /** Refuse git/http kustomize bases; default false (allowed), as Flux's `--no-remote-bases`. */
   noRemoteBases?: boolean;
   defaultServiceAccount?: string;
   /** Watch applied objects and correct drift at once (default true). */
@@ -54,7 +55,7 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
     kustomizeBin: opts.kustomizeBin,
     requeueDependencyMs: opts.requeueDependencyMs ?? 30_000,
     noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false,
-    noRemoteBases: opts.noRemoteBases ?? true,
+    noRemoteBases: opts.noRemoteBases ?? false,
     ...(driftWatcher ? { driftWatcher } : {}),
     ...(memory ? { memory } : {}),
     ...(opts.defaultServiceAccount ? { defaultServiceAccount: opts.defaultServiceAccount } : {}),
