@@ -45,6 +45,11 @@ export async function buildManifests(opts: {
   artifact: Artifact;
   artifacts: Pick<ArtifactTreeCache, 'materialize'>;
   client: KubeClient;
+  /**
+   * Reads `spec.decryption.secretRef`; default `client`. kustomize-controller reads it with its own identity, not
+   * the impersonated `spec.serviceAccountName`, so the reconciler passes its unimpersonated client here.
+   */
+  decryptionClient?: KubeClient;
   kustomizeBin: string;
   /** sops binary for `spec.decryption`; default `sops` next to kustomizeBin (provisioned into the same directory). */
   sopsBin?: string;
@@ -82,7 +87,7 @@ export async function buildManifests(opts: {
         signal: opts.signal,
         timeoutMs: opts.timeoutMs,
       };
-      const keys = ks.spec.decryption ? await decryptionKeys(ks, opts.client) : undefined;
+      const keys = ks.spec.decryption ? await decryptionKeys(ks, opts.decryptionClient ?? opts.client) : undefined;
       const built = keys
         ? await withSopsSession(
             { sopsBin: opts.sopsBin ?? path.join(path.dirname(opts.kustomizeBin), 'sops'), keys, signal: opts.signal },
