@@ -47,7 +47,7 @@ export async function buildManifests(opts: {
   client: KubeClient;
   /**
    * Reads `spec.decryption.secretRef`; default `client`. kustomize-controller reads it with its own identity, not
-   * the impersonated `spec.serviceAccountName`, so the reconciler passes its unimpersonated client here.
+   * the impersonated `spec.serviceAccountName`: the reconciler should pass its unimpersonated client here.
    */
   decryptionClient?: KubeClient;
   kustomizeBin: string;
