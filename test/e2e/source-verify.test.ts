@@ -37,7 +37,8 @@ type Status = {
   lastAppliedRevision?: string;
 };
 const statusOf = (obj: { status?: unknown } | undefined): Status => (obj?.status ?? {}) as Status;
-const sourceVerified = (obj: { status?: { conditions?: { type: string }[] } } | undefined) =>
+type Condition = { type: string; status: string; reason: string; message: string };
+const sourceVerified = (obj: { status?: { conditions?: Condition[] } } | undefined): Condition | undefined =>
   obj?.status?.conditions?.find((c) => c.type === 'SourceVerified');
 const configValue = async (): Promise<string | undefined> => {
   const obj = await env.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'verified' });
@@ -96,7 +97,7 @@ test('signed commit verified and applied; an unsigned one on top is refused and 
   const expected = `signature verification of commit '${unsigned}' failed: unsupported signature type: empty`;
   assert.equal(refused.status?.conditions?.find((c) => c.type === 'Ready')?.message, expected);
   assert.equal(sourceVerified(refused)?.status, 'False');
-  assert.equal((sourceVerified(refused) as { reason?: string } | undefined)?.reason, 'InvalidCommitSignature');
+  assert.equal(sourceVerified(refused)?.reason, 'InvalidCommitSignature');
   assert.equal(statusOf(refused).artifact?.revision, goodRevision);
   // The Kustomization keeps applying the last verified artifact.
   const ks = await env.waitForReady(ksRef(ns, 'signed'));
@@ -110,9 +111,6 @@ test('an ssh-keygen-signed commit after the unsigned one is verified with the .s
     const obj = await env.get(gitRepoRef(ns, 'signed'));
     return statusOf(obj).artifact?.revision === `main@sha1:${signed}` ? obj : undefined;
   });
-  assert.equal(
-    (sourceVerified(repo) as { message?: string } | undefined)?.message,
-    `verified signature of\n\t- commit '${signed}' with key '${ssh.keyId}'`,
-  );
+  assert.equal(sourceVerified(repo)?.message, `verified signature of\n\t- commit '${signed}' with key '${ssh.keyId}'`);
   await env.waitFor('the SSH-signed commit to be applied', async () => (await configValue()) === 'ssh-signed');
 });
