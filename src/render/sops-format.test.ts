@@ -11,11 +11,12 @@ import {
 } from './sops-format.ts';
 import { generatorSources, isEncryptedSecret, localBases } from './sops-decrypt.ts';
 
-test('formatForPath infers the sops format by extension, anything else is binary', () => {
+test('formatForPath infers the sops format by suffix as sops does, anything else is binary', () => {
   assert.equal(formatForPath('a/b.yaml'), 'yaml');
-  assert.equal(formatForPath('b.YML'), 'yaml');
+  assert.equal(formatForPath('b.yml'), 'yaml');
+  assert.equal(formatForPath('b.YAML'), 'binary'); // sops compares suffixes case-sensitively
   assert.equal(formatForPath('b.json'), 'json');
-  assert.equal(formatForPath('.env'), 'binary'); // no extension: path.extname('.env') is ''
+  assert.equal(formatForPath('.env'), 'dotenv');
   assert.equal(formatForPath('app.env'), 'dotenv');
   assert.equal(formatForPath('app.ini'), 'ini');
   assert.equal(formatForPath('tls.key'), 'binary');

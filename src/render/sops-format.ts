@@ -1,6 +1,5 @@
 // Pure helpers for SOPS decryption: which format a file is, whether it is encrypted, which key types it lists,
 // and which private keys a decryption Secret holds. Nothing here runs a process or touches the disk.
-import path from 'node:path';
 import { parse } from 'yaml';
 import { isRecord } from '../util/is-record.ts';
 import { UnsupportedKeyTypeError } from './sops-errors.ts';
@@ -8,13 +7,12 @@ import { UnsupportedKeyTypeError } from './sops-errors.ts';
 /** The file formats `sops` reads and writes; `binary` is a JSON envelope at rest. */
 export type SopsFormat = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
 
-/** The format sops infers from a file name, as `sops` itself does: by extension, anything else is binary. */
+/** The format sops infers from a file name, as `sops` itself does: by case-sensitive suffix, anything else binary. */
 export function formatForPath(file: string): SopsFormat {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.yaml' || ext === '.yml') return 'yaml';
-  if (ext === '.json') return 'json';
-  if (ext === '.env') return 'dotenv';
-  if (ext === '.ini') return 'ini';
+  if (file.endsWith('.yaml') || file.endsWith('.yml')) return 'yaml';
+  if (file.endsWith('.json')) return 'json';
+  if (file.endsWith('.env')) return 'dotenv';
+  if (file.endsWith('.ini')) return 'ini';
   return 'binary';
 }
 
