@@ -93,12 +93,11 @@ void test('a failed fetch sets Ready=False and FetchFailed=True with the Git err
   ]);
 });
 
-void test('verify, include and a provider other than generic are NotSupported and Stalled before any fetch', async () => {
+void test('include and a provider other than generic are NotSupported and Stalled before any fetch', async () => {
   const { status, events } = await reconcileOnce(
     {
       url: 'ftp://not-even-fetched.example/repo.git',
       provider: 'github',
-      verify: { mode: 'HEAD', secretRef: { name: 'keys' } },
       include: [{ repository: { name: 'other' } }],
     },
     'stalled',
@@ -107,7 +106,6 @@ void test('verify, include and a provider other than generic are NotSupported an
   assert.equal(
     status.conditions?.find((c) => c.type === 'Ready')?.message,
     "spec.provider 'github' is not supported by Driftless yet: use provider generic (the default) with credentials in a Secret referenced by spec.secretRef; " +
-      'spec.verify is not supported by Driftless yet: remove it only if unverified commits are acceptable (signatures are not checked yet); ' +
       'spec.include is not supported by Driftless yet: remove it and point a separate Kustomization at the other GitRepository',
   );
   assert.deepEqual(
