@@ -1,10 +1,8 @@
 import { Command } from 'commander';
 import { defaultManagerConfig } from '../config/manager-config.ts';
-import { serializeManifests } from '../render/manifests.ts';
 import { connect, deadline, withClusterFlags, type ClusterFlags } from './cluster.ts';
 import { CliError, runAction } from './errors.ts';
 import { findKind } from './kinds.ts';
-import { buildLocal, loadKustomization, maskSopsSecrets } from './local-build.ts';
 import { processIo, Reporter, type CommandOptions } from './output.ts';
 
 /** Flags shared by `build kustomization` and `diff kustomization`. */
@@ -29,7 +27,11 @@ export function withLocalBuildFlags(cmd: Command): Command {
       )
       .option('--kustomization-file <file>', 'read the Kustomization from this YAML file instead of the cluster')
       .option('--kustomize-bin <file>', 'kustomize binary', defaultManagerConfig().kustomizeBin)
-      .option('--allow-remote-bases', 'allow kustomize remote bases (refused by default, as in the manager)', false),
+      .option(
+        '--allow-remote-bases',
+        'allow kustomize remote bases (a local build refuses them by default; the manager allows them unless --no-remote-bases)',
+        false,
+      ),
   );
 }
 
@@ -65,7 +67,12 @@ export function buildCommand(opts: CommandOptions = {}): Command {
     const io = (opts.io ?? processIo)();
     await runAction(io, async () => {
       const dir = checkLocalBuildArgs(kindWord, flags);
-      const client = connect(flags);
+      // The build pipeline (kustomize, schemas, YAML) is loaded only when a build runs, not for `--help`.
+      const [{ buildLocal, loadKustomization, maskSopsSecrets }, { serializeManifests }] = await Promise.all([
+        import('./local-build.ts'),
+        import('../render/manifests.ts'),
+      ]);
+      const client = await connect(flags);
       const ks = await loadKustomization({ client, namespace: flags.namespace, name, file: flags.kustomizationFile });
       const objects = await buildLocal({
         ks,
