@@ -1,5 +1,6 @@
 // Turns a Receiver's `spec.resources` into the concrete objects to annotate: a pure planner plus a thin
 // wrapper that runs the label queries through an injected lister.
+import type { FilterSubject, ReceiverFilters } from './resource-filter.ts';
 import type { ReceiverResourceRef } from './types.ts';
 
 /**
@@ -49,11 +50,16 @@ export class ResolveResourceError extends Error {
   }
 }
 
-/** The planner's output: objects named directly, label queries to run, and entries that are invalid. */
+/**
+ * The planner's output: objects named directly, label queries to run, and entries that are invalid;
+ * `directEntries`/`queryEntries` give the `spec.resources` index of each (for per-entry filters).
+ */
 export interface ResourcePlan {
   direct: ResourceTarget[];
   queries: ResourceQuery[];
   errors: ResolveResourceError[];
+  directEntries: number[];
+  queryEntries: number[];
 }
 
 /**
@@ -66,7 +72,7 @@ export function planResources(opts: {
   namespace: string;
   noCrossNamespaceRefs?: boolean;
 }): ResourcePlan {
-  const plan: ResourcePlan = { direct: [], queries: [], errors: [] };
+  const plan: ResourcePlan = { direct: [], queries: [], errors: [], directEntries: [], queryEntries: [] };
   opts.resources.forEach((ref, i) => {
     const field = `spec.resources[${i}]`;
     const namespace = ref.namespace || opts.namespace;
@@ -91,6 +97,7 @@ export function planResources(opts: {
     }
     if (ref.name !== '*') {
       plan.direct.push({ apiVersion, kind: ref.kind, name: ref.name, namespace });
+      plan.directEntries.push(i);
       return;
     }
     if (!ref.matchLabels || Object.keys(ref.matchLabels).length === 0) {
@@ -98,28 +105,35 @@ export function planResources(opts: {
       return;
     }
     plan.queries.push({ apiVersion, kind: ref.kind, namespace, matchLabels: { ...ref.matchLabels } });
+    plan.queryEntries.push(i);
   });
   return plan;
 }
 
 /**
  * Resolves `spec.resources` to distinct objects, running each label query through `listNames`.
- * Never throws: invalid entries and failed queries come back in `errors` while the rest still resolve,
- * so one bad entry does not stop the others from being reconciled (Flux behaves the same).
+ * With `filters` (see resource-filter.ts), each candidate's metadata is read through `getSubject` and
+ * only the ones its filters accept are kept. Never throws: invalid entries, failed queries and filters
+ * that fail on a resource come back in `errors` while the rest still resolve, so one bad entry does not
+ * stop the others from being reconciled (Flux behaves the same).
  */
 export async function resolveResources(opts: {
   resources: readonly ReceiverResourceRef[];
   namespace: string;
   listNames: (query: ResourceQuery) => Promise<string[]>;
   noCrossNamespaceRefs?: boolean;
+  filters?: ReceiverFilters | undefined;
+  getSubject?: (target: ResourceTarget) => Promise<FilterSubject | undefined>;
 }): Promise<{ targets: ResourceTarget[]; errors: ResolveResourceError[] }> {
   const plan = planResources(opts);
-  const targets = [...plan.direct];
+  const candidates = plan.direct.map((target, i) => ({ target, entry: plan.directEntries[i] ?? -1 }));
   const errors = [...plan.errors];
-  for (const query of plan.queries) {
+  for (const [qi, query] of plan.queries.entries()) {
     try {
-      for (const name of await opts.listNames(query))
-        targets.push({ apiVersion: query.apiVersion, kind: query.kind, name, namespace: query.namespace });
+      for (const name of await opts.listNames(query)) {
+        const target = { apiVersion: query.apiVersion, kind: query.kind, name, namespace: query.namespace };
+        candidates.push({ target, entry: plan.queryEntries[qi] ?? -1 });
+      }
     } catch (err) {
       errors.push(
         new ResolveResourceError({
@@ -131,9 +145,28 @@ export async function resolveResources(opts: {
     }
   }
   const seen = new Set<string>();
-  const unique = targets.filter((t) => {
+  const targets: ResourceTarget[] = [];
+  for (const { target: t, entry } of candidates) {
     const key = `${t.apiVersion}/${t.kind}/${t.namespace}/${t.name}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
-  return { targets: unique, errors };
+    if (seen.has(key)) continue;
+    if (opts.filters) {
+      const field = `${t.kind}/${t.namespace}/${t.name}`;
+      try {
+        const subject = await (opts.getSubject ?? (async () => undefined))(t);
+        if (!subject) {
+          errors.push(new ResolveResourceError({ field, message: 'not found, so its filter cannot be evaluated' }));
+          continue;
+        }
+        if (!opts.filters.accepts(entry, subject)) continue;
+      } catch (err) {
+        errors.push(
+          new ResolveResourceError({ field, message: `filter failed: ${(err as Error).message}`, cause: err }),
+        );
+        continue;
+      }
+    }
+    seen.add(key);
+    targets.push(t);
+  }
+  return { targets, errors };
 }

@@ -11,6 +11,7 @@ import { MAX_BODY_BYTES, startHardenedServer } from './http-limits.ts';
 import type { ReceiverRequest, ReceiverSpec, ReceiverValidator, ValidationResult } from './types.ts';
 import { createValidatorRegistry } from './validators/registry.ts';
 import { isWebhookPath } from './webhook-path.ts';
+import { hasFilters } from './resource-filter.ts';
 
 /** A Receiver found by its webhook path, with its Secret already read. */
 export interface ReceiverTarget {
@@ -208,8 +209,7 @@ export function createReceiverApp(opts: ReceiverAppOptions): Hono {
  */
 function coalesceKey(target: ReceiverTarget, body: Buffer): string {
   const base = `${target.namespace}/${target.name}`;
-  const bodySensitive = Boolean(target.spec.resourceFilter) || target.spec.resources.some((r) => Boolean(r.filter));
-  return bodySensitive ? `${base}#${createHash('sha256').update(body).digest('hex')}` : base;
+  return hasFilters(target.spec) ? `${base}#${createHash('sha256').update(body).digest('hex')}` : base;
 }
 
 /**

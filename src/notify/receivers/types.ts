@@ -25,7 +25,7 @@ export interface ReceiverResourceRef {
   name: string;
   namespace?: string;
   matchLabels?: Record<string, string>;
-  /** Per-resource CEL filter; not evaluated yet, but it makes coalescing body-aware. */
+  /** Per-resource CEL filter over `res` and `req` (see resource-filter.ts); it makes coalescing body-aware. */
   filter?: string;
 }
 
@@ -34,7 +34,7 @@ export interface ReceiverSpec {
   type: string;
   events?: string[];
   resources: ReceiverResourceRef[];
-  /** CEL over `res`/`req`; not evaluated yet, but it makes coalescing body-aware. */
+  /** CEL over `res`/`req` (see resource-filter.ts); it makes coalescing body-aware. */
   resourceFilter?: string;
   suspend?: boolean;
 }
