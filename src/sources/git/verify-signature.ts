@@ -181,7 +181,17 @@ class Tools {
     // A fresh keyring per object: the keys of one check never linger into the next.
     await rm(gnupg, { recursive: true, force: true });
     await mkdir(gnupg, { mode: 0o700 });
-    const gpg = ['--batch', '--no-tty', '--homedir', gnupg, '--no-auto-key-retrieve', '--status-fd', '1'];
+    // --no-autostart: a private key pasted into the Secret must not start a gpg-agent that outlives the check.
+    const gpg = [
+      '--batch',
+      '--no-tty',
+      '--no-autostart',
+      '--homedir',
+      gnupg,
+      '--no-auto-key-retrieve',
+      '--status-fd',
+      '1',
+    ];
     let imported = 0;
     for (const ring of keyRings) {
       const result = await this.run('gpg', [...gpg, '--import'], Buffer.from(ring));
