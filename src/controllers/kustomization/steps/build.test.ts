@@ -89,3 +89,28 @@ void test('buildManifests reports the Ready reasons kustomize-controller does', 
   assert.equal(noBinary.reason, 'BuildFailed');
   assert.match(noBinary.message, /kustomize binary '\/nonexistent\/kustomize' cannot be run/);
 });
+
+void test('spec.decryption: a missing decryption Secret is BuildFailed naming it, read with decryptionClient', async () => {
+  const asked: string[] = [];
+  const missing = await failure(
+    buildManifests({
+      ks: ks({ path: './app', decryption: { provider: 'sops', secretRef: { name: 'sops-keys' } } }),
+      artifact,
+      artifacts: { materialize: (o) => withApp(o.dest) },
+      client: {} as KubeClient,
+      decryptionClient: {
+        get: (ref: { kind: string; namespace?: string; name: string }) => {
+          asked.push(`${ref.kind}/${ref.namespace ?? ''}/${ref.name}`);
+          return Promise.resolve(undefined);
+        },
+      } as unknown as KubeClient,
+      kustomizeBin: '/nonexistent/kustomize',
+      allowRemoteBases: false,
+      signal: new AbortController().signal,
+      timeoutMs: 10_000,
+    }),
+  );
+  assert.deepEqual(asked, ['Secret/flux-system/sops-keys']);
+  assert.equal(missing.reason, 'BuildFailed');
+  assert.match(missing.message, /^decryption Secret 'flux-system\/sops-keys' not found: create it/);
+});
