@@ -2,7 +2,7 @@
 // real kustomize build, as the Kustomization build step does.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { buildKustomization } from './kustomize-build.ts';
 import { DecryptionError } from './sops-errors.ts';
@@ -108,6 +108,7 @@ test('pgp: a Secret and a dotenv source encrypted for an OpenPGP key made by gpg
   );
   assert.equal(secretNamed(objects, 'db').stringData?.['password'], 's3cret-pgp');
   assert.equal(decoded(secretNamed(objects, 'gen-'), 'TOKEN'), 's3cret-pgp-env');
+  assert.deepEqual(await sessionProcesses(), [], 'the agent gpg started for the session was stopped');
 });
 
 /** Asserts a DecryptionError naming `source`, matching `reason`, and quoting neither plaintext nor key. */
@@ -192,4 +193,30 @@ test('a file encrypted only for a cloud KMS is refused by name before sops runs'
     'app.env',
     /is encrypted only with kms, which Driftless does not support yet/,
   );
+});
+
+/** Running processes whose command line or environment names a session's private directory (gpg-agent's GNUPGHOME). */
+async function sessionProcesses(): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+    if (/driftless-sops-(?!test)/.test(cmd + environ)) found.push(cmd.replaceAll('\0', ' '));
+  }
+  return found;
+}
+
+test('a pgp file without its key fails, and no gpg-agent of the session is left running', { skip }, async () => {
+  await assertFails(
+    decryptAndBuild(
+      {
+        'kustomization.yaml': 'resources: [db.yaml]\n',
+        'db.yaml': await kit.encrypt('db.yaml', secretYaml('db', 's3cret-nokey'), 'pgp', onlyData),
+      },
+      { ageIdentities: [kit.otherAge.identity], pgpKeys: [] },
+    ),
+    'Secret/db',
+    /no key in the decryption Secret/,
+  );
+  assert.deepEqual(await sessionProcesses(), []);
 });

@@ -98,17 +98,16 @@ export async function withSopsSession<T>(opts: SopsSessionOptions, fn: (s: SopsS
       },
     });
   } finally {
-    if (opts.keys.pgpKeys.length > 0) {
-      // gpg started an agent bound to this home; stop it before its socket directory goes.
-      await runChild({
-        bin: 'gpgconf',
-        args: ['--kill', 'all'],
-        input: new Uint8Array(),
-        env,
-        cwd: dir,
-        timeoutMs: 10_000,
-      });
-    }
+    // gpg (run by the import, or by sops for a pgp-encrypted file even without keys) may have started an agent bound
+    // to this home; stop it before its directory goes.
+    await runChild({
+      bin: 'gpgconf',
+      args: ['--kill', 'all'],
+      input: new Uint8Array(),
+      env,
+      cwd: dir,
+      timeoutMs: 10_000,
+    });
     await rm(dir, { recursive: true, force: true });
   }
 }
