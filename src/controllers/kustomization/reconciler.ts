@@ -154,6 +154,8 @@ export function kustomizationReconciler(
           artifacts: o.artifacts,
           artifact: need(ctx.artifact, 'artifact'),
           client: ctx.client,
+          // The SOPS keys Secret is read by the controller itself, as in Flux, not as the service account.
+          decryptionClient: o.client,
           kustomizeBin: o.kustomizeBin,
           allowRemoteBases: !o.noRemoteBases,
           signal: ctx.signal,
