@@ -1,8 +1,7 @@
 // Flags every cluster-reading command shares (flux's globals) and the client they open.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDuration } from '../api/duration.ts';
-import { KubeClient } from '../kube/client.ts';
-import { loadKubeConfig } from '../kube/config.ts';
+import type { KubeClient } from '../kube/client.ts';
 
 /** The parsed shared flags. */
 export interface ClusterFlags {
@@ -42,8 +41,16 @@ export function withClusterFlags(cmd: Command, opts: { allNamespaces?: boolean }
   return cmd;
 }
 
-/** A client for the kubeconfig in the flags. */
-export function connect(flags: Pick<ClusterFlags, 'kubeconfig'>): KubeClient {
+/**
+ * A client for the kubeconfig in the flags. Rejects when the kubeconfig cannot be read. The client and
+ * the kubeconfig loader are imported here, not at the top, so `--help`, `--version` and the commands
+ * that never reach a cluster do not pay for loading them.
+ */
+export async function connect(flags: Pick<ClusterFlags, 'kubeconfig'>): Promise<KubeClient> {
+  const [{ KubeClient }, { loadKubeConfig }] = await Promise.all([
+    import('../kube/client.ts'),
+    import('../kube/config.ts'),
+  ]);
   return new KubeClient({ kubeConfig: loadKubeConfig(flags.kubeconfig) });
 }
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ApiVersions, ControllerNames, Kinds, Labels } from '../api/constants.ts';
 import type { Kustomization } from '../api/kustomization.ts';
-import { ResourceManager, type DriftEntry } from '../apply/apply.ts';
+import type { DriftEntry } from '../apply/apply.ts';
 import { Action } from '../apply/changeset.ts';
 import { ApplyError } from '../apply/errors.ts';
 import { diffInventory, entryToRef, inventoryOf } from '../apply/inventory.ts';
@@ -10,7 +10,6 @@ import { describeRef, type ObjectRef } from '../kube/types.ts';
 import { checkLocalBuildArgs, withLocalBuildFlags, type LocalBuildFlags } from './build.ts';
 import { connect, deadline } from './cluster.ts';
 import { CliError, describeError, ExitCodes, runAction } from './errors.ts';
-import { buildLocal, loadKustomization } from './local-build.ts';
 import { paint, processIo, Reporter, type CommandOptions } from './output.ts';
 
 const show = (v: unknown): string =>
@@ -84,7 +83,12 @@ export function diffCommand(opts: CommandOptions = {}): Command {
       io,
       async () => {
         const dir = checkLocalBuildArgs(kindWord, flags, ExitCodes.diffError);
-        const client = connect(flags);
+        // The build pipeline and the apply library are loaded only when a diff runs, not for `--help`.
+        const [{ buildLocal, loadKustomization }, { ResourceManager }] = await Promise.all([
+          import('./local-build.ts'),
+          import('../apply/apply.ts'),
+        ]);
+        const client = await connect(flags);
         const signal = deadline(flags);
         try {
           const ks = await loadKustomization({

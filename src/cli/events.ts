@@ -160,7 +160,7 @@ export function eventsCommand(opts: CommandOptions = {}): Command {
     await runAction(io, async () => {
       const types = parseTypes(flags.types);
       const namespace = flags.allNamespaces ? undefined : flags.namespace;
-      const client = connect(flags);
+      const client = await connect(flags);
       const queries = await queriesFor(client, flags.for, namespace);
       const showNamespace = !namespace || queries.some((q) => q.namespace !== namespace);
       const keep = (e: CoreEvent): boolean => isFluxEvent(e) && (!types || types.has((e.type ?? '').toLowerCase()));

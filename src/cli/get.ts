@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
@@ -81,11 +80,20 @@ const readyStyle =
     return paint(text, 'yellow', color);
   };
 
-function render(results: KindResult[], flags: GetFlags, all: boolean, io: CliIo, named: boolean): string {
+async function render(
+  results: KindResult[],
+  flags: GetFlags,
+  all: boolean,
+  io: CliIo,
+  named: boolean,
+): Promise<string> {
   const items = results.flatMap((r) => r.items.map(forDisplay));
   if (flags.output === 'json' || flags.output === 'yaml') {
     const value = named && items.length === 1 ? items[0] : { apiVersion: 'v1', kind: 'List', items };
-    return flags.output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 });
+    if (flags.output === 'json') return `${JSON.stringify(value, null, 2)}\n`;
+    // The YAML library is loaded only for `-o yaml`: the table, the common case, starts faster without it.
+    const { stringify } = await import('yaml');
+    return stringify(value, { lineWidth: 0 });
   }
   const includeNamespace = flags.allNamespaces === true;
   const header = flags.header ? summaryHeader(includeNamespace) : [];
@@ -121,7 +129,7 @@ export function getCommand(opts: CommandOptions = {}): Command {
           message: `expected at most one object name, got: ${selection.rest.join(' ')}`,
         });
       }
-      const client = connect(flags);
+      const client = await connect(flags);
       const namespace = flags.allNamespaces ? undefined : flags.namespace;
       const results = await listKinds(client, selection.kinds, {
         ...(namespace ? { namespace } : {}),
@@ -137,7 +145,7 @@ export function getCommand(opts: CommandOptions = {}): Command {
           message: name ? `${kind} object '${name}' not found in ${where}` : `no ${kind} objects found in ${where}`,
         });
       }
-      io.out.write(render(results, flags, selection.all, io, name !== undefined));
+      io.out.write(await render(results, flags, selection.all, io, name !== undefined));
     });
   });
 }

@@ -1,8 +1,4 @@
 import { Command } from 'commander';
-import { install } from '../install/install.ts';
-import { exportManifests } from '../install/manifests.ts';
-import { KubeClient } from '../kube/client.ts';
-import { loadKubeConfig } from '../kube/config.ts';
 
 /** `driftless install [--export]`: CRDs, namespace, RBAC and the in-cluster Deployment. */
 export function installCommand(): Command {
@@ -19,10 +15,17 @@ export function installCommand(): Command {
     .option('--kubeconfig <file>', 'kubeconfig to use')
     .action(
       async (o: { export: boolean; crdsOnly: boolean; namespace: string; image: string; kubeconfig?: string }) => {
+        // Loaded here, not at the top: the manifests and the client are what `--help` need not pay for.
         if (o.export) {
+          const { exportManifests } = await import('../install/manifests.ts');
           process.stdout.write(exportManifests({ namespace: o.namespace, image: o.image, crdsOnly: o.crdsOnly }));
           return;
         }
+        const [{ install }, { KubeClient }, { loadKubeConfig }] = await Promise.all([
+          import('../install/install.ts'),
+          import('../kube/client.ts'),
+          import('../kube/config.ts'),
+        ]);
         const client = new KubeClient({ kubeConfig: loadKubeConfig(o.kubeconfig) });
         await install(client, {
           namespace: o.namespace,

@@ -106,7 +106,7 @@ export function reconcileCommand(opts: CommandOptions = {}): Command {
           message: 'expected exactly one object name, e.g. driftless reconcile ks my-app',
         });
       }
-      const ctx: Context = { client: connect(flags), io, log: new Reporter(io), signal: deadline(flags) };
+      const ctx: Context = { client: await connect(flags), io, log: new Reporter(io), signal: deadline(flags) };
       await reconcileObject(ctx, kind, flags.namespace, name, flags.withSource);
     });
   });

@@ -54,7 +54,7 @@ export function reportCommand(opts: CommandOptions = {}): Command {
   return cmd.action(async (flags: ReportFlags) => {
     const io = (opts.io ?? processIo)();
     await runAction(io, async () => {
-      const found = await readFluxReport(connect(flags), flags.namespace);
+      const found = await readFluxReport(await connect(flags), flags.namespace);
       if (!found.report)
         throw new CliError({ reason: 'NotFound', message: missingReportMessage(flags.namespace, found.why) });
       const shown = forDisplay(found.report);

@@ -65,7 +65,7 @@ export function statsCommand(opts: CommandOptions = {}): Command {
   return cmd.action(async (flags: StatsFlags, self: Command) => {
     const io = (opts.io ?? processIo)();
     await runAction(io, async () => {
-      const client = connect(flags);
+      const client = await connect(flags);
       // A report holds cluster-wide counts, so it only answers the cluster-wide question.
       const scoped = !flags.allNamespaces && self.getOptionValueSource('namespace') === 'cli';
       let reconcilers: ReportedReconciler[] | undefined;

@@ -64,7 +64,7 @@ export function suspendCommand(opts: CommandOptions = {}): Command {
     const log = new Reporter(io);
     await runAction(io, async () => {
       const { kind, names } = selection(args, flags.all, 'suspend');
-      const client = connect(flags);
+      const client = await connect(flags);
       const { found, missing } = await targets(client, kind, flags.namespace, names, flags.all, log);
       for (const obj of found) {
         log.action(`suspending ${humanKind(kind)} ${obj.metadata.name} in ${flags.namespace} namespace`);
@@ -96,7 +96,7 @@ export function resumeCommand(opts: CommandOptions = {}): Command {
     const log = new Reporter(io);
     await runAction(io, async () => {
       const { kind, names } = selection(args, flags.all, 'resume');
-      const client = connect(flags);
+      const client = await connect(flags);
       const signal = deadline(flags);
       const { found, missing } = await targets(client, kind, flags.namespace, names, flags.all, log);
       const wait = flags.wait ?? (!flags.all && found.length === 1);

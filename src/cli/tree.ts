@@ -104,7 +104,7 @@ export function treeCommand(opts: CommandOptions = {}): Command {
       if (findKind(kindWord)?.kind !== Kinds.Kustomization) {
         throw new CliError({ reason: 'UnknownKind', message: `tree supports kustomization (ks), got "${kindWord}"` });
       }
-      const client = connect(flags);
+      const client = await connect(flags);
       const root = await readKustomization(client, flags.namespace, name);
       if (!root)
         throw new CliError({
