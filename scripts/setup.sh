@@ -6,4 +6,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "[setup] npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# Compiled JavaScript for bin/driftless.js (and so for the e2e tests and the dev loop): rebuilt only when
+# src/, the tsconfigs or the installed packages changed since the last build (bin/dist-stamp.js).
+node scripts/build.js --if-stale
 bash scripts/provision.sh

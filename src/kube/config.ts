@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './client-node-kubeconfig.ts';
 
 /**
  * Loads a kubeconfig: the given file, else in-cluster config when running in a Pod, else the default

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// `npm run build`: compiles src/ to dist/ so bin/driftless.js starts without compiling TypeScript.
+//   1. tsc -p tsconfig.build.json: emit only (`npm run lint` type-checks), incremental, `.ts` import
+//      specifiers rewritten to `.js`;
+//   2. dist/kube/client-node-kubeconfig.js, the one runtime import of @kubernetes/client-node, is replaced
+//      by a one-file bundle of the package's KubeConfig: the package is ~900 modules and costs about a
+//      CPU-second to load, the bundle a few hundredths. Without esbuild (it comes with tsx), or when the
+//      bundle fails or fails its smoke test, the plain re-export stays: slower to load, same behaviour;
+//   3. the stamp that tells bin/driftless.js the build matches the sources (see bin/dist-stamp.js).
+// `--if-stale` (scripts/setup.sh) returns at once when dist/ already matches the sources.
+import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { distEntry, distIsFresh, inputFingerprint, stampPath, writeStamp } from '../bin/dist-stamp.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const log = (line) => process.stderr.write(`[build] ${line}\n`);
+
+const kubeConfigModule = 'dist/kube/client-node-kubeconfig.js';
+// client-node has no "exports" map, so its KubeConfig module can be bundled on its own, without the
+// generated API clients the package index re-exports.
+const kubeConfigSource = '@kubernetes/client-node/dist/config.js';
+
+if (process.argv.includes('--if-stale') && distIsFresh(root)) process.exit(0);
+
+// Taken before compiling: an edit made while tsc runs leaves the build stale, never wrongly fresh.
+const fingerprint = inputFingerprint(root);
+rmSync(path.join(root, stampPath), { force: true });
+// tsc's incremental state says nothing about files deleted from dist/ by hand: start over then.
+if (!existsSync(path.join(root, distEntry))) rmSync(path.join(root, 'dist/.tsbuildinfo'), { force: true });
+
+log('tsc -p tsconfig.build.json');
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) {
+  log('tsc failed; dist/ is not used until a build succeeds');
+  process.exit(tsc.status ?? 1);
+}
+await bundleKubeConfig();
+writeStamp(root, fingerprint);
+log('dist/ is up to date');
+
+async function bundleKubeConfig() {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    log('esbuild not found: KubeConfig is loaded from the whole @kubernetes/client-node package');
+    return;
+  }
+  const target = path.join(root, kubeConfigModule);
+  const draft = target.replace(/\.js$/, '.draft.js');
+  let failure;
+  try {
+    await esbuild.build({
+      stdin: { contents: `export { KubeConfig } from '${kubeConfigSource}';`, resolveDir: root, loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: draft,
+      logLevel: 'warning',
+      plugins: [generatedClientsAreUnused()],
+      // Some of client-node's dependencies are CommonJS and require Node's built-ins at run time.
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+    failure = smokeTest(draft);
+  } catch (err) {
+    failure = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  }
+  if (failure) {
+    rmSync(draft, { force: true });
+    // Written out, not left as found: an incremental tsc does not re-emit it, so the file may still be
+    // the bundle of an earlier build (of an earlier client-node).
+    writeFileSync(target, "export { KubeConfig } from '@kubernetes/client-node';\n");
+    log(`the KubeConfig bundle failed (${failure}); dist/ loads the whole @kubernetes/client-node package`);
+    return;
+  }
+  renameSync(draft, target);
+  // tsc's source map described the re-export, not the bundle.
+  rmSync(`${target}.map`, { force: true });
+}
+
+/**
+ * Marks client-node's generated OpenAPI code (dist/gen/) free of import side effects, so the bundle keeps
+ * only the few parts KubeConfig uses (its request configuration), not the ~700 model classes the
+ * package index pulls in: a module nothing uses is then dropped instead of evaluated.
+ */
+function generatedClientsAreUnused() {
+  return {
+    name: 'client-node-generated-code-is-pure',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, async (args) => {
+        if (args.pluginData === 'resolving' || !args.importer.includes('@kubernetes/client-node/dist/')) return;
+        const r = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'resolving',
+        });
+        if (r.errors.length === 0 && r.path.includes('/@kubernetes/client-node/dist/gen/'))
+          return { path: r.path, sideEffects: false };
+      });
+    },
+  };
+}
+
+/** Loads a token kubeconfig with the bundle and reads its request options; returns what went wrong, if anything. */
+function smokeTest(file) {
+  const kubeconfig = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+    users: [{ name: 'u', user: { token: 'smoke' } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'x',
+  });
+  const code = `
+    const { KubeConfig } = await import(${JSON.stringify(pathToFileURL(file).href)});
+    const kc = new KubeConfig();
+    kc.loadFromString(${JSON.stringify(kubeconfig)});
+    const opts = { headers: {} };
+    await kc.applyToHTTPSOptions(opts);
+    if (kc.getCurrentCluster()?.server !== 'https://127.0.0.1:6443') throw new Error('server not read');
+    if (opts.headers.Authorization !== 'Bearer smoke') throw new Error('token not applied');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+  return r.status === 0
+    ? undefined
+    : (r.stderr
+        .trim()
+        .split('\n')
+        .find((l) => /Error/.test(l)) ?? `exit ${r.status}`);
+}
