@@ -69,7 +69,6 @@ export const AlertFieldSupport: KindFieldSupport = {
 };
 
 const tokenInPath = 'use generic (the webhook path carries the secret) or generic-hmac';
-const noCel = 'list exactly the objects to reconcile in spec.resources (no CEL filters)';
 
 /** Receiver (notification.toolkit.fluxcd.io/v1): refused types are refused at admission too, as the issue asks. */
 export const ReceiverFieldSupport: KindFieldSupport = {
@@ -93,8 +92,8 @@ export const ReceiverFieldSupport: KindFieldSupport = {
       'spec.resources[].namespace',
       'spec.resources[].matchLabels',
     ]),
-    'spec.resources[].filter': { refused: `remove it and ${noCel}` },
-    'spec.resourceFilter': { refused: `remove it and ${noCel}` },
+    'spec.resources[].filter': { implemented: 'src/notify/receivers/resource-filter.test.ts' },
+    'spec.resourceFilter': { implemented: 'src/notify/receivers/resource-filter.test.ts' },
     ...implementedBy('src/controllers/receiver/reconciler.test.ts', ['spec.secretRef', 'spec.secretRef.name']),
     'spec.suspend': { implemented: 'src/notify/receivers/server.test.ts' },
   },

@@ -64,16 +64,14 @@ void test('a missing token Secret is TokenNotFound, retried after the interval',
   assert.deepEqual(result, { requeueAfterMs: 60_000 });
 });
 
-void test('resourceFilter and gcr are NotSupported: Stalled, named with the fix, not retried, no Secret read', async () => {
+void test('gcr is NotSupported: Stalled, named with the fix, not retried, no Secret read', async () => {
   const { status, events, result, secretReads } = await reconcileOnce({
     type: 'gcr',
     secretRef: { name: 'hook-token' },
-    resourceFilter: 'has(request.body.tag)',
   });
   assert.equal(ready(status)?.status, 'False');
   assert.equal(ready(status)?.reason, 'NotSupported');
   assert.match(ready(status)?.message ?? '', /^spec\.type 'gcr' is not supported by Driftless yet: use generic/);
-  assert.match(ready(status)?.message ?? '', /; spec\.resourceFilter is not supported by Driftless yet: remove it/);
   assert.equal(status.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   assert.equal(status.observedGeneration, 2);
   assert.deepEqual(result, {});
@@ -82,4 +80,17 @@ void test('resourceFilter and gcr are NotSupported: Stalled, named with the fix,
     events.map((e) => `${e.type}:${e.reason}`),
     ['Warning:NotSupported'],
   );
+});
+
+void test('an invalid resourceFilter stalls with InvalidCELExpression before the Secret is read', async () => {
+  const { status, result, secretReads } = await reconcileOnce({
+    type: 'github',
+    secretRef: { name: 'hook-token' },
+    resourceFilter: 'res.metadata.name ==',
+  });
+  assert.equal(ready(status)?.reason, 'InvalidCELExpression');
+  assert.match(ready(status)?.message ?? '', /resourceFilter/);
+  assert.equal(status.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+  assert.deepEqual(result, {});
+  assert.equal(secretReads, 0);
 });

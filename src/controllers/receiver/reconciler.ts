@@ -1,6 +1,7 @@
 import { Reasons } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
 import type { ReceiverObject, ReceiverStatus } from '../../api/notification.ts';
+import { ReceiverFilterError, validateReceiverFilters } from '../../notify/receivers/resource-filter.ts';
 import { webhookPath } from '../../notify/receivers/webhook-path.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
@@ -37,6 +38,17 @@ export function receiverReconciler(
     context: (base): ReceiverContext => Object.assign(base, { intervalMs: intervalOf(base.obj) }),
     steps: [
       refuseUnsupportedFields<ReceiverContext>('Receiver'),
+      {
+        name: 'filters',
+        run: (ctx) => {
+          try {
+            validateReceiverFilters(ctx.obj.spec);
+          } catch (err) {
+            if (!(err instanceof ReceiverFilterError)) throw err;
+            throw new ReconcileFailure(err.reason, err.message, { stalled: true });
+          }
+        },
+      },
       {
         name: 'token',
         run: async (ctx) => {

@@ -2,7 +2,9 @@ import { Counter } from 'prom-client';
 import { Annotations } from '../../api/constants.ts';
 import type { ReceiverObject } from '../../api/notification.ts';
 import type { KubeClient } from '../../kube/client.ts';
+import { receiverFilters } from '../../notify/receivers/resource-filter.ts';
 import { resolveResources } from '../../notify/receivers/resolve-resources.ts';
+import type { ReceiverRequest } from '../../notify/receivers/types.ts';
 import { createReceiverApp, type ReceiverTarget } from '../../notify/receivers/server.ts';
 import { startHardenedServer } from '../../notify/receivers/http-limits.ts';
 import type { Informer } from '../../runtime/informer.ts';
@@ -57,11 +59,13 @@ export function receiverWebhookRunnable(opts: ReceiverWebhookOptions): Runnable 
     };
   };
 
-  const trigger = async (target: ReceiverTarget): Promise<number> => {
+  const trigger = async (target: ReceiverTarget, req: ReceiverRequest): Promise<number> => {
     const { targets, errors } = await resolveResources({
       resources: target.spec.resources,
       namespace: target.namespace,
       noCrossNamespaceRefs: opts.noCrossNamespaceRefs,
+      filters: receiverFilters(target.spec, req),
+      getSubject: (t) => opts.client.get(t, { metadataOnly: true }),
       listNames: async (q) => {
         const selector = Object.entries(q.matchLabels)
           .map(([k, v]) => `${k}=${v}`)

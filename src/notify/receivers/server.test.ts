@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { FakeClock } from '../../runtime/fake-clock.ts';
+import { ReceiverFilterError } from './resource-filter.ts';
 import { createReceiverApp, startReceiverServer, type ReceiverTarget } from './server.ts';
 import type { ReceiverRequest, ReceiverType } from './types.ts';
 import { createValidatorRegistry, validatorFactories } from './validators/registry.ts';
@@ -39,7 +40,7 @@ function pathOf(t: ReceiverTarget): string {
 /** A receiver app over an in-memory set of Receivers that records every lookup, trigger and observation. */
 function harness(
   targets: ReceiverTarget[],
-  opts: { coalesceWindowMs?: number; clock?: FakeClock; failTrigger?: boolean } = {},
+  opts: { coalesceWindowMs?: number; clock?: FakeClock; failTrigger?: boolean | Error } = {},
 ) {
   const clock = opts.clock ?? new FakeClock();
   if (clock.now() === 0) clock.advance(NOW);
@@ -58,6 +59,7 @@ function harness(
     },
     trigger: async (t, req) => {
       seen.triggers.push({ target: `${t.namespace}/${t.name}`, req });
+      if (opts.failTrigger instanceof Error) throw opts.failTrigger;
       if (opts.failTrigger) throw new Error('apiserver unavailable');
       return t.spec.resources.length;
     },
@@ -188,6 +190,15 @@ test('coalescing: of 10 calls in a burst the first triggers at once, the other 9
   const later = post(h.app, pathOf(t), valid.github);
   assert.equal((await later).status, 200);
   assert.equal(h.seen.triggers.length, 3);
+});
+
+test("a body a CEL filter cannot read as JSON is the caller's mistake: 400, not 500", async () => {
+  const t = target('generic');
+  const failTrigger = new ReceiverFilterError('InvalidRequestBody', 'failed to parse request body as JSON: bad');
+  const h = harness([t], { failTrigger });
+  const res = await post(h.app, pathOf(t), valid.generic);
+  assert.equal(res.status, 400);
+  assert.deepEqual(h.seen.rejected, ['generic:bad_body']);
 });
 
 describe('the node server', () => {

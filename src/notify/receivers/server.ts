@@ -11,7 +11,7 @@ import { MAX_BODY_BYTES, startHardenedServer } from './http-limits.ts';
 import type { ReceiverRequest, ReceiverSpec, ReceiverValidator, ValidationResult } from './types.ts';
 import { createValidatorRegistry } from './validators/registry.ts';
 import { isWebhookPath } from './webhook-path.ts';
-import { hasFilters } from './resource-filter.ts';
+import { hasFilters, ReceiverFilterError } from './resource-filter.ts';
 
 /** A Receiver found by its webhook path, with its Secret already read. */
 export interface ReceiverTarget {
@@ -178,6 +178,9 @@ export function createReceiverApp(opts: ReceiverAppOptions): Hono {
       );
       return c.text('ok', 200);
     } catch (err) {
+      // A filter that reads the body cannot judge a body that is not JSON: the caller's mistake.
+      if (err instanceof ReceiverFilterError && err.reason === 'InvalidRequestBody')
+        return refuse(c, type, RejectReasons.badBody, 400, err.message, chosen);
       return refuse(
         c,
         type,
