@@ -63,3 +63,27 @@ void test('watch: an ERROR event is thrown as KubeApiError with its code (410 â†
     (err: unknown) => err instanceof KubeApiError && err.status === 410 && err.reason === 'Expired',
   );
 });
+
+void test('list: an empty last page (items: null, as the API server sends it) ends the list', async (t) => {
+  const server = await startFakeApiServer({
+    handler: (req, res) => {
+      if (req.path === '/api/v1') return sendJson(res, 200, coreDiscovery);
+      const page = new URL(req.path, 'http://x').searchParams.get('continue');
+      if (!page)
+        return sendJson(res, 200, {
+          kind: 'PartialObjectMetadataList',
+          metadata: { resourceVersion: '7', continue: 'next' },
+          items: [{ metadata: { name: 'a', namespace: 'default', resourceVersion: '5' } }],
+        });
+      return sendJson(res, 200, { kind: 'PartialObjectMetadataList', metadata: { resourceVersion: '7' }, items: null });
+    },
+  });
+  t.after(() => server.close());
+  const client = new KubeClient({ kubeConfig: server.kubeConfig });
+  const list = await client.list('v1', 'ConfigMap', { namespace: 'default', metadataOnly: true, labelSelector: 'x' });
+  assert.deepEqual(
+    list.items.map((i) => i.metadata.name),
+    ['a'],
+  );
+  assert.equal(list.resourceVersion, '7');
+});

@@ -137,7 +137,10 @@ export class KubeClient {
     let cont: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await this.transport.send<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>({
+      const page = await this.transport.send<{
+        items: T[] | null;
+        metadata: { resourceVersion: string; continue?: string };
+      }>({
         method: 'GET',
         path,
         headers: this.headers(),
@@ -150,7 +153,9 @@ export class KubeClient {
         ...(opts.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
       });
       // Items of a typed list carry no apiVersion/kind; restore them so callers can treat items as objects.
-      for (const item of page.items) items.push({ ...item, apiVersion, kind });
+      // A page can be empty (a label selector can leave the last page without matches), and the API
+      // server then sends `items: null`.
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
       resourceVersion = page.metadata.resourceVersion;
       cont = page.metadata.continue || undefined;
     } while (cont);
