@@ -172,21 +172,21 @@ export async function controlPlaneStatus(dir: string): Promise<ControlPlaneStatu
   };
 }
 
+// Checked in start order, one at a time, so the error always names the first missing one (etcd first).
 async function findBinaries(binDir: string): Promise<Record<Component, string>> {
-  const entries = await Promise.all(
-    components.map(async (c) => {
-      const path = join(binDir, c);
-      await access(path, constants.X_OK).catch((err: unknown) => {
-        throw new ControlPlaneError({
-          reason: ControlPlaneReason.MissingBinary,
-          message: `${c} not found or not executable at ${path}; run scripts/provision.sh to build it (or pass binDir)`,
-          cause: err,
-        });
+  const found: Partial<Record<Component, string>> = {};
+  for (const c of components) {
+    const path = join(binDir, c);
+    await access(path, constants.X_OK).catch((err: unknown) => {
+      throw new ControlPlaneError({
+        reason: ControlPlaneReason.MissingBinary,
+        message: `${c} not found or not executable at ${path}; run scripts/provision.sh to build it (or pass binDir)`,
+        cause: err,
       });
-      return [c, path] as const;
-    }),
-  );
-  return Object.fromEntries(entries) as Record<Component, string>;
+    });
+    found[c] = path;
+  }
+  return found as Record<Component, string>;
 }
 
 /** Refuses to start over a live control plane; forgets pid files whose process is gone. */
