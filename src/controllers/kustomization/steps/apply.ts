@@ -8,6 +8,7 @@ import type { KubeObject } from '../../../kube/types.ts';
 import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
 
 export const FIELD_MANAGER = 'kustomize-controller';
+const APPLY_CONCURRENCY = 10;
 
 /** The owner labels Flux puts on everything a Kustomization applies. */
 export function ownerLabels(ks: Kustomization): Record<string, string> {
@@ -24,6 +25,9 @@ export function kustomizationResourceManager(
     client,
     fieldManager: FIELD_MANAGER,
     ownerLabels: ownerLabels(ks),
+    // Independent reads, dry-runs and applies in flight per Kustomization; fairness is the API server's
+    // (Priority and Fairness), and connections are pooled.
+    concurrency: APPLY_CONCURRENCY,
     ...(memory ? { memory } : {}),
   });
 }
