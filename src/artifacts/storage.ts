@@ -83,7 +83,7 @@ export class ArtifactStorage {
     }
     const artifact: Artifact = {
       path: relPath,
-      url: `${this.advertiseBaseUrl}/${relPath}`,
+      url: this.urlOf(relPath),
       revision: req.revision,
       digest: sha256Digest(req.data),
       lastUpdateTime: kubernetesTime(this.now()),
@@ -91,6 +91,11 @@ export class ArtifactStorage {
     };
     if (req.metadata !== undefined) artifact.metadata = { ...req.metadata };
     return artifact;
+  }
+
+  /** The URL consumers download `relPath` from, at this storage's advertised address. */
+  urlOf(relPath: string): string {
+    return `${this.advertiseBaseUrl}/${relPath}`;
   }
 
   /** True when the artifact's file exists and, if the record has a size, the size matches. */

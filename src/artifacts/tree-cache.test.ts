@@ -80,3 +80,18 @@ test('a digest mismatch caches nothing; old trees are evicted beyond maxEntries'
   assert.ok(!kept.includes(sha256Digest(tarballs[0]!).split(':')[1]!), 'the least recently used tree went first');
   assert.ok((await stat(path.join(dir, 'd0', 'f.yaml'))).isFile(), 'an evicted tree leaves consumers intact');
 });
+
+test('a consumer holding a stale URL does not fail one holding the current URL of the same digest', async (t) => {
+  const tarball = await buildTarGz([{ name: 'f.yaml', content: 'n: 1\n' }]);
+  const { url } = await serve(t, { '/current.tar.gz': tarball });
+  const dir = await tempDir(t);
+  const cache = new ArtifactTreeCache({ dir: path.join(dir, 'cache') });
+  const digest = sha256Digest(tarball);
+  const [stale, current] = await Promise.allSettled([
+    cache.materialize({ url: `${url}/gone.tar.gz`, digest, dest: path.join(dir, 'stale') }),
+    cache.materialize({ url: `${url}/current.tar.gz`, digest, dest: path.join(dir, 'current') }),
+  ]);
+  assert.equal(stale.status, 'rejected', 'the stale URL fails on its own');
+  assert.equal(current.status, 'fulfilled', 'the current URL is downloaded by itself');
+  assert.equal(await readFile(path.join(dir, 'current', 'f.yaml'), 'utf8'), 'n: 1\n');
+});

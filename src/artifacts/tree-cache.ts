@@ -52,10 +52,13 @@ export class ArtifactTreeCache {
       await utimes(final, now, now).catch(() => undefined);
       return final;
     }
-    let loading = this.pending.get(final);
+    // Only consumers of the same URL share a download: a stale URL (a source whose address changed)
+    // must not fail a consumer that holds the current one for the same digest.
+    const key = `${final}\n${opts.url}`;
+    let loading = this.pending.get(key);
     if (!loading) {
-      loading = this.load(opts, final).finally(() => this.pending.delete(final));
-      this.pending.set(final, loading);
+      loading = this.load(opts, final).finally(() => this.pending.delete(key));
+      this.pending.set(key, loading);
     }
     return await loading;
   }
@@ -64,7 +67,14 @@ export class ArtifactTreeCache {
     const scratch = await this.scratch();
     try {
       await fetchArtifact({ ...opts, dest: path.join(scratch, 'tree') });
-      await rename(path.join(scratch, 'tree'), final);
+      await rename(path.join(scratch, 'tree'), final).catch(async (err: unknown) => {
+        // Another download of the same digest (from another URL) got there first: its tree is identical.
+        const present = await stat(final).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
+        if (!present) throw err;
+      });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

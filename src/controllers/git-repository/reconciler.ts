@@ -133,6 +133,10 @@ export function gitRepositoryReconciler(
             (status.observedIgnore ?? '') === ignore &&
             (await storage.has(previous));
           if (!upToDate) await storeArtifact(ctx, fetched);
+          // The advertised address may have changed since the artifact was stored (a restart on another
+          // address): consumers must download from the current one, as source-controller re-sets the URL.
+          else if (previous.url !== storage.urlOf(previous.path))
+            status.artifact = { ...previous, url: storage.urlOf(previous.path) };
         } catch (err) {
           // The skeleton knows no library errors: a storage error is classified here, at the boundary.
           throw classify(err, Reasons.Failed);
