@@ -5,6 +5,8 @@ import { Annotations, AnnotationValues } from './constants.ts';
 import type { CrdDefinition } from './crd-definition.ts';
 import { FluxInstanceCrd } from './flux-instance.ts';
 import { GitRepositoryCrd } from './git-repository.ts';
+import { HelmChartCrd } from './helm-chart.ts';
+import { HelmRepositoryCrd } from './helm-repository.ts';
 import { FluxReportCrd } from './flux-report.ts';
 import { KustomizationCrd } from './kustomization.ts';
 import { AlertCrd, ProviderCrd, ReceiverCrd } from './notification.ts';
@@ -15,6 +17,8 @@ export type { CrdDefinition, PrinterColumn } from './crd-definition.ts';
 /** The kinds whose CRDs Driftless serves, in output order; add Helm, notification or report kinds here. */
 export const CrdDefinitions: readonly CrdDefinition[] = [
   GitRepositoryCrd,
+  HelmRepositoryCrd,
+  HelmChartCrd,
   KustomizationCrd,
   ProviderCrd,
   AlertCrd,

@@ -2,12 +2,15 @@
 import type { KindFieldSupport } from './field-support-types.ts';
 import { FluxInstanceFieldSupport } from './field-support-flux-instance.ts';
 import { GitRepositoryFieldSupport, KustomizationFieldSupport } from './field-support-kustomize.ts';
+import { HelmChartFieldSupport, HelmRepositoryFieldSupport } from './field-support-helm-source.ts';
 import { AlertFieldSupport, ProviderFieldSupport, ReceiverFieldSupport } from './field-support-notification.ts';
 
 /** Field support by kind, in the order README's "Not done yet" lists the refusals. */
 export const FieldSupportTables: Readonly<Record<string, KindFieldSupport>> = {
   GitRepository: GitRepositoryFieldSupport,
   Kustomization: KustomizationFieldSupport,
+  HelmRepository: HelmRepositoryFieldSupport,
+  HelmChart: HelmChartFieldSupport,
   Provider: ProviderFieldSupport,
   Alert: AlertFieldSupport,
   Receiver: ReceiverFieldSupport,

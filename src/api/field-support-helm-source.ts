@@ -1,0 +1,55 @@
+// Field support of the Helm sources, HelmRepository and HelmChart: what the reconcilers honour, what they refuse.
+import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
+
+// Pointed at the API tests until test/e2e/helm-sources.test.ts lands.
+const e2e = 'src/api/helm-chart.test.ts';
+const repoApi = 'src/api/helm-repository.test.ts';
+const chartApi = 'src/api/helm-chart.test.ts';
+const cloudProviders =
+  'use generic with spec.secretRef (cloud workload identity for OCI registries is not implemented)';
+
+/** HelmRepository (source.toolkit.fluxcd.io/v1). */
+export const HelmRepositoryFieldSupport: KindFieldSupport = {
+  fields: {
+    ...implementedBy(repoApi, ['spec.url', 'spec.secretRef', 'spec.secretRef.name', 'spec.passCredentials']),
+    ...implementedBy(repoApi, ['spec.interval', 'spec.timeout', 'spec.suspend', 'spec.type']),
+    ...implementedBy(repoApi, ['spec.certSecretRef', 'spec.certSecretRef.name']),
+    'spec.provider': {
+      implemented: repoApi,
+      refusedValues: { aws: cloudProviders, azure: cloudProviders, gcp: cloudProviders },
+    },
+    // source-controller reads insecure only for type oci, which it treats as a static object with no fetch.
+    'spec.insecure': {
+      fluxIgnores: 'source-controller fetches nothing for type oci, the only type whose documentation it applies to',
+    },
+    // acl.AccessFrom is "Not implemented, provisional as of fluxcd/flux2#2092" in Flux's own API.
+    'spec.accessFrom': { fluxIgnores: 'Flux documents it as "Not implemented, provisional"' },
+    'spec.accessFrom.namespaceSelectors': { fluxIgnores: 'Flux documents accessFrom as "Not implemented"' },
+    'spec.accessFrom.namespaceSelectors[].matchLabels': {
+      fluxIgnores: 'Flux documents accessFrom as "Not implemented"',
+    },
+  },
+};
+
+const otherSources = 'use a HelmRepository or a GitRepository source (Bucket is not served yet)';
+
+/** HelmChart (source.toolkit.fluxcd.io/v1). */
+export const HelmChartFieldSupport: KindFieldSupport = {
+  fields: {
+    ...implementedBy(e2e, [
+      'spec.chart',
+      'spec.version',
+      'spec.sourceRef',
+      'spec.sourceRef.name',
+      'spec.reconcileStrategy',
+      'spec.valuesFiles',
+      'spec.ignoreMissingValuesFiles',
+    ]),
+    'spec.sourceRef.kind': { implemented: e2e, refusedValues: { Bucket: otherSources } },
+    'spec.sourceRef.apiVersion': { fluxIgnores: 'source-controller looks the source up by kind and name only' },
+    ...implementedBy(chartApi, ['spec.interval', 'spec.suspend']),
+    'spec.verify': {
+      refused: 'remove it: signature verification applies to OCI charts, which Driftless does not fetch yet',
+    },
+  },
+};
