@@ -129,6 +129,7 @@ export async function startEngine(
     recorder: recorder.forController('source-controller'),
     storage,
     concurrency: config.concurrent,
+    requeueDependencyMs: config.requeueDependencyMs,
   });
   setupKustomizationController(manager, {
     ...common,

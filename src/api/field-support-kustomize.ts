@@ -141,11 +141,13 @@ export const GitRepositoryFieldSupport: KindFieldSupport = {
     'spec.recurseSubmodules': {
       refused: "remove it and copy the submodules' files into the repository (submodules are not fetched)",
     },
-    'spec.include': {
-      refused: 'remove it and point a separate Kustomization at the other GitRepository',
-    },
-    'spec.sparseCheckout': {
-      refused: "remove it and set the Kustomization's spec.path to the directory (the whole repository is fetched)",
-    },
+    ...implementedBy('test/e2e/git-source-features.test.ts', [
+      'spec.include',
+      'spec.include[].repository',
+      'spec.include[].repository.name',
+      'spec.include[].fromPath',
+      'spec.include[].toPath',
+      'spec.sparseCheckout',
+    ]),
   },
 };

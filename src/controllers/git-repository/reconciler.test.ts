@@ -93,12 +93,12 @@ void test('a failed fetch sets Ready=False and FetchFailed=True with the Git err
   ]);
 });
 
-void test('include and a provider other than generic are NotSupported and Stalled before any fetch', async () => {
+void test('serviceAccountName and a provider other than generic are NotSupported and Stalled before any fetch', async () => {
   const { status, events } = await reconcileOnce(
     {
       url: 'ftp://not-even-fetched.example/repo.git',
       provider: 'github',
-      include: [{ repository: { name: 'other' } }],
+      serviceAccountName: 'workload',
     },
     'stalled',
   );
@@ -106,7 +106,7 @@ void test('include and a provider other than generic are NotSupported and Stalle
   assert.equal(
     status.conditions?.find((c) => c.type === 'Ready')?.message,
     "spec.provider 'github' is not supported by Driftless yet: use provider generic (the default) with credentials in a Secret referenced by spec.secretRef; " +
-      'spec.include is not supported by Driftless yet: remove it and point a separate Kustomization at the other GitRepository',
+      'spec.serviceAccountName is not supported by Driftless yet: remove it and put credentials in a Secret referenced by spec.secretRef (no workload identity)',
   );
   assert.deepEqual(
     events.map((e) => `${e.type}:${e.reason}`),

@@ -9,6 +9,7 @@ import {
   type GitRepository,
   type GitRepositoryStatus,
 } from '../../api/git-repository.ts';
+import type { Artifact } from '../../api/meta.ts';
 import { archiveDirectory } from '../../artifacts/archive.ts';
 import { ArchiveError, StorageError } from '../../artifacts/errors.ts';
 import { buildIgnoreMatcher } from '../../artifacts/ignore.ts';
@@ -19,6 +20,8 @@ import type { GitAuth } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
 import { commitTimeMetadata, SliMetrics } from '../sli-metrics.ts';
 import { skippedSymlinksEvent } from './skipped-symlinks.ts';
+import { contentConfigChanged, observeContentConfig } from './content-config.ts';
+import { copyIncludes, includedArtifacts } from './include.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { removeFinalizer } from '../../runtime/patch.ts';
 import { asFailure, ReconcileFailure } from '../../runtime/reconcile/failure.ts';
@@ -38,6 +41,8 @@ import { verifyStep } from './verify-step.ts';
 export interface GitRepositoryReconcilerOptions extends ControllerDeps {
   informer: Informer;
   storage: ArtifactStorage;
+  /** Flux's `--requeue-dependency`: how soon to look again at an include without an artifact (default 30 s). */
+  requeueDependencyMs?: number;
 }
 
 interface GitContext extends ReconcileContext<GitRepository, GitRepositoryStatus> {
@@ -46,6 +51,8 @@ interface GitContext extends ReconcileContext<GitRepository, GitRepositoryStatus
   /** Private scratch directory of this reconcile, removed at the end. */
   work?: string;
   fetched?: FetchedRevision;
+  /** Current artifacts of `spec.include`, in order. */
+  includes: Artifact[];
 }
 
 /**
@@ -104,6 +111,17 @@ export function gitRepositoryReconciler(
       },
     },
     {
+      name: 'includes',
+      run: (ctx) => {
+        ctx.includes = includedArtifacts(
+          ctx.obj,
+          (ns, name) => o.informer.get(`${ns}/${name}`) as GitRepository | undefined,
+          o.requeueDependencyMs ?? 30_000,
+        );
+        deleteCondition(ctx, ConditionTypes.IncludeUnavailable);
+      },
+    },
+    {
       name: 'fetch',
       run: async (ctx) => {
         ctx.work = await mkdtemp(path.join(tmpdir(), 'driftless-git-'));
@@ -113,6 +131,7 @@ export function gitRepositoryReconciler(
           ...(ctx.auth ? { auth: ctx.auth } : {}),
           dir: path.join(ctx.work, 'checkout'),
           timeoutMs: gitRepositoryTimeoutMs(ctx.obj.spec),
+          ...(ctx.obj.spec.sparseCheckout ? { sparseCheckout: ctx.obj.spec.sparseCheckout } : {}),
         }).catch((err: unknown) => {
           throw failWith(ConditionTypes.FetchFailed, err, SourceReasons.GitOperationFailed);
         });
@@ -126,11 +145,10 @@ export function gitRepositoryReconciler(
         const fetched = ctx.fetched!;
         const { obj, status } = ctx;
         const previous = status.artifact;
-        const ignore = obj.spec.ignore ?? '';
         try {
           const upToDate =
             previous?.revision === fetched.revision &&
-            (status.observedIgnore ?? '') === ignore &&
+            !contentConfigChanged(obj.spec, status, ctx.includes) &&
             (await storage.has(previous));
           if (!upToDate) await storeArtifact(ctx, fetched);
           // The advertised address may have changed since the artifact was stored (a restart on another
@@ -141,8 +159,7 @@ export function gitRepositoryReconciler(
           // The skeleton knows no library errors: a storage error is classified here, at the boundary.
           throw classify(err, Reasons.Failed);
         }
-        if (obj.spec.ignore !== undefined) status.observedIgnore = obj.spec.ignore;
-        else delete status.observedIgnore;
+        observeContentConfig(obj.spec, status, ctx.includes);
         deleteCondition(ctx, ConditionTypes.StorageOperationFailed);
         deleteCondition(ctx, ConditionTypes.ArtifactOutdated);
       },
@@ -153,6 +170,7 @@ export function gitRepositoryReconciler(
     const { obj } = ctx;
     const ns = obj.metadata.namespace ?? '';
     const checkout = path.join(ctx.work!, 'checkout');
+    await copyIncludes({ obj, artifacts: ctx.includes, storage, checkout, work: ctx.work! });
     const matcher = await buildIgnoreMatcher({
       root: checkout,
       ...(obj.spec.ignore !== undefined ? { specIgnore: obj.spec.ignore } : {}),
@@ -224,7 +242,7 @@ export function gitRepositoryReconciler(
       return {};
     },
     skip: (obj) => obj.spec.suspend === true,
-    context: (base): GitContext => Object.assign(base, { intervalMs: 0 }),
+    context: (base): GitContext => Object.assign(base, { intervalMs: 0, includes: [] }),
     steps,
     fallbackReason: Reasons.Failed,
     retryAfterMs: () => 'backoff',

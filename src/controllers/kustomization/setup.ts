@@ -30,8 +30,14 @@ export interface KustomizationControllerOptions extends ControllerDeps {
 const BY_SOURCE = 'sourceRef';
 const BY_DEPENDENCY = 'dependsOn';
 
-const artifactRevision = (o: KubeObject): string | undefined =>
-  (o as { status?: { artifact?: Artifact } }).status?.artifact?.revision;
+/**
+ * A source's artifact as far as its consumers care: revision and digest. Flux reacts to the revision only;
+ * the digest also changes when a GitRepository's included artifacts change under the same revision.
+ */
+const artifactRevision = (o: KubeObject): string | undefined => {
+  const artifact = (o as { status?: { artifact?: Artifact } }).status?.artifact;
+  return artifact ? `${artifact.revision}|${artifact.digest}` : undefined;
+};
 
 /**
  * Registers the Kustomization controller: reconciles on spec/annotation changes, when a source

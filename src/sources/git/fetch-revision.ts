@@ -1,5 +1,5 @@
 // Fetch one GitRepository revision into a directory with the git CLI, following Flux's ref rules and revision format.
-import { mkdir, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { GitAuthError, GitOperationError } from './errors.ts';
 import { withGitSession, type GitSession, type GitSessionOptions } from './git-session.ts';
@@ -14,6 +14,11 @@ export interface FetchRevisionOptions extends GitSessionOptions {
   ref?: GitRef;
   /** Empty (or missing) directory to check the revision out into; `.git` is left inside it. */
   dir: string;
+  /**
+   * `.spec.sparseCheckout`: only these directories (relative to the repository root, a leading `./`
+   * dropped) are checked out, as Flux's sparse checkout does; each must exist in the commit.
+   */
+  sparseCheckout?: readonly string[];
 }
 
 /** The checked-out revision. */
@@ -62,7 +67,17 @@ export async function fetchRevision(opts: FetchRevisionOptions): Promise<Fetched
       session.git(args, { cwd: dir, action, ref: label });
     await session.git(['init', '-q', '--template=', '--', dir], { action: 'create a work tree for', ref: label });
     const resolved = await resolve(session, plan, dir, label);
+    const sparse = opts.sparseCheckout?.map(sparseDir);
+    if (sparse !== undefined && sparse.length > 0) {
+      // Non-cone patterns anchored at the root select exactly these directories (no root-level files),
+      // which is what Flux's checkout of sparse directories gives.
+      await local(
+        ['sparse-checkout', 'set', '--no-cone', '--', ...sparse.map(sparsePattern)],
+        'set up sparse checkout of',
+      );
+    }
     await local(['checkout', '-q', '--detach', resolved.sha], 'check out');
+    if (sparse !== undefined) await requireSparseDirs(dir, sparse, session.shownUrl, label);
     const log = await local(
       ['log', '-1', '--no-show-signature', '--format=%H%x00%ct%x00%B', resolved.sha, '--'],
       'read the commit of',
@@ -77,6 +92,40 @@ export async function fetchRevision(opts: FetchRevisionOptions): Promise<Fetched
       ...(resolved.tag ? { tag: resolved.tag } : {}),
     };
   });
+}
+
+/** A `.spec.sparseCheckout` entry as a repository-relative directory: `./` and trailing `/` dropped. */
+export function sparseDir(entry: string): string {
+  return entry.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+/** The non-cone sparse-checkout pattern selecting exactly directory `dir` (glob characters escaped). */
+export function sparsePattern(dir: string): string {
+  return `/${dir.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`)}/`;
+}
+
+/** Flux checks after checkout that every sparse directory exists; one that does not fails the fetch. */
+async function requireSparseDirs(
+  dir: string,
+  sparse: readonly string[],
+  shownUrl: string,
+  label: string,
+): Promise<void> {
+  for (const entry of sparse) {
+    const inside = entry !== '' && !path.isAbsolute(entry) && !entry.split('/').includes('..');
+    const found =
+      inside &&
+      (await lstat(path.join(dir, entry)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ));
+    if (!found) {
+      throw new GitOperationError(
+        `failed to sparse checkout directories : sparse checkout dir '${entry}' does not exist in repository`,
+        { url: shownUrl, ref: label },
+      );
+    }
+  }
 }
 
 async function ensureEmptyDir(dir: string, shownUrl: string, label: string): Promise<void> {
