@@ -1,0 +1,194 @@
+// The OCI client against a real registry (distribution v3, built by scripts/provision.sh registry).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createGzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { startTestRegistry, type TestRegistry } from '../../../test/support/oci-registry.ts';
+import { RegistryClient } from './client.ts';
+import { OciAuthError, OciDigestError, OciLayerError, OciNotFoundError } from './errors.ts';
+import { FluxMediaTypes, OciAnnotations } from './manifest.ts';
+import { fetchImageManifest, pullLayer, resolveArtifact } from './pull.ts';
+import { archiveForPush, pushArtifact } from './push.ts';
+
+const USER = 'pusher';
+const PASSWORD = 'registry-password-123';
+let open: TestRegistry;
+let locked: TestRegistry;
+let tmp: string;
+
+before(async () => {
+  [open, locked] = await Promise.all([
+    startTestRegistry(),
+    startTestRegistry({ auth: { username: USER, password: PASSWORD } }),
+  ]);
+  tmp = await mkdtemp(path.join(tmpdir(), 'driftless-oci-int-'));
+});
+after(async () => {
+  await Promise.all([open?.stop(), locked?.stop()]);
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+async function sourceDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmp, 'src-'));
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+/** A gzip tarball with exactly these entries (names unchecked: the point is to build hostile ones). */
+async function rawTarball(entries: { name: string; content: string }[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) pack.entry({ name: e.name }, e.content);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  await pipeline(pack, createGzip(), async (src: AsyncIterable<Buffer>) => {
+    for await (const c of src) chunks.push(c);
+  });
+  return Buffer.concat(chunks);
+}
+
+void test('push, resolve, pull and extract a Flux artifact', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/web' });
+  const dir = await sourceDir({ 'deploy/cm.yaml': 'kind: ConfigMap\n', 'README.md': 'hi' });
+  const pushed = await pushArtifact({
+    client,
+    tag: 'v1.0.0',
+    layer: await archiveForPush(dir),
+    meta: { source: 'https://git.example/app', revision: 'main@sha1:abc' },
+  });
+  assert.equal(pushed.manifest.layers[0]?.mediaType, FluxMediaTypes.content);
+  assert.equal(pushed.manifest.config.mediaType, FluxMediaTypes.config);
+
+  const resolved = await resolveArtifact(client, { kind: 'tag', tag: 'v1.0.0' });
+  assert.equal(resolved.revision, `v1.0.0@${pushed.digest}`);
+  const { manifest, digest } = await fetchImageManifest(client, resolved.digest);
+  assert.equal(digest, pushed.digest);
+  assert.equal(manifest.annotations?.[OciAnnotations.revision], 'main@sha1:abc');
+  assert.equal(manifest.annotations?.[OciAnnotations.source], 'https://git.example/app');
+  assert.match(manifest.annotations?.[OciAnnotations.created] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+  const work = await mkdtemp(path.join(tmp, 'pull-'));
+  const pulled = await pullLayer({ client, manifest, dir: work, maxBytes: 1024 * 1024 });
+  assert.equal(pulled.operation, 'extract');
+  if (pulled.operation === 'extract') {
+    assert.equal(await readFile(path.join(pulled.dir, 'deploy/cm.yaml'), 'utf8'), 'kind: ConfigMap\n');
+  }
+  const byDigest = await resolveArtifact(client, { kind: 'digest', digest: pushed.digest });
+  assert.equal(byDigest.revision, pushed.digest);
+});
+
+void test('a tag that does not exist is OciNotFoundError', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/web' });
+  await assert.rejects(client.resolve('v9.9.9'), OciNotFoundError);
+  await assert.rejects(
+    new RegistryClient({ registry: open.host, repository: 'no/such' }).resolve('latest'),
+    OciNotFoundError,
+  );
+});
+
+void test('tag lists are read across pages (Link rel="next") and semver picks among all of them', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/paged' });
+  const layer = await archiveForPush(await sourceDir({ 'a.yaml': 'a: 1\n' }));
+  const tags = ['0.1.0', '0.2.0', '0.10.0', 'latest', 'v1.0.0-rc.1'];
+  for (const tag of tags) await pushArtifact({ client, tag, layer, meta: {} });
+  assert.deepEqual((await client.listTags(2)).sort(), [...tags].sort());
+  const picked = await resolveArtifact(client, { kind: 'semver', range: '0.x' });
+  assert.equal(picked.tag, '0.10.0');
+});
+
+void test('basic auth: right credentials pull, wrong ones fail without the password in the message', async () => {
+  const good = new RegistryClient({
+    registry: locked.host,
+    repository: 'private/app',
+    credentials: { username: USER, password: PASSWORD },
+  });
+  const pushed = await pushArtifact({
+    client: good,
+    tag: 'latest',
+    layer: await archiveForPush(await sourceDir({ 'x.yaml': 'x: 1\n' })),
+    meta: {},
+  });
+  assert.equal((await good.resolve('latest')).digest, pushed.digest);
+
+  const wrong = new RegistryClient({
+    registry: locked.host,
+    repository: 'private/app',
+    credentials: { username: USER, password: 'wrong-password-456' },
+  });
+  await assert.rejects(wrong.resolve('latest'), (err: Error) => {
+    assert.ok(err instanceof OciAuthError, String(err));
+    assert.match(err.message, /UNAUTHORIZED/);
+    assert.ok(!err.message.includes('wrong-password-456') && !err.message.includes(PASSWORD));
+    return true;
+  });
+  const anonymous = new RegistryClient({ registry: locked.host, repository: 'private/app' });
+  await assert.rejects(anonymous.resolve('latest'), /UNAUTHORIZED: .*set spec.secretRef/);
+});
+
+void test('a blob whose bytes do not match its digest is refused before extraction', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/corrupt' });
+  const pushed = await pushArtifact({
+    client,
+    tag: 'latest',
+    layer: await archiveForPush(await sourceDir({ 'ok.yaml': 'ok: true\n' })),
+    meta: {},
+  });
+  const layer = pushed.manifest.layers[0]!;
+  const file = open.blobPath(layer.digest);
+  const bytes = await readFile(file);
+  bytes[bytes.length - 1] ^= 0xff;
+  await writeFile(file, bytes);
+  const work = await mkdtemp(path.join(tmp, 'pull-'));
+  await assert.rejects(
+    pullLayer({ client, manifest: pushed.manifest, dir: work, maxBytes: 1024 * 1024 }),
+    (err: Error) => err instanceof OciDigestError && /does not match its digest/.test(err.message),
+  );
+  assert.deepEqual(await readdir(work), [], 'nothing extracted, the download removed');
+});
+
+void test('a layer with ../ or absolute paths is refused by the safe untar', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/evil' });
+  for (const name of ['../escape.yaml', '/etc/abs.yaml']) {
+    const pushed = await pushArtifact({
+      client,
+      tag: 'latest',
+      layer: await rawTarball([{ name, content: 'x: 1\n' }]),
+      meta: {},
+    });
+    const work = await mkdtemp(path.join(tmp, 'pull-'));
+    await assert.rejects(
+      pullLayer({ client, manifest: pushed.manifest, dir: work, maxBytes: 1024 * 1024 }),
+      (err: Error) =>
+        err instanceof OciLayerError && /failed to extract layer contents from artifact/.test(err.message),
+    );
+  }
+  // A layer that is not gzip at all.
+  const pushed = await pushArtifact({ client, tag: 'plain', layer: Buffer.from('not a tarball'), meta: {} });
+  const work = await mkdtemp(path.join(tmp, 'pull-'));
+  await assert.rejects(
+    pullLayer({ client, manifest: pushed.manifest, dir: work, maxBytes: 1024 * 1024 }),
+    /is the layer a gzip-compressed tarball/,
+  );
+});
+
+void test('operation copy keeps the verified blob as it is', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/copy' });
+  const layer = await archiveForPush(await sourceDir({ 'c.yaml': 'c: 1\n' }));
+  const pushed = await pushArtifact({ client, tag: 'latest', layer, meta: {} });
+  const work = await mkdtemp(path.join(tmp, 'pull-'));
+  const pulled = await pullLayer({
+    client,
+    manifest: pushed.manifest,
+    operation: 'copy',
+    dir: work,
+    maxBytes: 1 << 20,
+  });
+  assert.equal(pulled.operation, 'copy');
+  if (pulled.operation === 'copy') assert.deepEqual(await readFile(pulled.file), layer);
+});

@@ -1,0 +1,124 @@
+// A real OCI registry for the tests: `registry` from the distribution v3 Go module (built by
+// scripts/provision.sh registry), on a loopback port, plain HTTP, filesystem storage in a temp dir,
+// optionally behind htpasswd basic auth.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import bcrypt from 'bcryptjs';
+import { stringify } from 'yaml';
+
+/** A running registry. */
+export interface TestRegistry {
+  /** `127.0.0.1:<port>`, the host part of `oci://` URLs. */
+  host: string;
+  /** Storage root of the filesystem driver (the tests corrupt blobs there). */
+  storageDir: string;
+  /** The file the registry keeps a blob in (filesystem driver layout). */
+  blobPath(digest: string): string;
+  /** The registry's stderr so far, for failure messages. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/** Options of `startTestRegistry`. */
+export interface TestRegistryOptions {
+  /** Require these credentials (htpasswd basic auth); anonymous access when omitted. */
+  auth?: { username: string; password: string };
+  /** Where the binary is; default `$DRIFTLESS_CACHE/bin` or ~/.cache/driftless/bin. */
+  binDir?: string;
+}
+
+/** The binaries directory scripts/provision.sh fills. */
+export function testBinDir(): string {
+  const cache = process.env['DRIFTLESS_CACHE'] ?? path.join(homedir(), '.cache', 'driftless');
+  return path.join(cache, 'bin');
+}
+
+/** Starts the registry and waits until `/v2/` answers (200, or 401 with auth). */
+export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'driftless-registry-'));
+  const storageDir = path.join(dir, 'storage');
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const config: Record<string, unknown> = {
+    version: 0.1,
+    log: { level: 'warn', accesslog: { disabled: true } },
+    storage: { filesystem: { rootdirectory: storageDir }, delete: { enabled: true } },
+    http: { addr: host, secret: randomBytes(16).toString('hex') },
+  };
+  if (opts.auth) {
+    const htpasswd = path.join(dir, 'htpasswd');
+    // bcrypt is the only hash the registry's htpasswd accepts; cost 4 keeps the test fast.
+    const hash = bcrypt.hashSync(opts.auth.password, bcrypt.genSaltSync(4));
+    await writeFile(htpasswd, `${opts.auth.username}:${hash}\n`, { mode: 0o600 });
+    config.auth = { htpasswd: { realm: 'driftless-test', path: htpasswd } };
+  }
+  const configPath = path.join(dir, 'config.yml');
+  await writeFile(configPath, stringify(config));
+  const bin = path.join(opts.binDir ?? testBinDir(), 'registry');
+  let stderr = '';
+  const child: ChildProcess = spawn(bin, ['serve', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' },
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (err) =>
+      reject(new Error(`cannot start ${bin}: ${err.message}; run scripts/provision.sh registry`)),
+    );
+    child.once('exit', (code) => reject(new Error(`registry exited with code ${code}: ${stderr}`)));
+  });
+  exited.catch(() => undefined);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([waitUntilServing(`http://${host}/v2/`), exited]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    host,
+    storageDir,
+    blobPath: (digest) => {
+      const hex = digest.replace(/^sha256:/, '');
+      return path.join(storageDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+    },
+    logs: () => stderr,
+    stop,
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitUntilServing(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.status === 200 || res.status === 401) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`registry at ${url} did not answer within 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
