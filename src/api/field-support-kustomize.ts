@@ -8,7 +8,7 @@ export function patchTargetPaths(prefix: string): string[] {
 }
 
 const overlays = 'src/render/kustomization-inputs.test.ts';
-const otherSources = 'use a GitRepository source (the only source kind this version serves)';
+const otherSources = 'use a GitRepository or OCIRepository source (the source kinds this version serves)';
 
 /** Kustomization (kustomize.toolkit.fluxcd.io/v1). */
 export const KustomizationFieldSupport: KindFieldSupport = {
@@ -16,7 +16,7 @@ export const KustomizationFieldSupport: KindFieldSupport = {
     'spec.sourceRef': { implemented: 'src/controllers/kustomization/steps/source.test.ts' },
     'spec.sourceRef.kind': {
       implemented: 'src/controllers/kustomization/steps/source.test.ts',
-      refusedValues: { OCIRepository: otherSources, Bucket: otherSources, ExternalArtifact: otherSources },
+      refusedValues: { Bucket: otherSources, ExternalArtifact: otherSources },
     },
     ...implementedBy('src/controllers/kustomization/steps/source.test.ts', [
       'spec.sourceRef.name',
@@ -138,9 +138,6 @@ export const GitRepositoryFieldSupport: KindFieldSupport = {
     },
     'spec.ignore': { implemented: 'src/artifacts/ignore.test.ts' },
     'spec.suspend': { implemented: 'test/e2e/flux-cli.test.ts' },
-    'spec.recurseSubmodules': {
-      refused: "remove it and copy the submodules' files into the repository (submodules are not fetched)",
-    },
     ...implementedBy('test/e2e/git-source-features.test.ts', [
       'spec.include',
       'spec.include[].repository',
@@ -148,6 +145,7 @@ export const GitRepositoryFieldSupport: KindFieldSupport = {
       'spec.include[].fromPath',
       'spec.include[].toPath',
       'spec.sparseCheckout',
+      'spec.recurseSubmodules',
     ]),
   },
 };

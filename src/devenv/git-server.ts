@@ -137,6 +137,8 @@ export interface CommitFilesOptions {
   tag?: string;
   /** Force-push the branch, e.g. after rewriting history. */
   force?: boolean;
+  /** Submodules to add or move: path → URL (as written to `.gitmodules`, may be relative) and the commit to pin. */
+  submodules?: Record<string, { url: string; commit: string }>;
 }
 
 /** Clones or updates a working copy over HTTP, writes the files, commits, optionally tags, and pushes; returns the commit. */
@@ -168,7 +170,16 @@ export async function commitFiles(opts: CommitFilesOptions): Promise<{ sha: stri
     await git(['checkout', '-q', '-f', '-B', branch, ...(remoteHas ? [`origin/${branch}`] : [])], { cwd: work, env });
     await git(['clean', '-q', '-f', '-d'], { cwd: work, env });
     await writeTree(work, opts.files);
+    for (const [sub, { url }] of Object.entries(opts.submodules ?? {})) {
+      assertRelativePath(sub);
+      await git(['config', '-f', '.gitmodules', `submodule.${sub}.path`, sub], { cwd: work, env });
+      await git(['config', '-f', '.gitmodules', `submodule.${sub}.url`, url], { cwd: work, env });
+    }
     await git(['add', '-A'], { cwd: work, env });
+    // A gitlink (mode 160000) pins the submodule's commit without cloning it here.
+    for (const [sub, { commit }] of Object.entries(opts.submodules ?? {})) {
+      await git(['update-index', '--add', '--cacheinfo', `160000,${commit},${sub}`], { cwd: work, env });
+    }
     await git(['commit', '-q', '--allow-empty', '-m', opts.message], { cwd: work, env });
     const refspecs = [`${opts.force ? '+' : ''}HEAD:refs/heads/${branch}`];
     if (opts.tag !== undefined) {

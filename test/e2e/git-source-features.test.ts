@@ -1,10 +1,21 @@
 // GitRepository content features through the whole loop: spec.sparseCheckout (only those directories are
-// archived and applied) and spec.include (another repository's artifact copied in; a new commit there
+// archived and applied), spec.recurseSubmodules (a submodule on the same Git server, fetched with the
+// GitRepository's credentials) and spec.include (another repository's artifact copied in; a new commit there
 // rebuilds the including artifact and re-applies, through watches, without waiting for an interval).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { commitFiles } from '../../src/devenv/git-server.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
+import {
+  GIT_PASSWORD,
+  GIT_USER,
+  gitRepoRef,
+  gitRepository,
+  ksRef,
+  kustomization,
+  startTestEnv,
+  type TestEnv,
+} from '../support/env.ts';
 
 let env: TestEnv;
 const ns = 'git-features';
@@ -19,6 +30,7 @@ type RepoStatus = {
   artifact?: Artifact;
   includedArtifacts?: Artifact[];
   observedSparseCheckout?: string[];
+  observedRecurseSubmodules?: boolean;
   observedInclude?: unknown[];
   conditions?: { type: string; status: string; reason: string; message: string }[];
 };
@@ -110,4 +122,40 @@ test('include: waits for the included repository, copies fromPath to toPath, fol
   assert.equal(statusOf(rebuilt).artifact?.revision, appRevision);
   assert.notEqual(statusOf(rebuilt).artifact?.digest, firstDigest);
   await env.waitFor('the Kustomization to apply lib v2', async () => (await cmValue('include-lib')) === 'v2');
+});
+
+test('recurseSubmodules: the pinned submodule commit is applied, a new pin moves it', async () => {
+  await env.createRepo('sub', { 'sub.yaml': cm('submodule-cm', 's1') });
+  const auth = { username: GIT_USER, password: GIT_PASSWORD };
+  const pin = (commit: string) =>
+    commitFiles({
+      repoUrl: env.git.repoUrl('super'),
+      ...auth,
+      files: {},
+      submodules: { 'vendor/sub': { url: '../sub.git', commit } },
+      message: `pin ${commit}`,
+    });
+  const subHead = async (): Promise<string> =>
+    (await commitFiles({ repoUrl: env.git.repoUrl('sub'), ...auth, files: {}, message: 'empty' })).sha;
+  const s1 = await subHead();
+  await env.createRepo('super', { 'super.yaml': cm('super-cm', 'top') });
+  await pin(s1);
+  await env.apply(gitRepository(ns, 'super', env.git.repoUrl('super'), { interval: '2s', recurseSubmodules: true }));
+  await env.apply(kustomization(ns, 'super', 'super', { path: './', interval: '2s' }));
+  const repo = await env.waitForReady(gitRepoRef(ns, 'super'));
+  assert.equal(statusOf(repo).observedRecurseSubmodules, true);
+  await env.waitFor('the submodule ConfigMap', async () => (await cmValue('submodule-cm')) === 's1');
+  assert.equal(await cmValue('super-cm'), 'top');
+
+  // A commit in the submodule alone changes nothing; moving the pin does.
+  await commitFiles({
+    repoUrl: env.git.repoUrl('sub'),
+    ...auth,
+    files: { 'sub.yaml': cm('submodule-cm', 's2') },
+    message: 's2',
+  });
+  const s2 = await subHead();
+  const superSha = (await pin(s2)).sha;
+  await env.waitForReady(ksRef(ns, 'super'), { messageIncludes: `main@sha1:${superSha}` });
+  assert.equal(await cmValue('submodule-cm'), 's2');
 });

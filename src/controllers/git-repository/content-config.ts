@@ -6,7 +6,12 @@ import type { Artifact } from '../../api/meta.ts';
 type ContentSpec = Pick<GitRepositorySpec, 'ignore' | 'recurseSubmodules' | 'sparseCheckout' | 'include'>;
 type ContentStatus = Pick<
   GitRepositoryStatus,
-  'observedIgnore' | 'observedRecurseSubmodules' | 'observedSparseCheckout' | 'observedInclude' | 'includedArtifacts'
+  | 'observedGeneration'
+  | 'observedIgnore'
+  | 'observedRecurseSubmodules'
+  | 'observedSparseCheckout'
+  | 'observedInclude'
+  | 'includedArtifacts'
 >;
 
 /** Where an include lands in the artifact: `toPath`, by default the included repository's name (Flux's GetToPath). */

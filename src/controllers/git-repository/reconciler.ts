@@ -132,6 +132,7 @@ export function gitRepositoryReconciler(
           dir: path.join(ctx.work, 'checkout'),
           timeoutMs: gitRepositoryTimeoutMs(ctx.obj.spec),
           ...(ctx.obj.spec.sparseCheckout ? { sparseCheckout: ctx.obj.spec.sparseCheckout } : {}),
+          ...(ctx.obj.spec.recurseSubmodules ? { recurseSubmodules: true } : {}),
         }).catch((err: unknown) => {
           throw failWith(ConditionTypes.FetchFailed, err, SourceReasons.GitOperationFailed);
         });

@@ -1,11 +1,13 @@
 // fetchRevision's content options against the real test Git server: sparse checkout (Flux's
-// spec.sparseCheckout semantics: only the listed directories, nothing at the root).
+// spec.sparseCheckout semantics: only the listed directories, nothing at the root) and submodules
+// (spec.recurseSubmodules: pinned commits, nested, relative and absolute URLs, the same credentials).
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGitServer, type GitServer } from '../../devenv/git-server.ts';
+import { readFile } from 'node:fs/promises';
+import { commitFiles, startGitServer, type GitServer } from '../../devenv/git-server.ts';
 import { GitOperationError } from './errors.ts';
 import { fetchRevision, sparseDir, sparsePattern } from './fetch-revision.ts';
 
@@ -21,7 +23,7 @@ async function filesOf(dir: string): Promise<string[]> {
   return entries
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .filter((p) => p !== '.git' && !p.startsWith('.git/') && !p.includes('/.git'))
+    .filter((p) => !p.split(path.sep).includes('.git'))
     .sort();
 }
 
@@ -98,4 +100,70 @@ void test('sparseCheckout of a directory the commit does not have fails the fetc
     /sparse checkout dir '..\/repos' does not exist in repository/,
   );
   assert.ok((await readdir(scratch)).includes('repos'));
+});
+
+void test('recurseSubmodules: nested submodules at their pinned commits, with the credentials, no .git files', async () => {
+  await server.createRepo('leaf', { files: { 'leaf.yaml': 'leaf: 1\n' } });
+  const leafPinned = (
+    await commitFiles({
+      repoUrl: server.repoUrl('leaf'),
+      ...auth,
+      files: { 'leaf.yaml': 'leaf: 2\n' },
+      message: 'leaf 2',
+    })
+  ).sha;
+  // A later commit is not what the parent pins: the pinned one must be checked out (not the tip).
+  await commitFiles({
+    repoUrl: server.repoUrl('leaf'),
+    ...auth,
+    files: { 'leaf.yaml': 'leaf: 3\n' },
+    message: 'leaf 3',
+  });
+  await server.createRepo('middle', { files: { 'middle.yaml': 'middle\n' } });
+  const middle = (
+    await commitFiles({
+      repoUrl: server.repoUrl('middle'),
+      ...auth,
+      files: {},
+      submodules: { 'deps/leaf': { url: server.repoUrl('leaf'), commit: leafPinned } },
+      message: 'add leaf',
+    })
+  ).sha;
+  await server.createRepo('top', { files: { 'top.yaml': 'top\n' } });
+  await commitFiles({
+    repoUrl: server.repoUrl('top'),
+    ...auth,
+    files: {},
+    submodules: { middle: { url: '../middle.git', commit: middle } },
+    message: 'add middle',
+  });
+
+  const plain = newDir();
+  await fetchRevision({ url: server.repoUrl('top'), auth, ref: { branch: 'main' }, dir: plain });
+  assert.deepEqual(await filesOf(plain), ['.gitmodules', 'top.yaml']);
+
+  const dir = newDir();
+  await fetchRevision({ url: server.repoUrl('top'), auth, ref: { branch: 'main' }, dir, recurseSubmodules: true });
+  assert.deepEqual(await filesOf(dir), [
+    '.gitmodules',
+    'middle/.gitmodules',
+    'middle/deps/leaf/leaf.yaml',
+    'middle/middle.yaml',
+    'top.yaml',
+  ]);
+  assert.equal(await readFile(path.join(dir, 'middle/deps/leaf/leaf.yaml'), 'utf8'), 'leaf: 2\n');
+  const entries = await readdir(path.join(dir, 'middle'));
+  assert.ok(!entries.includes('.git'), 'the gitlink file of the submodule is left out');
+
+  // Without credentials the submodules cannot be fetched either (the server requires them for every repo).
+  await assert.rejects(
+    fetchRevision({
+      url: server.repoUrl('top'),
+      auth: { username: 'alice', password: 'wrong' },
+      dir: newDir(),
+      ref: { branch: 'main' },
+      recurseSubmodules: true,
+    }),
+    /authentication failed/,
+  );
 });

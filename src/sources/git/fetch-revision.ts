@@ -1,5 +1,5 @@
 // Fetch one GitRepository revision into a directory with the git CLI, following Flux's ref rules and revision format.
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GitAuthError, GitOperationError } from './errors.ts';
 import { withGitSession, type GitSession, type GitSessionOptions } from './git-session.ts';
@@ -19,6 +19,11 @@ export interface FetchRevisionOptions extends GitSessionOptions {
    * dropped) are checked out, as Flux's sparse checkout does; each must exist in the commit.
    */
   sparseCheckout?: readonly string[];
+  /**
+   * `.spec.recurseSubmodules`: check out every submodule (recursively) at the commit the tree pins, with
+   * the same credentials (HTTP ones only for the repository's own host); relative URLs resolve against `url`.
+   */
+  recurseSubmodules?: boolean;
 }
 
 /** The checked-out revision. */
@@ -78,6 +83,12 @@ export async function fetchRevision(opts: FetchRevisionOptions): Promise<Fetched
     }
     await local(['checkout', '-q', '--detach', resolved.sha], 'check out');
     if (sparse !== undefined) await requireSparseDirs(dir, sparse, session.shownUrl, label);
+    if (opts.recurseSubmodules) {
+      // Relative submodule URLs (`../lib.git`) resolve against the origin remote, so name it.
+      await local(['config', 'remote.origin.url', session.url], 'configure the remote of');
+      await local(['submodule', 'update', '--init', '--recursive', '--depth=1'], 'check out the submodules of');
+      await removeGitlinkFiles(dir);
+    }
     const log = await local(
       ['log', '-1', '--no-show-signature', '--format=%H%x00%ct%x00%B', resolved.sha, '--'],
       'read the commit of',
@@ -124,6 +135,16 @@ async function requireSparseDirs(
         `failed to sparse checkout directories : sparse checkout dir '${entry}' does not exist in repository`,
         { url: shownUrl, ref: label },
       );
+    }
+  }
+}
+
+/** Removes the `.git` pointer files git leaves in submodule work trees; they are not content of the revision. */
+async function removeGitlinkFiles(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const rel = path.relative(dir, entry.parentPath);
+    if (entry.name === '.git' && entry.isFile() && rel !== '' && !rel.split(path.sep).includes('.git')) {
+      await rm(path.join(entry.parentPath, entry.name), { force: true });
     }
   }
 }

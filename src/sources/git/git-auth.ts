@@ -46,7 +46,8 @@ export async function prepareGitAuth(opts: { url: URL; auth?: GitAuth; dir: stri
       header = `Authorization: Basic ${basic}`;
     }
     // GIT_CONFIG_KEY/VALUE env keeps the header out of argv, where any local user could read it in /proc.
-    if (header !== undefined) config.push(['http.extraHeader', header]);
+    // Scoped to the repository's scheme, host and port: submodules elsewhere never receive it.
+    if (header !== undefined) config.push([`http.${opts.url.protocol}//${opts.url.host}/.extraHeader`, header]);
     if (auth.caCert !== undefined && auth.caCert !== '') {
       const caFile = path.join(opts.dir, 'ca.crt');
       await writeFile(caFile, auth.caCert, { mode: 0o600 });
