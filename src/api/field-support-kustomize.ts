@@ -79,9 +79,16 @@ export const KustomizationFieldSupport: KindFieldSupport = {
         'remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
     },
     'spec.serviceAccountName': { implemented: 'test/e2e/impersonation.test.ts' },
-    'spec.kubeConfig': {
+    ...implementedBy('test/e2e/remote-cluster.test.ts', [
+      'spec.kubeConfig',
+      'spec.kubeConfig.secretRef',
+      'spec.kubeConfig.secretRef.name',
+      'spec.kubeConfig.secretRef.key',
+    ]),
+    // Workload identity for cloud clusters (Flux's kubeconfig provider in a ConfigMap).
+    'spec.kubeConfig.configMapRef': {
       refused:
-        'remove it and run a Driftless manager in the target cluster (the objects would be applied to this cluster)',
+        'remove it and put a kubeconfig with a token or client certificate in a Secret named by spec.kubeConfig.secretRef',
     },
     ...implementedBy('test/e2e/dependencies-health.test.ts', [
       'spec.healthChecks',

@@ -10,11 +10,12 @@ export type TestControlPlane = { kubeconfigPath: string; stop(): Promise<void> }
  * Gives a test a Kubernetes API server. When `DRIFTLESS_TEST_KUBECONFIG` is set, that cluster is reused
  * and `stop` does nothing (start one with `driftless controlplane start` to share it across runs);
  * otherwise a fresh control plane starts in a temp dir and `stop` kills it and removes the dir.
- * Set `DRIFTLESS_TEST_BIN_DIR` to use binaries outside ~/.cache/driftless/bin.
+ * Set `DRIFTLESS_TEST_BIN_DIR` to use binaries outside ~/.cache/driftless/bin. `independent: true` always
+ * starts a fresh one (its own dir, etcd and ports), e.g. the second cluster of a two-cluster test.
  */
-export async function testControlPlane(): Promise<TestControlPlane> {
+export async function testControlPlane(opts: { independent?: boolean } = {}): Promise<TestControlPlane> {
   const shared = process.env['DRIFTLESS_TEST_KUBECONFIG'];
-  if (shared) return { kubeconfigPath: shared, stop: async () => {} };
+  if (shared && !opts.independent) return { kubeconfigPath: shared, stop: async () => {} };
 
   const dir = await mkdtemp(join(tmpdir(), 'driftless-test-cp-'));
   const binDir = process.env['DRIFTLESS_TEST_BIN_DIR'];

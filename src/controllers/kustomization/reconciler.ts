@@ -22,9 +22,17 @@ import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/s
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
+import {
+  handledRequest,
+  messageOf,
+  readSecretData,
+  refuseUnsupportedFields,
+  withJitter,
+  type ControllerDeps,
+} from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
 import { finalizeKustomization } from './finalize.ts';
+import { RemoteClusters, type RemoteCluster } from './remote-cluster.ts';
 import { applyKustomization } from './steps/apply.ts';
 import { buildManifests } from './steps/build.ts';
 import { checkDependencies } from './steps/dependencies.ts';
@@ -51,8 +59,12 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
 
 /** What the steps of one Kustomization reconcile find out, in order. */
 interface KsContext extends ReconcileContext<Kustomization, KustomizationStatus> {
-  /** Acts as `spec.serviceAccountName` (or the default service account) when set. */
+  /** This cluster, acting as `spec.serviceAccountName` (or the default service account) when set. */
   client: KubeClient;
+  /** The cluster applied to, pruned in and health-checked: `client`, or that of `spec.kubeConfig`. */
+  target?: KubeClient;
+  /** The cluster of `spec.kubeConfig`, when set. */
+  remote?: RemoteCluster;
   intervalMs: number;
   timeoutMs: number;
   retryMs: number;
@@ -82,10 +94,13 @@ export function kustomizationReconciler(
   o: KustomizationReconcilerOptions,
 ): StepReconciler<Kustomization, KustomizationStatus, KsContext> {
   const sli = new SliMetrics({ registry: o.metrics.registry });
-  const clientFor = (ks: Kustomization): KubeClient => {
+  const remoteClusters = new RemoteClusters(o.client);
+  /** `base` acting as the Kustomization's service account (or the default one), as Flux impersonates. */
+  const asAccount = (base: KubeClient, ks: Kustomization): KubeClient => {
     const sa = ks.spec.serviceAccountName || o.defaultServiceAccount;
-    return sa ? o.client.asServiceAccount(ks.metadata.namespace ?? '', sa) : o.client;
+    return sa ? base.asServiceAccount(ks.metadata.namespace ?? '', sa) : base;
   };
+  const clientFor = (ks: Kustomization): KubeClient => asAccount(o.client, ks);
 
   const steps: Step<KsContext, Result>[] = [
     refuseUnsupportedFields<KsContext>('Kustomization'),
@@ -166,21 +181,36 @@ export function kustomizationReconciler(
       },
     },
     {
+      name: 'cluster',
+      run: async (ctx) => {
+        const remote = await remoteClusters.clusterFor(ctx.obj);
+        if (remote) {
+          await remoteClusters.probe(remote);
+          ctx.remote = remote;
+        }
+        // In a remote cluster the service account is impersonated there, as Flux does.
+        ctx.target = remote ? asAccount(remote.client, ctx.obj) : ctx.client;
+      },
+    },
+    {
       name: 'apply',
       run: async (ctx) => {
         const ks = ctx.obj;
-        const drift = o.driftWatcher?.take(`${ks.metadata.namespace}/${ks.metadata.name}`) ?? [];
+        // The drift watcher and the applied memory watch this cluster only: a remote cluster is re-planned
+        // in full every interval, as Flux does for every cluster.
+        const driftWatcher = ctx.remote ? undefined : o.driftWatcher;
+        const drift = driftWatcher?.take(`${ks.metadata.namespace}/${ks.metadata.name}`) ?? [];
         const applied = await applyKustomization({
           ks,
-          client: ctx.client,
+          client: need(ctx.target, 'target cluster'),
           objects: need(ctx.objects, 'objects'),
           signal: ctx.signal,
           timeoutMs: ctx.timeoutMs,
-          memory: o.memory,
+          memory: ctx.remote ? undefined : o.memory,
         });
         ctx.applied = applied;
         ctx.status.inventory = applied.inventory;
-        o.driftWatcher?.observe(applied.inventory.entries);
+        driftWatcher?.observe(applied.inventory.entries);
         await reportChanges(ctx, applied, drift);
         if (applied.pruneFailures.length) {
           throw new ReconcileFailure(
@@ -202,7 +232,7 @@ export function kustomizationReconciler(
         markUnknown(ctx, ConditionTypes.Healthy, Reasons.Progressing, message);
         await ctx.progress(Reasons.Progressing, message);
         const tookMs = await checkHealth({
-          client: ctx.client,
+          client: need(ctx.target, 'target cluster'),
           targets,
           timeoutMs: Math.max(1000, ctx.timeoutMs - ctx.elapsedMs()),
           signal: ctx.signal,
@@ -211,6 +241,18 @@ export function kustomizationReconciler(
       },
     },
   ];
+
+  /**
+   * The cluster to garbage-collect in at deletion; `undefined` when the kubeconfig Secret is gone, so the
+   * objects cannot be reached (Flux then skips the prune with an error event and lets the object go).
+   */
+  async function finalizeClient(ks: Kustomization): Promise<KubeClient | undefined> {
+    const ref = ks.spec.kubeConfig?.secretRef;
+    if (!ref) return clientFor(ks);
+    if (!(await readSecretData(o.client, ks.metadata.namespace ?? '', ref.name))) return undefined;
+    const remote = await remoteClusters.clusterFor(ks);
+    return remote ? asAccount(remote.client, ks) : clientFor(ks);
+  }
 
   /** Announces what the apply changed; a change right after drift was seen is drift corrected. */
   async function reportChanges(
@@ -266,7 +308,12 @@ export function kustomizationReconciler(
     read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as Kustomization | undefined,
     finalizer: Finalizer,
     finalize: async (ks) => {
-      await finalizeKustomization({ ks, client: clientFor(ks), adminClient: o.client, recorder: o.recorder });
+      await finalizeKustomization({
+        ks,
+        client: await finalizeClient(ks),
+        adminClient: o.client,
+        recorder: o.recorder,
+      });
       return {};
     },
     skip: (ks) => ks.spec.suspend === true,
