@@ -11,6 +11,7 @@ KWOK_VERSION=${KWOK_VERSION:-0.8.0}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-5.8.2}  # 5.8.3 needs Go 1.27
 SOPS_VERSION=${SOPS_VERSION:-3.13.3}  # `go list -m -versions github.com/getsops/sops/v3`
 AGE_VERSION=${AGE_VERSION:-1.3.1}  # age-keygen, to make identities for the SOPS tests
+VERSITYGW_VERSION=${VERSITYGW_VERSION:-1.8.0}  # S3 server for the Bucket tests (Signature V4); `go list -m -versions github.com/versity/versitygw`
 FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -versions github.com/fluxcd/flux2/v2`
 # Benchmark peers only (`bench` target, never in the default list): Flux's controllers at the versions flux2
 # v$FLUX_VERSION pins in its go.mod (`github.com/fluxcd/<controller>/api vX`); empty means "read flux2's go.mod".
@@ -114,6 +115,9 @@ build_sops() {
   go_install age-keygen "$AGE_VERSION" filippo.io/age/cmd/age-keygen "-s -w"
 }
 
+# versitygw serves S3 (Signature V4 enforced) over a plain directory (its posix backend): the Bucket tests' peer.
+build_versitygw() { go_install versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw/cmd/versitygw "-s -w -X main.Version=v$VERSITYGW_VERSION"; }
+
 build_flux() {
   if ! have flux "$FLUX_VERSION"; then
     log "building flux v$FLUX_VERSION (takes a few minutes)"
@@ -214,7 +218,7 @@ install_debs() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops)
+[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops versitygw)
 for t in "${targets[@]}"; do
   case "$t" in
     debs) install_debs ;;
@@ -224,6 +228,7 @@ for t in "${targets[@]}"; do
     kubernetes) build_kubernetes ;;
     flux) build_flux ;;
     sops) build_sops ;;
+    versitygw) build_versitygw ;;
     bench) build_bench ;; # Flux's controllers, for `npm run bench` only
     *) echo "unknown tool $t" >&2; exit 2 ;;
   esac

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildIgnoreMatcher } from './ignore.ts';
+import { buildIgnoreMatcher, rulesMatcher } from './ignore.ts';
 import { tempDir } from './test-support.ts';
 
 async function files(root: string, map: Record<string, string>): Promise<void> {
@@ -106,4 +106,26 @@ void test('.sourceignore files inside ignored directories and .git are not read'
   // Had these files been loaded, their `!*.png` would re-include the paths below.
   assert.equal(ignored('vendor/a.png', false), true);
   assert.equal(ignored('.git/a.png', false), true);
+});
+
+describe("rulesMatcher (a Bucket's object keys)", () => {
+  it('applies texts in order, the last matching pattern deciding, as go-git does', () => {
+    const m = rulesMatcher(['ignored/\ndocs/\n*.md\n', '!docs/\n']);
+    assert.equal(m('ignored/x.yaml', false), true);
+    assert.equal(m('docs/readme.md', false), false, '!docs/ re-includes what docs/ excluded');
+    assert.equal(m('other/readme.md', false), true);
+    assert.equal(m('apps/a.yaml', false), false);
+  });
+
+  it('has no default exclusions and ignores comments and blank lines', () => {
+    const m = rulesMatcher(['# comment\n\n']);
+    for (const key of ['.git/config', 'logo.png', '.github/workflows/x.yaml']) assert.equal(m(key, false), false, key);
+  });
+
+  it('anchors patterns with a leading slash to the root', () => {
+    const m = rulesMatcher(['/*\n!/deploy\n/deploy/**/*.md\n']);
+    assert.equal(m('top.yaml', false), true);
+    assert.equal(m('deploy/app.yaml', false), false);
+    assert.equal(m('deploy/sub/notes.md', false), true);
+  });
 });

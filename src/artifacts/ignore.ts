@@ -70,6 +70,32 @@ export async function buildIgnoreMatcher(opts: IgnoreMatcherOptions): Promise<Ig
   return matcherOf([...head, ...found, ...tail]);
 }
 
+/**
+ * A matcher of gitignore rule texts applied in order, with no default or VCS rules, evaluated as go-git's
+ * gitignore matcher (which source-controller uses for a Bucket's object keys: its `.sourceignore` object,
+ * then `spec.ignore`): every pattern is tried against the path and its parent directories, and the last
+ * pattern that matches decides, so `!dir/` re-includes files under a directory an earlier rule excluded.
+ */
+export function rulesMatcher(texts: readonly string[]): IgnoreMatcher {
+  const rules: { negate: boolean; rule: Ignore }[] = [];
+  for (const text of texts) {
+    for (const raw of text.split(/\r?\n/)) {
+      if (raw.trim() === '' || raw.startsWith('#')) continue;
+      const negate = raw.startsWith('!');
+      rules.push({ negate, rule: ignore().add(negate ? raw.slice(1) : raw) });
+    }
+  }
+  return (relPath, isDir) => {
+    const clean = relPath.replace(/\/+$/, '');
+    if (clean === '' || clean === '.') return false;
+    const probe = isDir ? `${clean}/` : clean;
+    let ignored = false;
+    // node-ignore's ignores() also matches a path under an ignored parent directory, as go-git does.
+    for (const { negate, rule } of rules) if (rule.ignores(probe)) ignored = !negate;
+    return ignored;
+  };
+}
+
 /** Evaluates layers in order; a later layer's match (ignore or `!` re-include) overrides earlier ones. */
 function evaluate(layers: readonly Layer[], relPath: string, isDir: boolean): boolean {
   let ignored = false;

@@ -1,0 +1,371 @@
+// A small S3 client for what a Bucket source needs: does the bucket exist, list its objects (ListObjectsV2,
+// page by page), download an object to a file (streamed, capped), plus put/create for tests and tooling.
+// Requests are path-style and signed with AWS Signature V4 (the aws4 library); anonymous without keys.
+import { createWriteStream } from 'node:fs';
+import http from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import aws4 from 'aws4';
+import { XMLParser } from 'fast-xml-parser';
+import { BucketEndpointError, BucketError, BucketLimitError, S3ResponseError, shownKey } from './errors.ts';
+import { trimEtag } from './revision.ts';
+
+/** Static credentials (`accesskey`/`secretkey` of the Bucket's Secret). */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Options of `S3Client`. */
+export interface S3ClientOptions {
+  /** `host[:port]`, no scheme (as Flux's `spec.endpoint`). */
+  endpoint: string;
+  /** Plain HTTP instead of HTTPS (`spec.insecure`). */
+  insecure?: boolean;
+  /** Signing region; default `us-east-1`. */
+  region?: string;
+  /** Absent: anonymous requests. */
+  credentials?: S3Credentials;
+  /** PEM CA bundle trusted for HTTPS besides the system roots (`ca.crt` of `spec.certSecretRef`). */
+  ca?: string;
+  /** PEM client certificate and key for mutual TLS (`tls.crt`/`tls.key`). */
+  cert?: string;
+  key?: string;
+}
+
+/** One listed object. */
+export interface S3Object {
+  key: string;
+  /** Without quotes, as minio-go reports it. */
+  etag: string;
+  size: number;
+}
+
+/** Default signing region, the one minio-go and S3-compatible servers assume when none is configured. */
+export const DEFAULT_REGION = 'us-east-1';
+
+/** Largest XML answer read (a 1000-key ListObjectsV2 page is well under 1 MiB). */
+const MAX_XML_BYTES = 16 * 1024 * 1024;
+/** Largest error body read. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+const xml = new XMLParser({
+  ignoreAttributes: true,
+  // Keys and ETags must stay strings ("0123" is a key, not a number).
+  parseTagValue: false,
+  trimValues: false,
+  // Servers escape the ETag's quotes as &quot; or &#34;: decode both.
+  htmlEntities: true,
+  isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
+});
+
+/** Encodes a path segment or query value the way Signature V4 canonicalises it (RFC 3986 unreserved kept). */
+export function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Splits `host[:port]`; throws BucketEndpointError for a scheme, path, credentials or an unparsable value. */
+export function parseEndpoint(endpoint: string, insecure: boolean): { hostname: string; host: string; port: number } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) {
+    throw new BucketEndpointError(
+      `endpoint '${endpoint}' must be host[:port] without a scheme (set spec.insecure: true for plain HTTP)`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(`${insecure ? 'http' : 'https'}://${endpoint}`);
+  } catch {
+    throw new BucketEndpointError(`endpoint '${endpoint}' is not a valid host[:port]`);
+  }
+  if (endpoint === '' || url.pathname !== '/' || url.search !== '' || url.username !== '' || endpoint.includes('/')) {
+    throw new BucketEndpointError(`endpoint '${endpoint}' must be host[:port] without a path`);
+  }
+  const port = url.port === '' ? (insecure ? 80 : 443) : Number(url.port);
+  return { hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), host: url.host, port };
+}
+
+/** Client of one S3-compatible endpoint; `close()` releases its pooled connections. */
+export class S3Client {
+  private readonly insecure: boolean;
+  private readonly region: string;
+  private readonly credentials: S3Credentials | undefined;
+  private readonly target: { hostname: string; host: string; port: number };
+  private readonly agent: http.Agent;
+
+  constructor(opts: S3ClientOptions) {
+    this.insecure = opts.insecure === true;
+    this.region = opts.region || DEFAULT_REGION;
+    this.credentials = opts.credentials;
+    this.target = parseEndpoint(opts.endpoint, this.insecure);
+    this.agent = this.insecure
+      ? new http.Agent({ keepAlive: true, maxSockets: 16 })
+      : new https.Agent({
+          keepAlive: true,
+          maxSockets: 16,
+          ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+          ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
+          ...(opts.key !== undefined ? { key: opts.key } : {}),
+        });
+  }
+
+  /** True when HEAD on the bucket answers 2xx, false on 404; any other answer is an S3ResponseError. */
+  async bucketExists(bucket: string, signal?: AbortSignal): Promise<boolean> {
+    const res = await this.send({ method: 'HEAD', bucket, signal });
+    res.resume();
+    if (res.statusCode === 404) return false;
+    if (ok(res)) return true;
+    throw headError(res);
+  }
+
+  /**
+   * Lists every object under `prefix` with ListObjectsV2, following continuation tokens; yields page by
+   * page, so memory stays bounded by one page whatever the bucket's size.
+   */
+  async *listObjects(
+    bucket: string,
+    opts: { prefix?: string; signal?: AbortSignal | undefined; pageSize?: number } = {},
+  ): AsyncGenerator<S3Object> {
+    const signal = opts.signal;
+    let token: string | undefined;
+    const seen = new Set<string>();
+    for (;;) {
+      const query: Record<string, string> = { 'list-type': '2', 'encoding-type': 'url' };
+      if (opts.prefix) query['prefix'] = opts.prefix;
+      if (opts.pageSize !== undefined) query['max-keys'] = String(opts.pageSize);
+      if (token !== undefined) query['continuation-token'] = token;
+      const res = await this.send({ method: 'GET', bucket, query, signal });
+      if (!ok(res)) throw await responseError(res);
+      const body = await readBody(res, MAX_XML_BYTES, 'ListObjectsV2 answer');
+      const page = parseListPage(body);
+      for (const obj of page.objects) yield obj;
+      if (!page.truncated) return;
+      if (page.nextToken === undefined || seen.has(page.nextToken)) {
+        throw new BucketError(
+          `listing bucket '${bucket}' failed: the server sent a truncated page without a new continuation token`,
+        );
+      }
+      seen.add(page.nextToken);
+      token = page.nextToken;
+    }
+  }
+
+  /**
+   * Downloads one object into `file` (created, never overwritten), streaming; fails with BucketLimitError
+   * past `maxBytes`. Returns the object's ETag (without quotes) and size as served.
+   */
+  async getObjectToFile(
+    bucket: string,
+    key: string,
+    file: string,
+    opts: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<{ etag: string; size: number }> {
+    const res = await this.send({ method: 'GET', bucket, key, signal: opts.signal });
+    if (!ok(res)) throw await responseError(res);
+    const declared = Number(res.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > opts.maxBytes) {
+      res.destroy();
+      throw tooLarge(key, declared, opts.maxBytes);
+    }
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > opts.maxBytes) done(tooLarge(key, size, opts.maxBytes));
+        else done(null, chunk);
+      },
+    });
+    await pipeline(res, counter, createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal: opts.signal });
+    return { etag: trimEtag(String(res.headers.etag ?? '')), size };
+  }
+
+  /** Uploads one object (tests and tooling); returns its ETag without quotes. */
+  async putObject(bucket: string, key: string, body: Buffer | string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send({ method: 'PUT', bucket, key, body: Buffer.from(body), signal });
+    if (!ok(res)) throw await responseError(res);
+    res.resume();
+    return trimEtag(String(res.headers.etag ?? ''));
+  }
+
+  /** Deletes one object (tests and tooling); S3 answers 204 whether or not it existed. */
+  async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
+    const res = await this.send({ method: 'DELETE', bucket, key, signal });
+    if (!ok(res)) throw await responseError(res);
+    res.resume();
+  }
+
+  /** Creates a bucket (tests and tooling). */
+  async createBucket(bucket: string, signal?: AbortSignal): Promise<void> {
+    const res = await this.send({ method: 'PUT', bucket, signal });
+    if (!ok(res)) throw await responseError(res);
+    res.resume();
+  }
+
+  /** Closes pooled connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(req: {
+    method: string;
+    bucket: string;
+    key?: string;
+    query?: Record<string, string>;
+    body?: Buffer;
+    signal?: AbortSignal | undefined;
+  }): Promise<IncomingMessage> {
+    let path = `/${encodeRfc3986(req.bucket)}`;
+    if (req.key !== undefined) path += `/${req.key.split('/').map(encodeRfc3986).join('/')}`;
+    const query = Object.entries(req.query ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)
+      .join('&');
+    if (query !== '') path += `?${query}`;
+    const headers: OutgoingHttpHeaders = { Host: this.target.host };
+    if (req.body !== undefined) {
+      headers['Content-Type'] = 'application/octet-stream';
+      headers['Content-Length'] = req.body.length;
+    }
+    const options: aws4.Request & http.RequestOptions = {
+      method: req.method,
+      hostname: this.target.hostname,
+      port: this.target.port,
+      path,
+      headers,
+      service: 's3',
+      region: this.region,
+      agent: this.agent,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+    };
+    if (this.credentials) aws4.sign(options, { ...this.credentials });
+    const transport = this.insecure ? http : https;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const request = transport.request({ ...options, ...(req.signal ? { signal: req.signal } : {}) }, resolve);
+      request.on('error', (err) => reject(transportError(err, this.target.host, req.signal)));
+      request.end(req.body);
+    });
+  }
+}
+
+interface ListPage {
+  objects: S3Object[];
+  truncated: boolean;
+  nextToken: string | undefined;
+}
+
+/** Parses one ListObjectsV2 page; keys are URL-decoded when the server honoured `encoding-type=url`. */
+export function parseListPage(body: string): ListPage {
+  let doc: Record<string, unknown>;
+  try {
+    doc = xml.parse(body) as Record<string, unknown>;
+  } catch (err) {
+    throw new BucketError(`cannot parse the ListObjectsV2 answer: ${(err as Error).message}`);
+  }
+  const result = doc['ListBucketResult'] as Record<string, unknown> | undefined;
+  if (!result || typeof result !== 'object') throw new BucketError('the ListObjectsV2 answer has no ListBucketResult');
+  const urlEncoded = text(result['EncodingType']).toLowerCase() === 'url';
+  const contents = (result['Contents'] as Record<string, unknown>[] | undefined) ?? [];
+  const objects = contents.map((c) => {
+    const raw = text(c['Key']);
+    let key = raw;
+    if (urlEncoded) {
+      try {
+        key = decodeURIComponent(raw.replace(/\+/g, ' '));
+      } catch {
+        throw new BucketError(`the server listed an undecodable key '${shownKey(raw)}'`);
+      }
+    }
+    return { key, etag: trimEtag(text(c['ETag'])), size: Number(text(c['Size']) || 0) };
+  });
+  const next = text(result['NextContinuationToken']);
+  return {
+    objects,
+    truncated: text(result['IsTruncated']).toLowerCase() === 'true',
+    nextToken: next === '' ? undefined : next,
+  };
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+function ok(res: IncomingMessage): boolean {
+  const s = res.statusCode ?? 0;
+  return s >= 200 && s < 300;
+}
+
+function tooLarge(key: string, size: number, max: number): BucketLimitError {
+  return new BucketLimitError(
+    `object '${shownKey(key)}' is larger than the ${max}-byte limit per object (${size} bytes)`,
+  );
+}
+
+async function readBody(res: IncomingMessage, max: number, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      res.destroy();
+      throw new BucketError(`${what} is larger than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The S3 error of a response with a body: `<Error><Code>…</Code><Message>…</Message></Error>` (only those two). */
+async function responseError(res: IncomingMessage): Promise<S3ResponseError> {
+  const status = res.statusCode ?? 0;
+  let body = '';
+  try {
+    body = await readBody(res, MAX_ERROR_BYTES, 'error answer');
+  } catch {
+    // An oversized or broken error body still leaves the status to report.
+  }
+  let code = '';
+  let message = '';
+  try {
+    const doc = xml.parse(body) as Record<string, unknown>;
+    const err = doc['Error'] as Record<string, unknown> | undefined;
+    if (err && typeof err === 'object') {
+      code = text(err['Code']);
+      message = text(err['Message']);
+    }
+  } catch {
+    // Not XML: fall back to the status.
+  }
+  const fallback = statusError(status, res.statusMessage);
+  return new S3ResponseError(code || fallback.code, status, message || fallback.message);
+}
+
+/** A HEAD answer has no body: S3's code and message follow from the status, as minio-go derives them. */
+function headError(res: IncomingMessage): S3ResponseError {
+  const status = res.statusCode ?? 0;
+  const { code, message } = statusError(status, res.statusMessage);
+  return new S3ResponseError(code, status, message);
+}
+
+function statusError(status: number, statusMessage: string | undefined): { code: string; message: string } {
+  switch (status) {
+    case 301:
+      return { code: 'PermanentRedirect', message: 'the bucket is in another region or needs another endpoint' };
+    case 400:
+      return { code: 'BadRequest', message: 'Bad Request' };
+    case 403:
+      return { code: 'AccessDenied', message: 'Access Denied.' };
+    case 404:
+      return { code: 'NotFound', message: 'Not Found' };
+    default:
+      return { code: `HTTP${status}`, message: `${status} ${statusMessage ?? ''}`.trim() };
+  }
+}
+
+function transportError(err: Error, host: string, signal: AbortSignal | undefined): Error {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    return reason instanceof Error ? reason : new BucketError(`request to '${host}' was aborted`);
+  }
+  return new BucketError(`request to '${host}' failed: ${err.message}`, { cause: err });
+}
