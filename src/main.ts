@@ -8,6 +8,7 @@ import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
 import { ArtifactTreeCache } from './artifacts/tree-cache.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
+import { setupBucketController } from './controllers/bucket/setup.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
 import { setupFluxInstanceController } from './controllers/flux-instance/setup.ts';
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
@@ -50,7 +51,7 @@ export async function startEngine(
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const metrics = new RuntimeMetrics();
   // The SLI series (driftless_reconcile_total, …) exist from the start, at zero, for dashboards and rate().
-  new SliMetrics({ registry: metrics.registry, kinds: ['GitRepository', 'Kustomization'] });
+  new SliMetrics({ registry: metrics.registry, kinds: ['GitRepository', 'Bucket', 'Kustomization'] });
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   const client = new KubeClient({
@@ -130,6 +131,12 @@ export async function startEngine(
     storage,
     concurrency: config.concurrent,
     requeueDependencyMs: config.requeueDependencyMs,
+  });
+  setupBucketController(manager, {
+    ...common,
+    recorder: recorder.forController('source-controller'),
+    storage,
+    concurrency: config.concurrent,
   });
   setupKustomizationController(manager, {
     ...common,

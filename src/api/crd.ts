@@ -2,6 +2,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { stringify } from 'yaml';
 import { Annotations, AnnotationValues } from './constants.ts';
+import { BucketCrd } from './bucket.ts';
 import type { CrdDefinition } from './crd-definition.ts';
 import { FluxInstanceCrd } from './flux-instance.ts';
 import { GitRepositoryCrd } from './git-repository.ts';
@@ -17,6 +18,7 @@ export type { CrdDefinition, PrinterColumn } from './crd-definition.ts';
 /** The kinds whose CRDs Driftless serves, in output order; add Helm, notification or report kinds here. */
 export const CrdDefinitions: readonly CrdDefinition[] = [
   GitRepositoryCrd,
+  BucketCrd,
   HelmRepositoryCrd,
   HelmChartCrd,
   KustomizationCrd,

@@ -1,5 +1,6 @@
 // The field-support table of every kind whose CRD Driftless installs (see field-support.ts).
 import type { KindFieldSupport } from './field-support-types.ts';
+import { BucketFieldSupport } from './field-support-bucket.ts';
 import { FluxInstanceFieldSupport } from './field-support-flux-instance.ts';
 import { GitRepositoryFieldSupport, KustomizationFieldSupport } from './field-support-kustomize.ts';
 import { HelmChartFieldSupport, HelmRepositoryFieldSupport } from './field-support-helm-source.ts';
@@ -9,6 +10,7 @@ import { AlertFieldSupport, ProviderFieldSupport, ReceiverFieldSupport } from '.
 export const FieldSupportTables: Readonly<Record<string, KindFieldSupport>> = {
   GitRepository: GitRepositoryFieldSupport,
   Kustomization: KustomizationFieldSupport,
+  Bucket: BucketFieldSupport,
   HelmRepository: HelmRepositoryFieldSupport,
   HelmChart: HelmChartFieldSupport,
   Provider: ProviderFieldSupport,

@@ -1,0 +1,271 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConditionTypes, EventReasons, Finalizer, Kinds, Reasons, SourceReasons } from '../../api/constants.ts';
+import { BucketReasons, bucketIntervalMs, bucketTimeoutMs, type Bucket, type BucketStatus } from '../../api/bucket.ts';
+import { archiveDirectory } from '../../artifacts/archive.ts';
+import { ArchiveError, StorageError } from '../../artifacts/errors.ts';
+import type { ArtifactStorage } from '../../artifacts/storage.ts';
+import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
+import type { Informer } from '../../runtime/informer.ts';
+import { removeFinalizer } from '../../runtime/patch.ts';
+import { asFailure, ReconcileFailure } from '../../runtime/reconcile/failure.ts';
+import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
+import type { Step } from '../../runtime/reconcile/steps.ts';
+import type { Result } from '../../runtime/result.ts';
+import { BucketEndpointError, BucketError } from '../../sources/bucket/errors.ts';
+import { fetchIndexedObjects, indexBucket, type BucketSource } from '../../sources/bucket/fetch-bucket.ts';
+import { bucketArtifactFilename, bucketRevision, type EtagIndex } from '../../sources/bucket/revision.ts';
+import { S3Client, type S3ClientOptions } from '../../sources/bucket/s3-client.ts';
+import { SliMetrics } from '../sli-metrics.ts';
+import {
+  handledRequest,
+  messageOf,
+  readSecretData,
+  refuseUnsupportedFields,
+  withJitter,
+  type ControllerDeps,
+} from '../shared.ts';
+
+export interface BucketReconcilerOptions extends ControllerDeps {
+  informer: Informer;
+  storage: ArtifactStorage;
+}
+
+interface BucketContext extends ReconcileContext<Bucket, BucketStatus> {
+  intervalMs: number;
+  timeoutMs: number;
+  client?: S3Client;
+  /** Private scratch directory of this reconcile, removed at the end. */
+  work?: string;
+  index?: EtagIndex;
+  revision?: string;
+}
+
+/**
+ * The Ready reason source-controller gives an error: a bad endpoint → AuthenticationFailed (the client
+ * cannot be built), any bucket client error → BucketOperationFailed, ArchiveError → ArchiveOperationFailed,
+ * StorageError → StorageOperationFailed; undefined for anything else.
+ */
+export function bucketFailureReason(err: unknown): string | undefined {
+  if (err instanceof BucketEndpointError) return SourceReasons.AuthenticationFailed;
+  if (err instanceof BucketError) return BucketReasons.BucketOperationFailed;
+  if (err instanceof ArchiveError) return SourceReasons.ArchiveOperationFailed;
+  if (err instanceof StorageError) return ConditionTypes.StorageOperationFailed;
+  return undefined;
+}
+
+/** A failure that also sets one of source-controller's abnormal-true conditions (FetchFailed, StorageOperationFailed). */
+const failWith = (condition: string, err: unknown, fallbackReason: string): ReconcileFailure => {
+  const f = asFailure(err, bucketFailureReason(err) ?? fallbackReason);
+  return new ReconcileFailure(f.reason, f.message, { cause: err, conditions: [{ type: condition, status: 'True' }] });
+};
+
+/** An authentication failure (Secret missing or incomplete): FetchFailed=True, retried with backoff. */
+const authFailure = (message: string): ReconcileFailure =>
+  new ReconcileFailure(SourceReasons.AuthenticationFailed, message, {
+    conditions: [{ type: ConditionTypes.FetchFailed, status: 'True' }],
+  });
+
+/** The reconcile's signal, also aborted after `ms` (spec.timeout), as source-controller bounds each phase. */
+const withTimeout = (signal: AbortSignal, ms: number): AbortSignal =>
+  AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+
+/**
+ * Reconciles Bucket objects (provider generic: any S3-compatible server, Signature V4) as steps on the
+ * shared skeleton: spec → credentials → index the bucket (key → ETag) → download the objects when the
+ * revision changed → archive and store. A failure keeps the last artifact and backs off exponentially.
+ */
+export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Bucket, BucketStatus, BucketContext> {
+  const sli = new SliMetrics({ registry: o.metrics.registry });
+  const { client, storage } = o;
+
+  const steps: Step<BucketContext, Result>[] = [
+    refuseUnsupportedFields<BucketContext>(Kinds.Bucket),
+    {
+      name: 'spec',
+      run: (ctx) => {
+        try {
+          ctx.intervalMs = bucketIntervalMs(ctx.obj.spec);
+          ctx.timeoutMs = bucketTimeoutMs(ctx.obj.spec);
+        } catch (err) {
+          throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
+        }
+      },
+    },
+    {
+      name: 'credentials',
+      run: async (ctx) => {
+        const opts = await clientOptions(ctx.obj);
+        try {
+          ctx.client = new S3Client(opts);
+        } catch (err) {
+          throw failWith(ConditionTypes.FetchFailed, err, BucketReasons.BucketOperationFailed);
+        }
+      },
+    },
+    {
+      name: 'fetch',
+      run: async (ctx) => {
+        const { obj, status } = ctx;
+        ctx.work = await mkdtemp(path.join(tmpdir(), 'driftless-bucket-'));
+        const src: BucketSource = {
+          client: ctx.client!,
+          bucket: obj.spec.bucketName,
+          prefix: obj.spec.prefix ?? '',
+          ...(obj.spec.ignore !== undefined ? { ignore: obj.spec.ignore } : {}),
+          dir: path.join(ctx.work, 'objects'),
+        };
+        await mkdir(src.dir);
+        try {
+          const index = await indexBucket({ ...src, signal: withTimeout(ctx.signal, ctx.timeoutMs) });
+          ctx.revision = bucketRevision(index);
+          ctx.index = index;
+          const previous = status.artifact;
+          const upToDate =
+            previous?.revision === ctx.revision &&
+            (status.observedIgnore ?? '') === (obj.spec.ignore ?? '') &&
+            (await storage.has(previous));
+          if (!upToDate) {
+            const message = `new upstream revision '${ctx.revision}'`;
+            if (previous) markTrue(ctx, ConditionTypes.ArtifactOutdated, SourceReasons.NewRevision, message);
+            await ctx.progress(Reasons.Progressing, `building artifact: ${message}`);
+            await fetchIndexedObjects({ ...src, signal: withTimeout(ctx.signal, ctx.timeoutMs) }, index);
+            // Objects that disappeared or changed while downloading moved the index: the revision follows.
+            ctx.revision = bucketRevision(index);
+          } else {
+            ctx.index = undefined;
+          }
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          throw failWith(ConditionTypes.FetchFailed, err, BucketReasons.BucketOperationFailed);
+        }
+        deleteCondition(ctx, ConditionTypes.FetchFailed);
+      },
+    },
+    {
+      name: 'artifact',
+      run: async (ctx) => {
+        const { obj, status } = ctx;
+        const previous = status.artifact;
+        try {
+          if (ctx.index) await storeArtifact(ctx, ctx.index);
+          // The advertised address may have changed since the artifact was stored (a restart on another
+          // address): consumers must download from the current one, as source-controller re-sets the URL.
+          else if (previous && previous.url !== storage.urlOf(previous.path))
+            status.artifact = { ...previous, url: storage.urlOf(previous.path) };
+        } catch (err) {
+          if (err instanceof ReconcileFailure) throw err;
+          throw failWith(ConditionTypes.StorageOperationFailed, err, Reasons.Failed);
+        }
+        if (obj.spec.ignore !== undefined) status.observedIgnore = obj.spec.ignore;
+        else delete status.observedIgnore;
+        deleteCondition(ctx, ConditionTypes.StorageOperationFailed);
+        deleteCondition(ctx, ConditionTypes.ArtifactOutdated);
+      },
+    },
+  ];
+
+  async function storeArtifact(ctx: BucketContext, index: EtagIndex): Promise<void> {
+    const { obj } = ctx;
+    const ns = obj.metadata.namespace ?? '';
+    const revision = ctx.revision!;
+    // source-controller archives the downloaded tree as it is: the ignore rules already shaped the index.
+    const { data } = await archiveDirectory({ dir: path.join(ctx.work!, 'objects') }).catch((err: unknown) => {
+      throw failWith(ConditionTypes.StorageOperationFailed, err, SourceReasons.ArchiveOperationFailed);
+    });
+    const artifact = await storage.store({
+      kind: Kinds.Bucket,
+      namespace: ns,
+      name: obj.metadata.name,
+      filename: bucketArtifactFilename(revision),
+      data,
+      revision,
+    });
+    await storage.garbageCollect(Kinds.Bucket, ns, obj.metadata.name, artifact.path);
+    ctx.status.artifact = artifact;
+    await ctx.event({
+      type: 'Normal',
+      reason: EventReasons.NewArtifact,
+      message: `stored artifact with ${index.size} fetched files from '${obj.spec.bucketName}' bucket`,
+      metadata: { revision, digest: artifact.digest },
+    });
+  }
+
+  /** Endpoint, region, TLS and the static keys of `spec.secretRef` (`accesskey`/`secretkey`). */
+  async function clientOptions(obj: Bucket): Promise<S3ClientOptions> {
+    const ns = obj.metadata.namespace ?? '';
+    const opts: S3ClientOptions = {
+      endpoint: obj.spec.endpoint,
+      insecure: obj.spec.insecure === true,
+      ...(obj.spec.region ? { region: obj.spec.region } : {}),
+    };
+    const ref = obj.spec.secretRef;
+    if (ref) {
+      const data = await readSecretData(client, ns, ref.name);
+      if (!data) throw authFailure(`failed to get secret '${ns}/${ref.name}': secrets "${ref.name}" not found`);
+      if (data['accesskey'] === undefined || data['secretkey'] === undefined) {
+        throw authFailure(`invalid '${ref.name}' secret data: required fields 'accesskey' and 'secretkey'`);
+      }
+      // minio-go signs only when both are non-empty; otherwise it sends anonymous requests.
+      if (data['accesskey'] !== '' && data['secretkey'] !== '') {
+        opts.credentials = { accessKeyId: data['accesskey'], secretAccessKey: data['secretkey'] };
+      }
+    }
+    const certRef = obj.spec.certSecretRef;
+    // source-controller applies the TLS settings only to https endpoints.
+    if (certRef && obj.spec.insecure !== true) {
+      const data = await readSecretData(client, ns, certRef.name);
+      if (!data) {
+        throw authFailure(
+          `failed to get TLS config: failed to get secret '${ns}/${certRef.name}': secrets "${certRef.name}" not found`,
+        );
+      }
+      const { 'ca.crt': ca, 'tls.crt': cert, 'tls.key': key } = data;
+      if ((cert === undefined) !== (key === undefined)) {
+        throw authFailure(
+          `failed to get TLS config: secret '${ns}/${certRef.name}' must hold both tls.crt and tls.key, or neither`,
+        );
+      }
+      if (ca === undefined && cert === undefined) {
+        throw authFailure(
+          `failed to get TLS config: secret '${ns}/${certRef.name}' holds no ca.crt, tls.crt or tls.key`,
+        );
+      }
+      if (ca !== undefined) opts.ca = ca;
+      if (cert !== undefined && key !== undefined) Object.assign(opts, { cert, key });
+    }
+    return opts;
+  }
+
+  return new StepReconciler<Bucket, BucketStatus, BucketContext>({
+    kind: Kinds.Bucket,
+    client,
+    recorder: o.recorder,
+    logger: o.logger,
+    outcomes: sli,
+    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as Bucket | undefined,
+    onMissing: (req) => storage.removeAll(Kinds.Bucket, req.namespace ?? '', req.name),
+    finalizer: Finalizer,
+    finalize: async (obj) => {
+      await storage.removeAll(Kinds.Bucket, obj.metadata.namespace ?? '', obj.metadata.name);
+      await removeFinalizer(client, obj, Finalizer);
+      return {};
+    },
+    skip: (obj) => obj.spec.suspend === true,
+    context: (base): BucketContext => Object.assign(base, { intervalMs: 0, timeoutMs: 0 }),
+    steps,
+    fallbackReason: Reasons.Failed,
+    retryAfterMs: () => 'backoff',
+    ready: (ctx) => {
+      const message = `stored artifact: revision '${ctx.status.artifact?.revision ?? ctx.revision ?? ''}'`;
+      markTrue(ctx, ConditionTypes.ArtifactInStorage, Reasons.Succeeded, message);
+      return { reason: Reasons.Succeeded, message, requeueAfterMs: withJitter(ctx.intervalMs) };
+    },
+    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
+    release: async (ctx) => {
+      ctx.client?.close();
+      if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
+    },
+  });
+}
