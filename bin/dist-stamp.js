@@ -2,7 +2,8 @@
 // cheaply enough to run at every start of bin/driftless.js (a few milliseconds: stats, no file reads).
 //
 // Before compiling, the build records a fingerprint of its inputs in dist/.build-stamp.json: the newest
-// modification time and the number of entries among src/ (files and directories, tests excluded) and the
+// modification time and the number of entries among src/ and web/ (the dashboard's UI, bundled into
+// dist/dashboard/) (files and directories, tests excluded) and the
 // few files that change the output (tsconfig.json, tsconfig.build.json, scripts/build.js, and
 // node_modules/.package-lock.json, which npm rewrites on every install and so covers the bundled
 // client-node). dist/ is fresh when the fingerprint taken now is the same. An edit, a new or deleted file
@@ -23,6 +24,7 @@ const fileInputs = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.js', 
 export function inputFingerprint(root) {
   const acc = { newest: 0, count: 0 };
   walk(path.join(root, 'src'), acc);
+  if (statSync(path.join(root, 'web'), { throwIfNoEntry: false })) walk(path.join(root, 'web'), acc);
   for (const f of fileInputs) {
     const st = statSync(path.join(root, f), { throwIfNoEntry: false });
     if (st) note(acc, st.mtimeMs);

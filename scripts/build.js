@@ -6,10 +6,11 @@
 //      by a one-file bundle of the package's KubeConfig: the package is ~900 modules and costs about a
 //      CPU-second to load, the bundle a few hundredths. Without esbuild (it comes with tsx), or when the
 //      bundle fails or fails its smoke test, the plain re-export stays: slower to load, same behaviour;
-//   3. the stamp that tells bin/driftless.js the build matches the sources (see bin/dist-stamp.js).
+//   3. the dashboard's browser UI (web/, Preact) bundled by esbuild into dist/dashboard/, which src/web serves;
+//   4. the stamp that tells bin/driftless.js the build matches the sources (see bin/dist-stamp.js; web/ is an input).
 // `--if-stale` (scripts/setup.sh) returns at once when dist/ already matches the sources.
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -42,6 +43,7 @@ if (tsc.status !== 0) {
   process.exit(tsc.status ?? 1);
 }
 await bundleKubeConfig();
+if (!(await bundleDashboard())) process.exit(1);
 writeStamp(root, fingerprint);
 log('dist/ is up to date');
 
@@ -86,6 +88,50 @@ async function bundleKubeConfig() {
   renameSync(draft, target);
   // tsc's source map described the re-export, not the bundle.
   rmSync(`${target}.map`, { force: true });
+}
+
+/**
+ * Bundles the dashboard (web/src/main.tsx, Preact) into dist/dashboard/app.js and app.css, beside
+ * web/index.html: the assets `driftless run` serves, built here so starting the engine builds nothing.
+ * Written to a draft directory and swapped in, so a failed bundle leaves the previous one.
+ */
+async function bundleDashboard() {
+  const esbuild = await import('esbuild');
+  const out = path.join(root, 'dist/dashboard');
+  const draft = `${out}.draft`;
+  rmSync(draft, { recursive: true, force: true });
+  try {
+    await esbuild.build({
+      entryPoints: { app: path.join(root, 'web/src/main.tsx') },
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      platform: 'browser',
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      minify: true,
+      sourcemap: false,
+      outdir: draft,
+      logLevel: 'warning',
+      legalComments: 'none',
+    });
+    await esbuild.build({
+      entryPoints: { app: path.join(root, 'web/src/style.css') },
+      bundle: true,
+      minify: true,
+      outdir: draft,
+      logLevel: 'warning',
+    });
+    cpSync(path.join(root, 'web/index.html'), path.join(draft, 'index.html'));
+  } catch (err) {
+    rmSync(draft, { recursive: true, force: true });
+    log(`the dashboard bundle failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    return false;
+  }
+  rmSync(out, { recursive: true, force: true });
+  renameSync(draft, out);
+  log('dist/dashboard/ bundled');
+  return true;
 }
 
 /**

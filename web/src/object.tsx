@@ -1,0 +1,181 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, fetchObject, type InventoryEntry, type ObjectDetail } from './api.ts';
+import { EventList } from './events.tsx';
+import { subscribe } from './live.ts';
+import { objectHref } from './router.ts';
+import { Ago, conditionSentence, StatusBadge } from './status.tsx';
+
+/** Inventory kinds the dashboard has pages for (nested Kustomizations and sources link to theirs). */
+const fluxGroups = new Set(['kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io']);
+
+export function ObjectPage({ kind, namespace, name }: { kind: string; namespace: string; name: string }) {
+  const [data, setData] = useState<ObjectDetail | undefined>();
+  const [error, setError] = useState('');
+  useEffect(() => {
+    setData(undefined);
+    const load = (): void => {
+      fetchObject(kind, namespace, name)
+        .then((d) => {
+          setData(d);
+          setError('');
+        })
+        .catch((e: unknown) =>
+          setError(
+            e instanceof ApiError && e.status === 404
+              ? `${kind} ${namespace}/${name} does not exist (any more).`
+              : String(e),
+          ),
+        );
+    };
+    load();
+    return subscribe({
+      objects: (changes) => {
+        if (changes.some((c) => c.row.kind === kind && c.row.namespace === namespace && c.row.name === name)) load();
+      },
+    });
+  }, [kind, namespace, name]);
+  if (error) return <p role="alert">{error}</p>;
+  if (!data) return <p class="loading">Loading…</p>;
+  const r = data.row;
+  return (
+    <div>
+      <p class="crumbs">
+        <a href="#/">Overview</a> › <a href={`#/objects?kind=${encodeURIComponent(r.kind)}`}>{r.kind}</a> ›{' '}
+        {r.namespace}
+      </p>
+      <h1>
+        {r.kind} <span class="name">{r.name}</span>
+      </h1>
+      <p class="summary">
+        <StatusBadge status={r.status} /> {r.suspended ? 'Suspended: not reconciled until resumed. ' : ''}
+        {r.revision && (
+          <>
+            Revision <span class="mono">{r.revision}</span>
+          </>
+        )}
+      </p>
+      {data.source?.name && (
+        <p>
+          Source:{' '}
+          <a
+            href={objectHref(
+              data.source.kind ?? 'GitRepository',
+              data.source.namespace ?? r.namespace,
+              data.source.name,
+            )}
+          >
+            {data.source.kind} {data.source.namespace ?? r.namespace}/{data.source.name}
+          </a>
+        </p>
+      )}
+      <section aria-labelledby="cond-h">
+        <h2 id="cond-h">Conditions</h2>
+        {data.conditions.length === 0 ? (
+          <p class="muted">No condition yet: the object has not been reconciled.</p>
+        ) : (
+          <ul class="conditions">
+            {data.conditions.map((c) => (
+              <li key={c.type} data-type={c.type}>
+                <span class="sentence">{conditionSentence(c)}</span> <Ago time={c.lastTransitionTime} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="hist-h">
+        <h2 id="hist-h">Revision history</h2>
+        {data.history.length === 0 ? (
+          <p class="muted">No history recorded.</p>
+        ) : (
+          <table class="history">
+            <thead>
+              <tr>
+                <th scope="col">Revision</th>
+                <th scope="col">Result</th>
+                <th scope="col">First applied</th>
+                <th scope="col">Last applied</th>
+                <th scope="col">Took</th>
+                <th scope="col">Times</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.history.map((h) => (
+                <tr key={`${h.digest}-${h.lastReconciledStatus ?? ''}`}>
+                  <td data-label="Revision" class="mono">
+                    {h.metadata?.['revision'] ?? h.digest}
+                  </td>
+                  <td data-label="Result">{h.lastReconciledStatus}</td>
+                  <td data-label="First applied">
+                    <Ago time={h.firstReconciled} />
+                  </td>
+                  <td data-label="Last applied">
+                    <Ago time={h.lastReconciled} />
+                  </td>
+                  <td data-label="Took">{h.lastReconciledDuration}</td>
+                  <td data-label="Times">{h.totalReconciliations}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-labelledby="inv-h">
+        <h2 id="inv-h">Inventory</h2>
+        <Inventory entries={data.inventory} />
+      </section>
+      <section aria-labelledby="ev-h">
+        <h2 id="ev-h">Events</h2>
+        {data.eventsFrom === 'engine-memory' && (
+          <p class="muted">
+            The API server could not be asked; these are the events this engine recorded since it started.
+          </p>
+        )}
+        <EventList events={data.events} empty="No event for this object." />
+      </section>
+      <details>
+        <summary>Spec</summary>
+        <pre class="mono">{JSON.stringify(data.spec, null, 2)}</pre>
+      </details>
+      <details>
+        <summary>Status (raw)</summary>
+        <pre class="mono">{JSON.stringify(data.status, null, 2)}</pre>
+      </details>
+    </div>
+  );
+}
+
+function Inventory({ entries }: { entries: InventoryEntry[] }) {
+  if (entries.length === 0) return <p class="muted">Nothing applied (or not a kind that applies objects).</p>;
+  const byKind = new Map<string, InventoryEntry[]>();
+  for (const e of entries) {
+    const k = e.kind ? `${e.kind}${e.group ? `.${e.group}` : ''}` : 'unreadable entries';
+    byKind.set(k, [...(byKind.get(k) ?? []), e]);
+  }
+  return (
+    <ul class="inventory">
+      {[...byKind].map(([k, list]) => (
+        <li key={k}>
+          <strong>{k}</strong> <span class="muted">({list.length})</span>
+          <ul>
+            {list.map((e) => (
+              <li key={e.id ?? `${e.namespace}/${e.name}`}>
+                {e.group && fluxGroups.has(e.group) && e.kind && e.name ? (
+                  <a href={objectHref(e.kind, e.namespace ?? '', e.name)}>
+                    {e.namespace ? `${e.namespace}/` : ''}
+                    {e.name}
+                  </a>
+                ) : (
+                  <span>
+                    {e.namespace ? `${e.namespace}/` : ''}
+                    {e.name ?? e.id}
+                  </span>
+                )}{' '}
+                <span class="muted">{e.version}</span>
+              </li>
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ul>
+  );
+}
