@@ -11,6 +11,10 @@ KWOK_VERSION=${KWOK_VERSION:-0.8.0}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-5.8.2}  # 5.8.3 needs Go 1.27
 SOPS_VERSION=${SOPS_VERSION:-3.13.3}  # `go list -m -versions github.com/getsops/sops/v3`
 AGE_VERSION=${AGE_VERSION:-1.3.1}  # age-keygen, to make identities for the SOPS tests
+HELM_VERSION=${HELM_VERSION:-4.3.1}  # the Helm reconciler drives it; `go list -m -versions helm.sh/helm/v4`
+HELM3_VERSION=${HELM3_VERSION:-3.22.0}  # compatibility checks only: Helm 3 reads the releases Driftless writes
+REGISTRY_VERSION=${REGISTRY_VERSION:-3.1.2}  # OCI registry for the OCIRepository tests; `go list -m -versions github.com/distribution/distribution/v3`
+ORAS_VERSION=${ORAS_VERSION:-1.3.6}  # pushes artifacts of other media types and multi-layer manifests in the OCI tests
 VERSITYGW_VERSION=${VERSITYGW_VERSION:-1.8.0}  # S3 server for the Bucket tests (Signature V4); `go list -m -versions github.com/versity/versitygw`
 FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -versions github.com/fluxcd/flux2/v2`
 # Benchmark peers only (`bench` target, never in the default list): Flux's controllers at the versions flux2
@@ -113,6 +117,25 @@ build_kustomize() { go_install kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustom
 build_sops() {
   go_install sops "$SOPS_VERSION" github.com/getsops/sops/v3/cmd/sops "-s -w"
   go_install age-keygen "$AGE_VERSION" filippo.io/age/cmd/age-keygen "-s -w"
+}
+
+# helm v4 renders, installs, upgrades, tests, rolls back and uninstalls HelmReleases; helm3 (v3) only checks in the
+# tests that Helm 3 reads the same release Secrets. Both are version-stamped so `helm version` tells the truth.
+build_helm() {
+  go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION"
+  if ! have helm3 "$HELM3_VERSION"; then
+    log "building helm3 v$HELM3_VERSION"
+    GOBIN="$WORK/gobin-helm3-$HELM3_VERSION" go install -trimpath \
+      -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM3_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM3_VERSION"
+    mv "$WORK/gobin-helm3-$HELM3_VERSION/helm" "$BIN/helm3-$HELM3_VERSION"
+  fi
+  link helm3 "$HELM3_VERSION"
+}
+
+# registry (distribution v3) serves OCI artifacts to the OCIRepository tests; oras pushes what Flux's CLI cannot.
+build_registry() {
+  go_install registry "$REGISTRY_VERSION" github.com/distribution/distribution/v3/cmd/registry "-s -w"
+  go_install oras "$ORAS_VERSION" oras.land/oras/cmd/oras "-s -w"
 }
 
 # versitygw serves S3 (Signature V4 enforced) over a plain directory (its posix backend): the Bucket tests' peer.
@@ -218,7 +241,7 @@ install_debs() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops versitygw)
+[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops helm registry versitygw)
 for t in "${targets[@]}"; do
   case "$t" in
     debs) install_debs ;;
@@ -228,7 +251,9 @@ for t in "${targets[@]}"; do
     kubernetes) build_kubernetes ;;
     flux) build_flux ;;
     sops) build_sops ;;
+    helm) build_helm ;;
     versitygw) build_versitygw ;;
+    registry) build_registry ;;
     bench) build_bench ;; # Flux's controllers, for `npm run bench` only
     *) echo "unknown tool $t" >&2; exit 2 ;;
   esac

@@ -22,6 +22,7 @@ export function devCommand(): Command {
       log(`  kubectl:       export KUBECONFIG=${session.kubeconfigPath}`);
       log(`  working clone: ${session.workingClone}`);
       log('  edit, `git commit -am …` and `git push` there: the change is applied within seconds.');
+      log(`  dashboard:     ${session.engine.webUrl ?? 'not serving (see the warning above)'}`);
       log(`  metrics:       ${session.engine.manager.metricsUrl}/metrics`);
       log('  Ctrl-C stops everything.');
       await waitForSignal();

@@ -84,6 +84,16 @@ export function runCommand(): Command {
       durationFlag,
       d.reportingIntervalMs,
     )
+    .option(
+      '--web-addr <addr>',
+      'address of the dashboard (loopback only unless allowed below); "0" turns it off',
+      d.webAddr,
+    )
+    .option(
+      '--web-allow-remote-read-only',
+      'allow a non-loopback --web-addr: the read-only dashboard without authentication (token review is not done yet)',
+      false,
+    )
     .action(async (o: Record<string, unknown>) => {
       const config: ManagerConfig = {
         ...d,
@@ -112,6 +122,8 @@ export function runCommand(): Command {
         logLevel: o['logLevel'] as string,
         identity: o['identity'] as string,
         reportingIntervalMs: o['reportingInterval'] as number,
+        webAddr: o['webAddr'] as string,
+        webAllowRemoteReadOnly: o['webAllowRemoteReadOnly'] as boolean,
       };
       if (o['kubeconfig']) config.kubeconfig = o['kubeconfig'] as string;
       if (o['storageAdvAddr']) config.storageAdvAddr = o['storageAdvAddr'] as string;

@@ -49,6 +49,10 @@ export interface ManagerConfig {
   identity: string;
   /** How often the FluxReport is refreshed (Flux Operator `--reporting-interval`, default 5 min). */
   reportingIntervalMs: number;
+  /** `host:port` of the dashboard (default loopback `127.0.0.1:9080`); '' or '0' turns it off. */
+  webAddr: string;
+  /** Allow a non-loopback `webAddr`: the read-only view, without authentication (not done yet). */
+  webAllowRemoteReadOnly: boolean;
 }
 
 /** The defaults, matching Flux's controllers where a flag of the same name exists. */
@@ -80,5 +84,7 @@ export function defaultManagerConfig(): ManagerConfig {
     logLevel: 'info',
     identity: `${os.hostname()}-${process.pid}`,
     reportingIntervalMs: 5 * 60_000,
+    webAddr: '127.0.0.1:9080',
+    webAllowRemoteReadOnly: false,
   };
 }

@@ -185,6 +185,7 @@ export async function startTestEnv(opts: { engine?: boolean; config?: Partial<Ma
           storageAddr: '127.0.0.1:0',
           receiverAddr: '127.0.0.1:0',
           eventsAddr: '127.0.0.1:0',
+          webAddr: '127.0.0.1:0',
           storagePath: path.join(tmp, `storage-${engines.length}`),
           logLevel: process.env['DRIFTLESS_TEST_LOG'] ?? 'silent',
           ...overrides,

@@ -1,0 +1,312 @@
+// The dashboard's HTTP API and the built browser UI, as one Hono app. Everything is read from the
+// engine's informer caches (and the in-memory event log); only an object page's event list asks the
+// API server, one bounded request per page view.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Hono, type Context } from 'hono';
+import type { KubeObject } from '../kube/types.ts';
+import { parseInventoryId } from '../api/inventory.ts';
+import type { Informer } from '../runtime/informer.ts';
+import type { DashboardEvent, EventLog } from './event-log.ts';
+import { capText, countStatuses, ObjectStatuses, rowOf, type ObjectRow, type ObjectStatus } from './status.ts';
+import { SseBroadcaster, sseFrame } from './stream.ts';
+
+/** What the dashboard reads of an informer. */
+export type KindCache = Pick<Informer, 'list' | 'get' | 'addHandlers' | 'hasSynced'>;
+
+/** One Flux kind the engine serves, with its cache. */
+export interface CachedKind {
+  apiVersion: string;
+  kind: string;
+  cache: KindCache;
+}
+
+export interface DashboardSources {
+  kinds: readonly CachedKind[];
+  /** The FluxReport cache (only when its CRD is installed). */
+  report?: Pick<Informer, 'list' | 'addHandlers'> | undefined;
+  events: EventLog;
+  /** A bounded list of one object's Kubernetes Events, newest first; the in-memory log is used without it or when it fails. */
+  objectEvents?: (ref: {
+    apiVersion: string;
+    kind: string;
+    namespace: string;
+    name: string;
+  }) => Promise<DashboardEvent[]>;
+}
+
+export interface DashboardAppOptions {
+  /** Directory of the built UI (index.html, app.js, app.css); the API works without it. */
+  assetsDir?: string;
+  /** Accepts a request's Host header (guards a loopback server against DNS rebinding); default: any. */
+  hostAllowed?: (host: string) => boolean;
+  /** Per-client SSE queue, in messages. */
+  streamBuffer?: number;
+  /** How long object changes are gathered into one SSE message (default 200 ms). */
+  coalesceMs?: number;
+  keepAliveMs?: number;
+}
+
+export const DefaultPageSize = 100;
+export const MaxPageSize = 500;
+/** Longest string an object page returns; a 10 MB status message is cut to this. */
+export const DetailStringChars = 64 * 1024;
+
+const securityHeaders: Record<string, string> = {
+  // No inline script or style at all: even a value that escaped escaping could not run.
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+const assetTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** The API and UI app, plus `close()` that ends the live streams. */
+export function createDashboardApp(
+  src: DashboardSources,
+  opts: DashboardAppOptions = {},
+): { app: Hono; broadcaster: SseBroadcaster; close(): void } {
+  const broadcaster = new SseBroadcaster({
+    ...(opts.streamBuffer ? { bufferSize: opts.streamBuffer } : {}),
+    ...(opts.keepAliveMs !== undefined ? { keepAliveMs: opts.keepAliveMs } : {}),
+  });
+  const unsubscribe = wireLiveUpdates(src, broadcaster, opts.coalesceMs ?? 200);
+  const assets = loadAssets(opts.assetsDir);
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    // @hono/node-server builds the URL from the Host header.
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
+    if (opts.hostAllowed && !opts.hostAllowed(host)) {
+      return c.text(`host "${host}" is not served: open the dashboard by its loopback address`, 403);
+    }
+    await next();
+    for (const [k, v] of Object.entries(securityHeaders)) c.header(k, v);
+  });
+
+  app.get('/api/overview', (c) => c.json(overview(src)));
+
+  app.get('/api/objects', (c) => {
+    const q = c.req.query();
+    const status = q['status'];
+    if (status && !ObjectStatuses.includes(status as ObjectStatus))
+      return c.json({ error: `status must be one of ${ObjectStatuses.join(', ')}` }, 400);
+    const page = positiveInt(q['page'], 1);
+    const pageSize = Math.min(positiveInt(q['pageSize'], DefaultPageSize), MaxPageSize);
+    const kinds = q['kind'] ? src.kinds.filter((k) => sameKind(k.kind, q['kind']!)) : src.kinds;
+    if (q['kind'] && kinds.length === 0) return c.json({ error: `unknown kind "${q['kind']}"` }, 404);
+    const text = (q['q'] ?? '').toLowerCase();
+    const rows: ObjectRow[] = [];
+    for (const k of kinds) {
+      for (const obj of k.cache.list()) {
+        if (q['namespace'] && obj.metadata.namespace !== q['namespace']) continue;
+        const row = rowOf(obj);
+        if (status && row.status !== status) continue;
+        if (text && !matchesText(row, text)) continue;
+        rows.push(row);
+      }
+    }
+    rows.sort(
+      (a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+    );
+    const start = (page - 1) * pageSize;
+    return c.json({ items: rows.slice(start, start + pageSize), total: rows.length, page, pageSize });
+  });
+
+  app.get('/api/objects/:kind/:namespace/:name', async (c) => {
+    const { kind, namespace, name } = c.req.param();
+    const k = src.kinds.find((x) => sameKind(x.kind, kind));
+    if (!k) return c.json({ error: `unknown kind "${kind}"` }, 404);
+    const obj = k.cache.get(`${namespace}/${name}`);
+    if (!obj) return c.json({ error: `${k.kind} ${namespace}/${name} not found` }, 404);
+    return c.json(await detail(src, k, obj));
+  });
+
+  app.get('/api/events/stream', (c) => {
+    const first = sseFrame('hello', { time: new Date().toISOString() });
+    return c.body(broadcaster.open(`retry: 3000\n${first}`), 200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no',
+    });
+  });
+
+  app.get('/api/*', (c) => c.json({ error: 'not found' }, 404));
+
+  app.get('/assets/:file', (c) => {
+    const a = assets.get(c.req.param('file'));
+    return a ? c.body(a.body, 200, { 'Content-Type': a.type, 'Cache-Control': 'no-cache' }) : c.text('not found', 404);
+  });
+  app.get('/', (c) => index(c, assets));
+
+  return {
+    app,
+    broadcaster,
+    close: () => {
+      unsubscribe();
+      broadcaster.close();
+    },
+  };
+}
+
+function index(c: Context, assets: Map<string, { body: Uint8Array<ArrayBuffer>; type: string }>): Response {
+  const html = assets.get('index.html');
+  if (html) return c.body(html.body, 200, { 'Content-Type': html.type, 'Cache-Control': 'no-cache' });
+  return c.text(
+    'The dashboard UI is not built (run `npm run build`). The API answers at /api/overview, /api/objects and /api/events/stream.\n',
+    503,
+  );
+}
+
+function loadAssets(dir: string | undefined): Map<string, { body: Uint8Array<ArrayBuffer>; type: string }> {
+  const out = new Map<string, { body: Uint8Array<ArrayBuffer>; type: string }>();
+  if (!dir || !existsSync(dir)) return out;
+  for (const f of ['index.html', 'app.js', 'app.css', 'icon.svg']) {
+    const p = path.join(dir, f);
+    if (existsSync(p))
+      out.set(f, {
+        body: new Uint8Array(readFileSync(p)),
+        type: assetTypes[path.extname(f)] ?? 'application/octet-stream',
+      });
+  }
+  return out;
+}
+
+const sameKind = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+function positiveInt(v: string | undefined, fallback: number): number {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+function matchesText(row: ObjectRow, text: string): boolean {
+  return [row.name, row.namespace, row.kind, row.message, row.revision, row.reason].some((f) =>
+    f.toLowerCase().includes(text),
+  );
+}
+
+const mattersForOverview = (e: DashboardEvent): boolean => e.type === 'Warning';
+
+function overview(src: DashboardSources): unknown {
+  const kinds = src.kinds.map((k) => ({
+    apiVersion: k.apiVersion,
+    kind: k.kind,
+    synced: k.cache.hasSynced,
+    ...countStatuses(k.cache.list()),
+  }));
+  const report = src.report?.list()[0] as (KubeObject & { spec?: Record<string, unknown> }) | undefined;
+  return {
+    kinds,
+    report: report
+      ? {
+          name: report.metadata.name,
+          namespace: report.metadata.namespace ?? '',
+          distribution: report.spec?.['distribution'] ?? null,
+          cluster: report.spec?.['cluster'] ?? null,
+          components: report.spec?.['components'] ?? [],
+          sync: report.spec?.['sync'] ?? null,
+          row: rowOf(report),
+        }
+      : null,
+    recentEvents: src.events.recent(20),
+    recentWarnings: src.events.recent(20, mattersForOverview),
+  };
+}
+
+async function detail(src: DashboardSources, k: CachedKind, obj: KubeObject): Promise<unknown> {
+  const status = (obj['status'] ?? {}) as Record<string, unknown>;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  const ref = {
+    apiVersion: k.apiVersion,
+    kind: k.kind,
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name,
+  };
+  let events: DashboardEvent[];
+  let eventsFrom: 'api-server' | 'engine-memory' = 'api-server';
+  try {
+    if (!src.objectEvents) throw new Error('no API lookup');
+    events = await src.objectEvents(ref);
+  } catch {
+    eventsFrom = 'engine-memory';
+    events = src.events.recent(
+      50,
+      (e) =>
+        e.involvedObject.kind === k.kind &&
+        e.involvedObject.namespace === ref.namespace &&
+        e.involvedObject.name === ref.name,
+    );
+  }
+  const entries = ((status['inventory'] as { entries?: { id: string; v: string }[] } | undefined)?.entries ?? []).map(
+    (e) => {
+      try {
+        return { ...parseInventoryId(e.id), version: e.v };
+      } catch {
+        return { id: e.id, version: e.v };
+      }
+    },
+  );
+  return capStrings({
+    row: rowOf(obj),
+    metadata,
+    spec: obj['spec'] ?? {},
+    conditions: status['conditions'] ?? [],
+    history: status['history'] ?? [],
+    inventory: entries,
+    source: (obj['spec'] as { sourceRef?: unknown } | undefined)?.sourceRef ?? null,
+    status,
+    events,
+    eventsFrom,
+  });
+}
+
+/** Copies `v` with every string longer than DetailStringChars cut. */
+function capStrings(v: unknown): unknown {
+  if (typeof v === 'string') return capText(v, DetailStringChars);
+  if (Array.isArray(v)) return v.map(capStrings);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, capStrings(x)]));
+  return v;
+}
+
+/** Pushes informer changes (gathered for `coalesceMs`) and recorded events to the SSE clients. */
+function wireLiveUpdates(src: DashboardSources, b: SseBroadcaster, coalesceMs: number): () => void {
+  let stopped = false;
+  const pending = new Map<string, { type: 'ADDED' | 'MODIFIED' | 'DELETED'; row: ObjectRow }>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    timer = undefined;
+    if (stopped || pending.size === 0) return;
+    b.send('objects', [...pending.values()]);
+    pending.clear();
+  };
+  const note = (type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): void => {
+    if (stopped || b.stats.clients === 0) return;
+    pending.set(`${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`, { type, row: rowOf(obj) });
+    timer ??= setTimeout(flush, coalesceMs);
+  };
+  for (const k of src.kinds) {
+    k.cache.addHandlers({
+      onAdd: (o) => note('ADDED', o),
+      onUpdate: (_, n) => note('MODIFIED', n),
+      onDelete: (o) => note('DELETED', o),
+    });
+  }
+  src.report?.addHandlers({
+    onAdd: () => !stopped && b.send('report', {}),
+    onUpdate: () => !stopped && b.send('report', {}),
+  });
+  const off = src.events.onEvent((e) => !stopped && b.send('event', e));
+  return () => {
+    stopped = true;
+    off();
+    if (timer) clearTimeout(timer);
+  };
+}

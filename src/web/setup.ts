@@ -1,0 +1,154 @@
+// Wires the dashboard into a manager: read access to the informers the controllers share, the event
+// recorder's sink, and an HTTP server that starts with the manager on every replica (leader or not).
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlPlaneApiVersion } from '../api/flux-report.ts';
+import { isNoKindMatch } from '../kube/errors.ts';
+import type { KubeObject } from '../kube/types.ts';
+import type { EventSink } from '../runtime/events.ts';
+import { parseAddress, startHttpServer, type RunningServer } from '../runtime/http-server.ts';
+import type { Manager } from '../runtime/manager.ts';
+import { createDashboardApp } from './api.ts';
+import { EventLog, type DashboardEvent } from './event-log.ts';
+
+/** Where `npm run build` puts the browser UI (the same from src/web and dist/web). */
+export const dashboardAssetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/dashboard');
+
+/** Events an object page lists at most. */
+const ObjectEventsLimit = 50;
+
+export interface DashboardOptions {
+  /** `host:port`; '' or '0' turns the dashboard off. */
+  addr: string;
+  /** Serve on a non-loopback address, read-only and without authentication. */
+  allowRemoteReadOnly: boolean;
+  /** The Flux kinds the engine serves (their informers are shared with the controllers). */
+  kinds: readonly { apiVersion: string; kind: string }[];
+  /** The event recorder, whose events the overview shows live. */
+  recorder: { addSink(sink: EventSink): void };
+  /** Namespace of the FluxReport (`<namespace>/flux`). */
+  reportNamespace: string;
+  assetsDir?: string;
+  onListening?: (url: string) => void;
+}
+
+/** Whether `addr` turns the dashboard off. */
+export const dashboardDisabled = (addr: string): boolean => addr === '' || addr === '0';
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/**
+ * Checks the address before anything starts: a non-loopback address (`:9080` means every interface) is
+ * refused unless read-only exposure is explicitly allowed, since the dashboard has no authentication yet.
+ */
+export function checkDashboardAddr(addr: string, allowRemoteReadOnly: boolean): void {
+  if (dashboardDisabled(addr)) return;
+  const { host } = parseAddress(addr);
+  if (!isLoopbackHost(host) && !allowRemoteReadOnly)
+    throw new Error(
+      `refusing to serve the dashboard on ${addr}: it has no authentication yet, so it binds only to loopback ` +
+        '(e.g. 127.0.0.1:9080); pass --web-allow-remote-read-only to expose the read-only view anyway',
+    );
+}
+
+/** Registers the dashboard with the manager; does nothing when it is off. Throws for a refused address. */
+export async function setupDashboard(mgr: Manager, opts: DashboardOptions): Promise<void> {
+  if (dashboardDisabled(opts.addr)) return;
+  checkDashboardAddr(opts.addr, opts.allowRemoteReadOnly);
+  const events = new EventLog();
+  opts.recorder.addSink(events.sink);
+  const kinds = opts.kinds.map((k) => ({ ...k, cache: mgr.informer(k.apiVersion, k.kind) }));
+  const report = await reportCache(mgr, opts.reportNamespace);
+  const client = mgr.client;
+  const objectEvents = async (ref: { kind: string; namespace: string; name: string }): Promise<DashboardEvent[]> => {
+    const list = await client.list<KubeObject>('v1', 'Event', {
+      namespace: ref.namespace,
+      fieldSelector: `involvedObject.kind=${ref.kind},involvedObject.name=${ref.name}`,
+      limit: ObjectEventsLimit,
+    });
+    return list.items
+      .map((e) => kubeEvent(e))
+      .sort((a, b) => b.timestamp.localeCompare(a.timestamp))
+      .slice(0, ObjectEventsLimit);
+  };
+  const remote = !isLoopbackHost(parseAddress(opts.addr).host);
+  let server: RunningServer | undefined;
+  let close: (() => void) | undefined;
+  mgr.addRunnable({
+    name: 'dashboard',
+    needsLeader: false,
+    start: async () => {
+      const made = createDashboardApp(
+        { kinds, report, events, objectEvents },
+        {
+          assetsDir: opts.assetsDir ?? dashboardAssetsDir,
+          // A loopback server answers only to loopback names, so a web page cannot reach it by DNS rebinding.
+          ...(remote ? {} : { hostAllowed: (h: string) => isLoopbackHost(h.replace(/:\d+$/, '')) }),
+        },
+      );
+      close = made.close;
+      try {
+        server = await startHttpServer({ app: made.app, addr: opts.addr });
+      } catch (err) {
+        // The dashboard is optional: a busy port (a second engine on this machine) must not stop the engine.
+        made.close();
+        mgr.logger.warn(
+          { addr: opts.addr, err: err instanceof Error ? err.message : String(err) },
+          'the dashboard could not listen; the engine runs without it (--web-addr picks another address, 0 turns it off)',
+        );
+        return;
+      }
+      mgr.logger.info({ url: server.url }, 'dashboard listening');
+      opts.onListening?.(server.url);
+    },
+    stop: async () => {
+      close?.();
+      await server?.close();
+    },
+  });
+}
+
+/** The FluxReport informer (shared with its controller), or undefined when the CRD is not installed. */
+async function reportCache(mgr: Manager, namespace: string): Promise<ReturnType<Manager['informer']> | undefined> {
+  try {
+    await mgr.client.resource(ControlPlaneApiVersion, 'FluxReport');
+  } catch (err) {
+    if (isNoKindMatch(err)) return undefined;
+    throw err;
+  }
+  return mgr.informer(ControlPlaneApiVersion, 'FluxReport', { namespace });
+}
+
+function kubeEvent(e: KubeObject): DashboardEvent {
+  const ev = e as KubeObject & {
+    type?: string;
+    reason?: string;
+    message?: string;
+    count?: number;
+    lastTimestamp?: string;
+    eventTime?: string;
+    firstTimestamp?: string;
+    involvedObject?: { kind?: string; namespace?: string; name?: string };
+  };
+  const revision = Object.entries(e.metadata.annotations ?? {}).find(([k]) => k.endsWith('/revision'))?.[1];
+  const message = ev.message ?? '';
+  return {
+    type: ev.type === 'Warning' ? 'Warning' : 'Normal',
+    reason: ev.reason ?? '',
+    message: message.length > 4000 ? `${message.slice(0, 4000)}…` : message,
+    timestamp: ev.lastTimestamp ?? ev.eventTime ?? ev.firstTimestamp ?? e.metadata.creationTimestamp ?? '',
+    involvedObject: {
+      kind: ev.involvedObject?.kind ?? '',
+      namespace: ev.involvedObject?.namespace ?? '',
+      name: ev.involvedObject?.name ?? '',
+    },
+    ...(revision ? { revision } : {}),
+    ...(ev.count ? { count: ev.count } : {}),
+  };
+}
