@@ -4,7 +4,7 @@ import type { Condition, ObjectStatus } from './api.ts';
 const labels: Record<ObjectStatus, { icon: string; word: string }> = {
   ready: { icon: '✔', word: 'Ready' },
   failing: { icon: '✖', word: 'Failing' },
-  suspended: { icon: '⏸', word: 'Suspended' },
+  suspended: { icon: '‖', word: 'Suspended' },
   progressing: { icon: '⟳', word: 'Progressing' },
   unknown: { icon: '?', word: 'Unknown' },
 };
