@@ -46,7 +46,11 @@ const artifactRevision = (o: KubeObject): string | undefined => {
 export function setupKustomizationController(mgr: Manager, opts: KustomizationControllerOptions): Controller {
   const informer = mgr.informer(ApiVersions.kustomize, Kinds.Kustomization);
   const gitInformer = mgr.informer(ApiVersions.source, Kinds.GitRepository);
-  const sources = new Map([[Kinds.GitRepository as string, gitInformer]]);
+  const ociInformer = mgr.informer(ApiVersions.source, Kinds.OCIRepository);
+  const sources = new Map<string, typeof gitInformer>([
+    [Kinds.GitRepository, gitInformer],
+    [Kinds.OCIRepository, ociInformer],
+  ]);
   let controller: Controller | undefined = undefined;
   const driftWatcher =
     opts.watchDrift === false
