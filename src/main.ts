@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ApiVersions, Groups } from './api/constants.ts';
+import { ApiVersions, ControllerNames, Groups } from './api/constants.ts';
 import { NotificationVersions } from './api/notification.ts';
 import { EventAnnotationPrefix } from './notify/event.ts';
 import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
 import { ArtifactTreeCache } from './artifacts/tree-cache.ts';
+import { leaseNameFor, OperatorComponent, parseControllers } from './config/flags.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
 import { setupBucketController } from './controllers/bucket/setup.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
-import { setupOCIRepositoryController } from './controllers/oci-repository/setup.ts';
 import { setupFluxInstanceController } from './controllers/flux-instance/setup.ts';
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
 import { requestReportUpdate } from './controllers/flux-report/request-update.ts';
@@ -26,9 +26,7 @@ import { createLogger, type Logger } from './runtime/logger.ts';
 import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './controllers/sli-metrics.ts';
-
-/** The reconciler groups this manager runs, named as Flux's controllers (FluxReport and FluxInstance list them). */
-const RunningComponents = ['source-controller', 'kustomize-controller', 'notification-controller'];
+import { ComponentKinds } from './controllers/flux-report/components.ts';
 
 /** A running engine: its manager and the addresses it serves. */
 export interface RunningEngine {
@@ -50,6 +48,13 @@ export async function startEngine(
   opts: { logger?: Logger; onLeaderLost?: () => void; onStartFailed?: (err: unknown) => void } = {},
 ): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  // The reconciler groups this process serves (`--controllers`; all by default). A group is a Flux
+  // controller's name; its reconcilers are set up in its `if (serves(…))` block below, its kinds listed in
+  // ComponentKinds (src/controllers/flux-report/components.ts), which FluxReport and FluxInstance read.
+  const available = Object.keys(ComponentKinds);
+  const served = config.controllers ?? parseControllers(undefined, available);
+  const serves = (component: string): boolean => served.includes(component);
+  const RunningComponents = served.filter((c) => c !== OperatorComponent);
   const metrics = new RuntimeMetrics();
   // The SLI series (driftless_reconcile_total, …) exist from the start, at zero, for dashboards and rate().
   new SliMetrics({ registry: metrics.registry, kinds: ['GitRepository', 'Bucket', 'Kustomization'] });
@@ -73,7 +78,8 @@ export async function startEngine(
       ? {
           leaderElection: {
             namespace: config.leaderElectionNamespace,
-            name: config.leaderElectionId,
+            // One Lease per group set and shard, so separate processes elect separately (as Flux's controllers).
+            name: leaseNameFor(config.leaderElectionId, served, available, config.watchLabelSelector),
             identity: config.identity,
             leaseDurationMs: config.leaseDurationMs,
             renewDeadlineMs: config.renewDeadlineMs,
@@ -82,6 +88,11 @@ export async function startEngine(
         }
       : {}),
     ...(opts.onLeaderLost ? { onLeaderLost: opts.onLeaderLost } : {}),
+    // Flux's cache scope: the runtime namespace only (`--watch-all-namespaces=false`), the shard's objects only.
+    watch: {
+      namespace: config.watchAllNamespaces ? undefined : config.runtimeNamespace,
+      labelSelector: config.watchLabelSelector,
+    },
   });
   const recorder = new EventRecorder({
     client,
@@ -111,72 +122,74 @@ export async function startEngine(
   const common = { client, logger, metrics };
   const engine: RunningEngine = { manager, storageUrl: advertise, stop: async () => undefined };
   const notificationRecorder = recorder.forController('notification-controller');
-  setupNotifications(manager, {
-    ...common,
-    recorder: notificationRecorder,
-    baseRecorder: recorder,
-    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-    ...(config.eventsAddr ? { eventsAddr: config.eventsAddr } : {}),
-    onListening: (url) => (engine.eventsUrl = url),
-  });
-  setupReceiverController(manager, {
-    ...common,
-    recorder: notificationRecorder,
-    receiverAddr: config.receiverAddr,
-    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-    onListening: (url) => (engine.receiverUrl = url),
-  });
-  setupGitRepositoryController(manager, {
-    ...common,
-    recorder: recorder.forController('source-controller'),
-    storage,
-    concurrency: config.concurrent,
-    requeueDependencyMs: config.requeueDependencyMs,
-  });
-  setupBucketController(manager, {
-    ...common,
-    recorder: recorder.forController('source-controller'),
-    storage,
-    concurrency: config.concurrent,
-  });
-  setupOCIRepositoryController(manager, {
-    ...common,
-    recorder: recorder.forController('source-controller'),
-    storage,
-    concurrency: config.concurrent,
-  });
-  setupKustomizationController(manager, {
-    ...common,
-    recorder: recorder.forController('kustomize-controller'),
-    kustomizeBin: config.kustomizeBin,
-    artifacts,
-    concurrency: config.concurrent,
-    requeueDependencyMs: config.requeueDependencyMs,
-    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-    noRemoteBases: config.noRemoteBases,
-    watchDrift: config.driftWatch,
-    ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
-  });
-  await setupFluxReportController(manager, {
-    ...common,
-    recorder: recorder.forController('flux-operator'),
-    namespace: config.runtimeNamespace,
-    intervalMs: config.reportingIntervalMs,
-    components: RunningComponents,
-    identity: config.identity,
-    // client-node names the cluster `inCluster` when it loaded the Pod's service account.
-    inCluster: kubeConfig.getCurrentCluster()?.name === 'inCluster',
-  });
-  await setupFluxInstanceController(manager, {
-    ...common,
-    recorder: recorder.forController('flux-operator'),
-    namespace: config.runtimeNamespace,
-    components: RunningComponents,
-    noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-    defaultServiceAccount: config.defaultServiceAccount,
-    kustomizeBin: config.kustomizeBin,
-    requestReportUpdate: (namespace) => requestReportUpdate(client, namespace),
-  });
+  if (serves(ControllerNames.notification)) {
+    setupNotifications(manager, {
+      ...common,
+      recorder: notificationRecorder,
+      baseRecorder: recorder,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+      ...(config.eventsAddr ? { eventsAddr: config.eventsAddr } : {}),
+      onListening: (url) => (engine.eventsUrl = url),
+    });
+    setupReceiverController(manager, {
+      ...common,
+      recorder: notificationRecorder,
+      receiverAddr: config.receiverAddr,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+      onListening: (url) => (engine.receiverUrl = url),
+    });
+  }
+  if (serves(ControllerNames.source)) {
+    setupGitRepositoryController(manager, {
+      ...common,
+      recorder: recorder.forController('source-controller'),
+      storage,
+      concurrency: config.concurrent,
+      requeueDependencyMs: config.requeueDependencyMs,
+    });
+    setupBucketController(manager, {
+      ...common,
+      recorder: recorder.forController('source-controller'),
+      storage,
+      concurrency: config.concurrent,
+    });
+  }
+  if (serves(ControllerNames.kustomize)) {
+    setupKustomizationController(manager, {
+      ...common,
+      recorder: recorder.forController('kustomize-controller'),
+      kustomizeBin: config.kustomizeBin,
+      artifacts,
+      concurrency: config.concurrent,
+      requeueDependencyMs: config.requeueDependencyMs,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+      noRemoteBases: config.noRemoteBases,
+      watchDrift: config.driftWatch,
+      ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+    });
+  }
+  if (serves(OperatorComponent)) {
+    await setupFluxReportController(manager, {
+      ...common,
+      recorder: recorder.forController('flux-operator'),
+      namespace: config.runtimeNamespace,
+      intervalMs: config.reportingIntervalMs,
+      components: RunningComponents,
+      identity: config.identity,
+      // client-node names the cluster `inCluster` when it loaded the Pod's service account.
+      inCluster: kubeConfig.getCurrentCluster()?.name === 'inCluster',
+    });
+    await setupFluxInstanceController(manager, {
+      ...common,
+      recorder: recorder.forController('flux-operator'),
+      namespace: config.runtimeNamespace,
+      components: RunningComponents,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+      defaultServiceAccount: config.defaultServiceAccount,
+      kustomizeBin: config.kustomizeBin,
+      requestReportUpdate: (namespace) => requestReportUpdate(client, namespace),
+    });
+  }
   const shutdown = async (): Promise<void> => {
     await manager.stop();
     await artifactServer.close();

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultManagerConfig, type ManagerConfig } from '../config/manager-config.ts';
 import { durationFlag } from './cluster.ts';
+import { fluxFlagConfig, goBoolOption, withFluxFlags } from './run-flags.ts';
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -16,7 +17,7 @@ const positiveNumber = (v: string): number => {
 /** `driftless run`: the manager with every reconciler, flags named as in Flux's controllers. */
 export function runCommand(): Command {
   const d = defaultManagerConfig();
-  return new Command('run')
+  const cmd = new Command('run')
     .description('run the manager: all reconcilers in one process (Ctrl-C or SIGTERM stops it gracefully)')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
     .option('--metrics-addr <addr>', 'address of /metrics; ":0" picks a free port', d.metricsAddr)
@@ -53,7 +54,13 @@ export function runCommand(): Command {
       durationFlag,
       d.requeueDependencyMs,
     )
-    .option('--enable-leader-election', 'elect one active manager through a Lease (for more than one replica)', false)
+    .addOption(
+      goBoolOption(
+        '--enable-leader-election',
+        'elect one active manager through a Lease (for more than one replica)',
+        d.enableLeaderElection,
+      ),
+    )
     .option('--leader-election-namespace <ns>', 'namespace of the Lease', d.leaderElectionNamespace)
     .option('--leader-election-id <name>', 'name of the Lease', d.leaderElectionId)
     .option('--leader-election-lease-duration <duration>', 'how long a lease is valid', durationFlag, d.leaseDurationMs)
@@ -69,12 +76,32 @@ export function runCommand(): Command {
       durationFlag,
       d.retryPeriodMs,
     )
-    .option('--watch-all-namespaces', 'watch objects in every namespace (only this mode is implemented)', true)
+    .addOption(
+      goBoolOption(
+        '--watch-all-namespaces',
+        'watch Flux objects in every namespace; =false: only the runtime namespace ($RUNTIME_NAMESPACE, default flux-system)',
+        d.watchAllNamespaces,
+      ),
+    )
     .option('--default-service-account <name>', 'service account impersonated when spec.serviceAccountName is empty')
-    .option('--no-cross-namespace-refs', 'refuse references to sources in other namespaces')
-    .option('--no-remote-bases', 'refuse kustomize remote bases (git/http); allowed by default, as in Flux')
-    .option('--no-drift-watch', 'do not watch applied objects for drift (it is then corrected on the interval only)')
-    .option('--allow-remote-bases', 'allow kustomize remote bases (the default; kept for older scripts)', false)
+    .addOption(goBoolOption('--no-cross-namespace-refs', 'refuse references to objects in other namespaces', false))
+    .addOption(
+      goBoolOption(
+        '--no-remote-bases',
+        'refuse kustomize remote bases (git/http); allowed by default, as in Flux',
+        false,
+      ),
+    )
+    .addOption(
+      goBoolOption(
+        '--no-drift-watch',
+        'do not watch applied objects for drift (it is then corrected on the interval only)',
+        false,
+      ),
+    )
+    .addOption(
+      goBoolOption('--allow-remote-bases', 'allow kustomize remote bases (the default; kept for older scripts)', false),
+    )
     .option('--kustomize-bin <file>', 'kustomize binary', d.kustomizeBin)
     .option('--identity <name>', 'identity in the leader Lease and in events (default: hostname-pid)', d.identity)
     .option('--log-level <level>', 'debug, info, warn or error', d.logLevel)
@@ -95,6 +122,13 @@ export function runCommand(): Command {
       false,
     )
     .action(async (o: Record<string, unknown>) => {
+      let flux: ReturnType<typeof fluxFlagConfig>;
+      try {
+        flux = fluxFlagConfig(o);
+      } catch (err) {
+        process.stderr.write(`✗ ${(err as Error).message}\n`);
+        process.exit(1);
+      }
       const config: ManagerConfig = {
         ...d,
         metricsAddr: o['metricsAddr'] as string,
@@ -113,11 +147,7 @@ export function runCommand(): Command {
         leaseDurationMs: o['leaderElectionLeaseDuration'] as number,
         renewDeadlineMs: o['leaderElectionRenewDeadline'] as number,
         retryPeriodMs: o['leaderElectionRetryPeriod'] as number,
-        // commander turns `--no-cross-namespace-refs` into `crossNamespaceRefs: false`.
-        noCrossNamespaceRefs: o['crossNamespaceRefs'] === false,
-        // commander turns `--no-remote-bases` into `remoteBases: false`.
-        noRemoteBases: o['remoteBases'] === false,
-        driftWatch: o['driftWatch'] !== false,
+        ...flux,
         kustomizeBin: o['kustomizeBin'] as string,
         logLevel: o['logLevel'] as string,
         identity: o['identity'] as string,
@@ -157,6 +187,7 @@ export function runCommand(): Command {
       await engine.stop();
       process.exit(0);
     });
+  return withFluxFlags(cmd);
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

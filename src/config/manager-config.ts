@@ -34,9 +34,17 @@ export interface ManagerConfig {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
-  /** Watch all namespaces (default) or only `runtimeNamespace`. */
+  /** Watch all namespaces (default) or only `runtimeNamespace` (Flux `--watch-all-namespaces=false`). */
   watchAllNamespaces: boolean;
+  /** The Pod's namespace (`RUNTIME_NAMESPACE`, as Flux; default flux-system). */
   runtimeNamespace: string;
+  /** Flux `--watch-label-selector`: reconcile only Flux objects with matching labels (sharding). */
+  watchLabelSelector?: string;
+  /**
+   * Components this process serves, by Flux controller name (`--controllers`), plus `flux-operator` for
+   * FluxReport/FluxInstance; unset: every available one (src/config/flags.ts ReconcilerGroups).
+   */
+  controllers?: string[];
   defaultServiceAccount?: string;
   noCrossNamespaceRefs: boolean;
   /** Flux's `--no-remote-bases`: refuse git/http kustomize bases (default false: allowed, as in Flux). */

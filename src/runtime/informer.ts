@@ -52,6 +52,16 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.opts.apiVersion;
   }
 
+  /** The namespace watched; undefined: all. */
+  get namespace(): string | undefined {
+    return this.opts.namespace;
+  }
+
+  /** The label selector sent with list and watch; undefined: none. */
+  get labelSelector(): string | undefined {
+    return this.opts.labelSelector;
+  }
+
   addHandlers(h: InformerHandlers<T>): void {
     this.handlers.push(h);
     if (this.synced) for (const o of this.store.values()) h.onAdd?.(o);

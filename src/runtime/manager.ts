@@ -30,7 +30,18 @@ export interface ManagerOptions {
   shutdownGraceMs?: number;
   /** Called when the lease is lost; the process should exit so a fresh leader re-reads the world. */
   onLeaderLost?: () => void;
+  /**
+   * Which Flux objects (`*.toolkit.fluxcd.io` kinds) this manager sees, as Flux's controllers scope their
+   * caches: `namespace` (`--watch-all-namespaces=false`: the runtime namespace) applies to every informer
+   * of a Flux kind; `labelSelector` (`--watch-label-selector`, sharding) to every one not opened with
+   * `allShards` (references across shards, as Flux's unfiltered caches of other controllers' kinds).
+   */
+  watch?: { namespace?: string | undefined; labelSelector?: string | undefined };
 }
+
+/** Whether an apiVersion is one of Flux's toolkit groups, whose informers the watch scope applies to. */
+export const isFluxToolkitKind = (apiVersion: string): boolean =>
+  apiVersion.includes('/') && apiVersion.slice(0, apiVersion.indexOf('/')).endsWith('.toolkit.fluxcd.io');
 
 /**
  * Hosts informers, controllers and other runnables in one process: serves health and metrics,
@@ -77,12 +88,23 @@ export class Manager {
     return this.abort.signal;
   }
 
-  /** A shared informer per (apiVersion, kind, selector, metadataOnly); created on first use. */
+  /**
+   * A shared informer per (apiVersion, kind, namespace, selector, metadataOnly); created on first use. For
+   * Flux kinds the manager's watch scope is added (see ManagerOptions.watch); `allShards` leaves out its
+   * label selector, for lookups of objects another shard may own.
+   */
   informer(
     apiVersion: string,
     kind: string,
-    opts: { labelSelector?: string; metadataOnly?: boolean; namespace?: string } = {},
+    requested: { labelSelector?: string; metadataOnly?: boolean; namespace?: string; allShards?: boolean } = {},
   ): Informer {
+    const { allShards, ...opts } = requested;
+    const watch = this.opts.watch;
+    if (watch && isFluxToolkitKind(apiVersion)) {
+      if (watch.namespace && opts.namespace === undefined) opts.namespace = watch.namespace;
+      if (watch.labelSelector && !allShards)
+        opts.labelSelector = opts.labelSelector ? `${watch.labelSelector},${opts.labelSelector}` : watch.labelSelector;
+    }
     const key = [
       apiVersion,
       kind,

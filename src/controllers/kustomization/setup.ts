@@ -45,12 +45,9 @@ const artifactRevision = (o: KubeObject): string | undefined => {
  */
 export function setupKustomizationController(mgr: Manager, opts: KustomizationControllerOptions): Controller {
   const informer = mgr.informer(ApiVersions.kustomize, Kinds.Kustomization);
-  const gitInformer = mgr.informer(ApiVersions.source, Kinds.GitRepository);
-  const ociInformer = mgr.informer(ApiVersions.source, Kinds.OCIRepository);
-  const sources = new Map<string, typeof gitInformer>([
-    [Kinds.GitRepository, gitInformer],
-    [Kinds.OCIRepository, ociInformer],
-  ]);
+  // Sources are looked up across shards, as kustomize-controller's unfiltered cache of source kinds.
+  const gitInformer = mgr.informer(ApiVersions.source, Kinds.GitRepository, { allShards: true });
+  const sources = new Map([[Kinds.GitRepository as string, gitInformer]]);
   let controller: Controller | undefined = undefined;
   const driftWatcher =
     opts.watchDrift === false
