@@ -139,7 +139,7 @@ export const GitRepositoryFieldSupport: KindFieldSupport = {
       'spec.verify.secretRef',
       'spec.verify.secretRef.name',
     ]),
-    'spec.proxySecretRef': { refused: 'remove it and make the Git server reachable without a proxy' },
+    ...implementedBy('test/e2e/git-source-features.test.ts', ['spec.proxySecretRef', 'spec.proxySecretRef.name']),
     'spec.serviceAccountName': {
       refused: 'remove it and put credentials in a Secret referenced by spec.secretRef (no workload identity)',
     },

@@ -1,10 +1,12 @@
 // GitRepository content features through the whole loop: spec.sparseCheckout (only those directories are
 // archived and applied), spec.recurseSubmodules (a submodule on the same Git server, fetched with the
-// GitRepository's credentials) and spec.include (another repository's artifact copied in; a new commit there
+// GitRepository's credentials), spec.proxySecretRef (every Git request through a proxy of the test's own,
+// which checks its Basic credentials) and spec.include (another repository's artifact copied in; a new commit there
 // rebuilds the including artifact and re-applies, through watches, without waiting for an interval).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commitFiles } from '../../src/devenv/git-server.ts';
+import { startTestProxy } from '../../src/devenv/http-proxy.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import {
   GIT_PASSWORD,
@@ -158,4 +160,43 @@ test('recurseSubmodules: the pinned submodule commit is applied, a new pin moves
   const superSha = (await pin(s2)).sha;
   await env.waitForReady(ksRef(ns, 'super'), { messageIncludes: `main@sha1:${superSha}` });
   assert.equal(await cmValue('submodule-cm'), 's2');
+});
+
+test('proxySecretRef: the repository is fetched through the proxy with its credentials', async () => {
+  const proxyAuth = { username: 'proxy-user', password: 'proxy-e2e-secret' };
+  const proxy = await startTestProxy(proxyAuth);
+  try {
+    await env.createRepo('proxied', { 'proxied.yaml': cm('proxied-cm', 'via-proxy') });
+    await env.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'proxy', namespace: ns },
+      stringData: { address: proxy.url, ...proxyAuth },
+    });
+    await env.apply(gitRepository(ns, 'proxied', env.git.repoUrl('proxied'), { proxySecretRef: { name: 'proxy' } }));
+    await env.apply(kustomization(ns, 'proxied', 'proxied', { path: './' }));
+    await env.waitForReady(gitRepoRef(ns, 'proxied'));
+    await env.waitFor('the proxied ConfigMap', async () => (await cmValue('proxied-cm')) === 'via-proxy');
+    const through = proxy.requests.filter((r) => r.status === 200 && r.target.startsWith(env.git.repoUrl('proxied')));
+    assert.ok(through.length >= 2, `Git requests through the proxy: ${through.length}`);
+
+    // Wrong proxy credentials: the fetch fails (407) and the last artifact stays.
+    const revision = statusOf(await env.get(gitRepoRef(ns, 'proxied'))).artifact?.revision;
+    await env.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'proxy', namespace: ns },
+      stringData: { address: proxy.url, username: 'proxy-user', password: 'not-the-password' },
+    });
+    await env.apply(
+      gitRepository(ns, 'proxied', env.git.repoUrl('proxied'), { proxySecretRef: { name: 'proxy' }, interval: '2s' }),
+    );
+    const failed = await env.waitForReady(gitRepoRef(ns, 'proxied'), { status: 'False', reason: 'GitOperationFailed' });
+    const message = failed.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
+    assert.match(message, /407/);
+    assert.ok(!message.includes('not-the-password'));
+    assert.equal(statusOf(failed).artifact?.revision, revision);
+  } finally {
+    await proxy.stop();
+  }
 });

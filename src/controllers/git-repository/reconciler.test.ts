@@ -93,6 +93,18 @@ void test('a failed fetch sets Ready=False and FetchFailed=True with the Git err
   ]);
 });
 
+void test('a proxySecretRef whose Secret is missing is AuthenticationFailed with FetchFailed, as Flux', async () => {
+  const { status } = await reconcileOnce({ proxySecretRef: { name: 'proxy' } });
+  assert.deepEqual(conditions(status).sort(), [
+    'FetchFailed=True:AuthenticationFailed',
+    'Ready=False:AuthenticationFailed',
+  ]);
+  assert.equal(
+    status.conditions?.find((c) => c.type === 'Ready')?.message,
+    `failed to configure proxy options: failed to get secret 'flux-system/proxy': secrets "proxy" not found`,
+  );
+});
+
 void test('serviceAccountName and a provider other than generic are NotSupported and Stalled before any fetch', async () => {
   const { status, events } = await reconcileOnce(
     {

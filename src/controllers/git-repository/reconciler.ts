@@ -16,7 +16,7 @@ import { buildIgnoreMatcher } from '../../artifacts/ignore.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { GitAuthError, GitError, GitUrlError } from '../../sources/git/errors.ts';
 import { fetchRevision, type FetchedRevision } from '../../sources/git/fetch-revision.ts';
-import type { GitAuth } from '../../sources/git/git-auth.ts';
+import type { GitAuth, GitProxy } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
 import { commitTimeMetadata, SliMetrics } from '../sli-metrics.ts';
 import { skippedSymlinksEvent } from './skipped-symlinks.ts';
@@ -48,6 +48,8 @@ export interface GitRepositoryReconcilerOptions extends ControllerDeps {
 interface GitContext extends ReconcileContext<GitRepository, GitRepositoryStatus> {
   intervalMs: number;
   auth?: GitAuth;
+  /** From `spec.proxySecretRef`. */
+  proxy?: GitProxy;
   /** Private scratch directory of this reconcile, removed at the end. */
   work?: string;
   fetched?: FetchedRevision;
@@ -106,6 +108,8 @@ export function gitRepositoryReconciler(
     {
       name: 'credentials',
       run: async (ctx) => {
+        const proxy = await readProxy(ctx.obj);
+        if (proxy) ctx.proxy = proxy;
         const auth = await readAuth(ctx.obj);
         if (auth) ctx.auth = auth;
       },
@@ -129,6 +133,7 @@ export function gitRepositoryReconciler(
           url: ctx.obj.spec.url,
           ref: gitRepositoryRef(ctx.obj.spec),
           ...(ctx.auth ? { auth: ctx.auth } : {}),
+          ...(ctx.proxy ? { proxy: ctx.proxy } : {}),
           dir: path.join(ctx.work, 'checkout'),
           timeoutMs: gitRepositoryTimeoutMs(ctx.obj.spec),
           ...(ctx.obj.spec.sparseCheckout ? { sparseCheckout: ctx.obj.spec.sparseCheckout } : {}),
@@ -200,6 +205,33 @@ export function gitRepositoryReconciler(
       message: `stored artifact for commit '${fetched.message.split('\n')[0] ?? ''}'`,
       metadata: { revision: fetched.revision },
     });
+  }
+
+  /**
+   * The proxy of `spec.proxySecretRef` (keys `address`, `username`, `password`, as Flux); a missing Secret or
+   * address is AuthenticationFailed with FetchFailed=True, as source-controller reports it.
+   */
+  async function readProxy(obj: GitRepository): Promise<GitProxy | undefined> {
+    const ref = obj.spec.proxySecretRef;
+    if (!ref) return undefined;
+    const ns = obj.metadata.namespace ?? '';
+    const fail = (why: string): ReconcileFailure =>
+      new ReconcileFailure(SourceReasons.AuthenticationFailed, `failed to configure proxy options: ${why}`, {
+        conditions: [{ type: ConditionTypes.FetchFailed, status: 'True' }],
+      });
+    const data = await readSecretData(client, ns, ref.name);
+    if (!data) throw fail(`failed to get secret '${ns}/${ref.name}': secrets "${ref.name}" not found`);
+    const address = data['address'];
+    if (address === undefined) throw fail(`secret '${ns}/${ref.name}': key 'address' not found`);
+    if (address === '') throw fail(`secret '${ns}/${ref.name}': proxy address is empty`);
+    if (!URL.canParse(address) || !/^https?:$/.test(new URL(address).protocol)) {
+      throw fail(`secret '${ns}/${ref.name}': the proxy address must be an http:// or https:// URL`);
+    }
+    return {
+      address,
+      ...(data['username'] !== undefined ? { username: data['username'] } : {}),
+      ...(data['password'] !== undefined ? { password: data['password'] } : {}),
+    };
   }
 
   /** Credentials from `spec.secretRef` (username/password, bearerToken, identity/known_hosts, ca.crt). */

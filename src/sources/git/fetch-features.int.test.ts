@@ -1,6 +1,7 @@
 // fetchRevision's content options against the real test Git server: sparse checkout (Flux's
 // spec.sparseCheckout semantics: only the listed directories, nothing at the root) and submodules
-// (spec.recurseSubmodules: pinned commits, nested, relative and absolute URLs, the same credentials).
+// (spec.recurseSubmodules: pinned commits, nested, relative and absolute URLs, the same credentials)
+// and an HTTP proxy with Basic credentials (spec.proxySecretRef), through a proxy that counts requests.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { commitFiles, startGitServer, type GitServer } from '../../devenv/git-server.ts';
+import { startTestProxy } from '../../devenv/http-proxy.ts';
 import { GitOperationError } from './errors.ts';
 import { fetchRevision, sparseDir, sparsePattern } from './fetch-revision.ts';
 
@@ -165,5 +167,52 @@ void test('recurseSubmodules: nested submodules at their pinned commits, with th
       recurseSubmodules: true,
     }),
     /authentication failed/,
+  );
+});
+
+void test('proxy: every request goes through it with its credentials; a wrong proxy password fails without leaking', async () => {
+  const proxyAuth = { username: 'proxy-user', password: 'proxy-Pa55-w0rd' };
+  const proxy = await startTestProxy(proxyAuth);
+  try {
+    const before = server.requests.length;
+    const dir = newDir();
+    const got = await fetchRevision({
+      url: server.repoUrl('mono'),
+      auth,
+      ref: { branch: 'main' },
+      dir,
+      proxy: { address: proxy.url, ...proxyAuth },
+    });
+    assert.match(got.revision, /^main@sha1:/);
+    assert.ok((await filesOf(dir)).includes('apps/a.yaml'));
+    const through = proxy.requests.filter((r) => r.status === 200 && r.target.startsWith(server.repoUrl('mono')));
+    assert.ok(through.length >= 2, `expected the discovery and the fetch through the proxy, saw ${through.length}`);
+    // The Git server saw exactly the requests the proxy forwarded, with the repository's credentials.
+    assert.equal(server.requests.length - before, proxy.requests.filter((r) => r.status !== 407).length);
+    assert.ok(server.requests.slice(before).every((r) => r.auth === 'basic'));
+
+    await assert.rejects(
+      fetchRevision({
+        url: server.repoUrl('mono'),
+        auth,
+        ref: { branch: 'main' },
+        dir: newDir(),
+        proxy: { address: proxy.url, username: 'proxy-user', password: 'wrong-proxy-secret' },
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof GitOperationError);
+        assert.match(err.message, /407/);
+        assert.ok(!err.message.includes('wrong-proxy-secret'), err.message);
+        return true;
+      },
+    );
+    assert.ok(proxy.requests.some((r) => r.status === 407));
+  } finally {
+    await proxy.stop();
+  }
+  // An ssh:// URL cannot use the HTTP proxy: refused, not silently bypassed.
+  await assert.rejects(
+    fetchRevision({ url: 'ssh://git@127.0.0.1:1/x.git', dir: newDir(), proxy: { address: 'http://127.0.0.1:1' } }),
+    /a proxy is supported for http and https Git URLs only/,
   );
 });

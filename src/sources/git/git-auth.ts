@@ -1,6 +1,7 @@
 // Turns GitRepository secret data into git environment: config-by-env headers and 0600 temp files, never argv.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GitOperationError } from './errors.ts';
 
 /** Credentials from a GitRepository `secretRef` (Flux keys: username/password, bearerToken, identity, known_hosts, ca.crt). */
 export interface GitAuth {
@@ -16,6 +17,14 @@ export interface GitAuth {
   caCert?: string;
 }
 
+/** An HTTP(S) proxy for the Git server (a GitRepository's `proxySecretRef`: address, username, password). */
+export interface GitProxy {
+  /** `http://host:port` or `https://host:port`. */
+  address: string;
+  username?: string;
+  password?: string;
+}
+
 /** Environment additions for git plus the secret strings to scrub from any output. */
 export interface PreparedAuth {
   env: Record<string, string>;
@@ -28,7 +37,12 @@ function shellQuote(value: string): string {
 }
 
 /** Writes credential files into `dir` (a private 0700 temp dir the caller removes) and returns git's env for `url`. */
-export async function prepareGitAuth(opts: { url: URL; auth?: GitAuth; dir: string }): Promise<PreparedAuth> {
+export async function prepareGitAuth(opts: {
+  url: URL;
+  auth?: GitAuth;
+  proxy?: GitProxy;
+  dir: string;
+}): Promise<PreparedAuth> {
   const auth = opts.auth ?? {};
   const config: [string, string][] = [];
   const secrets: string[] = [];
@@ -53,6 +67,23 @@ export async function prepareGitAuth(opts: { url: URL; auth?: GitAuth; dir: stri
       await writeFile(caFile, auth.caCert, { mode: 0o600 });
       config.push(['http.sslCAInfo', caFile]);
     }
+  }
+  if (opts.proxy !== undefined) {
+    if (opts.url.protocol !== 'http:' && opts.url.protocol !== 'https:') {
+      throw new GitOperationError(
+        `a proxy is supported for http and https Git URLs only, not '${opts.url.protocol}'; remove spec.proxySecretRef or use an https URL`,
+      );
+    }
+    const proxy = new URL(opts.proxy.address);
+    if ((opts.proxy.username ?? '') !== '' || (opts.proxy.password ?? '') !== '') {
+      proxy.username = encodeURIComponent(opts.proxy.username ?? '');
+      proxy.password = encodeURIComponent(opts.proxy.password ?? '');
+      if (opts.proxy.password) secrets.push(opts.proxy.password, proxy.password);
+      // Send the credentials with the first request instead of waiting for a 407.
+      config.push(['http.proxyAuthMethod', 'basic']);
+    }
+    // Through the environment, like the other credentials: the proxy password never reaches argv.
+    config.push(['http.proxy', proxy.toString()]);
   }
   if (opts.url.protocol === 'ssh:') {
     const knownHostsFile = path.join(opts.dir, 'known_hosts');

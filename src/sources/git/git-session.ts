@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GitAuthError, GitOperationError } from './errors.ts';
-import { prepareGitAuth, type GitAuth } from './git-auth.ts';
+import { prepareGitAuth, type GitAuth, type GitProxy } from './git-auth.ts';
 import { runGit, type RunGitResult } from './run-git.ts';
 import { redactUrl, validateGitUrl } from './url.ts';
 
@@ -11,6 +11,8 @@ import { redactUrl, validateGitUrl } from './url.ts';
 export interface GitSessionOptions {
   url: string;
   auth?: GitAuth;
+  /** HTTP(S) proxy for http and https URLs (`spec.proxySecretRef`); without it no proxy is used. */
+  proxy?: GitProxy;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** git executable; default `git` looked up on `pathEnv`. */
@@ -92,7 +94,12 @@ export async function withGitSession<T>(opts: GitSessionOptions, fn: (session: G
   const signal = opts.signal === undefined ? deadline.signal : AbortSignal.any([opts.signal, deadline.signal]);
   const home = await mkdtemp(path.join(opts.tmpDir ?? tmpdir(), 'driftless-git-'));
   try {
-    const auth = await prepareGitAuth({ url: parsed, auth: opts.auth, dir: home });
+    const auth = await prepareGitAuth({
+      url: parsed,
+      auth: opts.auth,
+      dir: home,
+      ...(opts.proxy ? { proxy: opts.proxy } : {}),
+    });
     const env: NodeJS.ProcessEnv = {
       PATH: opts.pathEnv ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: home,
