@@ -24,10 +24,11 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'git', 'podinfo'])), ['GitRepository']);
   assert.deepEqual(parseKindArgs(['sources', 'git', 'podinfo']).rest, ['podinfo']);
   assert.deepEqual(kindsOf(parseKindArgs(['source', 'gitrepo'])), ['GitRepository']);
-  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'all'])), ['GitRepository']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'all'])), ['GitRepository', 'Bucket']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'bucket', 'assets'])), ['Bucket']);
   const all = parseKindArgs(['all']);
   assert.equal(all.all, true);
-  assert.deepEqual(kindsOf(all), ['GitRepository', 'Kustomization'], 'sources first, as flux prints them');
+  assert.deepEqual(kindsOf(all), ['GitRepository', 'Bucket', 'Kustomization'], 'sources first, as flux prints them');
   const ks = parseKindArgs(['ks', 'app']);
   assert.deepEqual([kindsOf(ks), ks.rest, ks.all], [['Kustomization'], ['app'], false]);
 });

@@ -40,6 +40,16 @@ const gitRepository: FluxKind = {
   successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
 };
 
+/** Bucket (`sources bucket`). */
+const bucket: FluxKind = {
+  kind: Kinds.Bucket,
+  apiVersion: ApiVersions.source,
+  names: ['buckets', 'bucket'],
+  sourceWord: 'bucket',
+  revision: artifactRevision,
+  successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
+};
+
 /** Kustomization (`kustomizations`, `ks`). */
 const kustomization: FluxKind = {
   kind: Kinds.Kustomization,
@@ -55,7 +65,7 @@ const kustomization: FluxKind = {
 };
 
 /** The kinds served by Driftless, in the order `get all` prints them (sources first, as flux). */
-export const fluxKinds: readonly FluxKind[] = [gitRepository, kustomization];
+export const fluxKinds: readonly FluxKind[] = [gitRepository, bucket, kustomization];
 
 /** The kind named by `word` (a registered name or the Kind itself, any case). */
 export function findKind(word: string, kinds: readonly FluxKind[] = fluxKinds): FluxKind | undefined {
