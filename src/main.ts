@@ -11,6 +11,7 @@ import { leaseNameFor, OperatorComponent, parseControllers } from './config/flag
 import type { ManagerConfig } from './config/manager-config.ts';
 import { setupBucketController } from './controllers/bucket/setup.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
+import { setupOCIRepositoryController } from './controllers/oci-repository/setup.ts';
 import { setupFluxInstanceController } from './controllers/flux-instance/setup.ts';
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
 import { requestReportUpdate } from './controllers/flux-report/request-update.ts';
@@ -148,6 +149,12 @@ export async function startEngine(
       requeueDependencyMs: config.requeueDependencyMs,
     });
     setupBucketController(manager, {
+      ...common,
+      recorder: recorder.forController('source-controller'),
+      storage,
+      concurrency: config.concurrent,
+    });
+    setupOCIRepositoryController(manager, {
       ...common,
       recorder: recorder.forController('source-controller'),
       storage,

@@ -6,6 +6,7 @@ import { BucketCrd } from './bucket.ts';
 import type { CrdDefinition } from './crd-definition.ts';
 import { FluxInstanceCrd } from './flux-instance.ts';
 import { GitRepositoryCrd } from './git-repository.ts';
+import { OCIRepositoryCrd } from './oci-repository.ts';
 import { HelmChartCrd } from './helm-chart.ts';
 import { HelmRepositoryCrd } from './helm-repository.ts';
 import { FluxReportCrd } from './flux-report.ts';
@@ -18,6 +19,7 @@ export type { CrdDefinition, PrinterColumn } from './crd-definition.ts';
 /** The kinds whose CRDs Driftless serves, in output order; add Helm, notification or report kinds here. */
 export const CrdDefinitions: readonly CrdDefinition[] = [
   GitRepositoryCrd,
+  OCIRepositoryCrd,
   BucketCrd,
   HelmRepositoryCrd,
   HelmChartCrd,

@@ -3,12 +3,14 @@ import type { KindFieldSupport } from './field-support-types.ts';
 import { BucketFieldSupport } from './field-support-bucket.ts';
 import { FluxInstanceFieldSupport } from './field-support-flux-instance.ts';
 import { GitRepositoryFieldSupport, KustomizationFieldSupport } from './field-support-kustomize.ts';
+import { OCIRepositoryFieldSupport } from './field-support-oci.ts';
 import { HelmChartFieldSupport, HelmRepositoryFieldSupport } from './field-support-helm-source.ts';
 import { AlertFieldSupport, ProviderFieldSupport, ReceiverFieldSupport } from './field-support-notification.ts';
 
 /** Field support by kind, in the order README's "Not done yet" lists the refusals. */
 export const FieldSupportTables: Readonly<Record<string, KindFieldSupport>> = {
   GitRepository: GitRepositoryFieldSupport,
+  OCIRepository: OCIRepositoryFieldSupport,
   Kustomization: KustomizationFieldSupport,
   Bucket: BucketFieldSupport,
   HelmRepository: HelmRepositoryFieldSupport,

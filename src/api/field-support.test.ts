@@ -218,11 +218,14 @@ void test('refused values: a scalar or each distinct entry of a list; other valu
 
 void test('the message names each field, or field and value, and what to do, joined with "; "', () => {
   const refusals = refusedFields('Kustomization', {
-    spec: { sourceRef: { kind: 'Bucket', name: 'b' }, decryption: { provider: 'sops', serviceAccountName: 'kms' } },
+    spec: {
+      sourceRef: { kind: 'ExternalArtifact', name: 'b' },
+      decryption: { provider: 'sops', serviceAccountName: 'kms' },
+    },
   });
   assert.equal(
     refusalMessage(refusals),
-    "spec.sourceRef.kind 'Bucket' is not supported by Driftless yet: use a GitRepository source (the only source kind this version serves); " +
+    "spec.sourceRef.kind 'ExternalArtifact' is not supported by Driftless yet: use a GitRepository or OCIRepository source (the source kinds this version serves); " +
       'spec.decryption.serviceAccountName is not supported by Driftless yet: remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
   );
   assert.equal(refusalMessage([]), '');

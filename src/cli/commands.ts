@@ -21,6 +21,7 @@ export const commandLoaders: Readonly<Record<string, CommandLoader>> = {
   report: async () => (await import('./report.ts')).reportCommand(),
   build: async () => (await import('./build.ts')).buildCommand(),
   diff: async () => (await import('./diff.ts')).diffCommand(),
+  push: async () => (await import('./push.ts')).pushCommand(),
 };
 
 /**

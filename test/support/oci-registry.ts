@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 
 /** A running registry. */
 export interface TestRegistry {
-  /** `127.0.0.1:<port>`, the host part of `oci://` URLs. */
+  /** `<bindAddress>:<port>`, the host part of `oci://` URLs. */
   host: string;
   /** Storage root of the filesystem driver (the tests corrupt blobs there). */
   storageDir: string;
@@ -29,6 +29,8 @@ export interface TestRegistryOptions {
   auth?: { username: string; password: string };
   /** Where the binary is; default `$DRIFTLESS_CACHE/bin` or ~/.cache/driftless/bin. */
   binDir?: string;
+  /** Address to listen on (default 127.0.0.1); a non-loopback one makes clients need `insecure` for plain HTTP. */
+  bindAddress?: string;
 }
 
 /** The binaries directory scripts/provision.sh fills. */
@@ -41,8 +43,8 @@ export function testBinDir(): string {
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'driftless-registry-'));
   const storageDir = path.join(dir, 'storage');
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const port = await freePort(opts.bindAddress ?? '127.0.0.1');
+  const host = `${opts.bindAddress ?? '127.0.0.1'}:${port}`;
   const config: Record<string, unknown> = {
     version: 0.1,
     log: { level: 'warn', accesslog: { disabled: true } },
@@ -100,9 +102,9 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   };
 }
 
-async function freePort(): Promise<number> {
+async function freePort(address: string): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;

@@ -30,11 +30,7 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
     load();
     return subscribe({
       objects: (changes) => {
-        if (
-          changes.length === 0 ||
-          changes.some((c) => c.row.kind === kind && c.row.namespace === namespace && c.row.name === name)
-        )
-          load();
+        if (changes.some((c) => c.row.kind === kind && c.row.namespace === namespace && c.row.name === name)) load();
       },
     });
   }, [kind, namespace, name]);

@@ -47,7 +47,11 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
   const informer = mgr.informer(ApiVersions.kustomize, Kinds.Kustomization);
   // Sources are looked up across shards, as kustomize-controller's unfiltered cache of source kinds.
   const gitInformer = mgr.informer(ApiVersions.source, Kinds.GitRepository, { allShards: true });
-  const sources = new Map([[Kinds.GitRepository as string, gitInformer]]);
+  const ociInformer = mgr.informer(ApiVersions.source, Kinds.OCIRepository, { allShards: true });
+  const sources = new Map<string, typeof gitInformer>([
+    [Kinds.GitRepository, gitInformer],
+    [Kinds.OCIRepository, ociInformer],
+  ]);
   let controller: Controller | undefined = undefined;
   const driftWatcher =
     opts.watchDrift === false

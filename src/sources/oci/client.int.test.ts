@@ -142,7 +142,7 @@ void test('a blob whose bytes do not match its digest is refused before extracti
   const layer = pushed.manifest.layers[0]!;
   const file = open.blobPath(layer.digest);
   const bytes = await readFile(file);
-  bytes[bytes.length - 1] ^= 0xff;
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
   await writeFile(file, bytes);
   const work = await mkdtemp(path.join(tmp, 'pull-'));
   await assert.rejects(

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OciNotFoundError, OciUrlError } from './errors.ts';
-import { chooseRef, isLoopbackRegistry, parseOciUrl, pickTagBySemver, registryScheme } from './reference.ts';
+import {
+  chooseRef,
+  isLoopbackRegistry,
+  parseOciArtifactUrl,
+  parseOciUrl,
+  pickTagBySemver,
+  registryScheme,
+} from './reference.ts';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 
@@ -63,4 +70,18 @@ void test('spec.ref.semver picks the highest version, keeping the original tag; 
     () => pickTagBySemver(tags, '*', '(?=x)'),
     /semverFilter '\(\?=x\)' is not a valid Go regular expression/,
   );
+});
+
+void test('artifact URLs for push carry the tag after the last path part; latest by default', () => {
+  assert.deepEqual(parseOciArtifactUrl('oci://127.0.0.1:5000/org/app:v1.2.3'), {
+    registry: '127.0.0.1:5000',
+    repository: 'org/app',
+    tag: 'v1.2.3',
+  });
+  assert.deepEqual(parseOciArtifactUrl('oci://127.0.0.1:5000/org/app'), {
+    registry: '127.0.0.1:5000',
+    repository: 'org/app',
+    tag: 'latest',
+  });
+  assert.throws(() => parseOciArtifactUrl('oci://r.io/app:bad tag'), /not a valid OCI tag/);
 });

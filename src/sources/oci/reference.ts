@@ -58,6 +58,19 @@ export function parseOciUrl(url: string): OciRepositoryAddress {
   return { registry, repository };
 }
 
+/**
+ * Parses `oci://<host>/<path>:<tag>` (what `flux push artifact` takes) into the repository and the tag;
+ * the tag defaults to `latest`.
+ */
+export function parseOciArtifactUrl(url: string): OciRepositoryAddress & { tag: string } {
+  const slash = url.lastIndexOf('/');
+  const colon = url.lastIndexOf(':');
+  const hasTag = colon > slash && slash > OciScheme.length;
+  const tag = hasTag ? url.slice(colon + 1) : DefaultTag;
+  if (!isValidTag(tag)) throw new OciUrlError(`tag '${tag}' is not a valid OCI tag`);
+  return { ...parseOciUrl(hasTag ? url.slice(0, colon) : url), tag };
+}
+
 /** True for `localhost`, 127.0.0.0/8 and `[::1]` hosts, which Flux's registry library reaches over plain HTTP. */
 export function isLoopbackRegistry(registry: string): boolean {
   const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];

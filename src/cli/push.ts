@@ -1,0 +1,102 @@
+// `driftless push artifact`: what `flux push artifact` does, so the artifact is pulled by either engine.
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { RegistryClient } from '../sources/oci/client.ts';
+import { parseOciArtifactUrl } from '../sources/oci/reference.ts';
+import { archiveForPush, pushArtifact } from '../sources/oci/push.ts';
+import { CliError, runAction } from './errors.ts';
+import { processIo, Reporter, type CommandOptions } from './output.ts';
+
+interface PushFlags {
+  path: string;
+  source?: string;
+  revision?: string;
+  annotations: string[];
+  creds?: string;
+  insecureRegistry: boolean;
+  ignorePaths: string[];
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').filter((v) => v)];
+
+/** `k=v` pairs as a record; CliError naming the first malformed one. */
+function parseAnnotations(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const i = pair.indexOf('=');
+    if (i <= 0)
+      throw new CliError({ reason: 'InvalidArgument', message: `invalid annotation '${pair}', use key=value` });
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+/** `driftless push artifact oci://<repo>:<tag> --path …`: archives a directory (or one file) and pushes it. */
+export function pushCommand(opts: CommandOptions = {}): Command {
+  const push = new Command('push').description('push artifacts to an OCI registry, as `flux push`');
+  const artifact = new Command('artifact')
+    .description("archive a directory (or file) and push it as an OCI artifact with Flux's media types")
+    .argument('<url>', 'oci://<registry>/<repository>:<tag>')
+    .requiredOption('--path <path>', 'directory or file to archive')
+    .option('--source <url>', 'origin of the content (org.opencontainers.image.source), e.g. the Git URL')
+    .option('--revision <rev>', 'origin revision (org.opencontainers.image.revision), e.g. main@sha1:<hex>')
+    .option('-a, --annotations <key=value>', 'extra manifest annotation (repeatable)', collect, [])
+    .option('--creds <user:password>', 'registry credentials')
+    .option('--insecure-registry', 'use plain HTTP (loopback registries always do)', false)
+    .option('--ignore-paths <pattern>', '.gitignore-style patterns left out (repeatable, comma-separated)', collect, [])
+    .action(async (url: string, flags: PushFlags) => {
+      const io = (opts.io ?? processIo)();
+      const log = new Reporter(io);
+      await runAction(io, async () => {
+        let target: ReturnType<typeof parseOciArtifactUrl>;
+        try {
+          target = parseOciArtifactUrl(url);
+        } catch (err) {
+          throw new CliError({ reason: 'InvalidArgument', message: `invalid URL '${url}': ${(err as Error).message}` });
+        }
+        const creds = flags.creds;
+        const colon = creds?.indexOf(':') ?? -1;
+        if (creds !== undefined && colon <= 0) {
+          throw new CliError({ reason: 'InvalidArgument', message: '--creds must be <user>:<password>' });
+        }
+        const client = new RegistryClient({
+          registry: target.registry,
+          repository: target.repository,
+          insecure: flags.insecureRegistry,
+          ...(creds ? { credentials: { username: creds.slice(0, colon), password: creds.slice(colon + 1) } } : {}),
+        });
+        const layer = await archivePath(flags.path, flags.ignorePaths);
+        log.action(`pushing artifact to ${target.registry}/${target.repository}:${target.tag}`);
+        const { digest } = await pushArtifact({
+          client,
+          tag: target.tag,
+          layer,
+          meta: {
+            ...(flags.source ? { source: flags.source } : {}),
+            ...(flags.revision ? { revision: flags.revision } : {}),
+            annotations: parseAnnotations(flags.annotations),
+          },
+        });
+        log.success(`artifact successfully pushed to ${target.registry}/${target.repository}@${digest}`);
+        return 0;
+      });
+    });
+  return push.addCommand(artifact);
+}
+
+/** The tar.gz of a directory, or of a directory holding just the given file. */
+async function archivePath(p: string, ignorePaths: readonly string[]): Promise<Buffer> {
+  const info = await stat(p).catch(() => {
+    throw new CliError({ reason: 'InvalidArgument', message: `invalid path '${p}': no such file or directory` });
+  });
+  if (info.isDirectory()) return archiveForPush(p, ignorePaths);
+  const dir = await mkdtemp(path.join(tmpdir(), 'driftless-push-'));
+  try {
+    await copyFile(p, path.join(dir, path.basename(p)));
+    return await archiveForPush(dir, ignorePaths);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
