@@ -2,9 +2,13 @@
 // scripts/provision.sh registry), on a loopback port, plain HTTP, filesystem storage in a temp dir,
 // optionally behind htpasswd basic auth.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes, sign } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -31,6 +35,11 @@ export interface TestRegistryOptions {
   binDir?: string;
   /** Address to listen on (default 127.0.0.1); a non-loopback one makes clients need `insecure` for plain HTTP. */
   bindAddress?: string;
+  /**
+   * Require Bearer tokens from a token server of the test's own making (ES256 JWTs with an `x5c` chain the
+   * registry trusts), which grants them for these credentials only.
+   */
+  tokenAuth?: { username: string; password: string };
 }
 
 /** The binaries directory scripts/provision.sh fills. */
@@ -58,6 +67,19 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     await writeFile(htpasswd, `${opts.auth.username}:${hash}\n`, { mode: 0o600 });
     config.auth = { htpasswd: { realm: 'driftless-test', path: htpasswd } };
   }
+  let tokenServer: Server | undefined;
+  if (opts.tokenAuth) {
+    const token = await startTokenServer(dir, opts.tokenAuth);
+    tokenServer = token.server;
+    config.auth = {
+      token: {
+        realm: `${token.url}/token`,
+        service: TokenService,
+        issuer: TokenIssuer,
+        rootcertbundle: token.certFile,
+      },
+    };
+  }
   const configPath = path.join(dir, 'config.yml');
   await writeFile(configPath, stringify(config));
   const bin = path.join(opts.binDir ?? testBinDir(), 'registry');
@@ -82,6 +104,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       child.kill('SIGTERM');
       await gone;
     }
+    if (tokenServer) await new Promise((r) => tokenServer.close(r));
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -123,4 +146,72 @@ async function waitUntilServing(url: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`registry at ${url} did not answer within 30 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+const TokenService = 'driftless-test-registry';
+const TokenIssuer = 'driftless-test-token-issuer';
+
+/**
+ * A token server for the registry's `token` auth: GET /token?service&scope with Basic credentials returns
+ * `{token}`, an ES256 JWT whose `x5c` header carries a self-signed certificate the registry's
+ * rootcertbundle trusts, granting the scope's actions. Wrong or missing credentials get 401.
+ */
+async function startTokenServer(
+  dir: string,
+  creds: { username: string; password: string },
+): Promise<{ server: Server; url: string; certFile: string }> {
+  const keyFile = path.join(dir, 'token.key');
+  const certFile = path.join(dir, 'token.crt');
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=driftless-test-token',
+  ]);
+  const key = await readFile(keyFile, 'utf8');
+  const der = (await readFile(certFile, 'utf8')).replace(/-----[^-]+-----|\s/g, '');
+  const expected = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+  const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://token');
+    if (url.pathname !== '/token' || req.headers.authorization !== expected) {
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"details":"invalid credentials"}');
+      return;
+    }
+    const access = url.searchParams.getAll('scope').map((scope) => {
+      const [type = '', name = '', actions = ''] = scope.split(':');
+      return { type, name, actions: actions.split(',').filter((a) => a) };
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'ES256', typ: 'JWT', x5c: [der] };
+    const claims = {
+      iss: TokenIssuer,
+      sub: creds.username,
+      aud: url.searchParams.get('service') ?? TokenService,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: createHash('sha256').update(randomBytes(16)).digest('hex'),
+      access,
+    };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ token: `${input}.${b64url(signature)}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { server, url: `http://127.0.0.1:${port}`, certFile };
 }

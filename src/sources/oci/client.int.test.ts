@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import tar from 'tar-stream';
 import { startTestRegistry, type TestRegistry } from '../../../test/support/oci-registry.ts';
 import { RegistryClient } from './client.ts';
@@ -191,4 +192,84 @@ void test('operation copy keeps the verified blob as it is', async () => {
   });
   assert.equal(pulled.operation, 'copy');
   if (pulled.operation === 'copy') assert.deepEqual(await readFile(pulled.file), layer);
+});
+
+void test('Bearer challenge: a token from the realm with the credentials; wrong ones are refused there', async () => {
+  const tokened = await startTestRegistry({ tokenAuth: { username: USER, password: PASSWORD } });
+  try {
+    const good = new RegistryClient({
+      registry: tokened.host,
+      repository: 'team/app',
+      credentials: { username: USER, password: PASSWORD },
+    });
+    const layer = await archiveForPush(await sourceDir({ 't.yaml': 't: 1\n' }));
+    const pushed = await pushArtifact({ client: good, tag: 'v1', layer, meta: {} });
+    const resolved = await resolveArtifact(good, { kind: 'semver', range: '*' });
+    assert.equal(resolved.revision, `v1@${pushed.digest}`);
+    const wrong = new RegistryClient({
+      registry: tokened.host,
+      repository: 'team/app',
+      credentials: { username: USER, password: 'bad-token-password' },
+    });
+    await assert.rejects(wrong.resolve('v1'), (err: Error) => {
+      assert.ok(err instanceof OciAuthError, String(err));
+      assert.match(err.message, /token service http:\/\/127\.0\.0\.1:\d+\/token refused the credentials \(HTTP 401\)/);
+      assert.ok(!err.message.includes('bad-token-password'));
+      return true;
+    });
+  } finally {
+    await tokened.stop();
+  }
+});
+
+void test('a blob redirected to another host is fetched without the registry credentials', async () => {
+  // In front of the real (htpasswd) registry: blob GETs answer 307 to a "blob store" on another origin,
+  // which records the headers it got and serves the bytes; everything else is passed through.
+  const seen: IncomingHttpHeaders[] = [];
+  const store = createServer((req, res) => {
+    seen.push(req.headers);
+    void fetch(`http://${locked.host}${req.url ?? ''}`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` },
+    }).then(async (r) => res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer())));
+  });
+  const front = createServer((req, res) => {
+    if (req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && req.headers.authorization) {
+      res.writeHead(307, { Location: `http://localhost:${storePort}${req.url ?? ''}` }).end();
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host') headers[k] = v;
+    void fetch(`http://${locked.host}${req.url ?? ''}`, {
+      method: req.method ?? 'GET',
+      headers,
+      redirect: 'manual',
+    }).then(async (r) => {
+      const out: Record<string, string> = {};
+      r.headers.forEach((v, k) => {
+        if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'content-encoding') out[k] = v;
+      });
+      res.writeHead(r.status, out).end(Buffer.from(await r.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((r) => store.listen(0, '127.0.0.1', r));
+  const storePort = (store.address() as { port: number }).port;
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  const frontHost = `127.0.0.1:${(front.address() as { port: number }).port}`;
+  try {
+    const credentials = { username: USER, password: PASSWORD };
+    const direct = new RegistryClient({ registry: locked.host, repository: 'redirect/app', credentials });
+    const layer = await archiveForPush(await sourceDir({ 'r.yaml': 'r: 1\n' }));
+    const pushed = await pushArtifact({ client: direct, tag: 'latest', layer, meta: {} });
+    const client = new RegistryClient({ registry: frontHost, repository: 'redirect/app', credentials });
+    const { manifest } = await fetchImageManifest(client, (await client.resolve('latest')).digest);
+    assert.equal(manifest.layers[0]?.digest, pushed.manifest.layers[0]?.digest);
+    const work = await mkdtemp(path.join(tmp, 'pull-'));
+    const pulled = await pullLayer({ client, manifest, dir: work, maxBytes: 1 << 20 });
+    assert.equal(pulled.operation, 'extract');
+    assert.equal(seen.length, 1, 'the layer came from the blob store');
+    assert.equal(seen[0]?.authorization, undefined, 'no credentials sent to the other host');
+  } finally {
+    await new Promise((r) => front.close(r));
+    await new Promise((r) => store.close(r));
+  }
 });
