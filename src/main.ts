@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ApiVersions, ControllerNames, Groups } from './api/constants.ts';
 import { NotificationVersions } from './api/notification.ts';
 import { EventAnnotationPrefix } from './notify/event.ts';
+import { forwardEvents, isEventsUrl } from './notify/forward.ts';
 import { ArtifactStorage } from './artifacts/storage.ts';
 import { startArtifactServer } from './artifacts/server.ts';
 import { ArtifactTreeCache } from './artifacts/tree-cache.ts';
@@ -29,6 +30,9 @@ import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './controllers/sli-metrics.ts';
 import { ComponentKinds } from './controllers/flux-report/components.ts';
 
+/** The Flux controllers this version can serve (`--controllers`): the groups listed in ComponentKinds. */
+export const availableComponents = (): string[] => Object.keys(ComponentKinds);
+
 /** A running engine: its manager and the addresses it serves. */
 export interface RunningEngine {
   manager: Manager;
@@ -52,7 +56,7 @@ export async function startEngine(
   // The reconciler groups this process serves (`--controllers`; all by default). A group is a Flux
   // controller's name; its reconcilers are set up in its `if (serves(…))` block below, its kinds listed in
   // ComponentKinds (src/controllers/flux-report/components.ts), which FluxReport and FluxInstance read.
-  const available = Object.keys(ComponentKinds);
+  const available = availableComponents();
   const served = config.controllers ?? parseControllers(undefined, available);
   const serves = (component: string): boolean => served.includes(component);
   const RunningComponents = served.filter((c) => c !== OperatorComponent);
@@ -129,7 +133,8 @@ export async function startEngine(
       recorder: notificationRecorder,
       baseRecorder: recorder,
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
-      ...(config.eventsAddr ? { eventsAddr: config.eventsAddr } : {}),
+      // A URL is where Flux's other controllers send events; here they are dispatched in-process.
+      ...(config.eventsAddr && !isEventsUrl(config.eventsAddr) ? { eventsAddr: config.eventsAddr } : {}),
       onListening: (url) => (engine.eventsUrl = url),
     });
     setupReceiverController(manager, {
@@ -139,6 +144,9 @@ export async function startEngine(
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       onListening: (url) => (engine.receiverUrl = url),
     });
+  } else if (isEventsUrl(config.eventsAddr)) {
+    // The notification side runs in another process: events go to it over HTTP, as Flux's controllers send them.
+    forwardEvents({ recorder, url: config.eventsAddr, logger });
   }
   if (serves(ControllerNames.source)) {
     setupGitRepositoryController(manager, {

@@ -11,7 +11,6 @@ import {
   refusedFlagsMessage,
 } from '../config/flags.ts';
 import type { ManagerConfig } from '../config/manager-config.ts';
-import { ComponentKinds } from '../controllers/flux-report/components.ts';
 
 const invalid =
   <T>(parse: (v: string) => T) =>
@@ -101,6 +100,8 @@ const attributeOf = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: s
 export function fluxFlagConfig(
   o: Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
+  /** Components this version can serve (main.ts availableComponents()). */
+  available: readonly string[] = ['source-controller', 'kustomize-controller', 'notification-controller'],
 ): Partial<ManagerConfig> & Pick<ManagerConfig, 'watchAllNamespaces' | 'runtimeNamespace' | 'noCrossNamespaceRefs'> {
   const problems: string[] = [];
   const refused = Object.keys(RefusedFluxFlags).filter((f) => o[attributeOf(f)] !== undefined);
@@ -109,7 +110,7 @@ export function fluxFlagConfig(
   let controllers: string[] | undefined;
   try {
     if (o['controllers'] !== undefined)
-      controllers = parseControllers(o['controllers'] as string | undefined, Object.keys(ComponentKinds));
+      controllers = parseControllers(o['controllers'] as string | undefined, available);
   } catch (err) {
     problems.push((err as Error).message);
   }

@@ -30,7 +30,7 @@ export function runCommand(): Command {
     )
     .option(
       '--events-addr <addr>',
-      'address of the HTTP event intake for external Flux controllers; "" disables it',
+      'address of the HTTP event intake for external Flux controllers; "" disables it. Without the notification group (--controllers), a URL (http://…) is where this process sends its events, as Flux controllers do',
       d.eventsAddr,
     )
     .option('--storage-adv-addr <host[:port]>', 'host put in artifact URLs (default: 127.0.0.1 and the bound port)')
@@ -122,9 +122,11 @@ export function runCommand(): Command {
       false,
     )
     .action(async (o: Record<string, unknown>) => {
+      // Loaded on use: the engine's module graph is large and other commands do not need it.
+      const { availableComponents, startEngine } = await import('../main.ts');
       let flux: ReturnType<typeof fluxFlagConfig>;
       try {
-        flux = fluxFlagConfig(o);
+        flux = fluxFlagConfig(o, process.env, availableComponents());
       } catch (err) {
         process.stderr.write(`✗ ${(err as Error).message}\n`);
         process.exit(1);
@@ -158,8 +160,6 @@ export function runCommand(): Command {
       if (o['kubeconfig']) config.kubeconfig = o['kubeconfig'] as string;
       if (o['storageAdvAddr']) config.storageAdvAddr = o['storageAdvAddr'] as string;
       if (o['defaultServiceAccount']) config.defaultServiceAccount = o['defaultServiceAccount'] as string;
-      // Loaded on use: the engine's module graph is large and other commands do not need it.
-      const { startEngine } = await import('../main.ts');
       // One error boundary per reconcile exists; anything that still escapes is logged, not fatal.
       process.on('unhandledRejection', (err) => {
         process.stderr.write(
