@@ -8,7 +8,7 @@ export function patchTargetPaths(prefix: string): string[] {
 }
 
 const overlays = 'src/render/kustomization-inputs.test.ts';
-const otherSources = 'use a GitRepository or OCIRepository source (the source kinds this version serves)';
+const otherSources = 'use a GitRepository, OCIRepository or Bucket source (the source kinds this version serves)';
 
 /** Kustomization (kustomize.toolkit.fluxcd.io/v1). */
 export const KustomizationFieldSupport: KindFieldSupport = {
@@ -16,7 +16,7 @@ export const KustomizationFieldSupport: KindFieldSupport = {
     'spec.sourceRef': { implemented: 'src/controllers/kustomization/steps/source.test.ts' },
     'spec.sourceRef.kind': {
       implemented: 'src/controllers/kustomization/steps/source.test.ts',
-      refusedValues: { Bucket: otherSources, ExternalArtifact: otherSources },
+      refusedValues: { ExternalArtifact: otherSources },
     },
     ...implementedBy('src/controllers/kustomization/steps/source.test.ts', [
       'spec.sourceRef.name',

@@ -225,7 +225,7 @@ void test('the message names each field, or field and value, and what to do, joi
   });
   assert.equal(
     refusalMessage(refusals),
-    "spec.sourceRef.kind 'ExternalArtifact' is not supported by Driftless yet: use a GitRepository or OCIRepository source (the source kinds this version serves); " +
+    "spec.sourceRef.kind 'ExternalArtifact' is not supported by Driftless yet: use a GitRepository, OCIRepository or Bucket source (the source kinds this version serves); " +
       'spec.decryption.serviceAccountName is not supported by Driftless yet: remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
   );
   assert.equal(refusalMessage([]), '');

@@ -18,8 +18,8 @@ export interface S3ServerOptions {
   accessKey?: string;
   /** Root secret key; random when absent. */
   secretKey?: string;
-  /** Serve HTTPS with this PEM certificate and key instead of plain HTTP. */
-  tls?: { certFile: string; keyFile: string };
+  /** Serve HTTPS with this PEM certificate and key instead of plain HTTP; `caFile` is what clients trust (default the certificate). */
+  tls?: { certFile: string; keyFile: string; caFile?: string };
   /** Region the server signs for (default `us-east-1`). */
   region?: string;
 }
@@ -105,7 +105,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3Serve
   };
 
   // Ready when it answers a signed HEAD (the probe bucket does not exist: false is the expected answer).
-  const probe = client(opts.tls ? { ca: await readFile(opts.tls.certFile, 'utf8') } : {});
+  const probe = client(opts.tls ? { ca: await readFile(opts.tls.caFile ?? opts.tls.certFile, 'utf8') } : {});
   const deadline = Date.now() + 30_000;
   try {
     for (;;) {
@@ -128,7 +128,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3Serve
   }
 
   const withClient = async <T>(fn: (c: S3Client) => Promise<T>): Promise<T> => {
-    const c = client(opts.tls ? { ca: await readFile(opts.tls.certFile, 'utf8') } : {});
+    const c = client(opts.tls ? { ca: await readFile(opts.tls.caFile ?? opts.tls.certFile, 'utf8') } : {});
     try {
       return await fn(c);
     } finally {

@@ -81,7 +81,7 @@ before(async () => {
   env = await startTestEnv();
   s3 = await startS3Server();
   const pki = await ensurePki(path.join(env.tmp, 's3-tls'));
-  s3tls = await startS3Server({ tls: { certFile: pki.servingCert, keyFile: pki.servingKey } });
+  s3tls = await startS3Server({ tls: { certFile: pki.servingCert, keyFile: pki.servingKey, caFile: pki.caCert } });
   // A peer that accepts connections and never answers: the endpoint that hangs.
   hanging = createServer((socket) => {
     sockets.add(socket);

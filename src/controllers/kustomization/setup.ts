@@ -48,9 +48,11 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
   // Sources are looked up across shards, as kustomize-controller's unfiltered cache of source kinds.
   const gitInformer = mgr.informer(ApiVersions.source, Kinds.GitRepository, { allShards: true });
   const ociInformer = mgr.informer(ApiVersions.source, Kinds.OCIRepository, { allShards: true });
+  const bucketInformer = mgr.informer(ApiVersions.source, Kinds.Bucket, { allShards: true });
   const sources = new Map<string, typeof gitInformer>([
     [Kinds.GitRepository, gitInformer],
     [Kinds.OCIRepository, ociInformer],
+    [Kinds.Bucket, bucketInformer],
   ]);
   let controller: Controller | undefined = undefined;
   const driftWatcher =
