@@ -234,6 +234,9 @@ install_debs() {
   command -v openssl >/dev/null || need+=(openssl)
   command -v gpg >/dev/null || need+=(gnupg) # OpenPGP keys: SOPS decryption, GitRepository spec.verify, their tests
   command -v ssh-keygen >/dev/null || need+=(openssh-client) # SSH commit signatures (ssh-keygen -Y)
+  # The dashboard's e2e test drives Debian's chromium (playwright-core, no browser download); it skips
+  # without one. DRIFTLESS_SKIP_CHROMIUM=1 leaves it out (a few minutes on a fresh machine).
+  [ -n "${DRIFTLESS_SKIP_CHROMIUM:-}" ] || command -v chromium >/dev/null || need+=(chromium)
   if [ ${#need[@]} -gt 0 ]; then
     log "apt-get install ${need[*]}"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

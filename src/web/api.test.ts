@@ -93,6 +93,8 @@ test('status: suspended, failing, progressing, ready and unknown come from spec.
   assert.equal(statusOf(ks('a', 'False')), 'failing');
   assert.equal(statusOf(ks('a', 'Unknown')), 'progressing');
   assert.equal(statusOf(ks('a', 'True', { reconciling: true })), 'progressing');
+  // A failure being retried (Reconciling=True, ProgressingWithRetry) is still failing, as `flux get` shows it.
+  assert.equal(statusOf(ks('a', 'False', { reconciling: true })), 'failing');
   assert.equal(statusOf(ks('a', 'False', { suspend: true })), 'suspended');
   assert.equal(statusOf(ks('a', undefined)), 'unknown');
   const newer = ks('a', 'True');

@@ -49,18 +49,18 @@ const conditionOf = (obj: Flux, type: string): Condition | undefined =>
   obj.status?.conditions?.find((c) => c.type === type);
 
 /**
- * Suspended wins (the object is not reconciled, whatever it last said); then a Reconciling=True condition,
- * Ready=Unknown or a generation not yet observed is progressing; Stalled=True or Ready=False is failing;
- * Ready=True is ready; no Ready condition yet is unknown.
+ * Suspended wins (the object is not reconciled, whatever it last said); then Ready=False or Stalled=True
+ * is failing, even while Reconciling=True (Flux keeps retrying a failure as `ProgressingWithRetry`, and
+ * `flux get` and the FluxReport count it as failing); then Reconciling=True, Ready=Unknown or a
+ * generation not yet observed is progressing; Ready=True is ready; no Ready condition yet is unknown.
  */
 export function statusOf(obj: KubeObject): ObjectStatus {
   const o = obj as Flux;
   if (o.spec?.suspend === true) return 'suspended';
   const ready = conditionOf(o, 'Ready');
-  if (conditionOf(o, 'Stalled')?.status === 'True') return 'failing';
+  if (conditionOf(o, 'Stalled')?.status === 'True' || ready?.status === 'False') return 'failing';
   if (conditionOf(o, 'Reconciling')?.status === 'True' || ready?.status === 'Unknown') return 'progressing';
   if (!ready) return 'unknown';
-  if (ready.status === 'False') return 'failing';
   const generation = o.metadata.generation;
   const observed = o.status?.observedGeneration;
   if (generation !== undefined && observed !== undefined && observed >= 0 && observed < generation)

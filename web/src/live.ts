@@ -8,6 +8,7 @@ export interface ObjectChange {
 }
 
 type Listener = {
+  /** Changed rows; an empty list means "anything may have changed" (after a reconnect). */
   objects?: (changes: ObjectChange[]) => void;
   event?: (e: DashboardEvent) => void;
   report?: () => void;
@@ -25,7 +26,14 @@ function ensureOpen(): void {
     connected = v;
     for (const l of listeners) l.connection?.(v);
   };
-  source.addEventListener('hello', () => setConnected(true));
+  let everConnected = false;
+  source.addEventListener('hello', () => {
+    setConnected(true);
+    // After a reconnect, changes made while disconnected were missed: an empty change list tells every
+    // page to reload what it shows.
+    if (everConnected) for (const l of listeners) l.objects?.([]);
+    everConnected = true;
+  });
   source.addEventListener('error', () => setConnected(false));
   source.addEventListener('objects', (m) => {
     const changes = JSON.parse((m as MessageEvent<string>).data) as ObjectChange[];

@@ -30,7 +30,11 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
     load();
     return subscribe({
       objects: (changes) => {
-        if (changes.some((c) => c.row.kind === kind && c.row.namespace === namespace && c.row.name === name)) load();
+        if (
+          changes.length === 0 ||
+          changes.some((c) => c.row.kind === kind && c.row.namespace === namespace && c.row.name === name)
+        )
+          load();
       },
     });
   }, [kind, namespace, name]);
