@@ -69,12 +69,13 @@ async function push(
   repository: string,
   tag: string,
   files: Record<string, string>,
-  o: { to?: TestRegistry; layer?: Buffer; meta?: { source?: string; revision?: string } } = {},
+  o: { to?: TestRegistry; layer?: Buffer; meta?: { source?: string; revision?: string }; insecure?: boolean } = {},
 ) {
   const target = o.to ?? registry;
   const client = new RegistryClient({
     registry: target.host,
     repository,
+    insecure: o.insecure ?? false,
     ...(target === locked ? { credentials: { username: USER, password: PASSWORD } } : {}),
   });
   const layer = o.layer ?? (await archiveForPush(await dirWith(files)));
@@ -235,9 +236,15 @@ void test('spec.secretRef: a dockerconfigjson Secret authenticates; wrong creden
 });
 
 void test('a tag that does not exist: OCIArtifactPullFailed, and the previous artifact is kept', async () => {
-  await env.apply(ociRepository('notag', `oci://${registry.host}/fleet/apps`, { ref: { tag: 'v404' } }));
+  const { digest } = await push('fleet/moving', 'v1', { 'cm.yaml': configMap('moving', 'v1') });
+  const url = `oci://${registry.host}/fleet/moving`;
+  await env.apply(ociRepository('notag', url, { ref: { tag: 'v1' } }));
+  await waitForRevision('notag', `v1@${digest}`);
+  await env.apply(ociRepository('notag', url, { ref: { tag: 'v404' } }));
   const repo = await env.waitForReady(ociRef('notag'), { status: 'False', reason: 'OCIArtifactPullFailed' });
-  assert.match(readyOf(repo)!.message, /failed to determine artifact digest: .*fleet\/apps:v404: MANIFEST_UNKNOWN/);
+  assert.match(readyOf(repo)!.message, /failed to determine artifact digest: .*fleet\/moving:v404: MANIFEST_UNKNOWN/);
+  assert.equal(repo.status?.conditions?.find((c) => c.type === 'FetchFailed')?.status, 'True');
+  assert.equal(artifactOf(repo)?.revision, `v1@${digest}`, 'the last artifact stays');
 });
 
 void test('bad content keeps the last artifact: a digest mismatch, a layer with ../ paths, a layer that is not gzip', async () => {
@@ -249,12 +256,22 @@ void test('bad content keeps the last artifact: a digest mismatch, a layer with 
   await env.waitForReady(ksRef(ns, 'guarded'));
 
   const expectKept = async (why: RegExp) => {
-    const repo = await env.waitForReady(ociRef('guarded'), {
-      status: 'False',
-      reason: 'OCIArtifactLayerOperationFailed',
-    });
-    assert.match(readyOf(repo)!.message, why);
+    let last = '';
+    const repo = await env.waitFor(
+      () => `guarded Ready=False OCIArtifactLayerOperationFailed matching ${why} (last: ${last})`,
+      async () => {
+        const o = await env.get(ociRef('guarded'));
+        const ready = readyOf(o);
+        last = `${ready?.status} ${ready?.reason}: ${ready?.message}`;
+        return ready?.status === 'False' &&
+          ready.reason === 'OCIArtifactLayerOperationFailed' &&
+          why.test(ready.message)
+          ? o
+          : undefined;
+      },
+    );
     assert.equal(artifactOf(repo)?.revision, `latest@${good.digest}`, 'the last good artifact stays');
+    assert.equal(repo.status?.conditions?.find((c) => c.type === 'FetchFailed')?.status, 'True');
     assert.equal(await configMapValue('guarded'), 'good');
   };
 
@@ -275,7 +292,7 @@ void test('bad content keeps the last artifact: a digest mismatch, a layer with 
   // A layer that is no tarball at all.
   await push('fleet/guarded', 'latest', {}, { layer: Buffer.from('plain text, not gzip') });
   await requestReconcile(ociRepository('guarded', url));
-  await expectKept(/failed to extract layer contents from artifact/);
+  await expectKept(/failed to extract layer contents from artifact: .*is the layer a gzip-compressed tarball/);
 });
 
 void test('spec.layerSelector: mediaType picks the layer, operation copy stores it as it is', async () => {
@@ -336,7 +353,12 @@ void test('spec.insecure: a plain-HTTP registry on a non-loopback address needs 
   assert.ok(address, 'this test needs a non-loopback IPv4 address');
   const lan = await startTestRegistry({ bindAddress: address });
   try {
-    const { digest } = await push('fleet/lan', 'latest', { 'cm.yaml': configMap('lan', 'x') }, { to: lan });
+    const { digest } = await push(
+      'fleet/lan',
+      'latest',
+      { 'cm.yaml': configMap('lan', 'x') },
+      { to: lan, insecure: true },
+    );
     const url = `oci://${lan.host}/fleet/lan`;
     await env.apply(ociRepository('tls-expected', url));
     const tls = await env.waitForReady(ociRef('tls-expected'), { status: 'False', reason: 'OCIArtifactPullFailed' });
