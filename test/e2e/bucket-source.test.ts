@@ -227,6 +227,12 @@ test('wrong keys fail with no secret in any message; the last artifact and the a
   assert.equal(await configValue('from-bucket'), 'two');
   await patchSpec('main', { secretRef: { name: 's3-keys' } });
   await env.waitForReady(bucketRef('main'), { messageIncludes: good.revision });
+  // Recovered with the same artifact: source-controller's Succeeded event, not a NewArtifact one.
+  await env.waitFor('the recovery event', async () =>
+    (await eventsOf('main')).some(
+      (e) => e.reason === 'Succeeded' && e.message === "stored artifact with 1 fetched files from 'manifests' bucket",
+    ),
+  );
 });
 
 test('an object key that could escape the artifact root is refused; the last artifact stays', async () => {

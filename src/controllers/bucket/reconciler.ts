@@ -38,7 +38,10 @@ interface BucketContext extends ReconcileContext<Bucket, BucketStatus> {
   client?: S3Client;
   /** Private scratch directory of this reconcile, removed at the end. */
   work?: string;
+  /** The index, when its objects were downloaded for a new artifact; absent when the artifact is up to date. */
   index?: EtagIndex;
+  /** Objects in the index (source-controller's count in its events). */
+  indexSize: number;
   revision?: string;
 }
 
@@ -121,6 +124,7 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
           const index = await indexBucket({ ...src, signal: withTimeout(ctx.signal, ctx.timeoutMs) });
           ctx.revision = bucketRevision(index);
           ctx.index = index;
+          ctx.indexSize = index.size;
           const previous = status.artifact;
           const upToDate =
             previous?.revision === ctx.revision &&
@@ -133,6 +137,7 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
             await fetchIndexedObjects({ ...src, signal: withTimeout(ctx.signal, ctx.timeoutMs) }, index);
             // Objects that disappeared or changed while downloading moved the index: the revision follows.
             ctx.revision = bucketRevision(index);
+            ctx.indexSize = index.size;
           } else {
             ctx.index = undefined;
           }
@@ -253,14 +258,35 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
       return {};
     },
     skip: (obj) => obj.spec.suspend === true,
-    context: (base): BucketContext => Object.assign(base, { intervalMs: 0, timeoutMs: 0 }),
+    context: (base): BucketContext => Object.assign(base, { intervalMs: 0, timeoutMs: 0, indexSize: 0 }),
     steps,
     fallbackReason: Reasons.Failed,
     retryAfterMs: () => 'backoff',
     ready: (ctx) => {
       const message = `stored artifact: revision '${ctx.status.artifact?.revision ?? ctx.revision ?? ''}'`;
       markTrue(ctx, ConditionTypes.ArtifactInStorage, Reasons.Succeeded, message);
-      return { reason: Reasons.Succeeded, message, requeueAfterMs: withJitter(ctx.intervalMs) };
+      const summary = { reason: Reasons.Succeeded, message, requeueAfterMs: withJitter(ctx.intervalMs) };
+      // source-controller announces a recovery from FetchFailed/StorageOperationFailed with the same
+      // artifact as a Succeeded event (a new artifact already had its NewArtifact event).
+      const failedBefore = (ctx.obj.status?.conditions ?? []).some(
+        (c) =>
+          c.status === 'True' &&
+          (c.type === ConditionTypes.FetchFailed || c.type === ConditionTypes.StorageOperationFailed),
+      );
+      const artifact = ctx.status.artifact;
+      if (ctx.index || !failedBefore || !artifact) return summary;
+      const recovered = `stored artifact with ${ctx.indexSize} fetched files from '${ctx.obj.spec.bucketName}' bucket`;
+      return {
+        ...summary,
+        events: [
+          {
+            type: 'Normal' as const,
+            reason: Reasons.Succeeded,
+            message: recovered,
+            metadata: { revision: artifact.revision, digest: artifact.digest },
+          },
+        ],
+      };
     },
     finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
     release: async (ctx) => {
