@@ -21,3 +21,12 @@ test('export without crdsOnly prints every install object in order', () => {
   );
   assert.ok(kinds.includes('Deployment') && kinds.includes('Namespace'));
 });
+
+test('the manager learns its runtime namespace from the Pod, as Flux’s controllers (RUNTIME_NAMESPACE)', () => {
+  const deployment = installManifests().find((o) => o.kind === 'Deployment') as unknown as {
+    spec: { template: { spec: { containers: { env?: unknown[] }[] } } };
+  };
+  assert.deepEqual(deployment.spec.template.spec.containers[0]?.env, [
+    { name: 'RUNTIME_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  ]);
+});

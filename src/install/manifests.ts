@@ -72,6 +72,8 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
                   '--receiver-addr=:9292',
                   '--events-addr=:9690',
                 ],
+                // As Flux's Deployments: the runtime namespace (--watch-all-namespaces=false) is the Pod's.
+                env: [{ name: 'RUNTIME_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
                 ports: [
                   { name: 'http', containerPort: 9090 },
                   { name: 'http-webhook', containerPort: 9292 },
