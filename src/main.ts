@@ -29,6 +29,7 @@ import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './controllers/sli-metrics.ts';
 import { ComponentKinds } from './controllers/flux-report/components.ts';
+import { checkDashboardAddr, setupDashboard } from './web/setup.ts';
 
 /** The Flux controllers this version can serve (`--controllers`): the groups listed in ComponentKinds. */
 export const availableComponents = (): string[] => Object.keys(ComponentKinds);
@@ -41,6 +42,8 @@ export interface RunningEngine {
   receiverUrl?: string;
   /** Set once the HTTP event intake listens (when enabled). */
   eventsUrl?: string;
+  /** Set once the dashboard listens (when enabled). */
+  webUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function startEngine(
   const served = config.controllers ?? parseControllers(undefined, available);
   const serves = (component: string): boolean => served.includes(component);
   const RunningComponents = served.filter((c) => c !== OperatorComponent);
+  checkDashboardAddr(config.webAddr, config.webAllowRemoteReadOnly);
   const metrics = new RuntimeMetrics();
   // The SLI series (driftless_reconcile_total, …) exist from the start, at zero, for dashboards and rate().
   new SliMetrics({ registry: metrics.registry, kinds: ['GitRepository', 'Bucket', 'Kustomization'] });
@@ -205,6 +209,14 @@ export async function startEngine(
       requestReportUpdate: (namespace) => requestReportUpdate(client, namespace),
     });
   }
+  await setupDashboard(manager, {
+    addr: config.webAddr,
+    allowRemoteReadOnly: config.webAllowRemoteReadOnly,
+    kinds: RunningComponents.flatMap((c) => ComponentKinds[c] ?? []),
+    recorder,
+    reportNamespace: config.runtimeNamespace,
+    onListening: (url) => (engine.webUrl = url),
+  });
   const shutdown = async (): Promise<void> => {
     await manager.stop();
     await artifactServer.close();
@@ -225,6 +237,7 @@ export async function startEngine(
       storage: advertise,
       receiver: engine.receiverUrl,
       events: engine.eventsUrl,
+      dashboard: engine.webUrl,
     },
     'driftless started',
   );
