@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FluxReport } from '../../src/api/flux-report.ts';
+import { ComponentKinds } from '../../src/controllers/flux-report/components.ts';
 import { runtimePlatform, driftlessVersion } from '../../src/controllers/flux-report/version.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { reconcileCount as engineReconcileCount } from '../support/engine-state.ts';
@@ -95,6 +96,8 @@ test('the report is created at start and describes the cluster field by field', 
   assert.deepEqual(r.spec.operator, { apiVersion: 'fluxcd.controlplane.io/v1', version, platform: runtimePlatform() });
 
   const identity = (r.spec.components ?? [])[0]?.status.split(' in manager ')[1];
+  // Every source kind the source-controller group serves (GitRepository, HelmRepository, HelmChart, …).
+  const sourceKinds = (ComponentKinds['source-controller'] ?? []).map((k) => k.kind).join(', ');
   assert.ok(identity);
   assert.deepEqual(r.spec.components, [
     { name: 'kustomize-controller', ready: true, status: `Current Reconciling Kustomization in manager ${identity}` },
@@ -103,7 +106,11 @@ test('the report is created at start and describes the cluster field by field', 
       ready: true,
       status: `Current Reconciling Alert, Provider, Receiver in manager ${identity}`,
     },
-    { name: 'source-controller', ready: true, status: `Current Reconciling GitRepository in manager ${identity}` },
+    {
+      name: 'source-controller',
+      ready: true,
+      status: `Current Reconciling ${sourceKinds} in manager ${identity}`,
+    },
   ]);
 
   const reconcilers = r.spec.reconcilers ?? [];

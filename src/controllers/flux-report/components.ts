@@ -14,7 +14,10 @@ export interface ComponentKind {
  * it and `flux_resource_info` follows its objects live.
  */
 export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> = {
-  [ControllerNames.source]: [{ apiVersion: ApiVersions.source, kind: Kinds.GitRepository }],
+  [ControllerNames.source]: [
+    { apiVersion: ApiVersions.source, kind: Kinds.GitRepository },
+    { apiVersion: ApiVersions.source, kind: Kinds.Bucket },
+  ],
   [ControllerNames.kustomize]: [{ apiVersion: ApiVersions.kustomize, kind: Kinds.Kustomization }],
   [ControllerNames.notification]: [
     { apiVersion: `${Groups.notification}/v1beta3`, kind: 'Alert' },
