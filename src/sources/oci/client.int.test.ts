@@ -7,10 +7,12 @@ import path from 'node:path';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import tar from 'tar-stream';
-import { startTestRegistry, type TestRegistry } from '../../../test/support/oci-registry.ts';
+import { startTestRegistry, testBinDir, type TestRegistry } from '../../../test/support/oci-registry.ts';
 import { RegistryClient } from './client.ts';
-import { OciAuthError, OciDigestError, OciLayerError, OciNotFoundError } from './errors.ts';
+import { OciAuthError, OciDigestError, OciLayerError, OciNotFoundError, OciRegistryError } from './errors.ts';
 import { FluxMediaTypes, OciAnnotations } from './manifest.ts';
 import { fetchImageManifest, pullLayer, resolveArtifact } from './pull.ts';
 import { archiveForPush, pushArtifact } from './push.ts';
@@ -271,5 +273,97 @@ void test('a blob redirected to another host is fetched without the registry cre
   } finally {
     await new Promise((r) => front.close(r));
     await new Promise((r) => store.close(r));
+  }
+});
+
+void test('a multi-layer artifact pushed by oras: layerSelector.mediaType picks the layer, the default is the first', async () => {
+  const dir = await mkdtemp(path.join(tmp, 'oras-'));
+  await writeFile(path.join(dir, 'readme.txt'), 'not a tarball\n');
+  await writeFile(path.join(dir, 'content.tgz'), await archiveForPush(await sourceDir({ 'from-oras.yaml': 'o: 1\n' })));
+  await promisify(execFile)(
+    path.join(testBinDir(), 'oras'),
+    [
+      'push',
+      '--plain-http',
+      '--artifact-type',
+      'application/vnd.acme.bundle.v1',
+      `${open.host}/apps/multi:v1`,
+      'readme.txt:text/plain',
+      `content.tgz:${FluxMediaTypes.content}`,
+    ],
+    { cwd: dir },
+  );
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/multi' });
+  const { manifest } = await fetchImageManifest(client, (await client.resolve('v1')).digest);
+  assert.deepEqual(
+    manifest.layers.map((l) => l.mediaType),
+    ['text/plain', FluxMediaTypes.content],
+  );
+  const work = await mkdtemp(path.join(tmp, 'pull-'));
+  const pulled = await pullLayer({ client, manifest, mediaType: FluxMediaTypes.content, dir: work, maxBytes: 1 << 20 });
+  assert.equal(
+    pulled.operation === 'extract' && (await readFile(path.join(pulled.dir, 'from-oras.yaml'), 'utf8')),
+    'o: 1\n',
+  );
+  // Flux's default, the first layer, is not a tarball here: refused as such.
+  await assert.rejects(
+    pullLayer({ client, manifest, dir: await mkdtemp(path.join(tmp, 'pull-')), maxBytes: 1 << 20 }),
+    /is the layer a gzip-compressed tarball/,
+  );
+});
+
+void test('size limits: a layer above the cap is refused before download, and an archive expanding past it', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/big' });
+  const big = 'x'.repeat(200_000);
+  const pushed = await pushArtifact({
+    client,
+    tag: 'latest',
+    layer: await archiveForPush(await sourceDir({ 'big.yaml': big })),
+    meta: {},
+  });
+  const layer = pushed.manifest.layers[0]!;
+  await assert.rejects(
+    pullLayer({
+      client,
+      manifest: pushed.manifest,
+      dir: await mkdtemp(path.join(tmp, 'pull-')),
+      maxBytes: layer.size - 1,
+    }),
+    (err: Error) => err instanceof OciRegistryError && /above the .* limit/.test(err.message),
+  );
+  // The compressed layer fits, its content does not (a small tar bomb).
+  await assert.rejects(
+    pullLayer({ client, manifest: pushed.manifest, dir: await mkdtemp(path.join(tmp, 'pull-')), maxBytes: 100_000 }),
+    /untar limit/,
+  );
+});
+
+void test('a registry that answers 500 or never answers fails with the status or a timeout', async () => {
+  const sockets = new Set<import('node:net').Socket>();
+  const broken = createServer((req, res) => {
+    if (req.url?.includes('/hang/')) return; // never answers
+    res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNKNOWN","message":"boom"}]}');
+  });
+  broken.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(broken.address() as { port: number }).port}`;
+  try {
+    await assert.rejects(
+      new RegistryClient({ registry: host, repository: 'err/app' }).resolve('latest'),
+      (err: Error) => err instanceof OciRegistryError && /HEAD .*: HTTP 500/.test(err.message),
+    );
+    await assert.rejects(
+      new RegistryClient({ registry: host, repository: 'err/app' }).manifest('latest'),
+      /GET .*: UNKNOWN: boom/,
+    );
+    await assert.rejects(
+      new RegistryClient({ registry: host, repository: 'hang/app', signal: AbortSignal.timeout(500) }).resolve(
+        'latest',
+      ),
+      /HEAD .*hang\/app\/manifests\/latest: timed out/,
+    );
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => broken.close(r));
   }
 });
