@@ -130,6 +130,61 @@ build_helm() {
     mv "$WORK/gobin-helm3-$HELM3_VERSION/helm" "$BIN/helm3-$HELM3_VERSION"
   fi
   link helm3 "$HELM3_VERSION"
+  build_helm_controller
+}
+
+# helm-controller: helm v4's own CLI (helm.sh/helm/v4/pkg/cmd) with one change, the server-side-apply field
+# manager. Helm's main() hard-codes "helm"; the HelmRelease reconciler needs "helm-controller", as Flux's
+# helm-controller writes, so this wrapper main sets it before running the unchanged root command.
+build_helm_controller() {
+  if ! have helm-controller "$HELM_VERSION"; then
+    log "building helm-controller (helm v$HELM_VERSION, field manager helm-controller)"
+    local dir="$WORK/helm-controller-$HELM_VERSION"
+    mkdir -p "$dir"
+    cat >"$dir/go.mod" <<GOMOD
+module driftless.local/helm-controller
+
+go 1.25
+
+require helm.sh/helm/v4 v$HELM_VERSION
+GOMOD
+    cat >"$dir/main.go" <<'GO'
+// Command helm-controller is the helm v4 CLI whose server-side applies carry the field manager
+// "helm-controller" (Flux's), instead of the "helm" that helm's own main() sets.
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+
+	helmcmd "helm.sh/helm/v4/pkg/cmd"
+	"helm.sh/helm/v4/pkg/kube"
+)
+
+func main() {
+	kube.ManagedFieldsManager = "helm-controller"
+	cmd, err := helmcmd.NewRootCmd(os.Stdout, os.Args[1:], helmcmd.SetupLogging)
+	if err != nil {
+		slog.Warn("command failed", slog.Any("error", err))
+		os.Exit(1)
+	}
+	if err := cmd.Execute(); err != nil {
+		var cerr helmcmd.CommandError
+		if errors.As(err, &cerr) {
+			os.Exit(cerr.ExitCode)
+		}
+		os.Exit(1)
+	}
+}
+GO
+    (cd "$dir" && go mod tidy >/dev/null 2>&1 && go build -trimpath \
+      -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION" \
+      -o "$BIN/helm-controller-$HELM_VERSION" .)
+  fi
+  link helm-controller "$HELM_VERSION"
 }
 
 # registry (distribution v3) serves OCI artifacts to the OCIRepository tests; oras pushes what Flux's CLI cannot.

@@ -17,6 +17,7 @@ import { setupFluxInstanceController } from './controllers/flux-instance/setup.t
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
 import { requestReportUpdate } from './controllers/flux-report/request-update.ts';
 import { setupKustomizationController } from './controllers/kustomization/setup.ts';
+import { setupHelmReleaseController } from './controllers/helm-release/setup.ts';
 import { setupNotifications } from './controllers/notification/setup.ts';
 import { setupReceiverController } from './controllers/receiver/setup.ts';
 import { KubeClient } from './kube/client.ts';
@@ -184,6 +185,19 @@ export async function startEngine(
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       noRemoteBases: config.noRemoteBases,
       watchDrift: config.driftWatch,
+      ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+    });
+  }
+  if (serves(ControllerNames.helm)) {
+    setupHelmReleaseController(manager, {
+      ...common,
+      recorder: recorder.forController(ControllerNames.helm),
+      helmBin: config.helmBin,
+      ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+      artifacts,
+      concurrency: config.concurrent,
+      requeueDependencyMs: config.requeueDependencyMs,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
     });
   }

@@ -9,6 +9,7 @@ import { GitRepositoryCrd } from './git-repository.ts';
 import { OCIRepositoryCrd } from './oci-repository.ts';
 import { HelmChartCrd } from './helm-chart.ts';
 import { HelmRepositoryCrd } from './helm-repository.ts';
+import { HelmReleaseCrd } from './helm-release.ts';
 import { FluxReportCrd } from './flux-report.ts';
 import { KustomizationCrd } from './kustomization.ts';
 import { AlertCrd, ProviderCrd, ReceiverCrd } from './notification.ts';
@@ -24,6 +25,7 @@ export const CrdDefinitions: readonly CrdDefinition[] = [
   HelmRepositoryCrd,
   HelmChartCrd,
   KustomizationCrd,
+  HelmReleaseCrd,
   ProviderCrd,
   AlertCrd,
   ReceiverCrd,

@@ -5,6 +5,7 @@ import { FluxInstanceFieldSupport } from './field-support-flux-instance.ts';
 import { GitRepositoryFieldSupport, KustomizationFieldSupport } from './field-support-kustomize.ts';
 import { OCIRepositoryFieldSupport } from './field-support-oci.ts';
 import { HelmChartFieldSupport, HelmRepositoryFieldSupport } from './field-support-helm-source.ts';
+import { HelmReleaseFieldSupport } from './field-support-helm-release.ts';
 import { AlertFieldSupport, ProviderFieldSupport, ReceiverFieldSupport } from './field-support-notification.ts';
 
 /** Field support by kind, in the order README's "Not done yet" lists the refusals. */
@@ -15,6 +16,7 @@ export const FieldSupportTables: Readonly<Record<string, KindFieldSupport>> = {
   Bucket: BucketFieldSupport,
   HelmRepository: HelmRepositoryFieldSupport,
   HelmChart: HelmChartFieldSupport,
+  HelmRelease: HelmReleaseFieldSupport,
   Provider: ProviderFieldSupport,
   Alert: AlertFieldSupport,
   Receiver: ReceiverFieldSupport,

@@ -103,6 +103,7 @@ export function runCommand(): Command {
       goBoolOption('--allow-remote-bases', 'allow kustomize remote bases (the default; kept for older scripts)', false),
     )
     .option('--kustomize-bin <file>', 'kustomize binary', d.kustomizeBin)
+    .option('--helm-bin <file>', 'helm v4 CLI built with the helm-controller field manager (HelmReleases)', d.helmBin)
     .option('--identity <name>', 'identity in the leader Lease and in events (default: hostname-pid)', d.identity)
     .option('--log-level <level>', 'debug, info, warn or error', d.logLevel)
     .option(
@@ -151,6 +152,7 @@ export function runCommand(): Command {
         retryPeriodMs: o['leaderElectionRetryPeriod'] as number,
         ...flux,
         kustomizeBin: o['kustomizeBin'] as string,
+        helmBin: o['helmBin'] as string,
         logLevel: o['logLevel'] as string,
         identity: o['identity'] as string,
         reportingIntervalMs: o['reportingInterval'] as number,

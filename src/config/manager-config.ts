@@ -52,6 +52,11 @@ export interface ManagerConfig {
   /** Beyond Flux: watch applied objects and correct drift at once (default true). */
   driftWatch: boolean;
   kustomizeBin: string;
+  /**
+   * The helm v4 CLI the HelmRelease reconciler drives: `helm-controller`, helm's own command built with the
+   * field manager Flux's helm-controller applies with (scripts/provision.sh helm).
+   */
+  helmBin: string;
   logLevel: string;
   /** Identity in the Lease and in events' `reportingInstance`. */
   identity: string;
@@ -89,6 +94,7 @@ export function defaultManagerConfig(): ManagerConfig {
     noRemoteBases: false,
     driftWatch: true,
     kustomizeBin: path.join(cache, 'bin', 'kustomize'),
+    helmBin: path.join(cache, 'bin', 'helm-controller'),
     logLevel: 'info',
     identity: `${os.hostname()}-${process.pid}`,
     reportingIntervalMs: 5 * 60_000,

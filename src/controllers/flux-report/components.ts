@@ -19,6 +19,7 @@ export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> 
     { apiVersion: ApiVersions.source, kind: Kinds.Bucket },
   ],
   [ControllerNames.kustomize]: [{ apiVersion: ApiVersions.kustomize, kind: Kinds.Kustomization }],
+  [ControllerNames.helm]: [{ apiVersion: ApiVersions.helm, kind: Kinds.HelmRelease }],
   [ControllerNames.notification]: [
     { apiVersion: `${Groups.notification}/v1beta3`, kind: 'Alert' },
     { apiVersion: `${Groups.notification}/v1beta3`, kind: 'Provider' },

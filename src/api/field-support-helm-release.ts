@@ -1,0 +1,181 @@
+// Field support of HelmRelease (helm.toolkit.fluxcd.io/v2): what the reconciler honours, what it refuses.
+import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
+
+const e2e = 'test/e2e/helm-release.test.ts';
+const api = 'src/api/helm-release.test.ts';
+const options = 'src/controllers/helm-release/release.test.ts';
+const template = 'src/controllers/helm-release/chart.test.ts';
+const values = 'src/helm/values.test.ts';
+const cli = 'src/helm/cli.test.ts';
+const remediateOnFailure =
+  'remove it (or use RemediateOnFailure, the default): Driftless remediates failed actions, it does not retry them on an interval';
+
+/** HelmRelease (helm.toolkit.fluxcd.io/v2). */
+export const HelmReleaseFieldSupport: KindFieldSupport = {
+  fields: {
+    ...implementedBy(e2e, ['spec.chart', 'spec.chart.spec', 'spec.chart.spec.chart', 'spec.chart.spec.sourceRef']),
+    ...implementedBy(template, [
+      'spec.chart.metadata',
+      'spec.chart.metadata.labels',
+      'spec.chart.metadata.annotations',
+      'spec.chart.spec.version',
+      'spec.chart.spec.sourceRef.name',
+      'spec.chart.spec.sourceRef.namespace',
+      'spec.chart.spec.interval',
+      'spec.chart.spec.reconcileStrategy',
+      'spec.chart.spec.valuesFiles',
+      'spec.chart.spec.ignoreMissingValuesFiles',
+    ]),
+    // The HelmChart the template makes reports a source kind it cannot serve on its own status.
+    'spec.chart.spec.sourceRef.kind': { implemented: template },
+    'spec.chart.spec.sourceRef.apiVersion': {
+      fluxIgnores: 'helm-controller builds the HelmChart from kind and name only',
+    },
+    'spec.chart.spec.verify': {
+      refused: 'remove it (chart signatures are not verified by Driftless yet)',
+    },
+    ...implementedBy(e2e, ['spec.chartRef', 'spec.chartRef.name']),
+    'spec.chartRef.kind': {
+      implemented: e2e,
+      refusedValues: {
+        OCIRepository: 'use spec.chart with a HelmRepository, or a HelmChart in spec.chartRef',
+        ExternalArtifact: 'use spec.chart with a HelmRepository, or a HelmChart in spec.chartRef',
+      },
+    },
+    'spec.chartRef.namespace': { implemented: template },
+    'spec.chartRef.apiVersion': { fluxIgnores: 'helm-controller looks the chart source up by kind and name only' },
+    ...implementedBy(api, [
+      'spec.interval',
+      'spec.timeout',
+      'spec.releaseName',
+      'spec.targetNamespace',
+      'spec.storageNamespace',
+      'spec.maxHistory',
+    ]),
+    'spec.suspend': { implemented: e2e },
+    'spec.kubeConfig': {
+      refused:
+        'remove it and run a Driftless manager in the target cluster (the release would be made in this cluster)',
+    },
+    ...implementedBy(e2e, ['spec.dependsOn', 'spec.dependsOn[].name', 'spec.dependsOn[].namespace']),
+    'spec.dependsOn[].readyExpr': {
+      refused: 'remove it (dependencies are ready when their Ready condition is True)',
+    },
+    'spec.serviceAccountName': { implemented: options },
+    // Driftless spawns helm per action; there is no client to keep, so both values behave the same.
+    'spec.persistentClient': { implemented: options },
+    'spec.driftDetection': { implemented: options },
+    'spec.driftDetection.mode': {
+      implemented: options,
+      refusedValues: {
+        enabled: 'remove it or set disabled (drift of Helm releases is not detected by Driftless yet)',
+        warn: 'remove it or set disabled (drift of Helm releases is not detected by Driftless yet)',
+      },
+    },
+    'spec.driftDetection.ignore': { refused: 'remove it (drift of Helm releases is not detected by Driftless yet)' },
+    ...implementedBy(options, [
+      'spec.install',
+      'spec.install.timeout',
+      'spec.install.disableTakeOwnership',
+      'spec.install.disableWait',
+      'spec.install.disableWaitForJobs',
+      'spec.install.disableHooks',
+      'spec.install.disableOpenAPIValidation',
+      'spec.install.disableSchemaValidation',
+      'spec.install.replace',
+      'spec.install.skipCRDs',
+      'spec.install.createNamespace',
+      'spec.install.serverSideApply',
+      'spec.install.remediation',
+      'spec.install.remediation.retries',
+      'spec.install.remediation.ignoreTestFailures',
+      'spec.install.remediation.remediateLastFailure',
+      'spec.install.strategy',
+    ]),
+    'spec.install.strategy.name': { implemented: options, refusedValues: { RetryOnFailure: remediateOnFailure } },
+    'spec.install.strategy.retryInterval': { refused: remediateOnFailure },
+    'spec.install.crds': {
+      implemented: options,
+      refusedValues: { CreateReplace: 'use Create (helm creates missing CRDs of crds/ and leaves existing ones)' },
+    },
+    ...implementedBy(options, [
+      'spec.upgrade',
+      'spec.upgrade.timeout',
+      'spec.upgrade.disableTakeOwnership',
+      'spec.upgrade.disableWait',
+      'spec.upgrade.disableWaitForJobs',
+      'spec.upgrade.disableHooks',
+      'spec.upgrade.disableOpenAPIValidation',
+      'spec.upgrade.disableSchemaValidation',
+      'spec.upgrade.force',
+      'spec.upgrade.preserveValues',
+      'spec.upgrade.cleanupOnFail',
+      'spec.upgrade.serverSideApply',
+      'spec.upgrade.remediation',
+      'spec.upgrade.remediation.retries',
+      'spec.upgrade.remediation.ignoreTestFailures',
+      'spec.upgrade.remediation.remediateLastFailure',
+      'spec.upgrade.remediation.strategy',
+      'spec.upgrade.strategy',
+      'spec.upgrade.chartNameChangeStrategy',
+    ]),
+    'spec.upgrade.strategy.name': { implemented: options, refusedValues: { RetryOnFailure: remediateOnFailure } },
+    'spec.upgrade.strategy.retryInterval': { refused: remediateOnFailure },
+    'spec.upgrade.crds': {
+      implemented: options,
+      refusedValues: {
+        Create: 'use Skip (the default) and ship CRD changes outside the chart (helm upgrade never applies crds/)',
+        CreateReplace:
+          'use Skip (the default) and ship CRD changes outside the chart (helm upgrade never applies crds/)',
+      },
+    },
+    ...implementedBy(options, ['spec.test', 'spec.test.enable', 'spec.test.timeout', 'spec.test.ignoreFailures']),
+    ...implementedBy(cli, ['spec.test.filters', 'spec.test.filters[].name', 'spec.test.filters[].exclude']),
+    ...implementedBy(options, [
+      'spec.rollback',
+      'spec.rollback.timeout',
+      'spec.rollback.disableWait',
+      'spec.rollback.disableWaitForJobs',
+      'spec.rollback.disableHooks',
+      'spec.rollback.force',
+      'spec.rollback.cleanupOnFail',
+      'spec.rollback.serverSideApply',
+    ]),
+    'spec.rollback.recreate': { fluxIgnores: 'deprecated: helm-controller logs a warning and does not read it' },
+    ...implementedBy(options, [
+      'spec.uninstall',
+      'spec.uninstall.timeout',
+      'spec.uninstall.disableHooks',
+      'spec.uninstall.keepHistory',
+      'spec.uninstall.disableWait',
+      'spec.uninstall.deletionPropagation',
+    ]),
+    ...implementedBy(values, [
+      'spec.valuesFrom',
+      'spec.valuesFrom[].kind',
+      'spec.valuesFrom[].name',
+      'spec.valuesFrom[].valuesKey',
+      'spec.valuesFrom[].targetPath',
+      'spec.valuesFrom[].optional',
+      'spec.values',
+    ]),
+    'spec.valuesFrom[].literal': {
+      refused: 'remove it and quote the value in the ConfigMap or Secret instead (a quoted value is set as a string)',
+    },
+    'spec.commonMetadata': {
+      refused:
+        'remove it and set the labels and annotations in the chart values (post-rendering is not done by Driftless yet)',
+    },
+    'spec.postRenderers': {
+      refused:
+        'remove it and patch through chart values, or render with a Kustomization (post-renderers are not run by Driftless yet)',
+    },
+    'spec.postRenderStrategy': { refused: 'remove it (post-renderers are not run by Driftless yet)' },
+    'spec.waitStrategy': { implemented: options },
+    'spec.waitStrategy.name': { implemented: options },
+    'spec.healthCheckExprs': {
+      refused:
+        'remove it (Helm waits for the objects with kstatus; CEL health checks of releases are not evaluated by Driftless yet)',
+    },
+  },
+};

@@ -1,0 +1,417 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Annotations, Finalizer, Reasons } from '../../api/constants.ts';
+import {
+  HelmReasons,
+  actionTimeoutMs,
+  helmChartRefOf,
+  helmReleaseIntervalMs,
+  helmReleaseName,
+  helmReleaseTimeoutMs,
+  releaseNamespaceOf,
+  storageNamespaceOf,
+  type HelmRelease,
+  type HelmReleaseStatus,
+} from '../../api/helm-release.ts';
+import type { Artifact } from '../../api/meta.ts';
+import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
+import type { HelmCli } from '../../helm/cli.ts';
+import { valuesDigest } from '../../helm/observation.ts';
+import { ReleaseStorage } from '../../helm/release-storage.ts';
+import { composeValues, ValuesReferenceError, type ResolvedReference, type Values } from '../../helm/values.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { getCondition, setCondition } from '../../runtime/conditions.ts';
+import type { Informer } from '../../runtime/informer.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
+import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
+import type { Step } from '../../runtime/reconcile/steps.ts';
+import type { Result } from '../../runtime/result.ts';
+import { CelCompileError, compileCel } from '../../util/cel.ts';
+import { SliMetrics } from '../sli-metrics.ts';
+import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
+import { applyChartTemplate, deleteChartTemplate, loadChart, readySourceArtifact, templateChartKey } from './chart.ts';
+import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
+import { atomicRelease, type LoadedChart } from './release.ts';
+
+export interface HelmReleaseReconcilerOptions extends ControllerDeps {
+  informer: Informer;
+  helmCharts: Informer;
+  cli: HelmCli;
+  artifacts: ArtifactTreeCache;
+  requeueDependencyMs: number;
+  noCrossNamespaceRefs: boolean;
+  defaultServiceAccount?: string;
+}
+
+interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
+  intervalMs: number;
+  releaseName: string;
+  releaseNamespace: string;
+  storageNamespace: string;
+  asUser?: string;
+  artifact?: Artifact;
+  values?: Values;
+  chart?: LoadedChart;
+  workDir?: string;
+  /** Stalled with a reason of its own (RetriesExceeded) while Ready keeps the release's. */
+  stalled?: { reason: string; message: string };
+  /** Ended without error but not Ready: Flux still moves observedGeneration. */
+  observed?: boolean;
+  writeNow(): Promise<void>;
+}
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`internal: ${what} is not known at this step`);
+  return value;
+};
+
+/** The impersonated user of `spec.serviceAccountName` (or the default service account), for helm. */
+export function serviceAccountUser(hr: HelmRelease, defaultServiceAccount?: string): string | undefined {
+  const sa = hr.spec.serviceAccountName || defaultServiceAccount;
+  return sa ? `system:serviceaccount:${hr.metadata.namespace ?? ''}:${sa}` : undefined;
+}
+
+/** Flux's HandleAnnotationRequest: `annotation` equals requestedAt, and neither was handled yet. */
+function handleAnnotationRequest(
+  hr: HelmRelease,
+  status: HelmReleaseStatus,
+  annotation: string,
+  field: 'lastHandledForceAt' | 'lastHandledResetAt',
+): boolean {
+  const annotations = hr.metadata.annotations ?? {};
+  const requestAt = annotations[annotation];
+  const reconcileAt = annotations[Annotations.reconcileRequestedAt];
+  if (requestAt === undefined) return false;
+  const lastHandled = status[field];
+  status[field] = requestAt;
+  return (
+    reconcileAt !== undefined &&
+    requestAt === reconcileAt &&
+    hr.status?.lastHandledReconcileAt !== reconcileAt &&
+    lastHandled !== requestAt
+  );
+}
+
+/**
+ * Reconciles HelmReleases as helm-controller does, with the real helm binary doing every release action:
+ * spec → dependencies → chart template → source → values → chart → atomic release. Release storage is
+ * Helm's own, so `helm list/history/get` show what was done.
+ */
+export function helmReleaseReconciler(
+  o: HelmReleaseReconcilerOptions,
+): StepReconciler<HelmRelease, HelmReleaseStatus, HrContext> {
+  const sli = new SliMetrics({ registry: o.metrics.registry });
+  const steps: Step<HrContext, Result>[] = [
+    refuseUnsupportedFields<HrContext>('HelmRelease'),
+    {
+      name: 'spec',
+      run: (ctx) => {
+        const hr = ctx.obj;
+        try {
+          ctx.intervalMs = helmReleaseIntervalMs(hr.spec);
+          helmReleaseTimeoutMs(hr.spec);
+          for (const a of ['install', 'upgrade', 'test', 'rollback', 'uninstall'] as const) actionTimeoutMs(hr.spec, a);
+        } catch (err) {
+          throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
+        }
+        if (ctx.storageNamespace !== ctx.releaseNamespace) {
+          throw new ReconcileFailure(
+            Reasons.NotSupported,
+            `spec.storageNamespace '${ctx.storageNamespace}' different from the release namespace '${ctx.releaseNamespace}' is not supported by Driftless yet: set spec.storageNamespace to '${ctx.releaseNamespace}' (the helm CLI keeps release Secrets in the release namespace)`,
+            { stalled: true },
+          );
+        }
+        if (!hr.spec.chart && hr.spec.chartRef?.kind !== 'HelmChart') {
+          throw new ReconcileFailure('InvalidChartReference', 'invalid Chart reference', { stalled: true });
+        }
+        const ref = helmChartRefOf(hr);
+        if (o.noCrossNamespaceRefs && ref.namespace !== hr.metadata.namespace) {
+          throw new ReconcileFailure(
+            Reasons.AccessDenied,
+            `cross-namespace references are not allowed: can't access 'HelmChart/${ref.namespace}/${ref.name}'`,
+            { stalled: true },
+          );
+        }
+      },
+    },
+    {
+      name: 'dependencies',
+      run: (ctx) => checkDependencies(ctx, o),
+    },
+    {
+      name: 'chart-template',
+      run: async (ctx) => {
+        const want = templateChartKey(ctx.obj);
+        const had = ctx.status.helmChart;
+        if (had && had !== want) {
+          await deleteChartTemplate(o.client, had);
+          delete ctx.status.helmChart;
+        }
+        if (ctx.obj.spec.chart)
+          ctx.status.helmChart = await applyChartTemplate(o.client, ctx.obj, ctx.obj.spec.interval);
+      },
+    },
+    {
+      name: 'source',
+      run: (ctx) => {
+        ctx.artifact = readySourceArtifact({
+          hr: ctx.obj,
+          helmCharts: o.helmCharts,
+          requeueMs: o.requeueDependencyMs,
+        }).artifact;
+      },
+    },
+    {
+      name: 'values',
+      run: async (ctx) => {
+        try {
+          ctx.values = await resolveValues(o.client, ctx.obj);
+        } catch (err) {
+          if (err instanceof ValuesReferenceError)
+            throw new ReconcileFailure(HelmReasons.ValuesError, err.message, { cause: err });
+          throw err;
+        }
+      },
+    },
+    {
+      name: 'chart',
+      run: async (ctx) => {
+        ctx.workDir = await mkdtemp(path.join(tmpdir(), 'driftless-hr-'));
+        ctx.chart = await loadChart({
+          artifacts: o.artifacts,
+          artifact: need(ctx.artifact, 'artifact'),
+          dest: path.join(ctx.workDir, 'chart'),
+          signal: ctx.signal,
+          timeoutMs: helmReleaseTimeoutMs(ctx.obj.spec),
+          requeueMs: o.requeueDependencyMs,
+        });
+      },
+    },
+    {
+      name: 'release',
+      run: async (ctx) => {
+        const { obj: hr, status } = ctx;
+        const chart = need(ctx.chart, 'chart');
+        const values = need(ctx.values, 'values');
+        const storage = new ReleaseStorage(o.client, ctx.storageNamespace);
+        // The release target moved (namespace, name, chart name): uninstall the old one first, as Flux.
+        const cur = status.history?.[0];
+        if (
+          status.storageNamespace &&
+          cur &&
+          (status.storageNamespace !== ctx.storageNamespace ||
+            cur.namespace !== ctx.releaseNamespace ||
+            cur.name !== ctx.releaseName ||
+            (cur.chartName !== chart.name && hr.spec.upgrade?.chartNameChangeStrategy !== 'InPlaceUpdate'))
+        ) {
+          await uninstallCurrent({
+            hr,
+            status,
+            cli: o.cli,
+            ...(ctx.asUser ? { asUser: ctx.asUser } : {}),
+            recorder: o.recorder,
+            signal: ctx.signal,
+          });
+          delete status.history;
+          status.failures = 0;
+          status.installFailures = 0;
+          status.upgradeFailures = 0;
+        }
+        status.storageNamespace = ctx.storageNamespace;
+        const configDigest = valuesDigest(values);
+        const resetRequested = handleAnnotationRequest(hr, status, Annotations.resetRequestedAt, 'lastHandledResetAt');
+        if (
+          status.lastAttemptedGeneration !== hr.metadata.generation ||
+          status.lastAttemptedRevision !== chart.version ||
+          (status.lastAttemptedConfigDigest && status.lastAttemptedConfigDigest !== configDigest) ||
+          resetRequested
+        ) {
+          delete status.failures;
+          delete status.installFailures;
+          delete status.upgradeFailures;
+        }
+        status.lastAttemptedGeneration = hr.metadata.generation ?? 0;
+        status.lastAttemptedRevision = chart.version;
+        status.lastAttemptedConfigDigest = configDigest;
+        const forceRequested = handleAnnotationRequest(hr, status, Annotations.forceRequestedAt, 'lastHandledForceAt');
+        const outcome = await atomicRelease({
+          obj: hr,
+          metadata: ctx.metadata,
+          status,
+          chart,
+          values,
+          configDigest,
+          releaseName: ctx.releaseName,
+          releaseNamespace: ctx.releaseNamespace,
+          cli: o.cli,
+          storage,
+          ...(ctx.asUser ? { asUser: ctx.asUser } : {}),
+          forceRequested,
+          signal: ctx.signal,
+          write: () => ctx.writeNow(),
+          event: (e) => ctx.event(e),
+        });
+        const ready = getCondition(ctx, 'Ready');
+        const reason = ready?.reason ?? Reasons.ReconciliationFailed;
+        const message = ready?.message ?? '';
+        switch (outcome.kind) {
+          case 'ready':
+            return;
+          case 'requeue':
+            throw new ReconcileFailure(reason, message, { requeueAfterMs: 1000, event: 'none' });
+          case 'notReady':
+            ctx.observed = true;
+            throw new ReconcileFailure(reason, message, { requeueAfterMs: withJitter(ctx.intervalMs), event: 'none' });
+          case 'stalled':
+            ctx.stalled = { reason: outcome.reason, message: outcome.message };
+            throw new ReconcileFailure(reason, message, { stalled: true, event: 'none' });
+          case 'error':
+            throw new ReconcileFailure(outcome.reason, outcome.message, { event: 'none' });
+        }
+      },
+    },
+  ];
+
+  const reconciler = new StepReconciler<HelmRelease, HelmReleaseStatus, HrContext>({
+    kind: 'HelmRelease',
+    client: o.client,
+    recorder: o.recorder,
+    logger: o.logger,
+    outcomes: sli,
+    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as HelmRelease | undefined,
+    finalizer: Finalizer,
+    finalize: async (hr, signal) => {
+      await finalizeHelmRelease({
+        hr,
+        client: o.client,
+        cli: o.cli,
+        recorder: o.recorder,
+        ...(serviceAccountUser(hr, o.defaultServiceAccount)
+          ? { asUser: serviceAccountUser(hr, o.defaultServiceAccount) as string }
+          : {}),
+        signal,
+      });
+      return {};
+    },
+    skip: (hr) => hr.spec.suspend === true,
+    context: (base): HrContext => {
+      const hr = base.obj;
+      const asUser = serviceAccountUser(hr, o.defaultServiceAccount);
+      const ctx: HrContext = Object.assign(base, {
+        intervalMs: 0,
+        releaseName: helmReleaseName(hr),
+        releaseNamespace: releaseNamespaceOf(hr),
+        storageNamespace: storageNamespaceOf(hr),
+        ...(asUser ? { asUser } : {}),
+        writeNow: async () => {
+          // The skeleton's `progress` writes the status as it stands; the reason/message are re-set as they are.
+          const r = getCondition(ctx, 'Reconciling');
+          await base.progress(r?.reason ?? 'Progressing', r?.message ?? '');
+        },
+      });
+      return ctx;
+    },
+    steps,
+    fallbackReason: Reasons.ReconciliationFailed,
+    markRetrying: 'whenReconciling',
+    retryAfterMs: () => 'backoff',
+    ready: (ctx) => {
+      const ready = getCondition(ctx, 'Ready');
+      return {
+        reason: ready?.reason ?? HelmReasons.InstallSucceeded,
+        message: ready?.message ?? '',
+        requeueAfterMs: withJitter(ctx.intervalMs),
+      };
+    },
+    finishStatus: (ctx) => {
+      handledRequest(ctx.obj, ctx.status);
+      if (ctx.stalled?.reason) setCondition(ctx, { type: 'Stalled', status: 'True', ...ctx.stalled });
+      if (ctx.observed) ctx.status.observedGeneration = ctx.obj.metadata.generation ?? 0;
+    },
+    eventMetadata: (ctx): Record<string, string> =>
+      ctx.status.lastAttemptedRevision ? { revision: ctx.status.lastAttemptedRevision } : {},
+    release: async (ctx) => {
+      if (ctx.workDir) await rm(ctx.workDir, { recursive: true, force: true });
+    },
+  });
+  return reconciler;
+}
+
+/** Reads each valuesFrom reference (with the controller's own client, as Flux) and composes the values. */
+async function resolveValues(client: KubeClient, hr: HelmRelease): Promise<Values> {
+  const ns = hr.metadata.namespace ?? '';
+  const cache = new Map<string, (KubeObject & { data?: Record<string, string> }) | undefined>();
+  const refs: ResolvedReference[] = [];
+  for (const ref of hr.spec.valuesFrom ?? []) {
+    const key = `${ref.kind}/${ref.name}`;
+    if (!cache.has(key)) {
+      cache.set(key, await client.get({ apiVersion: 'v1', kind: ref.kind, namespace: ns, name: ref.name }));
+    }
+    const obj = cache.get(key);
+    const raw = obj?.data?.[ref.valuesKey || 'values.yaml'];
+    const data =
+      raw === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    refs.push({
+      kind: ref.kind,
+      name: ref.name,
+      namespace: ns,
+      ...(ref.valuesKey ? { valuesKey: ref.valuesKey } : {}),
+      ...(ref.targetPath ? { targetPath: ref.targetPath } : {}),
+      ...(ref.optional ? { optional: true } : {}),
+      data,
+      objectMissing: obj === undefined,
+    });
+  }
+  const inline =
+    hr.spec.values && typeof hr.spec.values === 'object' && !Array.isArray(hr.spec.values)
+      ? (hr.spec.values as Values)
+      : undefined;
+  return composeValues(refs, inline);
+}
+
+/** Flux's HelmRelease dependency check: each dependency exists, has caught up with its generation and is Ready (or its readyExpr holds). */
+function checkDependencies(ctx: HrContext, o: HelmReleaseReconcilerOptions): void {
+  const hr = ctx.obj;
+  for (const dep of hr.spec.dependsOn ?? []) {
+    const name = `${dep.namespace ?? hr.metadata.namespace ?? ''}/${dep.name}`;
+    let expr;
+    if (dep.readyExpr) {
+      try {
+        expr = compileCel(dep.readyExpr, { variables: ['self', 'dep'] });
+      } catch (err) {
+        if (!(err instanceof CelCompileError)) throw err;
+        throw new ReconcileFailure(
+          Reasons.InvalidCELExpression,
+          `failed to evaluate dependency ${dep.name}: ${err.message}`,
+          { stalled: true },
+        );
+      }
+    }
+    const fail = (why: string): never => {
+      throw new ReconcileFailure(HelmReasons.DependencyNotReady, why, {
+        requeueAfterMs: o.requeueDependencyMs,
+        event: 'info',
+        waiting: true,
+      });
+    };
+    const other = o.informer.get(name) as HelmRelease | undefined;
+    if (!other)
+      return fail(`unable to get '${name}' dependency: HelmRelease.helm.toolkit.fluxcd.io "${dep.name}" not found`);
+    if (expr) {
+      let ok = false;
+      try {
+        ok = expr.evaluateBool({ self: hr, dep: other });
+      } catch {
+        ok = false;
+      }
+      if (!ok) fail(`dependency '${name}' is not ready according to readyExpr eval`);
+      continue;
+    }
+    if (!other.status?.conditions?.length || other.metadata.generation !== other.status.observedGeneration) {
+      fail(`dependency '${name}' is not ready`);
+    }
+    if (getCondition(other as never, 'Ready')?.status !== 'True') fail(`dependency '${name}' is not ready`);
+  }
+}

@@ -1,0 +1,77 @@
+import { ApiVersions, Kinds } from '../../api/constants.ts';
+import { helmChartRefOf, type HelmRelease } from '../../api/helm-release.ts';
+import type { Artifact } from '../../api/meta.ts';
+import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
+import { HelmCli } from '../../helm/cli.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { getCondition } from '../../runtime/conditions.ts';
+import { Controller } from '../../runtime/controller.ts';
+import { keyOf } from '../../runtime/informer.ts';
+import type { Manager } from '../../runtime/manager.ts';
+import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
+import { helmReleaseReconciler } from './reconciler.ts';
+
+export interface HelmReleaseControllerOptions extends ControllerDeps {
+  helmBin: string;
+  /** The engine's kubeconfig file, handed to helm (absent: helm's own default, in-cluster or $KUBECONFIG). */
+  kubeconfig?: string;
+  artifacts: ArtifactTreeCache;
+  concurrency?: number;
+  requeueDependencyMs?: number;
+  noCrossNamespaceRefs?: boolean;
+  defaultServiceAccount?: string;
+}
+
+const BY_CHART = 'helmChart';
+const BY_DEPENDENCY = 'dependsOn';
+
+const artifactOf = (o: KubeObject): string => {
+  const a = (o as { status?: { artifact?: Artifact } }).status?.artifact;
+  return `${a?.revision}|${a?.digest}`;
+};
+
+/**
+ * Registers the HelmRelease controller: reconciles on spec/annotation changes, when its HelmChart
+ * publishes a new artifact, and when a dependency becomes Ready.
+ */
+export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseControllerOptions): Controller {
+  const informer = mgr.informer(ApiVersions.helm, Kinds.HelmRelease);
+  const helmCharts = mgr.informer(ApiVersions.source, Kinds.HelmChart);
+  const cli = new HelmCli({ bin: opts.helmBin, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
+  const reconciler = helmReleaseReconciler({
+    ...opts,
+    informer,
+    helmCharts,
+    cli,
+    requeueDependencyMs: opts.requeueDependencyMs ?? 30_000,
+    noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false,
+    ...(opts.defaultServiceAccount ? { defaultServiceAccount: opts.defaultServiceAccount } : {}),
+  });
+  const controller = new Controller({
+    name: 'helmrelease',
+    reconciler,
+    logger: opts.logger,
+    metrics: opts.metrics,
+    concurrency: opts.concurrency ?? 4,
+  });
+  controller.watchPrimary(informer, fluxPrimaryPredicate);
+  informer.addIndex(BY_CHART, (o) => {
+    const ref = helmChartRefOf(o as HelmRelease);
+    return ref.name ? [`${ref.namespace}/${ref.name}`] : [];
+  });
+  informer.addIndex(BY_DEPENDENCY, (o) =>
+    ((o as HelmRelease).spec.dependsOn ?? []).map((d) => `${d.namespace ?? o.metadata.namespace}/${d.name}`),
+  );
+  controller.watchMapped(
+    helmCharts,
+    (chart) => informer.keysByIndex(BY_CHART, keyOf(chart)),
+    (a, b) => artifactOf(a) !== artifactOf(b),
+  );
+  const becameReady = (a: KubeObject, b: KubeObject): boolean => {
+    const ready = (x: KubeObject): string | undefined => getCondition(x as never, 'Ready')?.status;
+    return ready(a) !== ready(b) && ready(b) === 'True';
+  };
+  controller.watchMapped(informer, (dep) => informer.keysByIndex(BY_DEPENDENCY, keyOf(dep)), becameReady);
+  mgr.addController(controller);
+  return controller;
+}

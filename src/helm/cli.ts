@@ -1,0 +1,285 @@
+// Drives helm v4's CLI for the release actions (install, upgrade, test, rollback, uninstall). The binary is
+// `helm-controller` (scripts/provision.sh helm): helm's own command, built with the field manager Flux's
+// helm-controller applies with, since helm's main() hard-codes "helm" whatever argv[0] says.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { ControllerNames } from '../api/constants.ts';
+
+/** The field manager the helm-controller build applies with (helm-controller's, as under Flux). */
+export const HelmFieldManager = ControllerNames.helm;
+
+/** Helm exited non-zero; `message` is its error line(s) without the `Error: ` prefix. */
+export class HelmCommandError extends Error {
+  override readonly name = 'HelmCommandError';
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What every helm invocation needs: the binary, the cluster, the identity, the namespace. */
+export interface HelmTarget {
+  /** Namespace of the release (and of its storage: Helm's CLI keeps both in one namespace). */
+  namespace: string;
+  /** `--kube-as-user`, e.g. `system:serviceaccount:<ns>:<sa>`. */
+  asUser?: string;
+  /** `--kube-as-group`, repeated. */
+  asGroups?: readonly string[];
+}
+
+/** How Helm waits for the release's objects: `watcher` (kstatus, Flux's default) or `hookOnly` (disableWait). */
+export type WaitStrategy = 'watcher' | 'legacy' | 'hookOnly';
+
+export interface CommonActionOptions extends HelmTarget {
+  timeoutMs: number;
+  wait: WaitStrategy;
+  waitForJobs: boolean;
+  disableHooks?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface InstallOptions extends CommonActionOptions {
+  release: string;
+  chartPath: string;
+  values: Record<string, unknown>;
+  createNamespace?: boolean;
+  skipCrds?: boolean;
+  serverSide?: boolean;
+  takeOwnership?: boolean;
+  disableOpenApiValidation?: boolean;
+  skipSchemaValidation?: boolean;
+  replace?: boolean;
+}
+
+export interface UpgradeOptions extends CommonActionOptions {
+  release: string;
+  chartPath: string;
+  values: Record<string, unknown>;
+  maxHistory: number;
+  /** `true`, `false` or `auto` (the last release's apply method). */
+  serverSide?: 'true' | 'false' | 'auto';
+  /** Forces conflicts when applying server-side (helm-controller always does). */
+  forceConflicts?: boolean;
+  /** Replace objects instead of patching (`--force-replace`; client-side apply only). */
+  forceReplace?: boolean;
+  takeOwnership?: boolean;
+  cleanupOnFail?: boolean;
+  reuseValues?: boolean;
+  disableOpenApiValidation?: boolean;
+  skipSchemaValidation?: boolean;
+}
+
+export interface RollbackOptions extends CommonActionOptions {
+  release: string;
+  version: number;
+  maxHistory: number;
+  serverSide?: 'true' | 'false' | 'auto';
+  forceConflicts?: boolean;
+  forceReplace?: boolean;
+  cleanupOnFail?: boolean;
+}
+
+export interface UninstallOptions extends HelmTarget {
+  release: string;
+  timeoutMs: number;
+  wait: WaitStrategy;
+  keepHistory?: boolean;
+  disableHooks?: boolean;
+  deletionPropagation?: 'background' | 'foreground' | 'orphan';
+  signal?: AbortSignal;
+}
+
+export interface TestOptions extends HelmTarget {
+  release: string;
+  timeoutMs: number;
+  filters?: readonly { name: string; exclude?: boolean }[];
+  signal?: AbortSignal;
+}
+
+/** Go duration for `--timeout`. */
+const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+
+/** The helm CLI, bound to one binary and one kubeconfig. */
+export class HelmCli {
+  private readonly bin: string;
+  private readonly kubeconfig: string | undefined;
+  private home: Promise<string> | undefined;
+
+  constructor(opts: { bin: string; kubeconfig?: string }) {
+    this.bin = opts.bin;
+    this.kubeconfig = opts.kubeconfig;
+  }
+
+  /** Helm's config, cache and data directories: private to this process, never the user's. */
+  private helmHome(): Promise<string> {
+    this.home ??= mkdtemp(path.join(tmpdir(), 'driftless-helm-'));
+    return this.home;
+  }
+
+  /** Removes the private Helm home. */
+  async close(): Promise<void> {
+    if (this.home) await rm(await this.home, { recursive: true, force: true });
+    this.home = undefined;
+  }
+
+  /** Runs helm with `args`; resolves its stdout, rejects with HelmCommandError. */
+  async run(args: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<string> {
+    const home = await this.helmHome();
+    return await new Promise<string>((resolve, reject) => {
+      const child = spawn(this.bin, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          HOME: home,
+          HELM_CONFIG_HOME: path.join(home, 'config'),
+          HELM_CACHE_HOME: path.join(home, 'cache'),
+          HELM_DATA_HOME: path.join(home, 'data'),
+          ...(this.kubeconfig ? {} : pickEnv(['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'])),
+        },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('error', (e) => reject(e));
+      child.on('close', (code) => {
+        const stderr = Buffer.concat(err).toString('utf8');
+        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+        const lines = stderr
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !/^(WARNING|level=WARN)/.test(l))
+          .map((l) => l.replace(/^Error: /, ''));
+        reject(new HelmCommandError(lines.join('\n') || `helm exited with code ${code}`, args, stderr));
+      });
+    });
+  }
+
+  /** Writes values to a private file for `--values` (never on the command line: they may hold secrets). */
+  private async withValues<T>(values: Record<string, unknown>, fn: (file: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(path.join(await this.helmHome(), 'values-'));
+    const file = path.join(dir, 'values.yaml');
+    try {
+      await writeFile(file, stringify(values), { mode: 0o600 });
+      return await fn(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async install(o: InstallOptions): Promise<void> {
+    await this.withValues(o.values, (file) => this.run(installArgs(o, file, this.kubeconfig), opt(o)));
+  }
+
+  async upgrade(o: UpgradeOptions): Promise<void> {
+    await this.withValues(o.values, (file) => this.run(upgradeArgs(o, file, this.kubeconfig), opt(o)));
+  }
+
+  async rollback(o: RollbackOptions): Promise<void> {
+    await this.run(rollbackArgs(o, this.kubeconfig), opt(o));
+  }
+
+  async uninstall(o: UninstallOptions): Promise<void> {
+    await this.run(uninstallArgs(o, this.kubeconfig), opt(o));
+  }
+
+  /** `helm test`; rejects when a test hook fails (the hooks' phases are in the stored release either way). */
+  async test(o: TestOptions): Promise<void> {
+    await this.run(testArgs(o, this.kubeconfig), opt(o));
+  }
+}
+
+const opt = (o: { signal?: AbortSignal }): { signal?: AbortSignal } => (o.signal ? { signal: o.signal } : {});
+
+/** `--namespace`, `--kubeconfig` and impersonation flags. */
+export function targetArgs(t: HelmTarget, kubeconfig?: string): string[] {
+  const args = ['--namespace', t.namespace];
+  if (kubeconfig) args.push('--kubeconfig', kubeconfig);
+  if (t.asUser) args.push('--kube-as-user', t.asUser);
+  for (const g of t.asGroups ?? []) args.push('--kube-as-group', g);
+  return args;
+}
+
+function commonArgs(o: CommonActionOptions, kubeconfig?: string): string[] {
+  const args = [...targetArgs(o, kubeconfig), '--timeout', seconds(o.timeoutMs), `--wait=${o.wait}`];
+  if (o.waitForJobs && o.wait !== 'hookOnly') args.push('--wait-for-jobs');
+  if (o.disableHooks) args.push('--no-hooks');
+  return args;
+}
+
+/** The arguments of `helm install` (values from `valuesFile`). */
+export function installArgs(o: Omit<InstallOptions, 'values'>, valuesFile: string, kubeconfig?: string): string[] {
+  const args = ['install', o.release, o.chartPath, '--values', valuesFile, ...commonArgs(o, kubeconfig)];
+  const ssa = o.serverSide ?? true;
+  args.push(`--server-side=${ssa}`);
+  if (ssa) args.push('--force-conflicts');
+  if (o.createNamespace) args.push('--create-namespace');
+  if (o.skipCrds) args.push('--skip-crds');
+  if (o.takeOwnership) args.push('--take-ownership');
+  if (o.disableOpenApiValidation) args.push('--disable-openapi-validation');
+  if (o.skipSchemaValidation) args.push('--skip-schema-validation');
+  if (o.replace) args.push('--replace');
+  return args;
+}
+
+/** The arguments of `helm upgrade`. */
+export function upgradeArgs(o: Omit<UpgradeOptions, 'values'>, valuesFile: string, kubeconfig?: string): string[] {
+  const args = ['upgrade', o.release, o.chartPath, '--values', valuesFile, ...commonArgs(o, kubeconfig)];
+  args.push('--history-max', String(o.maxHistory), `--server-side=${o.serverSide ?? 'auto'}`);
+  args.push(o.reuseValues ? '--reuse-values' : '--reset-values');
+  if (o.forceConflicts) args.push('--force-conflicts');
+  else if (o.forceReplace) args.push('--force-replace');
+  if (o.takeOwnership) args.push('--take-ownership');
+  if (o.cleanupOnFail) args.push('--cleanup-on-fail');
+  if (o.disableOpenApiValidation) args.push('--disable-openapi-validation');
+  if (o.skipSchemaValidation) args.push('--skip-schema-validation');
+  return args;
+}
+
+/** The arguments of `helm rollback`. */
+export function rollbackArgs(o: RollbackOptions, kubeconfig?: string): string[] {
+  const args = ['rollback', o.release, String(o.version), ...commonArgs(o, kubeconfig)];
+  args.push('--history-max', String(o.maxHistory), `--server-side=${o.serverSide ?? 'auto'}`);
+  if (o.forceConflicts) args.push('--force-conflicts');
+  else if (o.forceReplace) args.push('--force-replace');
+  if (o.cleanupOnFail) args.push('--cleanup-on-fail');
+  return args;
+}
+
+/** The arguments of `helm uninstall`. */
+export function uninstallArgs(o: UninstallOptions, kubeconfig?: string): string[] {
+  const args = [
+    'uninstall',
+    o.release,
+    ...targetArgs(o, kubeconfig),
+    '--timeout',
+    seconds(o.timeoutMs),
+    `--wait=${o.wait}`,
+  ];
+  if (o.keepHistory) args.push('--keep-history');
+  if (o.disableHooks) args.push('--no-hooks');
+  args.push('--cascade', o.deletionPropagation ?? 'background');
+  return args;
+}
+
+/** The arguments of `helm test`. */
+export function testArgs(o: TestOptions, kubeconfig?: string): string[] {
+  const args = ['test', o.release, ...targetArgs(o, kubeconfig), '--timeout', seconds(o.timeoutMs)];
+  for (const f of o.filters ?? []) args.push('--filter', `${f.exclude ? '!' : ''}name=${f.name}`);
+  return args;
+}
+
+function pickEnv(keys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = process.env[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

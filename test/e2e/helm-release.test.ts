@@ -1,0 +1,394 @@
+// HelmRelease end to end against the real control plane: a directory chart of this test's making in a
+// GitRepository, turned into a HelmChart (spec.chart template, and a hand-made HelmChart in spec.chartRef)
+// by the HelmChart reconciler, released by the real helm v4 binary spawned as `helm-controller`. The real
+// helm (v4 and v3) and flux CLIs read what Driftless did: helm list/history/get values, flux get/suspend/resume.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { ApiVersions } from '../../src/api/constants.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
+import { gitRepository, ref, startTestEnv, type TestEnv } from '../support/env.ts';
+
+const binDir = process.env['DRIFTLESS_TEST_BIN_DIR'] ?? path.join(homedir(), '.cache', 'driftless', 'bin');
+const helmBin = path.join(binDir, 'helm');
+const helm3Bin = path.join(binDir, 'helm3');
+const fluxBin = path.join(binDir, 'flux');
+const ns = 'hr-e2e';
+
+let env: TestEnv;
+let home: string;
+
+// A chart of this test's own: one ConfigMap, a template that fails on request, and an object the API
+// server rejects on request (so that the upgrade stores a failed release to remediate).
+const chartFiles = {
+  'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "1.0.0"\n',
+  'charts/app/values.yaml': 'message: hello\nfail: false\nbadName: false\n',
+  'charts/app/templates/cm.yaml': [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: {{ .Release.Name }}-config',
+    'data:',
+    '  message: {{ .Values.message | quote }}',
+    '{{- if .Values.fail }}{{ fail "the chart was asked to fail" }}{{ end }}',
+    '{{- if .Values.badName }}',
+    '---',
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: Not_A_Valid_Name',
+    '{{- end }}',
+    '',
+  ].join('\n'),
+};
+
+type Cond = { type: string; status: string; reason: string; message: string };
+type HrStatus = {
+  conditions?: Cond[];
+  history?: Record<string, unknown>[];
+  helmChart?: string;
+  storageNamespace?: string;
+  lastAttemptedRevision?: string;
+  lastAttemptedConfigDigest?: string;
+  lastAttemptedReleaseAction?: string;
+  lastHandledReconcileAt?: string;
+  upgradeFailures?: number;
+  failures?: number;
+  observedGeneration?: number;
+};
+
+const hrRef = (name: string) => ref(ApiVersions.helm, 'HelmRelease', ns, name);
+const helmRelease = (name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: ApiVersions.helm,
+  kind: 'HelmRelease',
+  metadata: { name, namespace: ns },
+  spec: { interval: '10m', timeout: '2m', ...spec },
+});
+const chartTemplate = {
+  spec: { chart: './charts/app', version: '*', sourceRef: { kind: 'GitRepository', name: 'charts' }, interval: '1m' },
+};
+
+const statusOf = async (name: string): Promise<HrStatus> =>
+  ((await env.get(hrRef(name))) as unknown as { status?: HrStatus } | undefined)?.status ?? {};
+const condition = (s: HrStatus, type: string): Cond | undefined => s.conditions?.find((c) => c.type === type);
+
+function run(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      bin,
+      args,
+      { timeout: 60_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
+}
+async function ok(bin: string, args: string[]): Promise<string> {
+  const res = await run(bin, args);
+  assert.equal(res.code, 0, `${path.basename(bin)} ${args.join(' ')}:\n${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+const helm = (args: string[], bin = helmBin): Promise<string> =>
+  ok(bin, [...args, '--kubeconfig', env.kubeconfigPath, '--namespace', ns]);
+const helmJson = async <T>(args: string[], bin = helmBin): Promise<T> =>
+  JSON.parse(await helm([...args, '-o', 'json'], bin)) as T;
+type ListedRelease = { name: string; revision: string; status: string; chart: string; app_version: string };
+const listed = async (bin = helmBin): Promise<ListedRelease[]> => helmJson<ListedRelease[]>(['list'], bin);
+const configMessage = async (name: string): Promise<string | undefined> =>
+  (
+    (await env.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name })) as unknown as
+      { data?: { message?: string } } | undefined
+  )?.data?.message;
+
+async function events(name: string) {
+  const list = await env.client.list('v1', 'Event', { namespace: ns });
+  return (
+    list.items as unknown as {
+      reason?: string;
+      type?: string;
+      message?: string;
+      involvedObject?: { name?: string; kind?: string };
+      metadata: { annotations?: Record<string, string> };
+    }[]
+  ).filter((e) => e.involvedObject?.name === name && e.involvedObject.kind === 'HelmRelease');
+}
+
+const waitStatus = (
+  name: string,
+  what: string,
+  check: (s: HrStatus) => boolean,
+  timeoutMs = 120_000,
+): Promise<HrStatus> => {
+  let last: HrStatus = {};
+  return env.waitFor(
+    () => `HelmRelease ${name}: ${what} (last: ${JSON.stringify(last.conditions)})`,
+    async () => {
+      last = await statusOf(name);
+      return check(last) ? last : undefined;
+    },
+    timeoutMs,
+  );
+};
+
+before(async () => {
+  await access(helmBin, constants.X_OK).catch(() => {
+    throw new Error(`${helmBin} not found; run scripts/provision.sh helm`);
+  });
+  env = await startTestEnv();
+  home = path.join(env.tmp, 'home');
+  await mkdir(home, { recursive: true });
+  await env.namespace(ns);
+  await env.createRepo('charts', chartFiles);
+  await env.apply(gitRepository(ns, 'charts', env.git.repoUrl('charts')));
+});
+after(() => env?.stop());
+
+test('install: Ready InstallSucceeded, Helm storage the helm CLIs read, field manager helm-controller', async () => {
+  await env.apply(helmRelease('app', { chart: chartTemplate, values: { message: 'one' } }));
+  await env.waitForReady(hrRef('app'), { reason: 'InstallSucceeded' }, 180_000);
+  const s = await statusOf('app');
+  assert.equal(condition(s, 'Ready')?.message, `Helm install succeeded for release ${ns}/app.v1 with chart app@0.1.0`);
+  assert.equal(condition(s, 'Released')?.reason, 'InstallSucceeded');
+  assert.equal(s.helmChart, `${ns}/${ns}-app`);
+  assert.equal(s.storageNamespace, ns);
+  assert.equal(s.lastAttemptedRevision, '0.1.0');
+  assert.equal(s.lastAttemptedReleaseAction, 'install');
+  assert.match(s.lastAttemptedConfigDigest ?? '', /^sha256:[0-9a-f]{64}$/);
+  const [h] = s.history ?? [];
+  assert.equal(h?.['name'], 'app');
+  assert.equal(h?.['namespace'], ns);
+  assert.equal(h?.['version'], 1);
+  assert.equal(h?.['status'], 'deployed');
+  assert.equal(h?.['chartName'], 'app');
+  assert.equal(h?.['chartVersion'], '0.1.0');
+  assert.equal(h?.['appVersion'], '1.0.0');
+  assert.equal(h?.['configDigest'], s.lastAttemptedConfigDigest);
+  assert.match(String(h?.['digest']), /^sha256:[0-9a-f]{64}$/);
+  assert.equal(h?.['action'], 'install');
+
+  // The HelmChart the template made, labelled as helm-controller labels it.
+  const chart = await env.get(ref(ApiVersions.source, 'HelmChart', ns, `${ns}-app`));
+  assert.equal(chart?.metadata.labels?.['helm.toolkit.fluxcd.io/name'], 'app');
+
+  assert.equal(await configMessage('app-config'), 'one');
+  const cm = await env.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'app-config' });
+  const managers = ((cm?.metadata as { managedFields?: { manager: string }[] }).managedFields ?? []).map(
+    (m) => m.manager,
+  );
+  assert.ok(managers.includes('helm-controller'), `managers: ${managers.join(', ')}`);
+  assert.equal(cm?.metadata.labels?.['app.kubernetes.io/managed-by'], 'Helm');
+  assert.equal(cm?.metadata.annotations?.['meta.helm.sh/release-name'], 'app');
+
+  const rel = (await listed()).find((r) => r.name === 'app');
+  assert.equal(rel?.status, 'deployed');
+  assert.equal(rel?.revision, '1');
+  assert.equal(rel?.chart, 'app-0.1.0');
+  const secret = await env.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'sh.helm.release.v1.app.v1' });
+  assert.equal(secret?.metadata.labels?.['owner'], 'helm');
+  if (
+    await access(helm3Bin, constants.X_OK).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    const v3 = (await listed(helm3Bin)).find((r) => r.name === 'app');
+    assert.equal(v3?.status, 'deployed', 'helm v3 reads the release too');
+  }
+
+  const installed = (await events('app')).find((e) => e.reason === 'InstallSucceeded');
+  assert.equal(installed?.type, 'Normal');
+  assert.equal(installed?.message, `Helm install succeeded for release ${ns}/app.v1 with chart app@0.1.0`);
+  assert.equal(installed?.metadata.annotations?.['helm.toolkit.fluxcd.io/revision'], '0.1.0');
+  assert.equal(installed?.metadata.annotations?.['helm.toolkit.fluxcd.io/token'], s.lastAttemptedConfigDigest);
+});
+
+test('a values change upgrades to revision 2; a restart does not upgrade again', async () => {
+  await env.apply(helmRelease('app', { chart: chartTemplate, values: { message: 'two' } }));
+  await env.waitForReady(hrRef('app'), { reason: 'UpgradeSucceeded' }, 120_000);
+  const s = await statusOf('app');
+  assert.equal(condition(s, 'Ready')?.message, `Helm upgrade succeeded for release ${ns}/app.v2 with chart app@0.1.0`);
+  assert.equal(s.history?.[0]?.['version'], 2);
+  assert.equal(s.history?.[1]?.['status'], 'superseded');
+  assert.equal(await configMessage('app-config'), 'two');
+  const values = await helmJson<{ message?: string }>(['get', 'values', 'app']);
+  assert.equal(values.message, 'two');
+
+  // A new engine (as after a restart) reconciles on request and leaves the release at revision 2.
+  await env.engine?.stop();
+  env.engine = undefined;
+  await env.startEngine();
+  const token = `restart-${Date.now()}`;
+  await env.client.patch(hrRef('app'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } });
+  await waitStatus('app', 'the request handled', (x) => x.lastHandledReconcileAt === token);
+  assert.equal((await listed()).find((r) => r.name === 'app')?.revision, '2');
+  assert.equal(condition(await statusOf('app'), 'Ready')?.status, 'True');
+});
+
+test('a template error: Ready=False UpgradeFailed, the last release stays', async () => {
+  await env.apply(helmRelease('app', { chart: chartTemplate, values: { message: 'broken', fail: true } }));
+  const s = await waitStatus(
+    'app',
+    'Ready=False UpgradeFailed',
+    (x) => condition(x, 'Ready')?.reason === 'UpgradeFailed',
+  );
+  const ready = condition(s, 'Ready');
+  assert.equal(ready?.status, 'False');
+  assert.match(
+    ready?.message ?? '',
+    new RegExp(`^Helm upgrade failed for release ${ns}/app with chart app@0.1.0: .*the chart was asked to fail`),
+  );
+  const rel = (await listed()).find((r) => r.name === 'app');
+  assert.equal(rel?.revision, '2');
+  assert.equal(rel?.status, 'deployed');
+  assert.equal(await configMessage('app-config'), 'two');
+  const failed = (await events('app')).find((e) => e.reason === 'UpgradeFailed');
+  assert.equal(failed?.type, 'Warning');
+});
+
+test('a failed upgrade is remediated by rollback (upgrade.remediation.retries)', async () => {
+  await env.apply(
+    helmRelease('app', {
+      chart: chartTemplate,
+      values: { message: 'three', badName: true },
+      upgrade: { remediation: { retries: 1, strategy: 'rollback' } },
+    }),
+  );
+  const s = await waitStatus(
+    'app',
+    'Stalled RetriesExceeded after rollbacks',
+    (x) => condition(x, 'Stalled')?.reason === 'RetriesExceeded',
+    240_000,
+  );
+  assert.equal(condition(s, 'Stalled')?.message, 'Failed to upgrade after 2 attempt(s)');
+  const remediated = condition(s, 'Remediated');
+  assert.equal(remediated?.status, 'True');
+  assert.equal(remediated?.reason, 'RollbackSucceeded');
+  assert.match(
+    remediated?.message ?? '',
+    new RegExp(`^Helm rollback to previous release ${ns}/app\\.v\\d+ with chart app@0\\.1\\.0 succeeded$`),
+  );
+  assert.equal(condition(s, 'Ready')?.status, 'False');
+  assert.equal(condition(s, 'Ready')?.reason, 'RollbackSucceeded');
+  assert.equal(s.upgradeFailures, 2);
+  assert.equal(await configMessage('app-config'), 'two', 'rolled back to the values of revision 2');
+  const history = await helmJson<{ revision: number; status: string; description: string }[]>(['history', 'app']);
+  assert.ok(
+    history.some((h) => h.status === 'failed'),
+    JSON.stringify(history),
+  );
+  assert.match(history.at(-1)?.description ?? '', /^Rollback to \d+$/);
+  assert.equal(history.at(-1)?.status, 'deployed');
+  assert.ok((await events('app')).some((e) => e.reason === 'RollbackSucceeded' && e.type === 'Normal'));
+});
+
+test('a release made by `helm install` is taken over with an upgrade (as helm-controller); tests run', async () => {
+  const chartDir = path.join(env.tmp, 'adopt-chart');
+  await mkdir(path.join(chartDir, 'templates'), { recursive: true });
+  for (const [file, text] of Object.entries(chartFiles)) {
+    await writeFile(path.join(chartDir, file.replace('charts/app/', '')), text);
+  }
+  await helm(['install', 'adopted', chartDir, '--set', 'message=by-hand']);
+  await env.apply(
+    helmRelease('adopted', {
+      chart: chartTemplate,
+      values: { message: 'by-hand' },
+      test: { enable: true },
+      persistentClient: false,
+    }),
+  );
+  const ready = await env.waitForReady(hrRef('adopted'), { reason: 'TestSucceeded' }, 180_000);
+  const s = (ready as unknown as { status: HrStatus }).status;
+  assert.equal(
+    condition(s, 'Ready')?.message,
+    `Helm test succeeded for release ${ns}/adopted.v2 with chart app@0.1.0: no test hooks`,
+  );
+  assert.equal(condition(s, 'Released')?.reason, 'UpgradeSucceeded');
+  assert.equal(s.history?.length, 1, 'the history starts with the release Driftless made');
+  assert.deepEqual(s.history?.[0]?.['testHooks'], {});
+  const rel = (await listed()).find((r) => r.name === 'adopted');
+  assert.equal(rel?.revision, '2');
+  assert.equal(await configMessage('adopted-config'), 'by-hand');
+});
+
+test('chartRef to a HelmChart, dependsOn a HelmRelease in this namespace', async () => {
+  await env.apply({
+    apiVersion: ApiVersions.source,
+    kind: 'HelmChart',
+    metadata: { name: 'shared', namespace: ns },
+    spec: { chart: './charts/app', sourceRef: { kind: 'GitRepository', name: 'charts' }, interval: '1m' },
+  });
+  await env.apply(
+    helmRelease('byref', {
+      chartRef: { kind: 'HelmChart', name: 'shared' },
+      dependsOn: [{ name: 'missing', namespace: ns }],
+      values: { message: 'by-ref' },
+    }),
+  );
+  const waiting = await waitStatus(
+    'byref',
+    'DependencyNotReady',
+    (x) => condition(x, 'Ready')?.reason === 'DependencyNotReady',
+  );
+  assert.match(condition(waiting, 'Ready')?.message ?? '', /missing/);
+  await env.apply(
+    helmRelease('byref', {
+      chartRef: { kind: 'HelmChart', name: 'shared' },
+      dependsOn: [{ name: 'adopted' }],
+      values: { message: 'by-ref' },
+    }),
+  );
+  await env.waitForReady(hrRef('byref'), { reason: 'InstallSucceeded' }, 180_000);
+  const s = await statusOf('byref');
+  assert.equal(s.helmChart, undefined, 'chartRef makes no HelmChart');
+  assert.equal(await configMessage('byref-config'), 'by-ref');
+});
+
+test('flux get / suspend / resume helmreleases', async (t) => {
+  if (
+    !(await access(fluxBin, constants.X_OK).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    t.skip(`${fluxBin} not found; run scripts/provision.sh flux`);
+    return;
+  }
+  const flux = (args: string[]) =>
+    ok(fluxBin, [...args, '--kubeconfig', env.kubeconfigPath, '-n', ns, '--timeout', '90s']);
+  const got = await flux(['get', 'helmreleases']);
+  const row = got.split('\n').find((l) => l.startsWith('byref'));
+  assert.ok(row, got);
+  assert.match(row, /0\.1\.0\s+False\s+True\s+Helm install succeeded/);
+  await flux(['suspend', 'helmrelease', 'byref']);
+  assert.equal(((await env.get(hrRef('byref'))) as unknown as { spec: { suspend?: boolean } }).spec.suspend, true);
+  const resumed = await run(fluxBin, [
+    'resume',
+    'helmrelease',
+    'byref',
+    '--kubeconfig',
+    env.kubeconfigPath,
+    '-n',
+    ns,
+    '--timeout',
+    '90s',
+  ]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /HelmRelease byref reconciliation completed/);
+});
+
+test('delete: the release is uninstalled and the template HelmChart deleted', async () => {
+  await env.client.delete(hrRef('adopted'));
+  await env.waitFor('HelmRelease adopted gone', async () => (await env.get(hrRef('adopted'))) === undefined, 120_000);
+  assert.equal(
+    (await listed()).find((r) => r.name === 'adopted'),
+    undefined,
+  );
+  assert.equal(await configMessage('adopted-config'), undefined);
+  await env.waitFor(
+    'HelmChart of adopted deleted',
+    async () => (await env.get(ref(ApiVersions.source, 'HelmChart', ns, `${ns}-adopted`))) === undefined,
+  );
+});
