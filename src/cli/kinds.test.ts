@@ -24,11 +24,16 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'git', 'podinfo'])), ['GitRepository']);
   assert.deepEqual(parseKindArgs(['sources', 'git', 'podinfo']).rest, ['podinfo']);
   assert.deepEqual(kindsOf(parseKindArgs(['source', 'gitrepo'])), ['GitRepository']);
-  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'all'])), ['GitRepository', 'Bucket']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'all'])), ['GitRepository', 'OCIRepository', 'Bucket']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'oci', 'podinfo'])), ['OCIRepository']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'bucket', 'assets'])), ['Bucket']);
   const all = parseKindArgs(['all']);
   assert.equal(all.all, true);
-  assert.deepEqual(kindsOf(all), ['GitRepository', 'Bucket', 'Kustomization'], 'sources first, as flux prints them');
+  assert.deepEqual(
+    kindsOf(all),
+    ['GitRepository', 'OCIRepository', 'Bucket', 'Kustomization'],
+    'sources first, as flux prints them',
+  );
   const ks = parseKindArgs(['ks', 'app']);
   assert.deepEqual([kindsOf(ks), ks.rest, ks.all], [['Kustomization'], ['app'], false]);
 });
@@ -40,7 +45,7 @@ void test('parseKindArgs refuses unknown kinds and, where not allowed, all; list
       err instanceof CliError && err.reason === 'UnknownKind' && /sources git .*kustomizations/.test(err.message),
   );
   assert.throws(() => parseKindArgs(['all'], { allowAll: false }), /unknown kind "all"/);
-  assert.throws(() => parseKindArgs(['sources', 'oci']), /unknown kind "sources oci"/);
+  assert.throws(() => parseKindArgs(['sources', 'helm']), /unknown kind "sources helm"/);
   assert.throws(() => parseKindArgs(['sources']), /unknown kind "sources"/);
   assert.throws(() => parseKindArgs([]), /a kind is required/);
 });

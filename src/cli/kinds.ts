@@ -40,6 +40,16 @@ const gitRepository: FluxKind = {
   successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
 };
 
+/** OCIRepository (`sources oci`). */
+const ociRepository: FluxKind = {
+  kind: Kinds.OCIRepository,
+  apiVersion: ApiVersions.source,
+  names: ['ocirepositories', 'ocirepository', 'ocirepo'],
+  sourceWord: 'oci',
+  revision: artifactRevision,
+  successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
+};
+
 /** Bucket (`sources bucket`). */
 const bucket: FluxKind = {
   kind: Kinds.Bucket,
@@ -65,7 +75,7 @@ const kustomization: FluxKind = {
 };
 
 /** The kinds served by Driftless, in the order `get all` prints them (sources first, as flux). */
-export const fluxKinds: readonly FluxKind[] = [gitRepository, bucket, kustomization];
+export const fluxKinds: readonly FluxKind[] = [gitRepository, ociRepository, bucket, kustomization];
 
 /** The kind named by `word` (a registered name or the Kind itself, any case). */
 export function findKind(word: string, kinds: readonly FluxKind[] = fluxKinds): FluxKind | undefined {
