@@ -16,6 +16,7 @@ export interface ComponentKind {
 export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> = {
   [ControllerNames.source]: [
     { apiVersion: ApiVersions.source, kind: Kinds.GitRepository },
+    { apiVersion: ApiVersions.source, kind: Kinds.OCIRepository },
     { apiVersion: ApiVersions.source, kind: Kinds.Bucket },
   ],
   [ControllerNames.kustomize]: [{ apiVersion: ApiVersions.kustomize, kind: Kinds.Kustomization }],
