@@ -12,6 +12,8 @@ import { leaseNameFor, OperatorComponent, parseControllers } from './config/flag
 import type { ManagerConfig } from './config/manager-config.ts';
 import { setupBucketController } from './controllers/bucket/setup.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
+import { setupHelmChartController } from './controllers/helm-chart/setup.ts';
+import { setupHelmRepositoryController } from './controllers/helm-repository/setup.ts';
 import { setupOCIRepositoryController } from './controllers/oci-repository/setup.ts';
 import { setupFluxInstanceController } from './controllers/flux-instance/setup.ts';
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
@@ -161,13 +163,26 @@ export async function startEngine(
       concurrency: config.concurrent,
       requeueDependencyMs: config.requeueDependencyMs,
     });
-    setupBucketController(manager, {
+    setupHelmRepositoryController(manager, {
       ...common,
       recorder: recorder.forController('source-controller'),
       storage,
       concurrency: config.concurrent,
     });
+    setupHelmChartController(manager, {
+      ...common,
+      recorder: recorder.forController('source-controller'),
+      storage,
+      concurrency: config.concurrent,
+      requeueDependencyMs: config.requeueDependencyMs,
+    });
     setupOCIRepositoryController(manager, {
+      ...common,
+      recorder: recorder.forController('source-controller'),
+      storage,
+      concurrency: config.concurrent,
+    });
+    setupBucketController(manager, {
       ...common,
       recorder: recorder.forController('source-controller'),
       storage,

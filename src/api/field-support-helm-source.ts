@@ -1,8 +1,7 @@
 // Field support of the Helm sources, HelmRepository and HelmChart: what the reconcilers honour, what they refuse.
 import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
-// Pointed at the API tests until test/e2e/helm-sources.test.ts lands.
-const e2e = 'src/api/helm-chart.test.ts';
+const e2e = 'test/e2e/helm-sources.test.ts';
 const repoApi = 'src/api/helm-repository.test.ts';
 const chartApi = 'src/api/helm-chart.test.ts';
 const cloudProviders =
@@ -11,9 +10,13 @@ const cloudProviders =
 /** HelmRepository (source.toolkit.fluxcd.io/v1). */
 export const HelmRepositoryFieldSupport: KindFieldSupport = {
   fields: {
-    ...implementedBy(repoApi, ['spec.url', 'spec.secretRef', 'spec.secretRef.name', 'spec.passCredentials']),
-    ...implementedBy(repoApi, ['spec.interval', 'spec.timeout', 'spec.suspend', 'spec.type']),
-    ...implementedBy(repoApi, ['spec.certSecretRef', 'spec.certSecretRef.name']),
+    ...implementedBy(e2e, ['spec.url', 'spec.secretRef', 'spec.secretRef.name', 'spec.passCredentials']),
+    ...implementedBy(repoApi, ['spec.interval', 'spec.timeout', 'spec.suspend']),
+    ...implementedBy('src/sources/helm-repository/http-get.int.test.ts', [
+      'spec.certSecretRef',
+      'spec.certSecretRef.name',
+    ]),
+    'spec.type': { implemented: e2e },
     'spec.provider': {
       implemented: repoApi,
       refusedValues: { aws: cloudProviders, azure: cloudProviders, gcp: cloudProviders },

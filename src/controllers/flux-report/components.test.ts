@@ -24,7 +24,7 @@ void test('a component is ready when this manager leads and its caches synced', 
 void test('the running groups are known by their Flux controller names', () => {
   assert.deepEqual(
     ComponentKinds['source-controller']?.map((k) => k.kind),
-    ['GitRepository', 'OCIRepository', 'Bucket'],
+    ['GitRepository', 'OCIRepository', 'Bucket', 'HelmRepository', 'HelmChart'],
   );
   assert.deepEqual(
     ComponentKinds['kustomize-controller']?.map((k) => k.kind),

@@ -18,6 +18,8 @@ export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> 
     { apiVersion: ApiVersions.source, kind: Kinds.GitRepository },
     { apiVersion: ApiVersions.source, kind: Kinds.OCIRepository },
     { apiVersion: ApiVersions.source, kind: Kinds.Bucket },
+    { apiVersion: ApiVersions.source, kind: Kinds.HelmRepository },
+    { apiVersion: ApiVersions.source, kind: Kinds.HelmChart },
   ],
   [ControllerNames.kustomize]: [{ apiVersion: ApiVersions.kustomize, kind: Kinds.Kustomization }],
   [ControllerNames.helm]: [{ apiVersion: ApiVersions.helm, kind: Kinds.HelmRelease }],

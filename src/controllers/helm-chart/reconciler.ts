@@ -128,7 +128,7 @@ export function helmChartReconciler(
         if (!source) {
           throw new ReconcileFailure(
             'SourceUnavailable',
-            `failed to get source: ${kind.toLowerCase()}s.source.toolkit.fluxcd.io "${name}" not found`,
+            `failed to get source: ${kind.toLowerCase().replace(/y$/, 'ie')}s.source.toolkit.fluxcd.io "${name}" not found`,
             { conditions: fetchFailed, requeueAfterMs: o.requeueDependencyMs ?? 30_000 },
           );
         }
