@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  leaseNameFor,
   parseControllers,
   parseFeatureGates,
   parseGoBool,
@@ -98,4 +99,17 @@ void test('feature gates: only values matching Driftless behaviour are accepted'
   assert.throws(() => parseFeatureGates('OOMWatch=true,DetectDrift=true'), /OOMWatch=true, DetectDrift=true/);
   assert.throws(() => parseFeatureGates('OOMWatch'), /must be Name=true/);
   assert.throws(() => parseFeatureGates('OOMWatch=maybe'), /not a boolean/);
+});
+
+void test('Lease per group set and shard: the base name when serving everything', () => {
+  const all = [...available, 'flux-operator'];
+  assert.equal(leaseNameFor('driftless-leader-election', all, available, undefined), 'driftless-leader-election');
+  assert.equal(
+    leaseNameFor('driftless-leader-election', ['notification-controller', 'flux-operator'], available, undefined),
+    'driftless-leader-election-notification-operator',
+  );
+  assert.equal(
+    leaseNameFor('driftless-leader-election', ['source-controller', 'kustomize-controller'], available, 'k=v'),
+    shardLeaseName('driftless-leader-election-source-kustomize', 'k=v'),
+  );
 });

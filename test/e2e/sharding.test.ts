@@ -22,6 +22,7 @@ const key = 'sharding.fluxcd.io/key';
 const mainSelector = `!${key}`;
 const shardSelector = `${key}=shard1`;
 const processes: DriftlessProcess[] = [];
+let shardArgs: string[] = [];
 const N = 8;
 /** Even Kustomizations belong to shard1, odd ones to the main instance. */
 const inShard = (i: number): boolean => i % 2 === 0;
@@ -50,7 +51,19 @@ before(async () => {
       withLabels(kustomization(ns, `app-${i}`, source, { path: `./app-${i}` }), inShard(i) ? shardLabel : undefined),
     );
   }
-  const common = ['--enable-leader-election=true', '--leader-election-retry-period=1s'];
+  // Short Lease times so a killed leader is replaced within seconds.
+  const common = [
+    '--enable-leader-election=true',
+    '--leader-election-lease-duration=6s',
+    '--leader-election-renew-deadline=4s',
+    '--leader-election-retry-period=1s',
+  ];
+  shardArgs = [
+    ...common,
+    '--watch-label-selector',
+    shardSelector,
+    '--controllers=source-controller,kustomize-controller',
+  ];
   processes.push(
     await startDriftless({
       kubeconfig: env.kubeconfigPath,
@@ -63,12 +76,7 @@ before(async () => {
       identity: 'shard1',
       storageRoot: env.tmp,
       // A shard runs the source and kustomize groups only: the main instance serves notifications and the report.
-      args: [
-        ...common,
-        '--watch-label-selector',
-        shardSelector,
-        '--controllers=source-controller,kustomize-controller',
-      ],
+      args: shardArgs,
     }),
   );
 });
@@ -120,4 +128,42 @@ test('a label selector that does not parse stops the start with the reason', () 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /--watch-label-selector/);
   assert.match(r.stderr, /unbalanced "\("/);
+});
+
+test('a second replica of the shard waits on the shard’s Lease and takes it over when the leader is killed', async () => {
+  const leaseName = shardLeaseName('driftless-leader-election-source-kustomize', shardSelector);
+  const holder = async () =>
+    (
+      (await env.get({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        namespace: 'flux-system',
+        name: leaseName,
+      })) as { spec?: { holderIdentity?: string } } | undefined
+    )?.spec?.holderIdentity;
+  const standby = await startDriftless({
+    kubeconfig: env.kubeconfigPath,
+    identity: 'shard1-b',
+    storageRoot: env.tmp,
+    args: shardArgs,
+  });
+  processes.push(standby);
+  // The standby is up (it serves metrics) but does not lead while shard1 renews.
+  await env.waitFor(
+    'the standby replica serving metrics',
+    async () => (await standby.metrics().catch(() => '')).length > 0,
+  );
+  assert.equal(await holder(), 'shard1');
+  processes[1]!.kill();
+  await env.waitFor('shard1-b holding the shard Lease', async () => (await holder()) === 'shard1-b', 60_000);
+  // A new object of the shard is reconciled by the new leader, and only by it.
+  await env.apply(withLabels(kustomization(ns, 'after-failover', 'shard1-repo', { path: './app-0' }), shardLabel));
+  await env.waitForReady(ksRef(ns, 'after-failover'), {}, 90_000);
+  const events = await env.client.list<CoreEvent>('v1', 'Event', { namespace: ns });
+  const reporters = new Set(
+    events.items
+      .filter((e) => e.involvedObject.kind === 'Kustomization' && e.involvedObject.name === 'after-failover')
+      .map((e) => e.reportingInstance),
+  );
+  assert.deepEqual([...reporters], ['shard1-b']);
 });
