@@ -367,3 +367,39 @@ void test('a registry that answers 500 or never answers fails with the status or
     await new Promise((r) => broken.close(r));
   }
 });
+
+void test('a tag naming an image index (made by oras) resolves to the index digest and pulls its first manifest', async () => {
+  const client = new RegistryClient({ registry: open.host, repository: 'apps/indexed' });
+  const first = await pushArtifact({
+    client,
+    tag: 'first',
+    layer: await archiveForPush(await sourceDir({ 'which.yaml': 'first\n' })),
+    meta: {},
+  });
+  await pushArtifact({
+    client,
+    tag: 'second',
+    layer: await archiveForPush(await sourceDir({ 'which.yaml': 'second\n' })),
+    meta: {},
+  });
+  await promisify(execFile)(path.join(testBinDir(), 'oras'), [
+    'manifest',
+    'index',
+    'create',
+    '--plain-http',
+    `${open.host}/apps/indexed:multi`,
+    'first',
+    'second',
+  ]);
+  const resolved = await resolveArtifact(client, { kind: 'tag', tag: 'multi' });
+  assert.notEqual(resolved.digest, first.digest, 'the revision names the index, as Flux');
+  assert.equal(resolved.revision, `multi@${resolved.digest}`);
+  const { manifest, digest } = await fetchImageManifest(client, resolved.digest);
+  assert.equal(digest, first.digest);
+  const work = await mkdtemp(path.join(tmp, 'pull-'));
+  const pulled = await pullLayer({ client, manifest, dir: work, maxBytes: 1 << 20 });
+  assert.equal(
+    pulled.operation === 'extract' && (await readFile(path.join(pulled.dir, 'which.yaml'), 'utf8')),
+    'first\n',
+  );
+});
