@@ -16,11 +16,14 @@ export class S3ResponseError extends BucketError {
   override readonly name: string = 'S3ResponseError';
   readonly code: string;
   readonly statusCode: number;
+  /** The region the server says the bucket is in, when it names one (a "wrong region" answer). */
+  readonly region: string | undefined;
 
-  constructor(code: string, statusCode: number, message: string) {
+  constructor(code: string, statusCode: number, message: string, region?: string) {
     super(message);
     this.code = code;
     this.statusCode = statusCode;
+    this.region = region;
   }
 }
 

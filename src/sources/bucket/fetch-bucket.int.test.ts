@@ -144,3 +144,47 @@ describe('bucket fetch against versitygw', () => {
     assert.deepEqual([...index.keys()], ['stay.yaml']);
   });
 });
+
+describe('a server in another region (versitygw --region eu-west-1)', () => {
+  let s3: S3Server;
+  before(async () => {
+    s3 = await startS3Server({ region: 'eu-west-1' });
+    await s3.createBucket('regional', { 'a.yaml': 'a' });
+  });
+  after(async () => {
+    await s3?.stop();
+  });
+  const credentials = (): { accessKeyId: string; secretAccessKey: string } => ({
+    accessKeyId: s3.accessKey,
+    secretAccessKey: s3.secretKey,
+  });
+
+  it('is found without spec.region: the client takes the region the server names, as minio-go does', async () => {
+    const client = new S3Client({ endpoint: s3.endpoint, insecure: true, credentials: credentials() });
+    try {
+      const dir = await mkdtemp(path.join(tmpdir(), 'driftless-bucket-int-'));
+      try {
+        const index = await indexBucket({ client, bucket: 'regional', dir });
+        assert.deepEqual([...index], [['a.yaml', md5('a')]]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it("with a wrong spec.region, fails with the server's reason instead of a bare status", async () => {
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      insecure: true,
+      region: 'us-east-1',
+      credentials: credentials(),
+    });
+    try {
+      await assert.rejects(client.bucketExists('regional'), /the region "us-east-1" is wrong; expecting "eu-west-1"/);
+    } finally {
+      client.close();
+    }
+  });
+});

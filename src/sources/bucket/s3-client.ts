@@ -24,7 +24,10 @@ export interface S3ClientOptions {
   endpoint: string;
   /** Plain HTTP instead of HTTPS (`spec.insecure`). */
   insecure?: boolean;
-  /** Signing region; default `us-east-1`. */
+  /**
+   * Signing region. Without one, requests start as `us-east-1` and switch once to the region a server
+   * names in a "wrong region" answer, as minio-go's bucket-location lookup does under Flux.
+   */
   region?: string;
   /** Absent: anonymous requests. */
   credentials?: S3Credentials;
@@ -89,7 +92,8 @@ export function parseEndpoint(endpoint: string, insecure: boolean): { hostname: 
 /** Client of one S3-compatible endpoint; `close()` releases its pooled connections. */
 export class S3Client {
   private readonly insecure: boolean;
-  private readonly region: string;
+  private region: string;
+  private readonly regionFixed: boolean;
   private readonly credentials: S3Credentials | undefined;
   private readonly target: { hostname: string; host: string; port: number };
   private readonly agent: http.Agent;
@@ -97,6 +101,7 @@ export class S3Client {
   constructor(opts: S3ClientOptions) {
     this.insecure = opts.insecure === true;
     this.region = opts.region || DEFAULT_REGION;
+    this.regionFixed = Boolean(opts.region);
     this.credentials = opts.credentials;
     this.target = parseEndpoint(opts.endpoint, this.insecure);
     this.agent = this.insecure
@@ -112,11 +117,9 @@ export class S3Client {
 
   /** True when HEAD on the bucket answers 2xx, false on 404; any other answer is an S3ResponseError. */
   async bucketExists(bucket: string, signal?: AbortSignal): Promise<boolean> {
-    const res = await this.send({ method: 'HEAD', bucket, signal });
+    const res = await this.call({ method: 'HEAD', bucket, signal }, [404]);
     res.resume();
-    if (res.statusCode === 404) return false;
-    if (ok(res)) return true;
-    throw headError(res);
+    return res.statusCode !== 404;
   }
 
   /**
@@ -135,8 +138,7 @@ export class S3Client {
       if (opts.prefix) query['prefix'] = opts.prefix;
       if (opts.pageSize !== undefined) query['max-keys'] = String(opts.pageSize);
       if (token !== undefined) query['continuation-token'] = token;
-      const res = await this.send({ method: 'GET', bucket, query, signal });
-      if (!ok(res)) throw await responseError(res);
+      const res = await this.call({ method: 'GET', bucket, query, signal });
       const body = await readBody(res, MAX_XML_BYTES, 'ListObjectsV2 answer');
       const page = parseListPage(body);
       for (const obj of page.objects) yield obj;
@@ -161,8 +163,7 @@ export class S3Client {
     file: string,
     opts: { maxBytes: number; signal?: AbortSignal },
   ): Promise<{ etag: string; size: number }> {
-    const res = await this.send({ method: 'GET', bucket, key, signal: opts.signal });
-    if (!ok(res)) throw await responseError(res);
+    const res = await this.call({ method: 'GET', bucket, key, signal: opts.signal });
     const declared = Number(res.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > opts.maxBytes) {
       res.destroy();
@@ -182,23 +183,20 @@ export class S3Client {
 
   /** Uploads one object (tests and tooling); returns its ETag without quotes. */
   async putObject(bucket: string, key: string, body: Buffer | string, signal?: AbortSignal): Promise<string> {
-    const res = await this.send({ method: 'PUT', bucket, key, body: Buffer.from(body), signal });
-    if (!ok(res)) throw await responseError(res);
+    const res = await this.call({ method: 'PUT', bucket, key, body: Buffer.from(body), signal });
     res.resume();
     return trimEtag(String(res.headers.etag ?? ''));
   }
 
   /** Deletes one object (tests and tooling); S3 answers 204 whether or not it existed. */
   async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
-    const res = await this.send({ method: 'DELETE', bucket, key, signal });
-    if (!ok(res)) throw await responseError(res);
+    const res = await this.call({ method: 'DELETE', bucket, key, signal });
     res.resume();
   }
 
   /** Creates a bucket (tests and tooling). */
   async createBucket(bucket: string, signal?: AbortSignal): Promise<void> {
-    const res = await this.send({ method: 'PUT', bucket, signal });
-    if (!ok(res)) throw await responseError(res);
+    const res = await this.call({ method: 'PUT', bucket, signal });
     res.resume();
   }
 
@@ -207,14 +205,41 @@ export class S3Client {
     this.agent.destroy();
   }
 
-  private send(req: {
-    method: string;
-    bucket: string;
-    key?: string;
-    query?: Record<string, string>;
-    body?: Buffer;
-    signal?: AbortSignal | undefined;
-  }): Promise<IncomingMessage> {
+  /**
+   * Sends `req` and returns a 2xx answer (or one whose status is in `allow`); any other answer becomes an
+   * S3ResponseError. Without a configured region, a "wrong region" answer (the `x-amz-bucket-region`
+   * header, or an error naming its `Region`) switches the client to that region and retries once; a HEAD
+   * answer carries no body, so a bare 400 to it asks `GET ?location` for the region first.
+   */
+  private async call(req: S3Request, allow: readonly number[] = []): Promise<IncomingMessage> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.send(req);
+      const status = res.statusCode ?? 0;
+      if (ok(res) || allow.includes(status)) return res;
+      let err = req.method === 'HEAD' ? headError(res) : await responseError(res);
+      res.resume();
+      if (attempt > 0) throw err;
+      let region = String(res.headers['x-amz-bucket-region'] ?? '') || err.region;
+      if (!region && req.method === 'HEAD' && status === 400) {
+        // No body to read the reason from: the same request as GET ?location answers with one.
+        const probe = await this.send({
+          method: 'GET',
+          bucket: req.bucket,
+          query: { location: '' },
+          signal: req.signal,
+        });
+        if (ok(probe)) probe.resume();
+        else {
+          err = await responseError(probe);
+          region = err.region;
+        }
+      }
+      if (this.regionFixed || !region || region === this.region) throw err;
+      this.region = region;
+    }
+  }
+
+  private send(req: S3Request): Promise<IncomingMessage> {
     let path = `/${encodeRfc3986(req.bucket)}`;
     if (req.key !== undefined) path += `/${req.key.split('/').map(encodeRfc3986).join('/')}`;
     const query = Object.entries(req.query ?? {})
@@ -246,6 +271,15 @@ export class S3Client {
       request.end(req.body);
     });
   }
+}
+
+interface S3Request {
+  method: string;
+  bucket: string;
+  key?: string;
+  query?: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal | undefined;
 }
 
 interface ListPage {
@@ -326,18 +360,20 @@ async function responseError(res: IncomingMessage): Promise<S3ResponseError> {
   }
   let code = '';
   let message = '';
+  let region = '';
   try {
     const doc = xml.parse(body) as Record<string, unknown>;
     const err = doc['Error'] as Record<string, unknown> | undefined;
     if (err && typeof err === 'object') {
       code = text(err['Code']);
       message = text(err['Message']);
+      region = text(err['Region']);
     }
   } catch {
     // Not XML: fall back to the status.
   }
   const fallback = statusError(status, res.statusMessage);
-  return new S3ResponseError(code || fallback.code, status, message || fallback.message);
+  return new S3ResponseError(code || fallback.code, status, message || fallback.message, region || undefined);
 }
 
 /** A HEAD answer has no body: S3's code and message follow from the status, as minio-go derives them. */
