@@ -71,6 +71,8 @@ void test('basic auth goes to the repository origin only; status errors and the 
     if (req.url === '/redirect') res.writeHead(302, { location: `http://localhost:${port}/index.yaml` }).end();
     else if (req.url === '/big') res.end('x'.repeat(5000));
     else if (req.url === '/missing') res.writeHead(404).end();
+    else if (req.url === '/hang')
+      return; // never answers: the spec.timeout of the repository ends the wait
     else res.end('ok');
   });
   const port = await listen(t, server);
@@ -88,4 +90,8 @@ void test('basic auth goes to the repository origin only; status errors and the 
     (e: unknown) => e instanceof HttpStatusError && e.status === 404 && /: 404 Not Found$/.test(e.message),
   );
   await assert.rejects(httpGet(`${origin}/big`, opts), SizeLimitError);
+  await assert.rejects(
+    httpGet(`${origin}/hang`, { ...opts, timeoutMs: 300 }),
+    (e: unknown) => e instanceof TransportError && /timeout after 300ms/.test(e.message),
+  );
 });
