@@ -9,6 +9,7 @@ import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ApiVersions } from '../../src/api/constants.ts';
+import { decodeRelease, encodeRelease } from '../../src/helm/release-storage.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { gitRepository, ref, startTestEnv, type TestEnv } from '../support/env.ts';
 
@@ -377,6 +378,51 @@ test('flux get / suspend / resume helmreleases', async (t) => {
   ]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /HelmRelease byref reconciliation completed/);
+});
+
+test('a release left pending-upgrade by a crashed process is unlocked as Flux does, then upgraded; valuesFrom', async () => {
+  const secretRef = { apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'sh.helm.release.v1.byref.v1' };
+  const secret = (await env.get(secretRef)) as unknown as { data: { release: string } };
+  const rel = decodeRelease(secret.data.release);
+  await env.client.patch(secretRef, {
+    metadata: { labels: { status: 'pending-upgrade' } },
+    data: { release: encodeRelease({ ...rel, info: { ...rel.info, status: 'pending-upgrade' } }) },
+  });
+  assert.equal((await listed()).find((r) => r.name === 'byref')?.status, 'pending-upgrade', 'helm sees it locked');
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'byref-values', namespace: ns },
+    data: { 'values.yaml': 'message: from-configmap\n' },
+  });
+  await env.apply(
+    helmRelease('byref', {
+      chartRef: { kind: 'HelmChart', name: 'shared' },
+      dependsOn: [{ name: 'adopted' }],
+      valuesFrom: [{ kind: 'ConfigMap', name: 'byref-values' }],
+    }),
+  );
+  await env.waitForReady(hrRef('byref'), { reason: 'UpgradeSucceeded' }, 180_000);
+  const unlocked = (await events('byref')).find((e) => e.reason === 'PendingRelease');
+  assert.equal(unlocked?.message, `Unlocked Helm release ${ns}/byref.v1 with chart app@0.1.0 in pending-upgrade state`);
+  // Unlocked (failed), then superseded by the upgrade that followed in the same reconcile.
+  const history = await helmJson<{ revision: number; status: string }[]>(['history', 'byref']);
+  assert.deepEqual(
+    history.map((h) => [h.revision, h.status]),
+    [
+      [1, 'superseded'],
+      [2, 'deployed'],
+    ],
+  );
+  const s = await statusOf('byref');
+  assert.deepEqual(
+    s.history?.map((h) => [h['version'], h['status']]),
+    [
+      [2, 'deployed'],
+      [1, 'superseded'],
+    ],
+  );
+  assert.equal(await configMessage('byref-config'), 'from-configmap');
 });
 
 test('delete: the release is uninstalled and the template HelmChart deleted', async () => {
