@@ -75,13 +75,21 @@ void test('value flags take --flag=value and --flag value', async () => {
 });
 
 void test('sharding and namespace scoping: selector checked at parse time, RUNTIME_NAMESPACE as Flux', async () => {
-  const c = await config(['--watch-label-selector=sharding.fluxcd.io/key=shard1', '--watch-all-namespaces=false'], {
-    RUNTIME_NAMESPACE: 'tenants',
-  });
+  const c = await config(
+    [
+      '--watch-label-selector=sharding.fluxcd.io/key=shard1',
+      '--enable-leader-election',
+      '--watch-all-namespaces=false',
+    ],
+    {
+      RUNTIME_NAMESPACE: 'tenants',
+    },
+  );
   assert.equal(c.watchLabelSelector, 'sharding.fluxcd.io/key=shard1');
   assert.equal(c.runtimeNamespace, 'tenants');
   assert.equal(
-    (await config(['--watch-label-selector', '!sharding.fluxcd.io/key'])).watchLabelSelector,
+    (await config(['--watch-label-selector', '!sharding.fluxcd.io/key', '--enable-leader-election']))
+      .watchLabelSelector,
     '!sharding.fluxcd.io/key',
   );
   await assert.rejects(
@@ -116,4 +124,28 @@ void test('Flux flags Driftless does not implement are refused by name, all at o
   await assert.rejects(parse(['--feature-gates=OOMWatch=true']), /OOMWatch=true not supported/);
   await assert.rejects(parse(['--leader-election-release-on-cancel=false']), /always released/);
   await assert.rejects(parse(['--made-up-flag']), /unknown option '--made-up-flag'/);
+});
+
+void test('a shard without leader election is refused: its replicas would both reconcile', async () => {
+  await assert.rejects(
+    parse(['--watch-label-selector=sharding.fluxcd.io/key=shard1']),
+    /needs --enable-leader-election/,
+  );
+  await assert.rejects(
+    parse(['--watch-label-selector=sharding.fluxcd.io/key=shard1', '--enable-leader-election=false']),
+    /needs --enable-leader-election/,
+  );
+});
+
+void test('the Lease namespace is the runtime namespace in a Pod, unless given', async () => {
+  const saved = process.env['RUNTIME_NAMESPACE'];
+  process.env['RUNTIME_NAMESPACE'] = 'tenants';
+  try {
+    assert.equal((await parse([]))['leaderElectionNamespace'], 'tenants');
+    assert.equal((await parse(['--leader-election-namespace=other']))['leaderElectionNamespace'], 'other');
+  } finally {
+    if (saved === undefined) delete process.env['RUNTIME_NAMESPACE'];
+    else process.env['RUNTIME_NAMESPACE'] = saved;
+  }
+  assert.equal((await parse([]))['leaderElectionNamespace'], 'flux-system');
 });

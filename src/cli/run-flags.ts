@@ -84,6 +84,17 @@ export function withFluxFlags(cmd: Command): Command {
     .addOption(
       new Option('--receiverAddr <addr>', 'same as --receiver-addr (notification-controller’s name)').hideHelp(),
     );
+  cmd.hook('preAction', (c) => {
+    // As controller-runtime in a Pod: the Lease lives in the Pod's namespace unless the flag says otherwise.
+    const runtimeNamespace = process.env['RUNTIME_NAMESPACE'];
+    if (runtimeNamespace && c.getOptionValueSource('leaderElectionNamespace') === 'default')
+      c.setOptionValueWithSource('leaderElectionNamespace', runtimeNamespace, 'env');
+    // Two processes of one shard without a Lease would both reconcile its objects: refused rather than risked.
+    if (c.getOptionValue('watchLabelSelector') && !c.getOptionValue('enableLeaderElection'))
+      c.error(
+        'error: --watch-label-selector needs --enable-leader-election: every replica of a shard must share its Lease, or two processes would reconcile the same objects',
+      );
+  });
   for (const name of Object.keys(RefusedFluxFlags)) {
     cmd.addOption(new Option(`--${name} [value]`, `refused: ${RefusedFluxFlags[name]}`).hideHelp());
   }
