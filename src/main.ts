@@ -282,6 +282,8 @@ export async function startEngine(
 export async function assertCrdsInstalled(client: Pick<KubeClient, 'resource'>): Promise<void> {
   const required = [
     [ApiVersions.source, 'GitRepository'],
+    // Without its CRD the Bucket informer never syncs and the manager would wait forever.
+    [ApiVersions.source, 'Bucket'],
     [ApiVersions.kustomize, 'Kustomization'],
     [`${Groups.notification}/${NotificationVersions.providerAlert}`, 'Alert'],
     [`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver'],
