@@ -10,7 +10,7 @@ import { formatBytes } from '../../artifacts/errors.ts';
 import { basicAuthorization, parseAuthChallenge, type AuthChallenge, type RegistryCredentials } from './auth.ts';
 import { OciAuthError, OciDigestError, OciError, OciNotFoundError, OciRegistryError } from './errors.ts';
 import { ManifestAccept, type Descriptor } from './manifest.ts';
-import { isValidDigest, registryScheme } from './reference.ts';
+import { isValidDigest, plainHttpAllowed } from './reference.ts';
 
 /** Options of a RegistryClient for one repository. */
 export interface RegistryClientOptions {
@@ -18,7 +18,7 @@ export interface RegistryClientOptions {
   registry: string;
   /** Repository path, e.g. `org/app`. */
   repository: string;
-  /** Plain HTTP (Flux's `spec.insecure`); loopback registries are always plain HTTP. */
+  /** Allow plain HTTP when HTTPS fails (Flux's `spec.insecure`); loopback and private registries always may. */
   insecure?: boolean;
   credentials?: RegistryCredentials;
   /** Aborts every request (the reconcile's signal combined with `spec.timeout`). */
@@ -50,7 +50,10 @@ interface RequestOptions {
 export class RegistryClient {
   readonly registry: string;
   readonly repository: string;
-  readonly baseUrl: string;
+  /** `https`, or `http` once HTTPS failed to connect and plain HTTP is allowed. */
+  private scheme: 'https' | 'http' = 'https';
+  /** Plain HTTP may still be tried (cleared once the scheme is settled). */
+  private plainHttpFallback: boolean;
   private readonly credentials: RegistryCredentials | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly userAgent: string;
@@ -61,11 +64,16 @@ export class RegistryClient {
   constructor(o: RegistryClientOptions) {
     this.registry = o.registry;
     this.repository = o.repository;
-    this.baseUrl = `${registryScheme(o.registry, o.insecure ?? false)}://${o.registry}`;
+    this.plainHttpFallback = plainHttpAllowed(o.registry, o.insecure ?? false);
     this.credentials = o.credentials;
     this.signal = o.signal;
     this.userAgent = o.userAgent ?? 'driftless';
     this.maxDocumentBytes = o.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT;
+  }
+
+  /** `<scheme>://<registry>`: HTTPS unless it failed and plain HTTP is allowed. */
+  get baseUrl(): string {
+    return `${this.scheme}://${this.registry}`;
   }
 
   /** `/v2/<repository>/<suffix>` on the registry. */
@@ -244,10 +252,9 @@ export class RegistryClient {
   }
 
   private async send(url: string, o: RequestOptions, authorization: string | undefined): Promise<Response> {
-    let current = url;
-    const origin = new URL(this.baseUrl).origin;
+    let current = this.onRegistryScheme(url);
     for (let hop = 0; ; hop++) {
-      const sameOrigin = new URL(current).origin === origin;
+      const sameOrigin = new URL(current).origin === new URL(this.baseUrl).origin;
       const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...o.headers };
       if (authorization && sameOrigin) headers.Authorization = authorization;
       let res: Response;
@@ -260,14 +267,30 @@ export class RegistryClient {
           ...(this.signal ? { signal: this.signal } : {}),
         });
       } catch (err) {
+        // Flux's registry library: HTTPS first, plain HTTP when allowed and HTTPS cannot be spoken there.
+        if (sameOrigin && this.scheme === 'https' && this.plainHttpFallback && !this.signal?.aborted) {
+          this.scheme = 'http';
+          this.plainHttpFallback = false;
+          current = this.onRegistryScheme(current);
+          hop--;
+          continue;
+        }
         throw networkError(o.method ?? 'GET', current, err, this.signal);
       }
+      if (sameOrigin) this.plainHttpFallback = false;
       const location = res.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
       await discard(res);
       if (hop >= MAX_REDIRECTS) throw new OciRegistryError(`${o.method ?? 'GET'} ${url}: too many redirects`);
       current = new URL(location, current).toString();
     }
+  }
+
+  /** `url` on the scheme settled for the registry, when it points at the registry itself. */
+  private onRegistryScheme(url: string): string {
+    const u = new URL(url);
+    if (u.host !== this.registry || u.protocol === `${this.scheme}:`) return url;
+    return `${this.scheme}://${url.slice(url.indexOf('://') + 3)}`;
   }
 
   /** The Authorization header a challenge asks for. Throws OciAuthError when it cannot be met. */

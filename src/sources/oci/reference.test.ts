@@ -7,7 +7,7 @@ import {
   parseOciArtifactUrl,
   parseOciUrl,
   pickTagBySemver,
-  registryScheme,
+  plainHttpAllowed,
 } from './reference.ts';
 
 const digest = `sha256:${'a'.repeat(64)}`;
@@ -29,14 +29,19 @@ void test('spec.url: a tag, a digest, another scheme or an invalid name is refus
   assert.throws(() => parseOciUrl('oci://ghcr.io/org//app'), /not a valid name/);
 });
 
-void test('loopback registries are plain HTTP, others HTTPS unless insecure', () => {
+void test('plain HTTP is allowed (after HTTPS) for insecure, loopback and private registries only', () => {
   assert.equal(isLoopbackRegistry('localhost:5000'), true);
   assert.equal(isLoopbackRegistry('127.0.0.1:5000'), true);
   assert.equal(isLoopbackRegistry('[::1]:5000'), true);
   assert.equal(isLoopbackRegistry('ghcr.io'), false);
-  assert.equal(registryScheme('ghcr.io', false), 'https');
-  assert.equal(registryScheme('registry.lan:5000', true), 'http');
-  assert.equal(registryScheme('127.0.0.1:5000', false), 'http');
+  assert.equal(plainHttpAllowed('ghcr.io', false), false);
+  assert.equal(plainHttpAllowed('192.0.2.2:5000', false), false);
+  assert.equal(plainHttpAllowed('registry.lan:5000', true), true);
+  assert.equal(plainHttpAllowed('127.0.0.1:5000', false), true);
+  assert.equal(plainHttpAllowed('10.1.2.3:5000', false), true);
+  assert.equal(plainHttpAllowed('172.20.0.1', false), true);
+  assert.equal(plainHttpAllowed('172.32.0.1', false), false);
+  assert.equal(plainHttpAllowed('192.168.1.1:443', false), true);
 });
 
 void test("spec.ref: digest wins over semver, semver over tag, and no ref means 'latest'", () => {

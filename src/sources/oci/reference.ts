@@ -71,15 +71,26 @@ export function parseOciArtifactUrl(url: string): OciRepositoryAddress & { tag: 
   return { ...parseOciUrl(hasTag ? url.slice(0, colon) : url), tag };
 }
 
-/** True for `localhost`, 127.0.0.0/8 and `[::1]` hosts, which Flux's registry library reaches over plain HTTP. */
+/** True for `localhost`, 127.0.0.0/8 and `[::1]` hosts. */
 export function isLoopbackRegistry(registry: string): boolean {
   const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];
   return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host ?? '');
 }
 
-/** `http` when `insecure` is set or the registry is a loopback address, else `https`. */
-export function registryScheme(registry: string, insecure: boolean): 'http' | 'https' {
-  return insecure || isLoopbackRegistry(registry) ? 'http' : 'https';
+/** True for an RFC 1918 private IPv4 address (10/8, 172.16/12, 192.168/16). */
+export function isPrivateRegistry(registry: string): boolean {
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+(?::\d+)?$/.exec(registry);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+/**
+ * Whether plain HTTP may be used when HTTPS fails, as Flux's registry library decides: with `insecure`,
+ * and for loopback and RFC 1918 registries. HTTPS is always tried first.
+ */
+export function plainHttpAllowed(registry: string, insecure: boolean): boolean {
+  return insecure || isLoopbackRegistry(registry) || isPrivateRegistry(registry);
 }
 
 /** True for a tag the distribution spec accepts. */
