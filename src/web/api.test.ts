@@ -220,6 +220,32 @@ test('an object page has conditions, history and the inventory parsed; a 10 MB m
   made.close();
 });
 
+test('an object page links revisions to commits when its GitRepository source is on a known forge', async () => {
+  const { kustomizations, repos, get, made } = setup();
+  const sha = '0123456789abcdef0123456789abcdef01234567';
+  repos.put({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name: 'repo', namespace: 'apps' },
+    spec: { url: 'https://github.com/org/fleet.git' },
+  });
+  kustomizations.put(
+    ks('linked', 'True', {
+      status: {
+        lastAppliedRevision: `main@sha1:${sha}`,
+        history: [{ digest: 'sha256:1', metadata: { revision: `main@sha1:${sha}` } }],
+      },
+    }),
+  );
+  const body = (await (await get('/api/objects/Kustomization/apps/linked')).json()) as {
+    revisionUrl?: string;
+    history: { commitUrl?: string }[];
+  };
+  assert.equal(body.revisionUrl, `https://github.com/org/fleet/commit/${sha}`);
+  assert.equal(body.history[0]?.commitUrl, `https://github.com/org/fleet/commit/${sha}`);
+  made.close();
+});
+
 test('a request by a non-loopback host name is refused (DNS rebinding) and answers carry a strict CSP', async () => {
   const { get, made } = setup();
   assert.equal((await get('/api/overview', 'evil.example:9080')).status, 403);

@@ -10,6 +10,7 @@ import type { Informer } from '../runtime/informer.ts';
 import type { DashboardEvent, EventLog } from './event-log.ts';
 import { capText, countStatuses, ObjectStatuses, rowOf, type ObjectRow, type ObjectStatus } from './status.ts';
 import { SseBroadcaster, sseFrame } from './stream.ts';
+import { commitUrl } from './forge.ts';
 
 /** What the dashboard reads of an informer. */
 export type KindCache = Pick<Informer, 'list' | 'get' | 'addHandlers' | 'hasSynced'>;
@@ -254,18 +255,41 @@ async function detail(src: DashboardSources, k: CachedKind, obj: KubeObject): Pr
       }
     },
   );
+  const repoUrl = gitUrlOf(src, k, obj);
+  const row = rowOf(obj);
+  const history = ((status['history'] ?? []) as { metadata?: Record<string, string> }[]).map((h) => {
+    const link = commitUrl(repoUrl, h.metadata?.['revision']);
+    return link ? { ...h, commitUrl: link } : h;
+  });
+  const revisionUrl = commitUrl(repoUrl, row.revision);
   return capStrings({
-    row: rowOf(obj),
+    row,
+    ...(revisionUrl ? { revisionUrl } : {}),
     metadata,
     spec: obj['spec'] ?? {},
     conditions: status['conditions'] ?? [],
-    history: status['history'] ?? [],
+    history,
     inventory: entries,
     source: (obj['spec'] as { sourceRef?: unknown } | undefined)?.sourceRef ?? null,
     status,
     events,
     eventsFrom,
   });
+}
+
+/** The Git URL an object's revisions come from: its own (GitRepository) or its GitRepository source's. */
+function gitUrlOf(src: DashboardSources, k: CachedKind, obj: KubeObject): string | undefined {
+  const spec = (obj['spec'] ?? {}) as {
+    url?: string;
+    sourceRef?: { kind?: string; name?: string; namespace?: string };
+  };
+  if (k.kind === 'GitRepository') return spec.url;
+  const ref = spec.sourceRef;
+  if (ref?.kind !== 'GitRepository' || !ref.name) return undefined;
+  const source = src.kinds
+    .find((x) => x.kind === 'GitRepository')
+    ?.cache.get(`${ref.namespace ?? obj.metadata.namespace}/${ref.name}`);
+  return (source?.['spec'] as { url?: string } | undefined)?.url;
 }
 
 /** Copies `v` with every string longer than DetailStringChars cut. */

@@ -76,6 +76,8 @@ export interface HistoryEntry {
   lastReconciledStatus?: string;
   totalReconciliations?: number;
   metadata?: Record<string, string>;
+  /** The commit on its forge, when the source is a known forge. */
+  commitUrl?: string;
 }
 
 export interface InventoryEntry {
@@ -89,6 +91,8 @@ export interface InventoryEntry {
 
 export interface ObjectDetail {
   row: ObjectRow;
+  /** The current revision's commit on its forge, when known. */
+  revisionUrl?: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: Record<string, unknown>;
   conditions: Condition[];

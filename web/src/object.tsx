@@ -28,15 +28,24 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
         );
     };
     load();
-    return subscribe({
+    // Changes of this object reload the page at most every 500 ms (a reload also lists its events).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = subscribe({
       objects: (changes) => {
         if (
           changes.length === 0 ||
           changes.some((c) => c.row.kind === kind && c.row.namespace === namespace && c.row.name === name)
         )
-          load();
+          timer ??= setTimeout(() => {
+            timer = undefined;
+            load();
+          }, 500);
       },
     });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
   }, [kind, namespace, name]);
   if (error) return <p role="alert">{error}</p>;
   if (!data) return <p class="loading">Loading…</p>;
@@ -54,7 +63,7 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
         <StatusBadge status={r.status} /> {r.suspended ? 'Suspended: not reconciled until resumed. ' : ''}
         {r.revision && (
           <>
-            Revision <span class="mono">{r.revision}</span>
+            Revision <Revision text={r.revision} url={data.revisionUrl} />
           </>
         )}
       </p>
@@ -106,7 +115,7 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
               {data.history.map((h) => (
                 <tr key={`${h.digest}-${h.lastReconciledStatus ?? ''}`}>
                   <td data-label="Revision" class="mono">
-                    {h.metadata?.['revision'] ?? h.digest}
+                    <Revision text={h.metadata?.['revision'] ?? h.digest} url={h.commitUrl} />
                   </td>
                   <td data-label="Result">{h.lastReconciledStatus}</td>
                   <td data-label="First applied">
@@ -145,6 +154,16 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
         <pre class="mono">{JSON.stringify(data.status, null, 2)}</pre>
       </details>
     </div>
+  );
+}
+
+/** A revision, linked to its commit when the server knows the forge (it builds only https links). */
+function Revision({ text, url }: { text: string; url: string | undefined }) {
+  if (!url) return <span class="mono">{text}</span>;
+  return (
+    <a class="mono" href={url} rel="noopener noreferrer" target="_blank">
+      {text}
+    </a>
   );
 }
 
