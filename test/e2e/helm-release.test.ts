@@ -312,6 +312,23 @@ test('a release made by `helm install` is taken over with an upgrade (as helm-co
   const rel = (await listed()).find((r) => r.name === 'adopted');
   assert.equal(rel?.revision, '2');
   assert.equal(await configMessage('adopted-config'), 'by-hand');
+
+  // `helm rollback` by hand makes revision 3, which the history does not describe: unmanaged, so the
+  // next reconcile upgrades to the desired state again (revision 4), as helm-controller does.
+  await helm(['rollback', 'adopted', '1']);
+  const token = `after-rollback-${Date.now()}`;
+  await env.client.patch(hrRef('adopted'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } });
+  const again = await waitStatus(
+    'adopted',
+    'revision 4 made and tested',
+    (x) =>
+      x.lastHandledReconcileAt === token &&
+      x.history?.[0]?.['version'] === 4 &&
+      condition(x, 'Ready')?.status === 'True',
+    180_000,
+  );
+  assert.equal(again.history?.[0]?.['action'], 'upgrade');
+  assert.equal((await listed()).find((r) => r.name === 'adopted')?.revision, '4');
 });
 
 test('chartRef to a HelmChart, dependsOn a HelmRelease in this namespace', async () => {
