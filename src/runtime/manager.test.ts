@@ -62,3 +62,13 @@ void test('no selector: allShards shares the one informer', () => {
   const m = manager({ namespace: 'flux-system' });
   assert.equal(m.informer(git, 'GitRepository'), m.informer(git, 'GitRepository', { allShards: true }));
 });
+
+void test('unscoped informers (applied objects watched for drift) ignore the whole watch scope', () => {
+  const m = manager({ namespace: 'flux-system', labelSelector: 'sharding.fluxcd.io/key=shard1' });
+  const applied = m.informer(ks, 'Kustomization', {
+    labelSelector: 'kustomize.toolkit.fluxcd.io/name',
+    unscoped: true,
+  });
+  assert.equal(applied.namespace, undefined);
+  assert.equal(applied.labelSelector, 'kustomize.toolkit.fluxcd.io/name');
+});

@@ -91,15 +91,22 @@ export class Manager {
   /**
    * A shared informer per (apiVersion, kind, namespace, selector, metadataOnly); created on first use. For
    * Flux kinds the manager's watch scope is added (see ManagerOptions.watch); `allShards` leaves out its
-   * label selector, for lookups of objects another shard may own.
+   * label selector, for lookups of objects another shard may own; `unscoped` leaves out the whole scope, for
+   * objects that are not this manager's to reconcile (applied objects watched for drift).
    */
   informer(
     apiVersion: string,
     kind: string,
-    requested: { labelSelector?: string; metadataOnly?: boolean; namespace?: string; allShards?: boolean } = {},
+    requested: {
+      labelSelector?: string;
+      metadataOnly?: boolean;
+      namespace?: string;
+      allShards?: boolean;
+      unscoped?: boolean;
+    } = {},
   ): Informer {
-    const { allShards, ...opts } = requested;
-    const watch = this.opts.watch;
+    const { allShards, unscoped, ...opts } = requested;
+    const watch = unscoped ? undefined : this.opts.watch;
     if (watch && isFluxToolkitKind(apiVersion)) {
       if (watch.namespace && opts.namespace === undefined) opts.namespace = watch.namespace;
       if (watch.labelSelector && !allShards)

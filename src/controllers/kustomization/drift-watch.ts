@@ -54,6 +54,8 @@ export class DriftWatcher {
       const informer = this.mgr.informer(ref.apiVersion, ref.kind, {
         labelSelector: Labels.kustomizeName,
         metadataOnly: true,
+        // Applied objects (Flux kinds included) are watched wherever they are, whatever the shard.
+        unscoped: true,
       });
       informer.addHandlers({
         onUpdate: (o, n) => this.onUpdate(o, n),
@@ -71,6 +73,7 @@ export class DriftWatcher {
     const informer = this.mgr.informer(ref.apiVersion, ref.kind, {
       labelSelector: Labels.kustomizeName,
       metadataOnly: true,
+      unscoped: true,
     });
     if (!informer.hasSynced) return undefined;
     const key = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
