@@ -22,6 +22,7 @@ export const commandLoaders: Readonly<Record<string, CommandLoader>> = {
   build: async () => (await import('./build.ts')).buildCommand(),
   diff: async () => (await import('./diff.ts')).diffCommand(),
   push: async () => (await import('./push.ts')).pushCommand(),
+  pull: async () => (await import('./push.ts')).pullCommand(),
 };
 
 /**

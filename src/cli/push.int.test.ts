@@ -1,4 +1,4 @@
-// `driftless push artifact` against a real registry, read back by the real `flux pull artifact` (and
+// `driftless push/pull artifact` against a real registry and the real `flux push/pull artifact` (and
 // by Driftless's own client): same media types, annotations and content as `flux push artifact`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,5 +69,33 @@ void test('bad input: a URL with an invalid tag and a missing path are refused w
   await assert.rejects(
     run('node', [driftless, 'push', 'artifact', `oci://${registry.host}/x:v1`, `--path=${path.join(tmp, 'nope')}`]),
     /no such file or directory/,
+  );
+});
+
+void test('an artifact pushed by flux push artifact is pulled by driftless pull artifact', async () => {
+  const src = path.join(tmp, 'flux-src');
+  await mkdir(path.join(src, 'deploy'), { recursive: true });
+  await writeFile(path.join(src, 'deploy', 'app.yaml'), 'kind: Deployment\n');
+  const url = `oci://${registry.host}/fleet/by-flux:v2`;
+  await run(path.join(testBinDir(), 'flux'), [
+    'push',
+    'artifact',
+    url,
+    `--path=${src}`,
+    '--source=https://git.example/by-flux.git',
+    '--revision=main@sha1:fedcba',
+    '--insecure-registry',
+  ]);
+  const out = path.join(tmp, 'by-flux-out');
+  await mkdir(out);
+  const { stdout, stderr } = await run('node', [driftless, 'pull', 'artifact', url, `--output=${out}`]);
+  const printed = `${stdout}${stderr}`;
+  assert.match(printed, /source https:\/\/git\.example\/by-flux\.git/);
+  assert.match(printed, /revision main@sha1:fedcba/);
+  assert.match(printed, /artifact content extracted to /);
+  assert.equal(await readFile(path.join(out, 'deploy', 'app.yaml'), 'utf8'), 'kind: Deployment\n');
+  await assert.rejects(
+    run('node', [driftless, 'pull', 'artifact', `oci://${registry.host}/fleet/by-flux:nope`, `--output=${out}`]),
+    /MANIFEST_UNKNOWN/,
   );
 });

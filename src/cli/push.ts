@@ -1,9 +1,12 @@
-// `driftless push artifact`: what `flux push artifact` does, so the artifact is pulled by either engine.
-import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+// `driftless push artifact` and `driftless pull artifact`: what `flux push/pull artifact` do, so an artifact
+// made by either engine is read by the other.
+import { copyFile, cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { RegistryClient } from '../sources/oci/client.ts';
+import { OciAnnotations } from '../sources/oci/manifest.ts';
+import { fetchImageManifest, pullLayer } from '../sources/oci/pull.ts';
 import { parseOciArtifactUrl } from '../sources/oci/reference.ts';
 import { archiveForPush, pushArtifact } from '../sources/oci/push.ts';
 import { CliError, runAction } from './errors.ts';
@@ -44,7 +47,11 @@ export function pushCommand(opts: CommandOptions = {}): Command {
     .option('--revision <rev>', 'origin revision (org.opencontainers.image.revision), e.g. main@sha1:<hex>')
     .option('-a, --annotations <key=value>', 'extra manifest annotation (repeatable)', collect, [])
     .option('--creds <user:password>', 'registry credentials')
-    .option('--insecure-registry', 'use plain HTTP (loopback registries always do)', false)
+    .option(
+      '--insecure-registry',
+      'allow plain HTTP when HTTPS fails (loopback and private registries always may)',
+      false,
+    )
     .option('--ignore-paths <pattern>', '.gitignore-style patterns left out (repeatable, comma-separated)', collect, [])
     .action(async (url: string, flags: PushFlags) => {
       const io = (opts.io ?? processIo)();
@@ -56,16 +63,12 @@ export function pushCommand(opts: CommandOptions = {}): Command {
         } catch (err) {
           throw new CliError({ reason: 'InvalidArgument', message: `invalid URL '${url}': ${(err as Error).message}` });
         }
-        const creds = flags.creds;
-        const colon = creds?.indexOf(':') ?? -1;
-        if (creds !== undefined && colon <= 0) {
-          throw new CliError({ reason: 'InvalidArgument', message: '--creds must be <user>:<password>' });
-        }
+        const credentials = credentialsOf(flags.creds);
         const client = new RegistryClient({
           registry: target.registry,
           repository: target.repository,
           insecure: flags.insecureRegistry,
-          ...(creds ? { credentials: { username: creds.slice(0, colon), password: creds.slice(colon + 1) } } : {}),
+          ...(credentials ? { credentials } : {}),
         });
         const layer = await archivePath(flags.path, flags.ignorePaths);
         log.action(`pushing artifact to ${target.registry}/${target.repository}:${target.tag}`);
@@ -99,4 +102,76 @@ async function archivePath(p: string, ignorePaths: readonly string[]): Promise<B
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+interface PullFlags {
+  output: string;
+  creds?: string;
+  insecureRegistry: boolean;
+}
+
+/** Largest layer `pull artifact` downloads and extracts (the artifacts layer's cap). */
+const PULL_MAX_BYTES = 100 * 1024 * 1024;
+
+/** `--creds user:password` as credentials; CliError when malformed. */
+function credentialsOf(creds: string | undefined): { username: string; password: string } | undefined {
+  if (creds === undefined) return undefined;
+  const colon = creds.indexOf(':');
+  if (colon <= 0) throw new CliError({ reason: 'InvalidArgument', message: '--creds must be <user>:<password>' });
+  return { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
+}
+
+/** `driftless pull artifact oci://<repo>:<tag> --output <dir>`: downloads (digest verified) and extracts the first layer. */
+export function pullCommand(opts: CommandOptions = {}): Command {
+  const pull = new Command('pull').description('pull artifacts from an OCI registry, as `flux pull`');
+  const artifact = new Command('artifact')
+    .description('download an OCI artifact and extract its first layer (a tar.gz) into a directory')
+    .argument('<url>', 'oci://<registry>/<repository>:<tag>')
+    .requiredOption('-o, --output <dir>', 'existing directory to extract into')
+    .option('--creds <user:password>', 'registry credentials')
+    .option('--insecure-registry', 'allow plain HTTP when HTTPS fails', false)
+    .action(async (url: string, flags: PullFlags) => {
+      const io = (opts.io ?? processIo)();
+      const log = new Reporter(io);
+      await runAction(io, async () => {
+        let target: ReturnType<typeof parseOciArtifactUrl>;
+        try {
+          target = parseOciArtifactUrl(url);
+        } catch (err) {
+          throw new CliError({ reason: 'InvalidArgument', message: `invalid URL '${url}': ${(err as Error).message}` });
+        }
+        const info = await stat(flags.output).catch(() => undefined);
+        if (!info?.isDirectory()) {
+          throw new CliError({
+            reason: 'InvalidArgument',
+            message: `invalid output path '${flags.output}': not a directory`,
+          });
+        }
+        const credentials = credentialsOf(flags.creds);
+        const client = new RegistryClient({
+          registry: target.registry,
+          repository: target.repository,
+          insecure: flags.insecureRegistry,
+          ...(credentials ? { credentials } : {}),
+        });
+        log.action(`pulling artifact from ${target.registry}/${target.repository}:${target.tag}`);
+        const { digest } = await client.resolve(target.tag);
+        const { manifest } = await fetchImageManifest(client, digest);
+        const source = manifest.annotations?.[OciAnnotations.source];
+        const revision = manifest.annotations?.[OciAnnotations.revision];
+        if (source) log.success(`source ${source}`);
+        if (revision) log.success(`revision ${revision}`);
+        log.success(`digest ${target.registry}/${target.repository}@${digest}`);
+        const work = await mkdtemp(path.join(tmpdir(), 'driftless-pull-'));
+        try {
+          const pulled = await pullLayer({ client, manifest, dir: work, maxBytes: PULL_MAX_BYTES });
+          if (pulled.operation === 'extract') await cp(pulled.dir, flags.output, { recursive: true });
+        } finally {
+          await rm(work, { recursive: true, force: true });
+        }
+        log.success(`artifact content extracted to ${flags.output}`);
+        return 0;
+      });
+    });
+  return pull.addCommand(artifact);
 }
