@@ -463,3 +463,22 @@ test('the real flux CLI lists the Helm sources with their revision and readiness
     `packaged 'hello' chart with version '${version}' and merged values files [values.yaml values-prod.yaml]`,
   ]);
 });
+
+test('a new chart version in the repository index reaches the HelmChart through the source watch', async () => {
+  await env.apply(helmChart('follow', { chart: 'hello', sourceRef: { kind: 'HelmRepository', name: 'charts' } }));
+  const before = await env.waitForReady(chartRef('follow'), { reason: 'ChartPullSucceeded' });
+  assert.equal(artifactOf(before).revision, '0.2.0', "'*' is the latest stable version");
+  await run(helmBin, ['package', fixture, '--version', '0.3.0', '-d', repoDir]);
+  await run(helmBin, ['repo', 'index', repoDir]);
+  // Only the repository is asked to reconcile; the chart follows its new index revision by itself.
+  await env.apply({
+    ...helmRepository('charts', `${base}/charts`, { secretRef: { name: 'chart-auth' } }),
+    metadata: { name: 'charts', namespace: ns, annotations: { 'reconcile.fluxcd.io/requestedAt': 'new-version' } },
+  });
+  const after = await env.waitFor('the chart at 0.3.0', async () => {
+    const c = await env.get(chartRef('follow'));
+    return artifactOf(c)?.revision === '0.3.0' ? c : undefined;
+  });
+  const repo = await env.get(repoRef('charts'));
+  assert.equal(statusOf(after)['observedSourceArtifactRevision'], artifactOf(repo).revision);
+});
