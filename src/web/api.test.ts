@@ -172,6 +172,7 @@ test('objects are filtered by kind, namespace, status and text, and paged', asyn
 test('an object page has conditions, history and the inventory parsed; a 10 MB message is cut', async () => {
   const { kustomizations, events, get, made } = setup();
   const huge = 'x'.repeat(10 * 1024 * 1024);
+  kustomizations.put(ks('child', 'False'));
   kustomizations.put(
     ks('big', 'False', {
       message: huge,
@@ -185,7 +186,12 @@ test('an object page has conditions, history and the inventory parsed; a 10 MB m
             totalReconciliations: 1,
           },
         ],
-        inventory: { entries: [{ id: 'apps_web_apps_Deployment', v: 'v1' }] },
+        inventory: {
+          entries: [
+            { id: 'apps_web_apps_Deployment', v: 'v1' },
+            { id: 'apps_child_kustomize.toolkit.fluxcd.io_Kustomization', v: 'v1' },
+          ],
+        },
       },
     }),
   );
@@ -214,6 +220,15 @@ test('an object page has conditions, history and the inventory parsed; a 10 MB m
   );
   assert.deepEqual(body.inventory, [
     { namespace: 'apps', name: 'web', group: 'apps', kind: 'Deployment', version: 'v1' },
+    // A nested Kustomization in the cache comes with its status.
+    {
+      namespace: 'apps',
+      name: 'child',
+      group: 'kustomize.toolkit.fluxcd.io',
+      kind: 'Kustomization',
+      version: 'v1',
+      status: 'failing',
+    },
   ]);
   assert.deepEqual([body.eventsFrom, body.events.map((e) => e.reason)], ['engine-memory', ['BuildFailed']]);
   assert.equal((await get('/api/objects/Kustomization/apps/missing')).status, 404);

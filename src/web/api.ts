@@ -8,7 +8,15 @@ import type { KubeObject } from '../kube/types.ts';
 import { parseInventoryId } from '../api/inventory.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { DashboardEvent, EventLog } from './event-log.ts';
-import { capText, countStatuses, ObjectStatuses, rowOf, type ObjectRow, type ObjectStatus } from './status.ts';
+import {
+  capText,
+  countStatuses,
+  ObjectStatuses,
+  rowOf,
+  statusOf,
+  type ObjectRow,
+  type ObjectStatus,
+} from './status.ts';
 import { SseBroadcaster, sseFrame } from './stream.ts';
 import { commitUrl } from './forge.ts';
 
@@ -249,7 +257,12 @@ async function detail(src: DashboardSources, k: CachedKind, obj: KubeObject): Pr
   const entries = ((status['inventory'] as { entries?: { id: string; v: string }[] } | undefined)?.entries ?? []).map(
     (e) => {
       try {
-        return { ...parseInventoryId(e.id), version: e.v };
+        const id = parseInventoryId(e.id);
+        // A Flux object the engine serves (a nested Kustomization, a source) carries its status from the cache.
+        const nested = src.kinds
+          .find((x) => x.kind === id.kind && x.apiVersion.startsWith(`${id.group}/`))
+          ?.cache.get(`${id.namespace}/${id.name}`);
+        return { ...id, version: e.v, ...(nested ? { status: statusOf(nested) } : {}) };
       } catch {
         return { id: e.id, version: e.v };
       }

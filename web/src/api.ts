@@ -87,6 +87,8 @@ export interface InventoryEntry {
   kind?: string;
   version: string;
   id?: string;
+  /** For a Flux object the engine serves (a nested Kustomization, a source): its status. */
+  status?: ObjectStatus;
 }
 
 export interface ObjectDetail {

@@ -194,6 +194,12 @@ function Inventory({ entries }: { entries: InventoryEntry[] }) {
                   </span>
                 )}{' '}
                 <span class="muted">{e.version}</span>
+                {e.status && (
+                  <>
+                    {' '}
+                    <StatusBadge status={e.status} />
+                  </>
+                )}
               </li>
             ))}
           </ul>
