@@ -19,6 +19,9 @@ import { setupFluxInstanceController } from './controllers/flux-instance/setup.t
 import { setupFluxReportController } from './controllers/flux-report/setup.ts';
 import { requestReportUpdate } from './controllers/flux-report/request-update.ts';
 import { setupKustomizationController } from './controllers/kustomization/setup.ts';
+import { setupImagePolicyController } from './controllers/image-policy/setup.ts';
+import { setupImageRepositoryController } from './controllers/image-repository/setup.ts';
+import { ImageTagStore } from './sources/image/tag-store.ts';
 import { setupHelmReleaseController } from './controllers/helm-release/setup.ts';
 import { setupNotifications } from './controllers/notification/setup.ts';
 import { setupReceiverController } from './controllers/receiver/setup.ts';
@@ -214,6 +217,24 @@ export async function startEngine(
       requeueDependencyMs: config.requeueDependencyMs,
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+    });
+  }
+  if (serves(ControllerNames.imageReflector)) {
+    // Scanned tags live in this process's memory, shared by the two reconcilers, never in etcd.
+    const tags = new ImageTagStore();
+    const imageRecorder = recorder.forController(ControllerNames.imageReflector);
+    setupImageRepositoryController(manager, {
+      ...common,
+      recorder: imageRecorder,
+      tags,
+      concurrency: config.concurrent,
+    });
+    setupImagePolicyController(manager, {
+      ...common,
+      recorder: imageRecorder,
+      tags,
+      concurrency: config.concurrent,
+      requeueDependencyMs: config.requeueDependencyMs,
     });
   }
   if (serves(OperatorComponent)) {

@@ -35,6 +35,7 @@ export const ControllerNames = {
   kustomize: 'kustomize-controller',
   helm: 'helm-controller',
   notification: 'notification-controller',
+  imageReflector: 'image-reflector-controller',
 } as const;
 
 /** The finalizer Flux puts on every reconciled object. */

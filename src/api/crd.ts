@@ -11,6 +11,8 @@ import { HelmChartCrd } from './helm-chart.ts';
 import { HelmRepositoryCrd } from './helm-repository.ts';
 import { HelmReleaseCrd } from './helm-release.ts';
 import { FluxReportCrd } from './flux-report.ts';
+import { ImagePolicyCrd } from './image-policy.ts';
+import { ImageRepositoryCrd } from './image-repository.ts';
 import { KustomizationCrd } from './kustomization.ts';
 import { AlertCrd, ProviderCrd, ReceiverCrd } from './notification.ts';
 import type { FluxObject } from './meta.ts';
@@ -26,6 +28,8 @@ export const CrdDefinitions: readonly CrdDefinition[] = [
   HelmChartCrd,
   KustomizationCrd,
   HelmReleaseCrd,
+  ImageRepositoryCrd,
+  ImagePolicyCrd,
   ProviderCrd,
   AlertCrd,
   ReceiverCrd,

@@ -28,6 +28,10 @@ export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> 
     { apiVersion: `${Groups.notification}/v1beta3`, kind: 'Provider' },
     { apiVersion: `${Groups.notification}/v1`, kind: 'Receiver' },
   ],
+  [ControllerNames.imageReflector]: [
+    { apiVersion: `${Groups.image}/v1`, kind: 'ImageRepository' },
+    { apiVersion: `${Groups.image}/v1`, kind: 'ImagePolicy' },
+  ],
 };
 
 /**
