@@ -249,6 +249,25 @@ test('a template error: Ready=False UpgradeFailed, the last release stays', asyn
   assert.equal(failed?.type, 'Warning');
 });
 
+test('a failed install with no retries left stalls: Ready=False InstallFailed, Stalled RetriesExceeded', async () => {
+  await env.apply(helmRelease('broken', { chart: chartTemplate, values: { badName: true } }));
+  const s = await waitStatus('broken', 'Stalled', (x) => condition(x, 'Stalled')?.status === 'True', 180_000);
+  assert.equal(condition(s, 'Stalled')?.reason, 'RetriesExceeded');
+  assert.equal(condition(s, 'Stalled')?.message, 'Failed to install after 1 attempt(s)');
+  const ready = condition(s, 'Ready');
+  assert.equal(ready?.status, 'False');
+  assert.equal(ready?.reason, 'InstallFailed');
+  assert.match(
+    ready?.message ?? '',
+    new RegExp(`^Helm install failed for release ${ns}/broken with chart app@0\\.1\\.0: `),
+  );
+  assert.equal(s.lastAttemptedReleaseAction, 'install');
+  assert.equal((await listed()).find((r) => r.name === 'broken')?.status, 'failed');
+  assert.equal(condition(s, 'Reconciling'), undefined);
+  await env.client.delete(hrRef('broken'));
+  await env.waitFor('HelmRelease broken gone', async () => (await env.get(hrRef('broken'))) === undefined, 120_000);
+});
+
 test('a failed upgrade is remediated by rollback (upgrade.remediation.retries)', async () => {
   await env.apply(
     helmRelease('app', {
