@@ -299,3 +299,47 @@ void test('spec.insecure: a plain-HTTP registry on a non-loopback address is sca
     await lan.stop();
   }
 });
+
+void test('a registry behind a token server: the scan gets a Bearer token with the secretRef credentials; wrong ones are refused there', async () => {
+  const tokened = await startTestRegistry({ tokenAuth: { username: USER, password: PASSWORD } });
+  try {
+    const client = new RegistryClient({
+      registry: tokened.host,
+      repository: 'team/app',
+      credentials: { username: USER, password: PASSWORD },
+    });
+    for (const tag of ['v1.0.0', 'v1.1.0', 'v1.1.0.sig']) {
+      await pushArtifact({ client, tag, layer: Buffer.from(tag), meta: {} });
+    }
+    const config = (password: string) => JSON.stringify({ auths: { [tokened.host]: { username: USER, password } } });
+    for (const [name, password] of [
+      ['tokencred', PASSWORD],
+      ['badtoken', WRONG],
+    ] as const) {
+      await env.apply({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/dockerconfigjson',
+        metadata: { name, namespace: ns },
+        stringData: { '.dockerconfigjson': config(password) },
+      } as KubeObject);
+    }
+    const image = `${tokened.host}/team/app`;
+    await env.apply(imageRepository('tokened', image, { secretRef: { name: 'tokencred' } }));
+    const ok = (await env.waitForReady(repoRef('tokened'), { status: 'True' })) as Obj;
+    assert.deepEqual(scanOf(ok)!.latestTags, ['v1.1.0', 'v1.0.0']);
+    await env.apply(imagePolicy('tokened', 'tokened', { policy: { semver: { range: '1.x' } } }));
+    const policy = (await env.waitForReady(policyRef('tokened'), { status: 'True' })) as Obj;
+    assert.deepEqual(latestOf(policy), { name: image, tag: 'v1.1.0' });
+
+    await env.apply(imageRepository('badtoken', image, { secretRef: { name: 'badtoken' } }));
+    const bad = (await env.waitForReady(repoRef('badtoken'), {
+      status: 'False',
+      reason: 'ReadOperationFailed',
+    })) as Obj;
+    assert.match(readyOf(bad)!.message, /^scan failed: token service .* refused the credentials \(HTTP 401\)$/);
+    assert.ok(!JSON.stringify(bad.status).includes(WRONG));
+  } finally {
+    await tokened.stop();
+  }
+});
