@@ -32,9 +32,7 @@ export const OCIRepositoryFieldSupport: KindFieldSupport = {
       refused:
         'remove it (signature verification of OCI artifacts is not implemented yet); verify in CI before pushing',
     },
-    'spec.serviceAccountName': {
-      refused: "remove it and reference the service account's pull Secret in spec.secretRef",
-    },
+    'spec.serviceAccountName': { implemented: e2e },
     'spec.certSecretRef': {
       refused:
         'remove it and serve the registry with a certificate the system trusts (custom CAs and client certificates are not supported)',

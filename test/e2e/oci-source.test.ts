@@ -192,7 +192,7 @@ void test('spec.ref.digest wins over tag; the revision is the bare digest', asyn
   await waitForRevision('pinned', digest);
 });
 
-void test('spec.secretRef: a dockerconfigjson Secret authenticates; wrong credentials fail with no credential anywhere', async () => {
+void test('spec.secretRef (and spec.serviceAccountName pull secrets): a dockerconfigjson Secret authenticates; wrong credentials fail with no credential anywhere', async () => {
   const { digest } = await push('private/app', 'latest', { 'cm.yaml': configMap('private', 'yes') }, { to: locked });
   const dockerconfig = (password: string) =>
     JSON.stringify({
@@ -229,6 +229,19 @@ void test('spec.secretRef: a dockerconfigjson Secret authenticates; wrong creden
     assert.ok(!text.includes('not-the-password-000') && !text.includes(PASSWORD), text);
     assert.ok(!text.includes(Buffer.from(`${USER}:not-the-password-000`).toString('base64')), text);
   }
+
+  // spec.serviceAccountName: the service account's imagePullSecrets, as Flux's keychain reads them.
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'puller', namespace: ns },
+    imagePullSecrets: [{ name: 'regcred' }],
+  } as KubeObject);
+  await env.apply(ociRepository('via-sa', url, { serviceAccountName: 'puller' }));
+  await waitForRevision('via-sa', `latest@${digest}`);
+  await env.apply(ociRepository('no-sa', url, { serviceAccountName: 'nobody' }));
+  const noSa = await env.waitForReady(ociRef('no-sa'), { status: 'False', reason: 'AuthenticationFailed' });
+  assert.match(readyOf(noSa)!.message, /service account 'oci\/nobody' referenced by spec.serviceAccountName not found/);
 
   await env.apply(ociRepository('nocreds', url, { secretRef: { name: 'missing' } }));
   const missing = await env.waitForReady(ociRef('nocreds'), { status: 'False', reason: 'AuthenticationFailed' });

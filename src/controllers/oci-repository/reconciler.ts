@@ -32,6 +32,7 @@ import {
   type OciRepositoryAddress,
 } from '../../sources/oci/reference.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
+import type { KubeObject } from '../../kube/types.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { removeFinalizer } from '../../runtime/patch.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
@@ -299,36 +300,63 @@ export function ociRepositoryReconciler(
     }
   }
 
-  /** Registry credentials from `spec.secretRef` (a kubernetes.io/dockerconfigjson Secret). */
+  /**
+   * Registry credentials, as Flux's keychain finds them: `spec.secretRef` first, then the
+   * `imagePullSecrets` of `spec.serviceAccountName`; every one a kubernetes.io/dockerconfigjson Secret,
+   * the first with an entry for the registry wins.
+   */
   async function readCredentials(
     obj: OCIRepository,
     address: OciRepositoryAddress,
   ): Promise<RegistryCredentials | undefined> {
-    const ref = obj.spec.secretRef;
-    if (!ref) return undefined;
     const ns = obj.metadata.namespace ?? '';
-    const data = await readSecretData(client, ns, ref.name);
-    if (!data) {
-      throw fetchFailed(
-        SourceReasons.AuthenticationFailed,
-        `failed to get credential: failed to get secret '${ns}/${ref.name}': secret not found; create it with \`kubectl create secret docker-registry\``,
-      );
+    const names: { name: string; via: string }[] = [];
+    if (obj.spec.secretRef) names.push({ name: obj.spec.secretRef.name, via: 'spec.secretRef' });
+    const saName = obj.spec.serviceAccountName;
+    if (saName) {
+      const sa = await client.get<KubeObject & { imagePullSecrets?: { name?: string }[] }>({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        namespace: ns,
+        name: saName,
+      });
+      if (!sa) {
+        throw fetchFailed(
+          SourceReasons.AuthenticationFailed,
+          `failed to get credential: service account '${ns}/${saName}' referenced by spec.serviceAccountName not found`,
+        );
+      }
+      for (const ref of sa.imagePullSecrets ?? []) {
+        if (ref.name) names.push({ name: ref.name, via: `the imagePullSecrets of service account '${saName}'` });
+      }
     }
-    const json = data['.dockerconfigjson'];
-    if (json === undefined) {
-      throw fetchFailed(
-        SourceReasons.AuthenticationFailed,
-        `failed to get credential: secret '${ns}/${ref.name}' has no '.dockerconfigjson' key; it must be of type kubernetes.io/dockerconfigjson`,
-      );
+    for (const { name, via } of names) {
+      const data = await readSecretData(client, ns, name);
+      if (!data) {
+        throw fetchFailed(
+          SourceReasons.AuthenticationFailed,
+          `failed to get credential: failed to get secret '${ns}/${name}' referenced by ${via}: secret not found; create it with \`kubectl create secret docker-registry\``,
+        );
+      }
+      const json = data['.dockerconfigjson'];
+      if (json === undefined) {
+        throw fetchFailed(
+          SourceReasons.AuthenticationFailed,
+          `failed to get credential: secret '${ns}/${name}' has no '.dockerconfigjson' key; it must be of type kubernetes.io/dockerconfigjson`,
+        );
+      }
+      let found: RegistryCredentials | undefined;
+      try {
+        found = credentialsFromDockerConfig(json, address.registry);
+      } catch (err) {
+        throw fetchFailed(
+          SourceReasons.AuthenticationFailed,
+          `failed to get credential: secret '${ns}/${name}': ${messageOf(err)}`,
+        );
+      }
+      if (found) return found;
     }
-    try {
-      return credentialsFromDockerConfig(json, address.registry);
-    } catch (err) {
-      throw fetchFailed(
-        SourceReasons.AuthenticationFailed,
-        `failed to get credential: secret '${ns}/${ref.name}': ${messageOf(err)}`,
-      );
-    }
+    return undefined;
   }
 
   return new StepReconciler<OCIRepository, OCIRepositoryStatus, OCIContext>({
