@@ -73,6 +73,18 @@ async function pushTags(
   for (const tag of tags) await pushArtifact({ client, tag, layer: Buffer.from(`layer of ${tag}`), meta: {} });
 }
 
+/** A kubernetes.io/dockerconfigjson Secret with `user:password` for `host`. */
+async function dockerConfigSecret(name: string, host: string, password: string): Promise<void> {
+  const auth = Buffer.from(`${USER}:${password}`).toString('base64');
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/dockerconfigjson',
+    metadata: { name, namespace: ns },
+    stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [host]: { auth } } }) },
+  } as KubeObject);
+}
+
 async function requestReconcile(obj: KubeObject): Promise<void> {
   const token = `${Date.now()}-${Math.random()}`;
   await env.apply({ ...obj, metadata: { ...obj.metadata, annotations: { 'reconcile.fluxcd.io/requestedAt': token } } });
@@ -197,20 +209,8 @@ void test('bad policies: a range that parses as nothing stalls (InvalidPolicy); 
 
 void test('spec.secretRef authenticates; wrong credentials and a registry that is down fail with ReadOperationFailed and no credential anywhere', async () => {
   await pushTags('private/app', ['0.1.0', '0.2.0'], locked);
-  const dockerconfig = (password: string) =>
-    JSON.stringify({ auths: { [locked.host]: { auth: Buffer.from(`${USER}:${password}`).toString('base64') } } });
-  for (const [name, password] of [
-    ['regcred', PASSWORD],
-    ['badcred', WRONG],
-  ] as const) {
-    await env.apply({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'kubernetes.io/dockerconfigjson',
-      metadata: { name, namespace: ns },
-      stringData: { '.dockerconfigjson': dockerconfig(password) },
-    } as KubeObject);
-  }
+  await dockerConfigSecret('regcred', locked.host, PASSWORD);
+  await dockerConfigSecret('badcred', locked.host, WRONG);
   const image = `${locked.host}/private/app`;
   await env.apply(imageRepository('private', image, { secretRef: { name: 'regcred' } }));
   const ok = (await env.waitForReady(repoRef('private'), { status: 'True' })) as Obj;
@@ -311,19 +311,8 @@ void test('a registry behind a token server: the scan gets a Bearer token with t
     for (const tag of ['v1.0.0', 'v1.1.0', 'v1.1.0.sig']) {
       await pushArtifact({ client, tag, layer: Buffer.from(tag), meta: {} });
     }
-    const config = (password: string) => JSON.stringify({ auths: { [tokened.host]: { username: USER, password } } });
-    for (const [name, password] of [
-      ['tokencred', PASSWORD],
-      ['badtoken', WRONG],
-    ] as const) {
-      await env.apply({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'kubernetes.io/dockerconfigjson',
-        metadata: { name, namespace: ns },
-        stringData: { '.dockerconfigjson': config(password) },
-      } as KubeObject);
-    }
+    await dockerConfigSecret('tokencred', tokened.host, PASSWORD);
+    await dockerConfigSecret('badtoken', tokened.host, WRONG);
     const image = `${tokened.host}/team/app`;
     await env.apply(imageRepository('tokened', image, { secretRef: { name: 'tokencred' } }));
     const ok = (await env.waitForReady(repoRef('tokened'), { status: 'True' })) as Obj;
