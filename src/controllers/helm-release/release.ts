@@ -310,129 +310,92 @@ export function uninstallOptionsOf(hr: HelmRelease) {
   };
 }
 
-const installAction: Action = {
-  name: 'install',
-  type: 'release',
-  async run(req) {
-    const { obj, status } = req;
-    status.lastAttemptedReleaseAction = 'install';
-    status.history = [];
-    deleteCondition(req, HelmConditions.TestSuccess);
-    deleteCondition(req, HelmConditions.Remediated);
-    const before = await maxVersion(req);
-    const started = Date.now();
-    let err: unknown;
-    try {
-      await req.cli.install({
-        ...installOptionsOf(obj),
-        release: req.releaseName,
-        chartPath: req.chart.path,
-        values: req.values,
-        namespace: req.releaseNamespace,
-        ...(req.asUser ? { asUser: req.asUser } : {}),
-        signal: req.signal,
-      });
-    } catch (e) {
-      err = e;
-    }
-    status.lastAttemptedReleaseActionDuration = formatDuration(Date.now() - started);
-    const stored = await recordObserved(req, before, 'install');
-    if (err !== undefined) {
-      const msg = `Helm install failed for release ${req.releaseNamespace}/${req.releaseName} with chart ${req.chart.name}@${req.chart.version}: ${messageOf(err).trim()}`;
-      failures(status);
-      markFalse(req, HelmConditions.Released, HelmReasons.InstallFailed, msg);
-      await req.event({
-        type: 'Warning',
-        reason: HelmReasons.InstallFailed,
-        message: msg,
-        metadata: eventMeta({
+/**
+ * Install or upgrade (helm-controller's Install and Upgrade reconcilers share their shape): run helm,
+ * record the releases it stored, then Released with Flux's reason and message, an event, and the failure
+ * counters. A failure that stored no release is an ActionError (retried, nothing to remediate).
+ */
+function releaseAction(
+  name: 'install' | 'upgrade',
+  run: (
+    req: ReleaseRequest,
+    target: {
+      release: string;
+      chartPath: string;
+      values: Values;
+      namespace: string;
+      asUser?: string;
+      signal: AbortSignal;
+    },
+  ) => Promise<void>,
+): Action {
+  const [succeeded, failed] =
+    name === 'install'
+      ? [HelmReasons.InstallSucceeded, HelmReasons.InstallFailed]
+      : [HelmReasons.UpgradeSucceeded, HelmReasons.UpgradeFailed];
+  return {
+    name,
+    type: 'release',
+    async run(req) {
+      const { obj, status } = req;
+      status.lastAttemptedReleaseAction = name;
+      // An install resets the history: there is nothing before it to roll back to.
+      if (name === 'install') status.history = [];
+      deleteCondition(req, HelmConditions.TestSuccess);
+      deleteCondition(req, HelmConditions.Remediated);
+      const before = await maxVersion(req);
+      const started = Date.now();
+      let err: unknown;
+      try {
+        await run(req, {
+          release: req.releaseName,
+          chartPath: req.chart.path,
+          values: req.values,
+          namespace: req.releaseNamespace,
+          ...(req.asUser ? { asUser: req.asUser } : {}),
+          signal: req.signal,
+        });
+      } catch (e) {
+        err = e;
+      }
+      status.lastAttemptedReleaseActionDuration = formatDuration(Date.now() - started);
+      const stored = await recordObserved(req, before, name);
+      if (err !== undefined) {
+        const msg = `Helm ${name} failed for release ${req.releaseNamespace}/${req.releaseName} with chart ${req.chart.name}@${req.chart.version}: ${messageOf(err).trim()}`;
+        failures(status);
+        markFalse(req, HelmConditions.Released, failed, msg);
+        const meta = {
           chartVersion: req.chart.version,
           configDigest: req.configDigest,
           appVersion: req.chart.appVersion,
-        }),
-      });
+        };
+        await req.event({ type: 'Warning', reason: failed, message: msg, metadata: eventMeta(meta) });
+        summarize(req);
+        if (!stored) throw new ActionError(msg);
+        (name === 'install' ? installRemediation(obj) : upgradeRemediation(obj)).increment(status);
+        return;
+      }
+      const cur = latest(status) as HelmSnapshot;
+      const msg = `Helm ${name} succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
+      markTrue(req, HelmConditions.Released, succeeded, msg);
+      if (obj.spec.test?.enable && !hasBeenTested(cur)) {
+        const awaiting = `Helm release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)} is awaiting tests`;
+        markUnknown(req, HelmConditions.TestSuccess, HelmReasons.AwaitingTests, awaiting);
+      }
+      await req.event({ type: 'Normal', reason: succeeded, message: msg, metadata: eventMeta(cur) });
       summarize(req);
-      if (!stored) throw new ActionError(msg);
-      installRemediation(obj).increment(status);
-      return;
-    }
-    const cur = latest(status) as HelmSnapshot;
-    const msg = `Helm install succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
-    markTrue(req, HelmConditions.Released, HelmReasons.InstallSucceeded, msg);
-    if (obj.spec.test?.enable && !hasBeenTested(cur)) {
-      markUnknown(
-        req,
-        HelmConditions.TestSuccess,
-        HelmReasons.AwaitingTests,
-        `Helm release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)} is awaiting tests`,
-      );
-    }
-    await req.event({ type: 'Normal', reason: HelmReasons.InstallSucceeded, message: msg, metadata: eventMeta(cur) });
-    summarize(req);
-  },
-};
+    },
+  };
+}
 
-const upgradeAction: Action = {
-  name: 'upgrade',
-  type: 'release',
-  async run(req) {
-    const { obj, status } = req;
-    status.lastAttemptedReleaseAction = 'upgrade';
-    deleteCondition(req, HelmConditions.TestSuccess);
-    deleteCondition(req, HelmConditions.Remediated);
-    const before = await maxVersion(req);
-    const started = Date.now();
-    const last = await req.storage.last(req.releaseName);
-    let err: unknown;
-    try {
-      await req.cli.upgrade({
-        ...upgradeOptionsOf(obj, last?.apply_method),
-        release: req.releaseName,
-        chartPath: req.chart.path,
-        values: req.values,
-        namespace: req.releaseNamespace,
-        ...(req.asUser ? { asUser: req.asUser } : {}),
-        signal: req.signal,
-      });
-    } catch (e) {
-      err = e;
-    }
-    status.lastAttemptedReleaseActionDuration = formatDuration(Date.now() - started);
-    const stored = await recordObserved(req, before, 'upgrade');
-    if (err !== undefined) {
-      const msg = `Helm upgrade failed for release ${req.releaseNamespace}/${req.releaseName} with chart ${req.chart.name}@${req.chart.version}: ${messageOf(err).trim()}`;
-      failures(status);
-      markFalse(req, HelmConditions.Released, HelmReasons.UpgradeFailed, msg);
-      await req.event({
-        type: 'Warning',
-        reason: HelmReasons.UpgradeFailed,
-        message: msg,
-        metadata: eventMeta({
-          chartVersion: req.chart.version,
-          configDigest: req.configDigest,
-          appVersion: req.chart.appVersion,
-        }),
-      });
-      summarize(req);
-      if (!stored) throw new ActionError(msg);
-      upgradeRemediation(obj).increment(status);
-      return;
-    }
-    const cur = latest(status) as HelmSnapshot;
-    const msg = `Helm upgrade succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
-    markTrue(req, HelmConditions.Released, HelmReasons.UpgradeSucceeded, msg);
-    if (obj.spec.test?.enable && !hasBeenTested(cur)) {
-      markUnknown(
-        req,
-        HelmConditions.TestSuccess,
-        HelmReasons.AwaitingTests,
-        `Helm release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)} is awaiting tests`,
-      );
-    }
-    await req.event({ type: 'Normal', reason: HelmReasons.UpgradeSucceeded, message: msg, metadata: eventMeta(cur) });
-    summarize(req);
-  },
-};
+const installAction = releaseAction('install', (req, target) =>
+  req.cli.install({ ...installOptionsOf(req.obj), ...target }),
+);
+
+const upgradeAction = releaseAction('upgrade', async (req, target) => {
+  const last = await req.storage.last(req.releaseName);
+  await req.cli.upgrade({ ...upgradeOptionsOf(req.obj, last?.apply_method), ...target });
+});
 
 const testAction: Action = {
   name: 'test',
