@@ -482,3 +482,32 @@ test('a new chart version in the repository index reaches the HelmChart through 
   const repo = await env.get(repoRef('charts'));
   assert.equal(statusOf(after)['observedSourceArtifactRevision'], artifactOf(repo).revision);
 });
+
+test('a Git chart depending on an http repository gets it through the HelmRepository with that URL, credentials included', async () => {
+  const chartYaml = (repository: string) =>
+    `apiVersion: v2\nname: umbrella\nversion: 1.0.0\ndependencies:\n- name: hello\n  version: 0.1.x\n  repository: ${repository}\n`;
+  await env.createRepo('umbrella', {
+    'known/Chart.yaml': chartYaml(`${base}/charts/`),
+    'known/values.yaml': 'hello:\n  greeting: from the umbrella\n',
+    'anonymous/Chart.yaml': chartYaml(`${base.replace('127.0.0.1', 'localhost')}/charts`),
+    'anonymous/values.yaml': '',
+  });
+  await env.apply(gitRepository(ns, 'umbrella', env.git.repoUrl('umbrella')));
+  await env.apply(helmChart('umbrella', { chart: 'known', sourceRef: { kind: 'GitRepository', name: 'umbrella' } }));
+  const chart = await env.waitForReady(chartRef('umbrella'), { reason: 'ChartPackageSucceeded' }, 90_000);
+  assert.equal(artifactOf(chart).revision, '1.0.0');
+  const file = path.join(env.tmp, 'umbrella.tgz');
+  await writeFile(file, Buffer.from(await (await fetch(artifactOf(chart).url)).arrayBuffer()));
+  const rendered = await run(helmBin, ['template', 'rel', file]);
+  assert.match(rendered, /greeting: "from the umbrella"/);
+  assert.match(rendered, /app\.kubernetes\.io\/version: "0\.1\.0"/);
+  // No HelmRepository has that URL: fetched anonymously, so the server's 401 fails the build, named.
+  await env.apply(
+    helmChart('anonymous', { chart: 'anonymous', sourceRef: { kind: 'GitRepository', name: 'umbrella' } }),
+  );
+  const failed = await env.waitForReady(chartRef('anonymous'), { status: 'False', reason: 'DependencyBuildError' });
+  assert.match(
+    failed.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '',
+    /^dependency build error: failed to add remote dependency 'hello': failed to fetch .*\/charts\/index\.yaml : 401 Unauthorized$/,
+  );
+});

@@ -33,10 +33,18 @@ import {
   localBuildTarget,
   remoteBuildTarget,
   type ChartBuild,
+  type RemoteDependency,
 } from '../../sources/helm-repository/build.ts';
 import { ChartBuildError } from '../../sources/helm-repository/errors.ts';
 import { httpGet } from '../../sources/helm-repository/http-get.ts';
-import { HelmLimits, parseIndex } from '../../sources/helm-repository/repo-index.ts';
+import {
+  HelmLimits,
+  indexUrlOf,
+  normalizeRepositoryUrl,
+  parseIndex,
+  resolveChartUrl,
+  selectChartVersion,
+} from '../../sources/helm-repository/repo-index.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import {
   handledRequest,
@@ -73,6 +81,12 @@ interface HelmChartContext extends ReconcileContext<HelmChart, HelmChartStatus> 
 }
 
 const fetchFailed = [{ type: ConditionTypes.FetchFailed, status: 'True' as const }];
+
+/** Index of HelmRepositories by `<namespace>/<url without trailing slash>`, for chart dependencies. */
+export const BY_REPOSITORY_URL = 'url';
+/** The BY_REPOSITORY_URL value of a HelmRepository. */
+export const repositoryUrlKey = (namespace: string, url: string): string =>
+  `${namespace}/${normalizeRepositoryUrl(url)}`;
 
 /** source-controller's Build.Summary(): `pulled|packaged '<name>' chart with version '<v>'[ and merged values files [a b]]`. */
 export function buildSummary(b: BuildSummary): string {
@@ -233,6 +247,7 @@ export function helmChartReconciler(
       valuesFiles: obj.spec.valuesFiles ?? [],
       ignoreMissingValuesFiles: obj.spec.ignoreMissingValuesFiles === true,
       versionMetadata: versionMetadata(obj, artifact.revision),
+      remoteDependency: (dep: RemoteDependency) => fetchDependency(ctx, dep),
     };
     const target = await localBuildTarget(options);
     if (await cached(ctx, target.name, target.version)) {
@@ -241,6 +256,49 @@ export function helmChartReconciler(
       return;
     }
     await store(ctx, await buildLocalChart(options));
+  }
+
+  /**
+   * A chart dependency from an http(s) repository, as source-controller's dependency manager gets it: through
+   * the namespace's HelmRepository with that URL (its stored index, its credentials), else anonymously.
+   */
+  async function fetchDependency(ctx: HelmChartContext, dep: RemoteDependency): Promise<Buffer> {
+    const ns = ctx.obj.metadata.namespace ?? '';
+    const repos = o.sources.get('HelmRepository');
+    // Several HelmRepositories may share the URL: the ones with an index stored, Ready first, by name.
+    const candidates = (repos?.keysByIndex(BY_REPOSITORY_URL, repositoryUrlKey(ns, dep.repository)) ?? [])
+      .sort()
+      .map((key) => repos?.get(key) as HelmRepository | undefined)
+      .filter((r): r is HelmRepository => !!r && !isOciHelmRepository(r.spec) && !!r.status?.artifact);
+    const isReady = (r: HelmRepository): boolean =>
+      getCondition(r.status as never, ConditionTypes.Ready)?.status === 'True';
+    const known = candidates.find(isReady) ?? candidates[0];
+    const timeoutMs = known ? helmRepositoryTimeoutMs(known.spec) : 60_000;
+    const index = known
+      ? parseIndex(await readFile(storage.localPath(known.status!.artifact!.path)))
+      : parseIndex(
+          await httpGet(indexUrlOf(dep.repository), {
+            timeoutMs,
+            maxBytes: HelmLimits.maxIndexBytes,
+            what: 'index',
+            signal: ctx.signal,
+          }),
+        );
+    const auth = known
+      ? await readRepositoryAuth(ns, known.spec, (n, name) => readSecretData(client, n, name))
+      : undefined;
+    const cv = selectChartVersion(index, dep.name, dep.version);
+    const ref = cv.urls?.[0];
+    if (!ref) throw new Error(`chart '${cv.name}' has no downloadable URLs`);
+    const repositoryUrl = known?.spec.url ?? dep.repository;
+    return httpGet(resolveChartUrl(repositoryUrl, ref), {
+      ...(auth ? { auth } : {}),
+      ...(known?.spec.passCredentials ? {} : { credentialsOrigin: new URL(repositoryUrl).origin }),
+      timeoutMs,
+      maxBytes: HelmLimits.maxChartBytes,
+      what: 'chart',
+      signal: ctx.signal,
+    });
   }
 
   async function store(ctx: HelmChartContext, build: ChartBuild): Promise<void> {
@@ -275,13 +333,6 @@ export function helmChartReconciler(
     else delete status.observedValuesFiles;
     deleteCondition(ctx, ConditionTypes.StorageOperationFailed);
     ctx.build = build;
-    if (build.resolvedDependencies > 0) {
-      await ctx.event({
-        type: 'Normal',
-        reason: 'ResolvedDependencies',
-        message: `resolved ${build.resolvedDependencies} chart dependencies`,
-      });
-    }
     if (digestChanged) {
       await ctx.event({
         type: 'Normal',

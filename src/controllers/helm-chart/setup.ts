@@ -6,7 +6,8 @@ import type { KubeObject } from '../../kube/types.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
-import { helmChartReconciler } from './reconciler.ts';
+import type { HelmRepository } from '../../api/helm-repository.ts';
+import { BY_REPOSITORY_URL, helmChartReconciler, repositoryUrlKey } from './reconciler.ts';
 
 const BY_SOURCE = 'sourceRef';
 
@@ -40,6 +41,12 @@ export function setupHelmChartController(
   });
   controller.watchPrimary(informer, fluxPrimaryPredicate);
   informer.addIndex(BY_SOURCE, (c) => [helmChartSourceKey(c as HelmChart)]);
+  // Chart dependencies are looked up by repository URL among the namespace's HelmRepositories.
+  sources
+    .get(Kinds.HelmRepository)
+    ?.addIndex(BY_REPOSITORY_URL, (r) => [
+      repositoryUrlKey(r.metadata.namespace ?? '', (r as HelmRepository).spec.url),
+    ]);
   for (const [kind, sourceInformer] of sources) {
     controller.watchMapped(
       sourceInformer,

@@ -22,7 +22,13 @@ import type { Reconciler, Request, Result } from '../../runtime/result.ts';
 import { readRepositoryAuth, RepositoryAuthError } from '../../sources/helm-repository/auth.ts';
 import { HttpStatusError, SizeLimitError } from '../../sources/helm-repository/errors.ts';
 import { httpGet, type RepositoryAuth } from '../../sources/helm-repository/http-get.ts';
-import { HelmLimits, humanSize, indexToJson, parseIndex } from '../../sources/helm-repository/repo-index.ts';
+import {
+  HelmLimits,
+  humanSize,
+  indexToJson,
+  indexUrlOf,
+  parseIndex,
+} from '../../sources/helm-repository/repo-index.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import {
   handledRequest,
@@ -51,13 +57,6 @@ interface HelmRepositoryContext extends ReconcileContext<HelmRepository, HelmRep
 }
 
 const fetchFailed = [{ type: ConditionTypes.FetchFailed, status: 'True' as const }];
-
-/** `<url>/index.yaml`, the path joined as Helm's ChartRepository.DownloadIndex does. */
-export function indexUrlOf(url: string): string {
-  const u = new URL(url);
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}/index.yaml`;
-  return u.href;
-}
 
 /**
  * Reconciles HelmRepository objects of type `default` as source-controller does: fetch `<url>/index.yaml`

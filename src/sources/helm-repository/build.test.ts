@@ -116,3 +116,41 @@ void test('a remote chart is stored as downloaded unless values files apply, the
     /invalid chart name 'Bad_Name'/,
   );
 });
+
+void test('a dependency on an http(s) repository is fetched through remoteDependency and packaged under charts/', () =>
+  withSource(async (root) => {
+    const redis = await packChart(
+      'redis',
+      new Map([['Chart.yaml', Buffer.from('apiVersion: v2\nname: redis\nversion: 1.2.3\n')]]),
+    );
+    const asked: unknown[] = [];
+    const build = await buildLocalChart({
+      root,
+      chartPath: 'charts/remote',
+      valuesFiles: [],
+      ignoreMissingValuesFiles: false,
+      versionMetadata: '',
+      remoteDependency: async (dep) => {
+        asked.push(dep);
+        return redis;
+      },
+    });
+    assert.deepEqual(asked, [{ name: 'redis', version: '', repository: 'https://charts.example.com' }]);
+    assert.equal(build.resolvedDependencies, 1);
+    const files = await readChartArchive(build.data);
+    assert.equal(chartMetadata(new Map([['Chart.yaml', files.get('charts/redis/Chart.yaml')!]])).version, '1.2.3');
+    await assert.rejects(
+      buildLocalChart({
+        root,
+        chartPath: 'charts/remote',
+        valuesFiles: [],
+        ignoreMissingValuesFiles: false,
+        versionMetadata: '',
+        remoteDependency: () => Promise.reject(new Error("no 'redis' chart with version matching '9' found")),
+      }),
+      (e: unknown) =>
+        e instanceof ChartBuildError &&
+        e.message ===
+          "dependency build error: failed to add remote dependency 'redis': no 'redis' chart with version matching '9' found",
+    );
+  }));

@@ -134,6 +134,19 @@ export interface LocalBuildOptions {
   valuesFiles: readonly string[];
   ignoreMissingValuesFiles: boolean;
   versionMetadata: string;
+  /**
+   * Downloads a dependency from an http(s) chart repository (source-controller's dependency manager: the
+   * HelmRepository of the namespace with that URL, with its credentials, else the repository anonymously).
+   * Without it such dependencies are refused.
+   */
+  remoteDependency?: (dep: RemoteDependency) => Promise<Buffer>;
+}
+
+/** A Chart.yaml dependency to fetch from a chart repository. */
+export interface RemoteDependency {
+  name: string;
+  version: string;
+  repository: string;
 }
 
 /** The name and version a local build would produce (reads only Chart.yaml). */
@@ -187,7 +200,7 @@ export async function buildLocalChart(o: LocalBuildOptions): Promise<ChartBuild>
     if (!overwriteDefaultValues(files, merged)) found = [];
   }
   if (version !== md.version) setChartVersion(files, version);
-  const resolvedDependencies = isDir ? await addFileDependencies(o.root, o.chartPath, files) : 0;
+  const resolvedDependencies = isDir ? await addDependencies(o, files) : 0;
   return {
     name: md.name,
     version,
@@ -198,27 +211,47 @@ export async function buildLocalChart(o: LocalBuildOptions): Promise<ChartBuild>
   };
 }
 
-/** Adds `file://` dependencies missing from charts/ as directories; refuses any other missing one. */
-async function addFileDependencies(root: string, chartPath: string, files: ChartFiles): Promise<number> {
+/**
+ * Adds the dependencies missing from charts/, as directories (Helm's Save layout): `file://` ones from the
+ * source, http(s) ones through `remoteDependency`; aliased (`@repo`, `alias:`) and OCI repositories are refused.
+ */
+async function addDependencies(o: LocalBuildOptions, files: ChartFiles): Promise<number> {
   const md = chartMetadata(files);
   const vendored = await vendoredSubcharts(files);
   let added = 0;
   for (const dep of md.dependencies ?? []) {
     if (vendored.has(dep.name)) continue;
     const repo = dep.repository ?? '';
-    if (!repo.startsWith('file://')) {
+    let depFiles: ChartFiles;
+    if (repo === '' || repo.startsWith('file://')) {
+      const depPath = path.posix.join(o.chartPath, repo.slice('file://'.length));
+      depFiles = await loadLocal(o.root, depPath).catch((err: unknown) => {
+        throw new ChartBuildError(
+          'DependencyBuildError',
+          `failed to add dependency '${dep.name}' from '${repo}': ${(err as Error).message}`,
+        );
+      });
+    } else if (/^https?:\/\//.test(repo) && o.remoteDependency) {
+      const data = await o
+        .remoteDependency({ name: dep.name, version: dep.version ?? '', repository: repo })
+        .catch((err: unknown) => {
+          throw new ChartBuildError(
+            'DependencyBuildError',
+            `failed to add remote dependency '${dep.name}': ${(err as Error).message}`,
+          );
+        });
+      depFiles = await readChartArchive(data);
+    } else {
+      const what = repo.startsWith('oci://')
+        ? 'OCI chart repositories are not supported by Driftless yet'
+        : /^https?:\/\//.test(repo)
+          ? 'this build does not fetch remote dependencies'
+          : 'aliased repositories (@name, alias:name) are not supported by Driftless yet';
       throw new ChartBuildError(
         'DependencyBuildError',
-        `dependency '${dep.name}' from '${repo}' is not vendored in charts/ and fetching remote dependencies is not supported by Driftless yet: run 'helm dependency build' and commit the charts/ directory, or use a file:// repository`,
+        `dependency '${dep.name}' from '${repo}' is not vendored in charts/ and ${what}: run 'helm dependency build' and commit the charts/ directory`,
       );
     }
-    const depPath = path.posix.join(chartPath, repo.slice('file://'.length));
-    const depFiles = await loadLocal(root, depPath).catch((err: unknown) => {
-      throw new ChartBuildError(
-        'DependencyBuildError',
-        `failed to add dependency '${dep.name}' from '${repo}': ${(err as Error).message}`,
-      );
-    });
     const depMd = chartMetadata(depFiles);
     for (const [rel, body] of depFiles) files.set(`charts/${depMd.name}/${rel}`, body);
     added++;

@@ -111,6 +111,18 @@ export function resolveChartUrl(repositoryUrl: string, ref: string): string {
   return resolved.href;
 }
 
+/** `<url>/index.yaml`, the path joined as Helm's ChartRepository.DownloadIndex does (the query kept). */
+export function indexUrlOf(url: string): string {
+  const u = new URL(url);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/index.yaml`;
+  return u.href;
+}
+
+/** A repository URL as the dependency lookup compares them: no trailing slash. */
+export function normalizeRepositoryUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '');
+}
+
 /** A version as Masterminds parses it (a leading `v` and missing minor/patch allowed), or undefined. */
 export function parseVersion(version: string): semver.SemVer | undefined {
   const strict = semver.parse(version.replace(/^v/, ''));
