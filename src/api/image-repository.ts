@@ -129,3 +129,12 @@ export const ImageRepositoryCrd: CrdDefinition = {
     AgeColumn,
   ],
 };
+
+/** image-reflector-controller's reasons (api/v1/condition_types.go). */
+export const ImageReasons = {
+  ImageURLInvalid: 'ImageURLInvalid',
+  DependencyNotReady: 'DependencyNotReady',
+  AuthenticationFailed: 'AuthenticationFailed',
+  ReadOperationFailed: 'ReadOperationFailed',
+  IntervalNotConfigured: 'IntervalNotConfigured',
+} as const;

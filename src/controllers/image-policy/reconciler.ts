@@ -1,6 +1,6 @@
 import { ConditionTypes, Finalizer, Reasons } from '../../api/constants.ts';
 import type { ImagePolicy, ImagePolicyStatus, ImageRef } from '../../api/image-policy.ts';
-import type { ImageRepository } from '../../api/image-repository.ts';
+import { ImageReasons, type ImageRepository } from '../../api/image-repository.ts';
 import { InvalidPolicyError, NoMatchingTagError, selectLatestTag } from '../../sources/image/policy.ts';
 import type { ImageTagStore } from '../../sources/image/tag-store.ts';
 import { getCondition } from '../../runtime/conditions.ts';
@@ -11,7 +11,7 @@ import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/s
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { ImageReasons, parseImageName } from '../image-repository/reconciler.ts';
+import { parseImageName } from '../../sources/image/image-name.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
 
 const Kind = 'ImagePolicy';

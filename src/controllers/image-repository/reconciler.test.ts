@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageRepositoryTimeoutMs, type ImageRepository } from '../../api/image-repository.ts';
-import { parseImageName, scanReason } from './reconciler.ts';
+import { parseImageName } from '../../sources/image/image-name.ts';
+import { scanReason } from './reconciler.ts';
 
 void test('image names: Docker Hub made explicit, registries with ports kept; tags, digests and schemes refused', () => {
   assert.equal(parseImageName('alpine').canonicalName, 'index.docker.io/library/alpine');

@@ -4,11 +4,13 @@ import {
   exclusionListOf,
   imageRepositoryTimeoutMs,
   type ImageRepository,
+  ImageReasons,
   type ImageRepositoryStatus,
 } from '../../api/image-repository.ts';
 import { credentialsFromDockerConfig, type RegistryCredentials } from '../../sources/oci/auth.ts';
 import { RegistryClient } from '../../sources/oci/client.ts';
-import { parseOciUrl, type OciRepositoryAddress } from '../../sources/oci/reference.ts';
+import type { OciRepositoryAddress } from '../../sources/oci/reference.ts';
+import { parseImageName } from '../../sources/image/image-name.ts';
 import { excludeTags, sortTagsAndGetLatest, tagsRevision } from '../../sources/image/policy.ts';
 import type { ImageTagStore } from '../../sources/image/tag-store.ts';
 import { getCondition } from '../../runtime/conditions.ts';
@@ -20,15 +22,6 @@ import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, readSecretData, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
-
-/** image-reflector-controller's reasons (api/v1/condition_types.go). */
-export const ImageReasons = {
-  ImageURLInvalid: 'ImageURLInvalid',
-  DependencyNotReady: 'DependencyNotReady',
-  AuthenticationFailed: 'AuthenticationFailed',
-  ReadOperationFailed: 'ReadOperationFailed',
-  IntervalNotConfigured: 'IntervalNotConfigured',
-} as const;
 
 const Kind = 'ImageRepository';
 
@@ -45,22 +38,6 @@ interface ImageRepositoryContext extends ReconcileContext<ImageRepository, Image
   credentials?: RegistryCredentials;
   /** Milliseconds until the next scan. */
   nextScanMs: number;
-}
-
-/**
- * The canonical name (`registry/repository`, Docker Hub names made explicit) of `spec.image`, which must
- * carry no scheme, tag or digest. Throws with a readable message otherwise.
- */
-export function parseImageName(image: string): OciRepositoryAddress & { canonicalName: string } {
-  if (image.includes('://'))
-    throw new Error(`image '${image}' must not start with a scheme; remove '${image.split('://')[0]}://'`);
-  let address: OciRepositoryAddress;
-  try {
-    address = parseOciUrl(`oci://${image}`);
-  } catch (err) {
-    throw new Error(`invalid image '${image}': ${messageOf(err).replace(/^URL /, 'image ')}`);
-  }
-  return { ...address, canonicalName: `${address.registry}/${address.repository}` };
 }
 
 /** Flux's reasons to scan now, or undefined when the last scan is recent and still describes the spec. */
