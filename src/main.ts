@@ -72,7 +72,11 @@ export async function startEngine(
   checkDashboardAddr(config.webAddr, config.webAllowRemoteReadOnly);
   const metrics = new RuntimeMetrics();
   // The SLI series (driftless_reconcile_total, …) exist from the start, at zero, for dashboards and rate().
-  new SliMetrics({ registry: metrics.registry, kinds: ['GitRepository', 'Bucket', 'Kustomization'] });
+  // Every kind this process reconciles records them; the notification kinds are not reconciled objects.
+  const sliKinds = RunningComponents.filter((c) => c !== ControllerNames.notification).flatMap((c) =>
+    (ComponentKinds[c] ?? []).map((k) => k.kind),
+  );
+  new SliMetrics({ registry: metrics.registry, kinds: sliKinds });
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   const client = new KubeClient({

@@ -77,6 +77,10 @@ void test('--controllers: unknown groups and groups this version lacks are error
     /image-reflector-controller, image-automation-controller are not available/,
   );
   assert.throws(() => parseControllers('image-automation-controller', available), /image-automation-controller is not/);
+  // A group with some of its components serves those.
+  assert.deepEqual(parseControllers('image', [...available, 'image-reflector-controller']), [
+    'image-reflector-controller',
+  ]);
   assert.throws(() => parseControllers(',', available), /no reconciler group/);
   // A group joins by appearing in the available list (ComponentKinds).
   assert.deepEqual(parseControllers('helm', [...available, 'helm-controller']), ['helm-controller']);

@@ -143,7 +143,11 @@ export function parseControllers(value: string | undefined, available: readonly 
       throw new Error(
         `--controllers: unknown reconciler group "${name}" (known: ${ReconcilerGroups.map((g) => g.name).join(', ')}, or Flux's controller names such as kustomize-controller)`,
       );
-    const components = group.name === name ? group.components : [name];
+    // A group serves the components of it this version has (`image` without image automation yet); a
+    // controller named on its own, or a group with none of its components, must be available.
+    const wanted = group.name === name ? group.components : [name];
+    const components =
+      group.name === name && wanted.some((c) => all.includes(c)) ? wanted.filter((c) => all.includes(c)) : wanted;
     const missing = components.filter((c) => !all.includes(c));
     if (missing.length)
       throw new Error(

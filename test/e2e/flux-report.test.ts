@@ -96,22 +96,27 @@ test('the report is created at start and describes the cluster field by field', 
   assert.deepEqual(r.spec.operator, { apiVersion: 'fluxcd.controlplane.io/v1', version, platform: runtimePlatform() });
 
   const identity = (r.spec.components ?? [])[0]?.status.split(' in manager ')[1];
-  // Every source kind the source-controller group serves (GitRepository, HelmRepository, HelmChart, …).
-  const sourceKinds = (ComponentKinds['source-controller'] ?? []).map((k) => k.kind).join(', ');
   assert.ok(identity);
-  assert.deepEqual(r.spec.components, [
-    { name: 'kustomize-controller', ready: true, status: `Current Reconciling Kustomization in manager ${identity}` },
-    {
-      name: 'notification-controller',
+  // One component per Flux controller the manager serves, each listing its kinds (sources: GitRepository,
+  // OCIRepository, …), sorted by name as the Operator writes them.
+  const expected = Object.entries(ComponentKinds)
+    .map(([name, kinds]) => ({
+      name,
       ready: true,
-      status: `Current Reconciling Alert, Provider, Receiver in manager ${identity}`,
-    },
-    {
-      name: 'source-controller',
-      ready: true,
-      status: `Current Reconciling ${sourceKinds} in manager ${identity}`,
-    },
-  ]);
+      status: `Current Reconciling ${kinds.map((k) => k.kind).join(', ')} in manager ${identity}`,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  assert.deepEqual(
+    expected.map((c) => c.name),
+    [
+      'helm-controller',
+      'image-reflector-controller',
+      'kustomize-controller',
+      'notification-controller',
+      'source-controller',
+    ],
+  );
+  assert.deepEqual(r.spec.components, expected);
 
   const reconcilers = r.spec.reconcilers ?? [];
   const keys = reconcilers.map((e) => e.apiVersion + e.kind);

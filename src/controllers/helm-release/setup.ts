@@ -36,7 +36,8 @@ const artifactOf = (o: KubeObject): string => {
  */
 export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseControllerOptions): Controller {
   const informer = mgr.informer(ApiVersions.helm, Kinds.HelmRelease);
-  const helmCharts = mgr.informer(ApiVersions.source, Kinds.HelmChart);
+  // Charts of every shard, as helm-controller's cache sees them: a sharded release may use another shard's chart.
+  const helmCharts = mgr.informer(ApiVersions.source, Kinds.HelmChart, { allShards: true });
   const cli = new HelmCli({ bin: opts.helmBin, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
   const reconciler = helmReleaseReconciler({
     ...opts,
