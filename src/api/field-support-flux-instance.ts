@@ -5,7 +5,7 @@ import { patchTargetPaths } from './field-support-kustomize.ts';
 
 const noImages = 'remove it (Driftless runs no Flux controller images and pulls no manifests)';
 const missingComponent =
-  'remove it from spec.components (this version runs source-controller, kustomize-controller and notification-controller)';
+  'remove it from spec.components (this version runs source-controller, kustomize-controller, helm-controller, notification-controller and image-reflector-controller)';
 const gitOnly = 'use kind GitRepository (the only sync kind this version supports)';
 const genericSync =
   'use provider generic (the default) with the credentials in the Secret named by spec.sync.pullSecret';
@@ -23,8 +23,6 @@ export const FluxInstanceFieldSupport: KindFieldSupport = {
     'spec.components': {
       implemented: checks,
       refusedValues: {
-        'helm-controller': missingComponent,
-        'image-reflector-controller': missingComponent,
         'image-automation-controller': missingComponent,
         'source-watcher': missingComponent,
       },
@@ -43,10 +41,10 @@ export const FluxInstanceFieldSupport: KindFieldSupport = {
       refused: 'set it to false or remove it (no workload identity)',
     },
     'spec.cluster.tenantDefaultDecryptionServiceAccount': {
-      refused: 'remove it (SOPS decryption is not available)',
+      refused: 'remove it (SOPS decryption uses the Kustomization spec.decryption.secretRef only)',
     },
     'spec.cluster.tenantDefaultKubeConfigServiceAccount': {
-      refused: 'remove it (remote clusters are not available)',
+      refused: 'remove it (remote clusters use the kubeconfig Secret of spec.kubeConfig.secretRef only)',
     },
     'spec.sync': { implemented: 'src/controllers/flux-instance/sync-objects.test.ts' },
     'spec.sync.kind': {

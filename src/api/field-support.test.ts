@@ -209,10 +209,15 @@ void test('refused values: a scalar or each distinct entry of a list; other valu
       hint: 'use provider generic (the default) with credentials in a Secret referenced by spec.secretRef',
     },
   ]);
-  const components = ['source-controller', 'helm-controller', 'source-watcher', 'helm-controller'];
+  const components = [
+    'source-controller',
+    'image-automation-controller',
+    'source-watcher',
+    'image-automation-controller',
+  ];
   assert.deepEqual(
     refusedFields('FluxInstance', { spec: { components } }).map((r) => r.value),
-    ['helm-controller', 'source-watcher'],
+    ['image-automation-controller', 'source-watcher'],
   );
 });
 
