@@ -471,20 +471,37 @@ const rollbackAction: Action = {
       err = e;
     }
     await recordObserved(req, before, 'rollback');
-    if (err !== undefined) {
-      const msg = `Helm rollback to previous release ${fullReleaseName(prev)} with chart ${versionedChartName(prev)} failed: ${messageOf(err).trim()}`;
-      failures(status);
-      markFalse(req, HelmConditions.Remediated, HelmReasons.RollbackFailed, msg);
-      await req.event({ type: 'Warning', reason: HelmReasons.RollbackFailed, message: msg, metadata: eventMeta(prev) });
-      summarize(req);
-      throw new ActionError(msg);
-    }
-    const msg = `Helm rollback to previous release ${fullReleaseName(prev)} with chart ${versionedChartName(prev)} succeeded`;
-    markTrue(req, HelmConditions.Remediated, HelmReasons.RollbackSucceeded, msg);
-    await req.event({ type: 'Normal', reason: HelmReasons.RollbackSucceeded, message: msg, metadata: eventMeta(prev) });
-    summarize(req);
+    await recordRemediation(req, err, prev, {
+      subject: `Helm rollback to previous release ${fullReleaseName(prev)} with chart ${versionedChartName(prev)}`,
+      failed: HelmReasons.RollbackFailed,
+      succeeded: HelmReasons.RollbackSucceeded,
+    });
   },
 };
+
+/**
+ * The outcome of a remediation (rollback or uninstall): Remediated=False, a Warning and an ActionError when
+ * `err` is set, else Remediated=True and a Normal event; the summary is refreshed either way.
+ */
+async function recordRemediation(
+  req: Parameters<Action['run']>[0],
+  err: unknown,
+  snapshot: Parameters<typeof eventMeta>[0],
+  o: { subject: string; failed: string; succeeded: string },
+): Promise<void> {
+  if (err !== undefined) {
+    const msg = `${o.subject} failed: ${messageOf(err).trim()}`;
+    failures(req.status);
+    markFalse(req, HelmConditions.Remediated, o.failed, msg);
+    await req.event({ type: 'Warning', reason: o.failed, message: msg, metadata: eventMeta(snapshot) });
+    summarize(req);
+    throw new ActionError(msg);
+  }
+  const msg = `${o.subject} succeeded`;
+  markTrue(req, HelmConditions.Remediated, o.succeeded, msg);
+  await req.event({ type: 'Normal', reason: o.succeeded, message: msg, metadata: eventMeta(snapshot) });
+  summarize(req);
+}
 
 const uninstallRemediationAction: Action = {
   name: 'uninstall',
@@ -508,18 +525,11 @@ const uninstallRemediationAction: Action = {
     const stored = await req.storage.get(cur.name, cur.version);
     if (stored) Object.assign(cur, snapshotOf(stored, cur.action));
     else cur.status = 'uninstalled';
-    if (err !== undefined) {
-      const msg = `Helm uninstall remediation for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)} failed: ${messageOf(err).trim()}`;
-      failures(status);
-      markFalse(req, HelmConditions.Remediated, HelmReasons.UninstallFailed, msg);
-      await req.event({ type: 'Warning', reason: HelmReasons.UninstallFailed, message: msg, metadata: eventMeta(cur) });
-      summarize(req);
-      throw new ActionError(msg);
-    }
-    const msg = `Helm uninstall remediation for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)} succeeded`;
-    markTrue(req, HelmConditions.Remediated, HelmReasons.UninstallSucceeded, msg);
-    await req.event({ type: 'Normal', reason: HelmReasons.UninstallSucceeded, message: msg, metadata: eventMeta(cur) });
-    summarize(req);
+    await recordRemediation(req, err, cur, {
+      subject: `Helm uninstall remediation for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`,
+      failed: HelmReasons.UninstallFailed,
+      succeeded: HelmReasons.UninstallSucceeded,
+    });
   },
 };
 
