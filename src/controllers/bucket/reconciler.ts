@@ -1,14 +1,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConditionTypes, EventReasons, Finalizer, Kinds, Reasons, SourceReasons } from '../../api/constants.ts';
+import { ConditionTypes, EventReasons, Kinds, Reasons, SourceReasons } from '../../api/constants.ts';
 import { BucketReasons, bucketIntervalMs, bucketTimeoutMs, type Bucket, type BucketStatus } from '../../api/bucket.ts';
 import { archiveDirectory } from '../../artifacts/archive.ts';
 import { ArchiveError, StorageError } from '../../artifacts/errors.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
-import { removeFinalizer } from '../../runtime/patch.ts';
 import { asFailure, ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
@@ -17,15 +16,9 @@ import { BucketEndpointError, BucketError } from '../../sources/bucket/errors.ts
 import { fetchIndexedObjects, indexBucket, type BucketSource } from '../../sources/bucket/fetch-bucket.ts';
 import { bucketArtifactFilename, bucketRevision, type EtagIndex } from '../../sources/bucket/revision.ts';
 import { S3Client, type S3ClientOptions } from '../../sources/bucket/s3-client.ts';
+import { artifactSourceGuards } from '../artifact-source.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import {
-  handledRequest,
-  messageOf,
-  readSecretData,
-  refuseUnsupportedFields,
-  withJitter,
-  type ControllerDeps,
-} from '../shared.ts';
+import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 
 export interface BucketReconcilerOptions extends ControllerDeps {
   informer: Informer;
@@ -244,24 +237,9 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
   }
 
   return new StepReconciler<Bucket, BucketStatus, BucketContext>({
-    kind: Kinds.Bucket,
-    client,
-    recorder: o.recorder,
-    logger: o.logger,
-    outcomes: sli,
-    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as Bucket | undefined,
-    onMissing: (req) => storage.removeAll(Kinds.Bucket, req.namespace ?? '', req.name),
-    finalizer: Finalizer,
-    finalize: async (obj) => {
-      await storage.removeAll(Kinds.Bucket, obj.metadata.namespace ?? '', obj.metadata.name);
-      await removeFinalizer(client, obj, Finalizer);
-      return {};
-    },
-    skip: (obj) => obj.spec.suspend === true,
+    ...artifactSourceGuards<Bucket>(Kinds.Bucket, o, sli),
     context: (base): BucketContext => Object.assign(base, { intervalMs: 0, timeoutMs: 0, indexSize: 0 }),
     steps,
-    fallbackReason: Reasons.Failed,
-    retryAfterMs: () => 'backoff',
     ready: (ctx) => {
       const message = `stored artifact: revision '${ctx.status.artifact?.revision ?? ctx.revision ?? ''}'`;
       markTrue(ctx, ConditionTypes.ArtifactInStorage, Reasons.Succeeded, message);
@@ -288,7 +266,6 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
         ],
       };
     },
-    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
     release: async (ctx) => {
       ctx.client?.close();
       if (ctx.work) await rm(ctx.work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConditionTypes, EventReasons, Finalizer, Reasons, SourceReasons } from '../../api/constants.ts';
+import { ConditionTypes, EventReasons, Reasons, SourceReasons } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
 import {
   gitRepositoryRef,
@@ -18,24 +18,17 @@ import { GitAuthError, GitError, GitUrlError } from '../../sources/git/errors.ts
 import { fetchRevision, type FetchedRevision } from '../../sources/git/fetch-revision.ts';
 import type { GitAuth, GitProxy } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
+import { artifactSourceGuards } from '../artifact-source.ts';
 import { commitTimeMetadata, SliMetrics } from '../sli-metrics.ts';
 import { skippedSymlinksEvent } from './skipped-symlinks.ts';
 import { contentConfigChanged, observeContentConfig } from './content-config.ts';
 import { copyIncludes, includedArtifacts } from './include.ts';
 import type { Informer } from '../../runtime/informer.ts';
-import { removeFinalizer } from '../../runtime/patch.ts';
 import { asFailure, ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
-import {
-  handledRequest,
-  messageOf,
-  readSecretData,
-  refuseUnsupportedFields,
-  withJitter,
-  type ControllerDeps,
-} from '../shared.ts';
+import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import { verifyStep } from './verify-step.ts';
 
 export interface GitRepositoryReconcilerOptions extends ControllerDeps {
@@ -261,30 +254,14 @@ export function gitRepositoryReconciler(
   }
 
   return new StepReconciler<GitRepository, GitRepositoryStatus, GitContext>({
-    kind: 'GitRepository',
-    client,
-    recorder: o.recorder,
-    logger: o.logger,
-    outcomes: sli,
-    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as GitRepository | undefined,
-    onMissing: (req) => storage.removeAll('GitRepository', req.namespace ?? '', req.name),
-    finalizer: Finalizer,
-    finalize: async (obj) => {
-      await storage.removeAll('GitRepository', obj.metadata.namespace ?? '', obj.metadata.name);
-      await removeFinalizer(client, obj, Finalizer);
-      return {};
-    },
-    skip: (obj) => obj.spec.suspend === true,
+    ...artifactSourceGuards<GitRepository>('GitRepository', o, sli),
     context: (base): GitContext => Object.assign(base, { intervalMs: 0, includes: [] }),
     steps,
-    fallbackReason: Reasons.Failed,
-    retryAfterMs: () => 'backoff',
     ready: (ctx) => {
       const message = `stored artifact for revision '${ctx.fetched!.revision}'`;
       markTrue(ctx, ConditionTypes.ArtifactInStorage, Reasons.Succeeded, message);
       return { reason: Reasons.Succeeded, message, requeueAfterMs: withJitter(ctx.intervalMs) };
     },
-    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
     release: async (ctx) => {
       if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
     },

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConditionTypes, Finalizer, Reasons, SourceReasons } from '../../api/constants.ts';
+import { ConditionTypes, Reasons, SourceReasons } from '../../api/constants.ts';
 import type { GitRepository } from '../../api/git-repository.ts';
 import {
   HelmChartReasons,
@@ -19,7 +19,6 @@ import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { UnsafeArchiveError, untarSafe } from '../../artifacts/untar.ts';
 import { getCondition, markTrue, deleteCondition } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
-import { removeFinalizer } from '../../runtime/patch.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
@@ -45,15 +44,9 @@ import {
   resolveChartUrl,
   selectChartVersion,
 } from '../../sources/helm-repository/repo-index.ts';
+import { artifactSourceGuards } from '../artifact-source.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import {
-  handledRequest,
-  messageOf,
-  readSecretData,
-  refuseUnsupportedFields,
-  withJitter,
-  type ControllerDeps,
-} from '../shared.ts';
+import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 
 export interface HelmChartReconcilerOptions extends ControllerDeps {
   informer: Informer;
@@ -348,28 +341,13 @@ export function helmChartReconciler(
     b.packaged ? HelmChartReasons.ChartPackageSucceeded : HelmChartReasons.ChartPullSucceeded;
 
   return new StepReconciler<HelmChart, HelmChartStatus, HelmChartContext>({
-    kind: 'HelmChart',
-    client,
-    recorder: o.recorder,
-    logger: o.logger,
-    outcomes: sli,
-    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as HelmChart | undefined,
-    onMissing: (req) => storage.removeAll('HelmChart', req.namespace ?? '', req.name),
-    finalizer: Finalizer,
-    finalize: async (obj) => {
-      await storage.removeAll('HelmChart', obj.metadata.namespace ?? '', obj.metadata.name);
-      await removeFinalizer(client, obj, Finalizer);
-      return {};
-    },
-    skip: (obj) => obj.spec.suspend === true,
+    ...artifactSourceGuards<HelmChart>('HelmChart', o, sli),
     context: (base): HelmChartContext =>
       Object.assign(base, {
         intervalMs: 0,
         wasFailing: getCondition(base.status as never, ConditionTypes.Ready)?.status === 'False',
       }),
     steps,
-    fallbackReason: Reasons.Failed,
-    retryAfterMs: () => 'backoff',
     ready: (ctx) => {
       const build = ctx.build!;
       const message = buildSummary(build);
@@ -389,7 +367,6 @@ export function helmChartReconciler(
           : [];
       return { reason: reasonFor(build), message, requeueAfterMs: withJitter(ctx.intervalMs), events };
     },
-    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
     release: async (ctx) => {
       if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
     },

@@ -29,15 +29,9 @@ import {
   indexUrlOf,
   parseIndex,
 } from '../../sources/helm-repository/repo-index.ts';
+import { artifactSourceGuards } from '../artifact-source.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import {
-  handledRequest,
-  messageOf,
-  readSecretData,
-  refuseUnsupportedFields,
-  withJitter,
-  type ControllerDeps,
-} from '../shared.ts';
+import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 
 export interface HelmRepositoryReconcilerOptions extends ControllerDeps {
   informer: Informer;
@@ -207,28 +201,13 @@ export function helmRepositoryReconciler(o: HelmRepositoryReconcilerOptions): Re
   };
 
   const steps_ = new StepReconciler<HelmRepository, HelmRepositoryStatus, HelmRepositoryContext>({
-    kind: 'HelmRepository',
-    client,
-    recorder: o.recorder,
-    logger: o.logger,
-    outcomes: sli,
-    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as HelmRepository | undefined,
-    onMissing: (req) => storage.removeAll('HelmRepository', req.namespace ?? '', req.name),
-    finalizer: Finalizer,
-    finalize: async (obj) => {
-      await storage.removeAll('HelmRepository', obj.metadata.namespace ?? '', obj.metadata.name);
-      await removeFinalizer(client, obj, Finalizer);
-      return {};
-    },
-    skip: (obj) => obj.spec.suspend === true,
+    ...artifactSourceGuards<HelmRepository>('HelmRepository', o, sli),
     context: (base): HelmRepositoryContext =>
       Object.assign(base, {
         intervalMs: 0,
         wasFailing: getCondition(base.status as never, ConditionTypes.Ready)?.status === 'False',
       }),
     steps,
-    fallbackReason: Reasons.Failed,
-    retryAfterMs: () => 'backoff',
     ready: (ctx) => {
       const message = `stored artifact: revision '${ctx.status.artifact?.revision ?? ''}'`;
       markTrue(ctx, ConditionTypes.ArtifactInStorage, Reasons.Succeeded, message);
@@ -244,7 +223,6 @@ export function helmRepositoryReconciler(o: HelmRepositoryReconcilerOptions): Re
         : [];
       return { reason: Reasons.Succeeded, message, requeueAfterMs: withJitter(ctx.intervalMs), events };
     },
-    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
   });
 
   return {

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConditionTypes, EventReasons, Finalizer, Reasons, SourceReasons } from '../../api/constants.ts';
+import { ConditionTypes, EventReasons, Reasons, SourceReasons } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
 import {
   ociLayerOperation,
@@ -34,20 +34,13 @@ import {
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { Informer } from '../../runtime/informer.ts';
-import { removeFinalizer } from '../../runtime/patch.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
+import { artifactSourceGuards } from '../artifact-source.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import {
-  handledRequest,
-  messageOf,
-  readSecretData,
-  refuseUnsupportedFields,
-  withJitter,
-  type ControllerDeps,
-} from '../shared.ts';
+import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 
 /** source-controller's OCIRepository reasons (api/v1/ocirepository_types.go). */
 export const OCIReasons = {
@@ -360,30 +353,14 @@ export function ociRepositoryReconciler(
   }
 
   return new StepReconciler<OCIRepository, OCIRepositoryStatus, OCIContext>({
-    kind: Kind,
-    client,
-    recorder: o.recorder,
-    logger: o.logger,
-    outcomes: sli,
-    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as OCIRepository | undefined,
-    onMissing: (req) => storage.removeAll(Kind, req.namespace ?? '', req.name),
-    finalizer: Finalizer,
-    finalize: async (obj) => {
-      await storage.removeAll(Kind, obj.metadata.namespace ?? '', obj.metadata.name);
-      await removeFinalizer(client, obj, Finalizer);
-      return {};
-    },
-    skip: (obj) => obj.spec.suspend === true,
+    ...artifactSourceGuards<OCIRepository>(Kind, o, sli),
     context: (base): OCIContext => Object.assign(base, { intervalMs: 0, timeoutMs: 0 }),
     steps,
-    fallbackReason: Reasons.Failed,
-    retryAfterMs: () => 'backoff',
     ready: (ctx) => {
       const message = `stored artifact for digest '${ctx.resolved!.revision}'`;
       markTrue(ctx, ConditionTypes.ArtifactInStorage, Reasons.Succeeded, message);
       return { reason: Reasons.Succeeded, message, requeueAfterMs: withJitter(ctx.intervalMs) };
     },
-    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
     release: async (ctx) => {
       if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
     },
