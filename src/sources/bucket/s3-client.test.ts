@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BucketEndpointError } from './errors.ts';
-import { encodeRfc3986, parseEndpoint, parseListPage } from './s3-client.ts';
+import { encodeRfc3986, parseEndpoint } from './s3-client.ts';
+import { parseListPage } from './s3-response.ts';
 
 describe('parseEndpoint', () => {
   it('takes host[:port] and picks the default port by scheme', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basicAuthorization, credentialsFromDockerConfig, parseAuthChallenge } from './auth.ts';
-import { nextLink } from './client.ts';
+import { nextLink } from './http-response.ts';
 
 void test('parses a Bearer challenge with quoted values holding commas', () => {
   assert.deepEqual(
