@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
+import { configMapsOnlyServiceAccount } from '../support/rbac.ts';
 
 let env: TestEnv;
 const ns = 'tenant';
@@ -9,26 +10,7 @@ const ns = 'tenant';
 before(async () => {
   env = await startTestEnv();
   await env.namespace(ns);
-  await env.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'restricted', namespace: ns } });
-  await env.apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'configmaps-only', namespace: ns },
-    rules: [
-      {
-        apiGroups: [''],
-        resources: ['configmaps'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      },
-    ],
-  });
-  await env.apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'restricted-configmaps', namespace: ns },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmaps-only' },
-    subjects: [{ kind: 'ServiceAccount', name: 'restricted', namespace: ns }],
-  });
+  await configMapsOnlyServiceAccount(env, ns, 'restricted', 'restricted-configmaps');
   await env.createRepo('tenant', {
     'allowed/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: allowed\n  namespace: ${ns}\ndata:\n  a: b\n`,
     'denied/sa.yaml': `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sneaky\n  namespace: ${ns}\n`,

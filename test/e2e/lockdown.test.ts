@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiVersions } from '../../src/api/constants.ts';
 import { gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
+import { configMapsOnlyServiceAccount } from '../support/rbac.ts';
 import { runDriftlessToExit, startDriftless, type DriftlessProcess } from '../support/driftless-process.ts';
 
 let env: TestEnv;
@@ -19,26 +20,7 @@ before(async () => {
   await env.namespace(runtime);
   await env.namespace(other);
   // The default service account may change ConfigMaps in the runtime namespace, nothing else.
-  await env.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'tenant', namespace: runtime } });
-  await env.apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'configmaps-only', namespace: runtime },
-    rules: [
-      {
-        apiGroups: [''],
-        resources: ['configmaps'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      },
-    ],
-  });
-  await env.apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'tenant-configmaps', namespace: runtime },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmaps-only' },
-    subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: runtime }],
-  });
+  await configMapsOnlyServiceAccount(env, runtime, 'tenant', 'tenant-configmaps');
   const url = await env.createRepo('lockdown', {
     'allowed/cm.yaml': cm('allowed', runtime),
     'denied/sa.yaml': `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sneaky\n  namespace: ${runtime}\n`,
