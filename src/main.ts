@@ -10,6 +10,7 @@ import { startArtifactServer } from './artifacts/server.ts';
 import { ArtifactTreeCache } from './artifacts/tree-cache.ts';
 import { leaseNameFor, OperatorComponent, parseControllers } from './config/flags.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
+import { setupArtifactGeneratorController } from './controllers/artifact-generator/setup.ts';
 import { setupBucketController } from './controllers/bucket/setup.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
 import { setupHelmChartController } from './controllers/helm-chart/setup.ts';
@@ -194,6 +195,16 @@ export async function startEngine(
       recorder: recorder.forController('source-controller'),
       storage,
       concurrency: config.concurrent,
+    });
+  }
+  if (serves(ControllerNames.sourceWatcher)) {
+    setupArtifactGeneratorController(manager, {
+      ...common,
+      recorder: recorder.forController(ControllerNames.sourceWatcher),
+      storage,
+      concurrency: config.concurrent,
+      requeueDependencyMs: config.requeueDependencyMs,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     });
   }
   if (serves(ControllerNames.kustomize)) {
