@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { archiveDirectory } from '../archive.ts';
 import { applyCopyOperations, CopyError, type CopyOperation } from './copy.ts';
 import { adler32, dirHash } from './dirhash.ts';
 import { doublestarMatch, goMatch, isExcluded } from './glob.ts';
@@ -183,4 +184,46 @@ test('dirhash: Adler-32 as zlib computes it; the hash follows the content only',
   assert.notEqual(await dirHash(a, 'apps'), await dirHash(c, 'apps'));
   assert.match(await dirHash(a, 'apps'), /^\d+$/);
   for (const d of [a, b, c]) await rm(d, { recursive: true, force: true });
+});
+
+test('Extract unpacks .tgz/.tar.gz files a glob (doublestar) or a path names; other files are skipped', async () => {
+  const chart = await tree({ 'podinfo/Chart.yaml': 'name: podinfo', 'podinfo/values.yaml': 'a: 1' });
+  const { data } = await archiveDirectory({ dir: chart });
+  const src = await tree({ 'charts/notes.txt': 'n', 'charts/nested/deep/readme.md': 'r' });
+  await writeFile(path.join(src, 'charts/podinfo-6.7.0.tgz'), data);
+  await writeFile(path.join(src, 'charts/nested/deep/other.tar.gz'), data);
+  const staging = await mkdtemp(path.join(tmpdir(), 'compose-staging-'));
+  const sources = new Map([['repo', src]]);
+  await applyCopyOperations([{ from: '@repo/charts/**/*.tgz', to: '@artifact/x/', strategy: 'Extract' }], {
+    sources,
+    staging,
+    maxExtractBytes: 1 << 20,
+  });
+  assert.deepEqual(await list(staging), ['x/podinfo/Chart.yaml', 'x/podinfo/values.yaml']);
+  await applyCopyOperations(
+    [{ from: '@repo/charts/nested/deep/other.tar.gz', to: '@artifact/y/', strategy: 'Extract' }],
+    {
+      sources,
+      staging,
+      maxExtractBytes: 1 << 20,
+    },
+  );
+  assert.ok((await list(staging)).includes('y/podinfo/Chart.yaml'));
+  await assert.rejects(
+    applyCopyOperations([{ from: '@repo/charts/notes.txt', to: '@artifact/', strategy: 'Extract' }], {
+      sources,
+      staging,
+      maxExtractBytes: 1 << 20,
+    }),
+    /extract strategy requires tarball file/,
+  );
+  await assert.rejects(
+    applyCopyOperations([{ from: '@repo/charts/*.tgz', to: '@artifact/', strategy: 'Extract' }], {
+      sources,
+      staging,
+      maxExtractBytes: 10,
+    }),
+    /failed to extract tarball 'charts\/podinfo-6.7.0.tgz'/,
+  );
+  for (const d of [chart, src, staging]) await rm(d, { recursive: true, force: true });
 });
