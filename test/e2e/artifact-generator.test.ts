@@ -234,6 +234,14 @@ test('an artifact removed from the spec is pruned; deleting the generator delete
   assert.equal(artifactOf(keep)?.revision, artifactOf(repo)?.revision, 'revision: @monorepo takes the source revision');
   assert.ok(await env.get(eaRef('drop')));
 
+  // Drift: a generated ExternalArtifact deleted by hand is put back with the same artifact.
+  await env.client.delete(eaRef('keep'));
+  const restored = await env.waitFor('ExternalArtifact keep to be recreated', async () => {
+    const o = await env.get(eaRef('keep'));
+    return artifactOf(o) ? o : undefined;
+  });
+  assert.equal(artifactOf(restored)?.digest, artifactOf(keep)?.digest);
+
   const spec = (await env.get(agRef('pruner')))!['spec'] as { artifacts: unknown[] };
   await env.client.patch(agRef('pruner'), { spec: { artifacts: spec.artifacts.slice(0, 1) } });
   await env.waitForReady(agRef('pruner'), { messageIncludes: 'generated 1 artifact(s)' });

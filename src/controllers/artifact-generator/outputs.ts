@@ -1,6 +1,6 @@
 // What an ArtifactGenerator writes: ExternalArtifact objects (server-side apply as source-watcher, then
 // their status), their pruning, and the drift check that lets an unchanged generator skip a rebuild.
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import {
   ArtifactGeneratorApiVersion,
   ArtifactGeneratorNames,
@@ -130,7 +130,7 @@ export async function driftReason(opts: {
   for (const ref of inventory) {
     const file = storage.artifactPath(Kinds.ExternalArtifact, ref.namespace, ref.name, ref.filename);
     if (!(await storage.has({ path: file }))) return 'ArtifactMissing';
-    if (sha256Digest(await readFile(storage.localPath(file))) !== ref.digest) return 'ArtifactCorrupted';
+    if ((await sha256Digest(createReadStream(storage.localPath(file)))) !== ref.digest) return 'ArtifactCorrupted';
   }
   const uid = obj.metadata.uid ?? '';
   const live = opts.informer
