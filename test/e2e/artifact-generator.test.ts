@@ -2,6 +2,10 @@
 // the fleet of Flux's own example (fluxcd/flux2-kustomize-helm-example, clusters/staging/artifacts.yaml)
 // splits one monorepo into an `infrastructure` and an `apps` artifact; a change under apps/ moves only
 // the apps artifact. Then bad input, pruning and finalization.
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
@@ -126,6 +130,32 @@ test("Flux's example generator splits the monorepo into two ExternalArtifacts th
   await env.waitForReady(ksRef(ns, 'infra-controllers'));
   for (const name of ['app', 'app-staging', 'infra-controller']) assert.ok(await env.get(cmRef(name)), name);
   assert.equal(await env.get(cmRef('infra-config')), undefined, 'only ./controllers of infrastructure is applied');
+});
+
+test('the flux CLI lists the generator and its ExternalArtifacts as Ready', async () => {
+  const bin = path.join(
+    process.env['DRIFTLESS_TEST_BIN_DIR'] ?? path.join(homedir(), '.cache', 'driftless', 'bin'),
+    'flux',
+  );
+  const home = path.join(env.tmp, 'flux-home');
+  await mkdir(home, { recursive: true });
+  const flux = (...args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const env_ = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home };
+      execFile(
+        bin,
+        [...args, '--kubeconfig', env.kubeconfigPath],
+        { env: env_, timeout: 40_000 },
+        (err, out, errOut) =>
+          err ? reject(new Error(`flux ${args.join(' ')}: ${err.message}\n${errOut}`)) : resolve(out),
+      );
+    });
+  const generators = await flux('get', 'artifact', 'generators', '-n', ns);
+  assert.match(generators, /^flux-system\s+.*True\s+reconciliation succeeded, generated 2 artifact\(s\)/m);
+  const external = await flux('get', 'sources', 'external', '-n', ns);
+  for (const name of ['apps', 'infrastructure']) {
+    assert.match(external, new RegExp(`^${name}\\s+latest@sha256:[0-9a-f]+.*True\\s+Artifact is ready`, 'm'));
+  }
 });
 
 test('a commit under apps/ moves only the apps artifact; the infrastructure Kustomization keeps its revision', async () => {
