@@ -320,6 +320,9 @@ export async function assertCrdsInstalled(client: Pick<KubeClient, 'resource'>):
     [ApiVersions.source, 'GitRepository'],
     // Without its CRD the Bucket informer never syncs and the manager would wait forever.
     [ApiVersions.source, 'Bucket'],
+    // Likewise the ExternalArtifact informer (Kustomization sources) and the ArtifactGenerator one.
+    [ApiVersions.source, 'ExternalArtifact'],
+    [`${Groups.sourceExtensions}/v1beta1`, 'ArtifactGenerator'],
     [ApiVersions.kustomize, 'Kustomization'],
     [`${Groups.notification}/${NotificationVersions.providerAlert}`, 'Alert'],
     [`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver'],
