@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { ArtifactGeneratorApiVersion } from '../../src/api/artifact-generator.ts';
 import { ApiVersions } from '../../src/api/constants.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
+import { cached, queueIdle, reconcileCount } from '../support/engine-state.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, ref, startTestEnv, type TestEnv } from '../support/env.ts';
 
 let env: TestEnv;
@@ -276,6 +277,33 @@ test('an artifact removed from the spec is pruned; deleting the generator delete
   await env.client.patch(agRef('pruner'), { spec: { artifacts: spec.artifacts.slice(0, 1) } });
   await env.waitForReady(agRef('pruner'), { messageIncludes: 'generated 1 artifact(s)' });
   await env.waitFor('ExternalArtifact drop to be pruned', async () => (await env.get(eaRef('drop'))) === undefined);
+
+  // source.extensions.fluxcd.io/reconcile: disabled pauses the generator: a spec change waits for enabled.
+  const engine = env.engine!;
+  await env.client.patch(agRef('pruner'), {
+    metadata: { annotations: { 'source.extensions.fluxcd.io/reconcile': 'disabled' } },
+  });
+  await env.waitFor(
+    'the engine to cache the disabled annotation',
+    async () =>
+      cached(engine, agRef('pruner'))?.metadata.annotations?.['source.extensions.fluxcd.io/reconcile'] === 'disabled',
+  );
+  const reconciles = await reconcileCount(engine, 'artifactgenerator');
+  await env.client.patch(agRef('pruner'), { spec: { artifacts: spec.artifacts } });
+  await env.waitFor(
+    'the generator controller to handle the spec change',
+    async () =>
+      (await reconcileCount(engine, 'artifactgenerator')) > reconciles &&
+      (await queueIdle(engine, 'artifactgenerator')),
+  );
+  assert.equal(await env.get(eaRef('drop')), undefined, 'nothing generated while disabled');
+  await env.client.patch(agRef('pruner'), {
+    metadata: { annotations: { 'source.extensions.fluxcd.io/reconcile': 'enabled' } },
+  });
+  await env.client.patch(agRef('pruner'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'resume' } },
+  });
+  await env.waitFor('ExternalArtifact drop after enabling', async () => env.get(eaRef('drop')));
 
   await env.client.delete(agRef('pruner'));
   await env.waitFor('the generator to be finalized', async () => (await env.get(agRef('pruner'))) === undefined);
