@@ -39,6 +39,8 @@ void test('every required kind served: no error', async () => {
   assert.deepEqual(asked, [
     'source.toolkit.fluxcd.io/v1/GitRepository',
     'source.toolkit.fluxcd.io/v1/Bucket',
+    'source.toolkit.fluxcd.io/v1/ExternalArtifact',
+    'source.extensions.fluxcd.io/v1beta1/ArtifactGenerator',
     'kustomize.toolkit.fluxcd.io/v1/Kustomization',
     'notification.toolkit.fluxcd.io/v1beta3/Alert',
     'notification.toolkit.fluxcd.io/v1/Receiver',

@@ -10,6 +10,7 @@ import { startArtifactServer } from './artifacts/server.ts';
 import { ArtifactTreeCache } from './artifacts/tree-cache.ts';
 import { leaseNameFor, OperatorComponent, parseControllers } from './config/flags.ts';
 import type { ManagerConfig } from './config/manager-config.ts';
+import { setupArtifactGeneratorController } from './controllers/artifact-generator/setup.ts';
 import { setupBucketController } from './controllers/bucket/setup.ts';
 import { setupGitRepositoryController } from './controllers/git-repository/setup.ts';
 import { setupHelmChartController } from './controllers/helm-chart/setup.ts';
@@ -196,6 +197,16 @@ export async function startEngine(
       concurrency: config.concurrent,
     });
   }
+  if (serves(ControllerNames.sourceWatcher)) {
+    setupArtifactGeneratorController(manager, {
+      ...common,
+      recorder: recorder.forController(ControllerNames.sourceWatcher),
+      storage,
+      concurrency: config.concurrent,
+      requeueDependencyMs: config.requeueDependencyMs,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
+    });
+  }
   if (serves(ControllerNames.kustomize)) {
     setupKustomizationController(manager, {
       ...common,
@@ -309,6 +320,9 @@ export async function assertCrdsInstalled(client: Pick<KubeClient, 'resource'>):
     [ApiVersions.source, 'GitRepository'],
     // Without its CRD the Bucket informer never syncs and the manager would wait forever.
     [ApiVersions.source, 'Bucket'],
+    // Likewise the ExternalArtifact informer (Kustomization sources) and the ArtifactGenerator one.
+    [ApiVersions.source, 'ExternalArtifact'],
+    [`${Groups.sourceExtensions}/v1beta1`, 'ArtifactGenerator'],
     [ApiVersions.kustomize, 'Kustomization'],
     [`${Groups.notification}/${NotificationVersions.providerAlert}`, 'Alert'],
     [`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver'],

@@ -8,6 +8,8 @@ export const Groups = {
   helm: 'helm.toolkit.fluxcd.io',
   notification: 'notification.toolkit.fluxcd.io',
   image: 'image.toolkit.fluxcd.io',
+  /** source-watcher's ArtifactGenerator. */
+  sourceExtensions: 'source.extensions.fluxcd.io',
 } as const;
 
 /** Full `group/version` strings of the GA kinds. */
@@ -27,6 +29,7 @@ export const Kinds = {
   ExternalArtifact: 'ExternalArtifact',
   Kustomization: 'Kustomization',
   HelmRelease: 'HelmRelease',
+  ArtifactGenerator: 'ArtifactGenerator',
 } as const;
 
 /** Controller names, used as SSA field managers and as the events' `reportingController`. */
@@ -36,6 +39,7 @@ export const ControllerNames = {
   helm: 'helm-controller',
   notification: 'notification-controller',
   imageReflector: 'image-reflector-controller',
+  sourceWatcher: 'source-watcher',
 } as const;
 
 /** The finalizer Flux puts on every reconciled object. */

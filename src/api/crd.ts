@@ -2,9 +2,11 @@
 import type { TSchema } from '@sinclair/typebox';
 import { stringify } from 'yaml';
 import { Annotations, AnnotationValues } from './constants.ts';
+import { ArtifactGeneratorCrd } from './artifact-generator.ts';
 import { BucketCrd } from './bucket.ts';
 import type { CrdDefinition } from './crd-definition.ts';
 import { FluxInstanceCrd } from './flux-instance.ts';
+import { ExternalArtifactCrd } from './external-artifact.ts';
 import { GitRepositoryCrd } from './git-repository.ts';
 import { OCIRepositoryCrd } from './oci-repository.ts';
 import { HelmChartCrd } from './helm-chart.ts';
@@ -26,6 +28,8 @@ export const CrdDefinitions: readonly CrdDefinition[] = [
   BucketCrd,
   HelmRepositoryCrd,
   HelmChartCrd,
+  ExternalArtifactCrd,
+  ArtifactGeneratorCrd,
   KustomizationCrd,
   HelmReleaseCrd,
   ImageRepositoryCrd,

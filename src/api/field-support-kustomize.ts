@@ -8,16 +8,12 @@ export function patchTargetPaths(prefix: string): string[] {
 }
 
 const overlays = 'src/render/kustomization-inputs.test.ts';
-const otherSources = 'use a GitRepository, OCIRepository or Bucket source (the source kinds this version serves)';
 
 /** Kustomization (kustomize.toolkit.fluxcd.io/v1). */
 export const KustomizationFieldSupport: KindFieldSupport = {
   fields: {
     'spec.sourceRef': { implemented: 'src/controllers/kustomization/steps/source.test.ts' },
-    'spec.sourceRef.kind': {
-      implemented: 'src/controllers/kustomization/steps/source.test.ts',
-      refusedValues: { ExternalArtifact: otherSources },
-    },
+    'spec.sourceRef.kind': { implemented: 'test/e2e/artifact-generator.test.ts' },
     ...implementedBy('src/controllers/kustomization/steps/source.test.ts', [
       'spec.sourceRef.name',
       'spec.sourceRef.namespace',

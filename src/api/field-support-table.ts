@@ -1,5 +1,6 @@
 // The field-support table of every kind whose CRD Driftless installs (see field-support.ts).
 import type { KindFieldSupport } from './field-support-types.ts';
+import { ArtifactGeneratorFieldSupport, ExternalArtifactFieldSupport } from './field-support-artifact-generator.ts';
 import { BucketFieldSupport } from './field-support-bucket.ts';
 import { FluxInstanceFieldSupport } from './field-support-flux-instance.ts';
 import { GitRepositoryFieldSupport, KustomizationFieldSupport } from './field-support-kustomize.ts';
@@ -17,6 +18,8 @@ export const FieldSupportTables: Readonly<Record<string, KindFieldSupport>> = {
   Bucket: BucketFieldSupport,
   HelmRepository: HelmRepositoryFieldSupport,
   HelmChart: HelmChartFieldSupport,
+  ArtifactGenerator: ArtifactGeneratorFieldSupport,
+  ExternalArtifact: ExternalArtifactFieldSupport,
   HelmRelease: HelmReleaseFieldSupport,
   ImageRepository: ImageRepositoryFieldSupport,
   ImagePolicy: ImagePolicyFieldSupport,

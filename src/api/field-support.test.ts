@@ -217,7 +217,7 @@ void test('refused values: a scalar or each distinct entry of a list; other valu
   ];
   assert.deepEqual(
     refusedFields('FluxInstance', { spec: { components } }).map((r) => r.value),
-    ['image-automation-controller', 'source-watcher'],
+    ['image-automation-controller'],
   );
 });
 
@@ -225,12 +225,13 @@ void test('the message names each field, or field and value, and what to do, joi
   const refusals = refusedFields('Kustomization', {
     spec: {
       sourceRef: { kind: 'ExternalArtifact', name: 'b' },
+      deletionPolicy: 'WaitForTermination',
       decryption: { provider: 'sops', serviceAccountName: 'kms' },
     },
   });
   assert.equal(
     refusalMessage(refusals),
-    "spec.sourceRef.kind 'ExternalArtifact' is not supported by Driftless yet: use a GitRepository, OCIRepository or Bucket source (the source kinds this version serves); " +
+    "spec.deletionPolicy 'WaitForTermination' is not supported by Driftless yet: use Delete (Driftless deletes the objects but does not wait for them to terminate); " +
       'spec.decryption.serviceAccountName is not supported by Driftless yet: remove it and put age (.agekey) or OpenPGP (.asc) private keys in the Secret of spec.decryption.secretRef',
   );
   assert.equal(refusalMessage([]), '');

@@ -118,7 +118,7 @@ export const OperatorComponent = 'flux-operator';
  * (src/controllers/flux-report/components.ts); `flux-operator` (FluxReport, FluxInstance) always is.
  */
 export const ReconcilerGroups: readonly { name: string; components: readonly string[] }[] = [
-  { name: 'source', components: ['source-controller'] },
+  { name: 'source', components: ['source-controller', 'source-watcher'] },
   { name: 'kustomize', components: ['kustomize-controller'] },
   { name: 'helm', components: ['helm-controller'] },
   { name: 'notification', components: ['notification-controller'] },

@@ -177,7 +177,7 @@ test('a component Driftless does not have is refused by name; nothing is pruned'
   });
   const failed = await env.waitForReady(instanceRef, { status: 'False', reason: 'NotSupported' }, 30_000);
   const message =
-    "spec.components 'image-automation-controller' is not supported by Driftless yet: remove it from spec.components (this version runs source-controller, kustomize-controller, helm-controller, notification-controller and image-reflector-controller)";
+    "spec.components 'image-automation-controller' is not supported by Driftless yet: remove it from spec.components (this version runs source-controller, source-watcher, kustomize-controller, helm-controller, notification-controller and image-reflector-controller)";
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message, message);
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   assert.ok(await env.client.get(gitRepoRef(ns, 'flux-system')), 'the sync is left as it was');

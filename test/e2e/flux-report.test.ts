@@ -114,6 +114,7 @@ test('the report is created at start and describes the cluster field by field', 
       'kustomize-controller',
       'notification-controller',
       'source-controller',
+      'source-watcher',
     ],
   );
   assert.deepEqual(r.spec.components, expected);

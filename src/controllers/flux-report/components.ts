@@ -21,6 +21,10 @@ export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> 
     { apiVersion: ApiVersions.source, kind: Kinds.HelmRepository },
     { apiVersion: ApiVersions.source, kind: Kinds.HelmChart },
   ],
+  // Flux's source-watcher: ArtifactGenerators, which write ExternalArtifacts (status-only, not reconciled).
+  [ControllerNames.sourceWatcher]: [
+    { apiVersion: `${Groups.sourceExtensions}/v1beta1`, kind: Kinds.ArtifactGenerator },
+  ],
   [ControllerNames.kustomize]: [{ apiVersion: ApiVersions.kustomize, kind: Kinds.Kustomization }],
   [ControllerNames.helm]: [{ apiVersion: ApiVersions.helm, kind: Kinds.HelmRelease }],
   [ControllerNames.notification]: [

@@ -49,10 +49,12 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
   const gitInformer = mgr.informer(ApiVersions.source, Kinds.GitRepository, { allShards: true });
   const ociInformer = mgr.informer(ApiVersions.source, Kinds.OCIRepository, { allShards: true });
   const bucketInformer = mgr.informer(ApiVersions.source, Kinds.Bucket, { allShards: true });
+  const externalInformer = mgr.informer(ApiVersions.source, Kinds.ExternalArtifact, { allShards: true });
   const sources = new Map<string, typeof gitInformer>([
     [Kinds.GitRepository, gitInformer],
     [Kinds.OCIRepository, ociInformer],
     [Kinds.Bucket, bucketInformer],
+    [Kinds.ExternalArtifact, externalInformer],
   ]);
   let controller: Controller | undefined = undefined;
   const driftWatcher =
