@@ -14,12 +14,8 @@ export const ProviderFieldSupport: KindFieldSupport = {
       refusedValues: {
         googlepubsub: relay('Google Pub/Sub'),
         azureeventhub: relay('Azure Event Hubs'),
-        githubdispatch: relay("GitHub's repository_dispatch API"),
         nats: relay('NATS'),
         otel: relay('an OpenTelemetry collector'),
-        zulip: relay('Zulip'),
-        zoom: relay('Zoom'),
-        'incident.io': relay('incident.io'),
         githubpullrequestcomment: statuses('github'),
         gitlabmergerequestcomment: statuses('gitlab'),
         giteapullrequestcomment: statuses('gitea'),

@@ -10,6 +10,7 @@ import { forgeCases } from './test-forge-cases.ts';
 import { messageCases } from './test-provider-cases.ts';
 import type { ProviderCase } from './test-provider-cases.ts';
 import { startRecordingServer } from './test-server.ts';
+import { webhookCases } from './test-webhook-cases.ts';
 import type { RecordingServer } from './test-server.ts';
 import type { DeliveryObserver, FetchLike, Notifier, ProviderConfig } from './types.ts';
 
@@ -59,7 +60,7 @@ async function rejection(promise: Promise<unknown>): Promise<NotificationError> 
   assert.fail('expected the post to fail');
 }
 
-const providerCases = [...messageCases, ...forgeCases];
+const providerCases = [...messageCases, ...webhookCases, ...forgeCases];
 
 void test('every registered provider type has a contract case', () => {
   assert.deepEqual(providerCases.map((c) => c.type).sort(), Object.keys(providerFactories).sort());

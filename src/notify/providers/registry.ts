@@ -11,9 +11,11 @@ import { generic } from './generic.ts';
 import { genericHmac } from './generic-hmac.ts';
 import { gitea } from './gitea.ts';
 import { github } from './github.ts';
+import { githubdispatch } from './github-dispatch.ts';
 import { gitlab } from './gitlab.ts';
 import { googlechat } from './google-chat.ts';
 import { grafana } from './grafana.ts';
+import { incidentio } from './incidentio.ts';
 import { lark } from './lark.ts';
 import { matrix } from './matrix.ts';
 import { msteams } from './msteams.ts';
@@ -25,6 +27,8 @@ import { sentry } from './sentry.ts';
 import { slack } from './slack.ts';
 import { telegram } from './telegram.ts';
 import { webex } from './webex.ts';
+import { zoom } from './zoom.ts';
+import { zulip } from './zulip.ts';
 import { CommitStatusProviderTypes } from './types.ts';
 import type { Notifier, NotifierFactory, ProviderConfig, ProviderType } from './types.ts';
 
@@ -53,6 +57,10 @@ export const providerFactories: Record<ProviderType, NotifierFactory> = {
   bitbucket,
   bitbucketserver,
   azuredevops,
+  githubdispatch,
+  zulip,
+  zoom,
+  'incident.io': incidentio,
 };
 
 /** Whether `type` has a factory. */

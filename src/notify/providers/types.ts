@@ -27,6 +27,10 @@ export const ProviderTypes = {
   bitbucket: 'bitbucket',
   bitbucketserver: 'bitbucketserver',
   azuredevops: 'azuredevops',
+  githubdispatch: 'githubdispatch',
+  zulip: 'zulip',
+  zoom: 'zoom',
+  incidentio: 'incident.io',
 } as const;
 
 /** A provider type name. */
