@@ -3,7 +3,6 @@ import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
 const relay = (service: string): string =>
   `use the generic or generic-hmac provider with a webhook relay to ${service}`;
-const statuses = (type: string): string => `use the ${type} provider, which posts commit statuses, instead`;
 
 /** Provider (notification.toolkit.fluxcd.io/v1beta3): the types src/notify/providers/registry.ts lacks are refused. */
 export const ProviderFieldSupport: KindFieldSupport = {
@@ -16,9 +15,6 @@ export const ProviderFieldSupport: KindFieldSupport = {
         azureeventhub: relay('Azure Event Hubs'),
         nats: relay('NATS'),
         otel: relay('an OpenTelemetry collector'),
-        githubpullrequestcomment: statuses('github'),
-        gitlabmergerequestcomment: statuses('gitlab'),
-        giteapullrequestcomment: statuses('gitea'),
       },
     },
     'spec.interval': { fluxIgnores: 'Flux documents it as "Deprecated and not used in v1beta3"' },

@@ -31,6 +31,9 @@ export const ProviderTypes = {
   zulip: 'zulip',
   zoom: 'zoom',
   incidentio: 'incident.io',
+  githubpullrequestcomment: 'githubpullrequestcomment',
+  gitlabmergerequestcomment: 'gitlabmergerequestcomment',
+  giteapullrequestcomment: 'giteapullrequestcomment',
 } as const;
 
 /** A provider type name. */
@@ -44,6 +47,13 @@ export const CommitStatusProviderTypes: readonly ProviderType[] = [
   'bitbucket',
   'bitbucketserver',
   'azuredevops',
+];
+
+/** The providers that comment on the change request named by an object's `change_request` annotation. */
+export const ChangeRequestProviderTypes: readonly ProviderType[] = [
+  'githubpullrequestcomment',
+  'gitlabmergerequestcomment',
+  'giteapullrequestcomment',
 ];
 
 /** The fetch subset the providers use; the global `fetch` satisfies it. */
