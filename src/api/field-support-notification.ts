@@ -13,7 +13,6 @@ export const ProviderFieldSupport: KindFieldSupport = {
       refusedValues: {
         googlepubsub: relay('Google Pub/Sub'),
         azureeventhub: relay('Azure Event Hubs'),
-        nats: relay('NATS'),
         otel: relay('an OpenTelemetry collector'),
       },
     },

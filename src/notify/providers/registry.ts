@@ -22,6 +22,7 @@ import { incidentio } from './incidentio.ts';
 import { lark } from './lark.ts';
 import { matrix } from './matrix.ts';
 import { msteams } from './msteams.ts';
+import { nats } from './nats.ts';
 import { NotificationError, NotificationReasons } from './errors.ts';
 import { opsgenie } from './opsgenie.ts';
 import { pagerduty } from './pagerduty.ts';
@@ -67,6 +68,7 @@ export const providerFactories: Record<ProviderType, NotifierFactory> = {
   githubpullrequestcomment,
   gitlabmergerequestcomment,
   giteapullrequestcomment,
+  nats,
 };
 
 /** Whether `type` has a factory. */

@@ -34,6 +34,7 @@ export const ProviderTypes = {
   githubpullrequestcomment: 'githubpullrequestcomment',
   gitlabmergerequestcomment: 'gitlabmergerequestcomment',
   giteapullrequestcomment: 'giteapullrequestcomment',
+  nats: 'nats',
 } as const;
 
 /** A provider type name. */
@@ -95,6 +96,10 @@ export interface ProviderConfig {
   token?: string;
   /** Secret `password`; never appears in errors. */
   password?: string;
+  /** Secret `nkey` (NATS NKey seed); never appears in errors. */
+  nkeySeed?: string;
+  /** Secret `creds` (NATS user credentials file); never appears in errors. */
+  natsCreds?: string;
   /** Extra HTTP headers (Secret `headers`); their values are treated as secrets. */
   headers?: Record<string, string>;
   /** PEM CA bundle trusted in addition to the system roots (Secret `ca.crt`). */
