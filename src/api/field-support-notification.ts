@@ -68,9 +68,8 @@ export const ReceiverFieldSupport: KindFieldSupport = {
     'spec.type': {
       implemented: 'src/notify/receivers/validators/validators.test.ts',
       refusedValues: {
-        'generic-oidc': tokenInPath,
-        cdevents: tokenInPath,
-        gcr: `${tokenInPath} (the gcr type needs Google's signing keys, which the manager does not load yet)`,
+        'generic-oidc': `${tokenInPath} (spec.oidcProviders and claim rules are not implemented yet)`,
+        cdevents: `${tokenInPath} (validating CDEvents against their JSON schemas, as Flux does, is not implemented yet)`,
       },
     },
     'spec.interval': { implemented: 'src/controllers/receiver/reconciler.test.ts' },
