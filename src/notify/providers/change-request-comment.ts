@@ -119,3 +119,31 @@ export function readComment(
   const author = isRecord(user) && typeof user[loginKey] === 'string' ? user[loginKey] : '';
   return { id, body: typeof entry['body'] === 'string' ? entry['body'] : '', author };
 }
+
+/**
+ * The issue-comments API GitHub and Gitea share: `GET {api}/user` (`login`), list
+ * `{repo}/issues/{n}/comments?{listQuery}`, `PATCH {repo}/issues/comments/{id}`, `POST {repo}/issues/{n}/comments`.
+ */
+export function issueCommentForge(
+  apiBase: string,
+  repoUrl: string,
+  headers: Record<string, string>,
+  listQuery: string,
+): CommentForge {
+  const req = (method: HttpRequest['method'], url: string, body?: string): HttpRequest => ({
+    method,
+    url,
+    headers,
+    showPath: true,
+    ...(body === undefined ? {} : { body: { body } }),
+  });
+  return {
+    keyPrefix: 'flux-pr-comment-key',
+    currentUser: req('GET', `${apiBase}/user`),
+    login: (user) => user['login'],
+    list: (n) => req('GET', `${repoUrl}/issues/${n}/comments?${listQuery}`),
+    comment: (c) => readComment(c, 'user', 'login'),
+    update: (_n, id, body) => req('PATCH', `${repoUrl}/issues/comments/${id}`, body),
+    create: (n, body) => req('POST', `${repoUrl}/issues/${n}/comments`, body),
+  };
+}

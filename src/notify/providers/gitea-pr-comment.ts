@@ -1,5 +1,5 @@
 // Gitea (and Forgejo) pull request comments through the issue comments API (v1), one per Flux object.
-import { changeRequestCommentNotifier, readComment } from './change-request-comment.ts';
+import { changeRequestCommentNotifier, issueCommentForge } from './change-request-comment.ts';
 import { required } from './format.ts';
 import { giteaRepository } from './gitea.ts';
 import type { NotifierFactory } from './types.ts';
@@ -8,27 +8,14 @@ import type { NotifierFactory } from './types.ts';
 export const giteapullrequestcomment: NotifierFactory = (cfg) => {
   const { apiBase, owner, repo } = giteaRepository(cfg);
   const token = required(cfg, cfg.token, 'the Secret key "token"');
-  const headers = { authorization: `token ${token}` };
-  const repoUrl = `${apiBase}/repos/${owner}/${repo}`;
-  return changeRequestCommentNotifier(cfg, {
-    keyPrefix: 'flux-pr-comment-key',
-    currentUser: { method: 'GET', url: `${apiBase}/user`, headers, showPath: true },
-    login: (user) => user['login'],
-    list: (n) => ({ method: 'GET', url: `${repoUrl}/issues/${n}/comments?page=1&limit=100`, headers, showPath: true }),
-    comment: (c) => readComment(c, 'user', 'login'),
-    update: (_n, id, body) => ({
-      method: 'PATCH',
-      url: `${repoUrl}/issues/comments/${id}`,
-      headers,
-      showPath: true,
-      body: { body },
-    }),
-    create: (n, body) => ({
-      method: 'POST',
-      url: `${repoUrl}/issues/${n}/comments`,
-      headers,
-      showPath: true,
-      body: { body },
-    }),
-  });
+  // The first page of 100, as Flux's Gitea client asks for it.
+  return changeRequestCommentNotifier(
+    cfg,
+    issueCommentForge(
+      apiBase,
+      `${apiBase}/repos/${owner}/${repo}`,
+      { authorization: `token ${token}` },
+      'page=1&limit=100',
+    ),
+  );
 };

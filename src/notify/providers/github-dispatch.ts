@@ -1,6 +1,6 @@
 // GitHub repository_dispatch: POST {api}/repos/{owner}/{repo}/dispatches with the whole event as client_payload.
 import { required } from './format.ts';
-import { githubRepository } from './github.ts';
+import { githubHeaders, githubRepository } from './github.ts';
 import { requestNotifier } from './http.ts';
 import type { NotifierFactory } from './types.ts';
 
@@ -17,12 +17,7 @@ export const githubdispatch: NotifierFactory = (cfg) => {
       method: 'POST',
       url: `${apiBase}/repos/${owner}/${repo}/dispatches`,
       showPath: true,
-      headers: {
-        accept: 'application/vnd.github+json',
-        authorization: `Bearer ${token}`,
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'driftless-notification',
-      },
+      headers: githubHeaders(token),
       body: { event_type: `${o.kind}/${o.name}.${o.namespace}`, client_payload: event },
     };
   });
