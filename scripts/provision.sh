@@ -16,6 +16,7 @@ HELM3_VERSION=${HELM3_VERSION:-3.22.0}  # compatibility checks only: Helm 3 read
 REGISTRY_VERSION=${REGISTRY_VERSION:-3.1.2}  # OCI registry for the OCIRepository tests; `go list -m -versions github.com/distribution/distribution/v3`
 ORAS_VERSION=${ORAS_VERSION:-1.3.6}  # pushes artifacts of other media types and multi-layer manifests in the OCI tests
 VERSITYGW_VERSION=${VERSITYGW_VERSION:-1.8.0}  # S3 server for the Bucket tests (Signature V4); `go list -m -versions github.com/versity/versitygw`
+NATS_VERSION=${NATS_VERSION:-2.15.2}  # NATS server for the nats Provider tests; `go list -m -versions github.com/nats-io/nats-server/v2`
 FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -versions github.com/fluxcd/flux2/v2`
 # Benchmark peers only (`bench` target, never in the default list): Flux's controllers at the versions flux2
 # v$FLUX_VERSION pins in its go.mod (`github.com/fluxcd/<controller>/api vX`); empty means "read flux2's go.mod".
@@ -196,6 +197,9 @@ build_registry() {
 # versitygw serves S3 (Signature V4 enforced) over a plain directory (its posix backend): the Bucket tests' peer.
 build_versitygw() { go_install versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw/cmd/versitygw "-s -w -X main.Version=v$VERSITYGW_VERSION"; }
 
+# nats-server receives the nats Provider's publishes in its tests (subject = spec.channel, user/password auth).
+build_nats() { go_install nats-server "$NATS_VERSION" github.com/nats-io/nats-server/v2 "-s -w"; }
+
 build_flux() {
   if ! have flux "$FLUX_VERSION"; then
     log "building flux v$FLUX_VERSION (takes a few minutes)"
@@ -299,7 +303,7 @@ install_debs() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops helm registry versitygw)
+[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops helm registry versitygw nats)
 for t in "${targets[@]}"; do
   case "$t" in
     debs) install_debs ;;
@@ -312,6 +316,7 @@ for t in "${targets[@]}"; do
     helm) build_helm ;;
     versitygw) build_versitygw ;;
     registry) build_registry ;;
+    nats) build_nats ;;
     bench) build_bench ;; # Flux's controllers, for `npm run bench` only
     *) echo "unknown tool $t" >&2; exit 2 ;;
   esac

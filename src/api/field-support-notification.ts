@@ -3,7 +3,6 @@ import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
 const relay = (service: string): string =>
   `use the generic or generic-hmac provider with a webhook relay to ${service}`;
-const statuses = (type: string): string => `use the ${type} provider, which posts commit statuses, instead`;
 
 /** Provider (notification.toolkit.fluxcd.io/v1beta3): the types src/notify/providers/registry.ts lacks are refused. */
 export const ProviderFieldSupport: KindFieldSupport = {
@@ -14,15 +13,7 @@ export const ProviderFieldSupport: KindFieldSupport = {
       refusedValues: {
         googlepubsub: relay('Google Pub/Sub'),
         azureeventhub: relay('Azure Event Hubs'),
-        githubdispatch: relay("GitHub's repository_dispatch API"),
-        nats: relay('NATS'),
         otel: relay('an OpenTelemetry collector'),
-        zulip: relay('Zulip'),
-        zoom: relay('Zoom'),
-        'incident.io': relay('incident.io'),
-        githubpullrequestcomment: statuses('github'),
-        gitlabmergerequestcomment: statuses('gitlab'),
-        giteapullrequestcomment: statuses('gitea'),
       },
     },
     'spec.interval': { fluxIgnores: 'Flux documents it as "Deprecated and not used in v1beta3"' },
@@ -77,9 +68,8 @@ export const ReceiverFieldSupport: KindFieldSupport = {
     'spec.type': {
       implemented: 'src/notify/receivers/validators/validators.test.ts',
       refusedValues: {
-        'generic-oidc': tokenInPath,
-        cdevents: tokenInPath,
-        gcr: `${tokenInPath} (the gcr type needs Google's signing keys, which the manager does not load yet)`,
+        'generic-oidc': `${tokenInPath} (spec.oidcProviders and claim rules are not implemented yet)`,
+        cdevents: `${tokenInPath} (validating CDEvents against their JSON schemas, as Flux does, is not implemented yet)`,
       },
     },
     'spec.interval': { implemented: 'src/controllers/receiver/reconciler.test.ts' },

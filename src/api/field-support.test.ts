@@ -165,7 +165,7 @@ void test('the CEL rules name the field and the value, and guard every level of 
   assert.ok(receiver);
   assert.deepEqual(
     admissionRules('Receiver', receiver.specSchema).map((r) => r.rule.split("!= '")[1]),
-    ["generic-oidc'", "cdevents'", "gcr'"],
+    ["generic-oidc'", "cdevents'"],
   );
 });
 

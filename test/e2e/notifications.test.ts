@@ -11,6 +11,7 @@ import {
   validate,
   type ForgeOperation,
 } from '../../src/notify/providers/test-forge-shapes.ts';
+import { CommentForgeStandIn, type CommentForgeKind } from '../../src/notify/providers/test-comment-forge.ts';
 import { cached } from '../support/engine-state.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
 
@@ -48,6 +49,16 @@ const forges: { type: string; prefix: string; op: ForgeOperation; states: [strin
     states: ['INPROGRESS', 'SUCCESSFUL', 'FAILED'],
   },
 ];
+// Pull/merge request comments go to a stateful stand-in of each forge's comment API.
+const comments = new CommentForgeStandIn();
+const commentForges: { type: string; kind: CommentForgeKind; prefix: string }[] = [
+  { type: 'githubpullrequestcomment', kind: 'github', prefix: '/api/v3' },
+  { type: 'gitlabmergerequestcomment', kind: 'gitlab', prefix: '/api/v4' },
+  { type: 'giteapullrequestcomment', kind: 'gitea', prefix: '/api/v1' },
+];
+const commentProblems: string[] = [];
+const commentForgeOf = (path: string) =>
+  commentForges.find((f) => path.startsWith(`${f.prefix}/`) && /\/(user|issues|merge_requests)(\/|$|\?)/.test(path));
 const forgeOf = (path: string) =>
   forges.find((f) => path.startsWith(f.prefix) && f.op.path.test(path.slice(f.prefix.length)));
 const cm = (name: string, value: string): string =>
@@ -63,6 +74,13 @@ before(async () => {
     req.on('end', () => {
       const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
       const path = req.url ?? '';
+      const cf = commentForgeOf(path);
+      if (cf) {
+        const a = comments.handle(cf.kind, req.method ?? '', path.slice(cf.prefix.length), raw ? body : undefined);
+        commentProblems.push(...a.problems.map((p) => `${req.method} ${path}: ${p}`));
+        res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+        return;
+      }
       const forge = forgeOf(path);
       const problems = forge ? validate(forge.op.body, body) : [];
       calls.push({ method: req.method ?? '', path, headers: req.headers, body, problems });
@@ -101,13 +119,21 @@ before(async () => {
       spec: { type: f.type, address: `${forgeUrl}/org/app`, secretRef: { name: secret } },
     });
   }
+  for (const f of commentForges) {
+    await env.apply({
+      apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+      kind: 'Provider',
+      metadata: { name: f.type, namespace: ns },
+      spec: { type: f.type, address: `${forgeUrl}/org/app`, secretRef: { name: 'forge-token' } },
+    });
+  }
   await env.apply({
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: 'forge-basic', namespace: ns },
     stringData: { username: 'bot', password: 'not-a-real-password' },
   });
-  for (const provider of [...forges.map((f) => f.type), 'webhook']) {
+  for (const provider of [...forges.map((f) => f.type), ...commentForges.map((f) => f.type), 'webhook']) {
     await env.apply({
       apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
       kind: 'Alert',
@@ -126,7 +152,7 @@ before(async () => {
   // what was applied before the first events are recorded.
   const engine = env.engine!;
   const apiVersion = `${Groups.notification}/${NotificationVersions.providerAlert}`;
-  const applied = forges.map((f) => f.type).concat('webhook');
+  const applied = [...forges, ...commentForges].map((f) => f.type).concat('webhook');
   await env.waitFor('the engine to cache every Alert and Provider', async () => {
     for (const kind of ['Alert', 'Provider']) {
       for (const name of applied) {
@@ -141,7 +167,10 @@ before(async () => {
   });
   await env.createRepo('app', { 'cm.yaml': cm('app', '1') });
   await env.apply(gitRepository(ns, 'app', env.git.repoUrl('app'), { interval: '1h' }));
-  await env.apply(kustomization(ns, 'app', 'app'));
+  // The Kustomization belongs to pull request 7: the comment providers report on it there.
+  const ks = kustomization(ns, 'app', 'app');
+  ks.metadata.annotations = { 'event.toolkit.fluxcd.io/change_request': '7' };
+  await env.apply(ks);
 });
 after(async () => {
   await env?.stop();
@@ -189,6 +218,23 @@ test('a broken commit gets pending then failure on every forge', async () => {
     assert.deepEqual(statuses.map(stateOf), [f.states[0], f.states[2]], f.type);
   }
   assert.ok(String(statusesFor('github', sha)[1]?.['description']).length <= 140);
+});
+
+test('each change request comment provider keeps one comment per object on the pull request, edited in place', async () => {
+  for (const f of commentForges) {
+    const thread = await env.waitFor(`${f.type}: the comment shows the failure`, async () => {
+      const t = comments.thread(f.kind, 7);
+      return t.some((c) => c.body.includes('⚠️ Kustomization/notify/app')) ? t : undefined;
+    });
+    assert.equal(thread.length, 1, `${f.type}: one comment for Kustomization/notify/app, none for the GitRepository`);
+    assert.match(
+      thread[0]!.body,
+      /^<!-- flux-(pr|mr)-comment-key:[0-9a-f-]{36}\/Kustomization\/notify\/app -->\n\n## Flux Status\n\n/,
+    );
+    assert.match(thread[0]!.body, /\* `revision`: main@sha1:[0-9a-f]{40}\n/);
+    assert.ok(!thread[0]!.body.includes('change_request'));
+  }
+  assert.deepEqual(commentProblems, [], 'every comment request matches the forge API description');
 });
 
 test('the generic webhook receives Flux-shaped events', async () => {

@@ -58,6 +58,8 @@ export async function providerConfig(
   if (username) cfg.username = username;
   if (main?.['token']) cfg.token = main['token'];
   if (main?.['password']) cfg.password = main['password'];
+  if (main?.['nkey']) cfg.nkeySeed = main['nkey'];
+  if (main?.['creds']) cfg.natsCreds = main['creds'];
   if (main?.['headers']) {
     const headers = parseYaml(main['headers'], { maxAliasCount: 10 }) as unknown;
     if (!isRecord(headers))

@@ -64,14 +64,14 @@ void test('a missing token Secret is TokenNotFound, retried after the interval',
   assert.deepEqual(result, { requeueAfterMs: 60_000 });
 });
 
-void test('gcr is NotSupported: Stalled, named with the fix, not retried, no Secret read', async () => {
+void test('cdevents is NotSupported: Stalled, named with the fix, not retried, no Secret read', async () => {
   const { status, events, result, secretReads } = await reconcileOnce({
-    type: 'gcr',
+    type: 'cdevents',
     secretRef: { name: 'hook-token' },
   });
   assert.equal(ready(status)?.status, 'False');
   assert.equal(ready(status)?.reason, 'NotSupported');
-  assert.match(ready(status)?.message ?? '', /^spec\.type 'gcr' is not supported by Driftless yet: use generic/);
+  assert.match(ready(status)?.message ?? '', /^spec\.type 'cdevents' is not supported by Driftless yet: use generic/);
   assert.equal(status.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   assert.equal(status.observedGeneration, 2);
   assert.deepEqual(result, {});

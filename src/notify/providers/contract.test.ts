@@ -10,6 +10,8 @@ import { forgeCases } from './test-forge-cases.ts';
 import { messageCases } from './test-provider-cases.ts';
 import type { ProviderCase } from './test-provider-cases.ts';
 import { startRecordingServer } from './test-server.ts';
+import { webhookCases } from './test-webhook-cases.ts';
+import { commentCases } from './test-comment-cases.ts';
 import type { RecordingServer } from './test-server.ts';
 import type { DeliveryObserver, FetchLike, Notifier, ProviderConfig } from './types.ts';
 
@@ -59,20 +61,26 @@ async function rejection(promise: Promise<unknown>): Promise<NotificationError> 
   assert.fail('expected the post to fail');
 }
 
-const providerCases = [...messageCases, ...forgeCases];
+const providerCases = [...messageCases, ...webhookCases, ...commentCases, ...forgeCases];
+
+// Providers that do not speak HTTP have their own tests against their real peer.
+const notHttp: Record<string, string> = { nats: 'src/notify/providers/nats.int.test.ts' };
 
 void test('every registered provider type has a contract case', () => {
-  assert.deepEqual(providerCases.map((c) => c.type).sort(), Object.keys(providerFactories).sort());
+  const http = Object.keys(providerFactories).filter((t) => !Object.hasOwn(notHttp, t));
+  assert.deepEqual(providerCases.map((c) => c.type).sort(), http.sort());
 });
 
 for (const c of providerCases) {
   const okReply = { status: c.ok?.status ?? 200, body: c.ok?.body ?? '{}' };
   const count = (e: FluxEvent): number => c.requests?.(e) ?? 1;
+  const prepare = (e: FluxEvent): FluxEvent => c.prepare?.(e) ?? e;
 
   void test(`${c.type}: info and error events use the documented request shape`, async (t) => {
     const server = await startRecordingServer(t);
     server.defaultReply = okReply;
-    for (const event of [infoEvent, errorEvent]) {
+    if (c.route) server.route = c.route;
+    for (const event of [infoEvent, errorEvent].map(prepare)) {
       server.reset();
       const [notifier, counts] = build(c, server);
       await notifier.post(event);
@@ -92,7 +100,7 @@ for (const c of providerCases) {
     // The service echoes the secrets back, as some APIs do in their error bodies.
     server.defaultReply = { status: 403, body: JSON.stringify({ message: `bad credentials ${secrets.join(' ')}` }) };
     const [notifier, counts] = build(c, server);
-    const err = await rejection(notifier.post(errorEvent));
+    const err = await rejection(notifier.post(prepare(errorEvent)));
     assert.equal(err.reason, NotificationReasons.DeliveryFailed);
     assert.equal(err.status, 403);
     assert.equal(err.providerType, c.type);
@@ -106,20 +114,22 @@ for (const c of providerCases) {
   void test(`${c.type}: a 500 is retried and the next 2xx succeeds`, async (t) => {
     const server = await startRecordingServer(t);
     server.defaultReply = okReply;
+    if (c.route) server.route = c.route;
     server.replies.push({ status: 500, body: 'temporarily broken' });
     const [notifier, counts] = build(c, server);
-    await notifier.post(errorEvent);
-    assert.equal(server.requests.length, 1 + count(errorEvent));
+    const event = prepare(errorEvent);
+    await notifier.post(event);
+    assert.equal(server.requests.length, 1 + count(event));
     assert.equal(server.requests[0]?.body, server.requests[1]?.body, 'the retry sends the same request');
     assert.equal(counts.retried, 1);
-    c.check(server.requests.slice(1), errorEvent);
+    c.check(server.requests.slice(1), event);
   });
 
   void test(`${c.type}: a server that never answers ends in a timeout`, async (t) => {
     const server = await startRecordingServer(t);
     server.defaultReply = { hang: true };
     const [notifier, counts] = build(c, server, { timeoutMs: 200 });
-    const err = await rejection(notifier.post(errorEvent));
+    const err = await rejection(notifier.post(prepare(errorEvent)));
     assert.equal(err.reason, NotificationReasons.Timeout);
     assert.match(err.message, /no answer within 200 ms/);
     assert.deepEqual(counts.failed, [NotificationReasons.Timeout]);

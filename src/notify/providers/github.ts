@@ -29,6 +29,16 @@ export function githubRepository(cfg: ProviderConfig): { apiBase: string; owner:
   return { apiBase, owner, repo };
 }
 
+/** The headers of every GitHub REST call (API version 2022-11-28, bearer token). */
+export function githubHeaders(token: string): Record<string, string> {
+  return {
+    accept: 'application/vnd.github+json',
+    authorization: `Bearer ${token}`,
+    'x-github-api-version': '2022-11-28',
+    'user-agent': 'driftless-notification',
+  };
+}
+
 /** Posts GitHub commit statuses; needs a token with `repo:status` (classic) or "Commit statuses: write". */
 export const github: NotifierFactory = (cfg) => {
   const { apiBase, owner, repo } = githubRepository(cfg);
@@ -41,12 +51,7 @@ export const github: NotifierFactory = (cfg) => {
       method: 'POST',
       url: `${base}/${s.sha}`,
       showPath: true,
-      headers: {
-        accept: 'application/vnd.github+json',
-        authorization: `Bearer ${token}`,
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'driftless-notification',
-      },
+      headers: githubHeaders(token),
       body: {
         state: STATES[s.state],
         context: s.context,

@@ -12,11 +12,11 @@ export const DefaultTimeoutMs = 15_000;
 
 /** One request of a provider. */
 export interface HttpRequest {
-  method: 'POST' | 'PUT';
+  method: 'POST' | 'PUT' | 'PATCH' | 'GET';
   url: string;
   headers?: Record<string, string>;
-  /** Sent as is when a string, JSON-encoded otherwise. */
-  body: unknown;
+  /** Sent as is when a string, JSON-encoded otherwise; nothing is sent when undefined (GET). */
+  body?: unknown;
   /** Default `application/json`. */
   contentType?: string;
   /** Whether errors may show the URL path; false (the default) for webhook URLs whose path is a secret. */
@@ -86,8 +86,16 @@ export function httpSender(
   return {
     async send(request, signal) {
       const target = describeTarget(request);
-      const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      const headers = { 'content-type': request.contentType ?? 'application/json', ...request.headers };
+      const body =
+        request.body === undefined
+          ? undefined
+          : typeof request.body === 'string'
+            ? request.body
+            : JSON.stringify(request.body);
+      const headers: Record<string, string> = {
+        ...(body === undefined ? {} : { 'content-type': request.contentType ?? 'application/json' }),
+        ...request.headers,
+      };
       let last = '';
       let tried = 0;
       const once = async (attempt: number): Promise<HttpAnswer> => {
@@ -95,7 +103,12 @@ export function httpSender(
         let res: Response;
         let text: string;
         try {
-          res = await transport(request.url, { method: request.method, headers, body, signal });
+          res = await transport(request.url, {
+            method: request.method,
+            headers,
+            signal,
+            ...(body === undefined ? {} : { body }),
+          });
           text = await res.text();
         } catch (err) {
           if (signal.aborted) throw aborted();

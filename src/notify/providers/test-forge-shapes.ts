@@ -13,6 +13,8 @@ export interface Schema {
   additionalProperties?: boolean;
   nullable?: boolean;
   maxLength?: number;
+  minLength?: number;
+  maxProperties?: number;
   items?: Schema;
 }
 
@@ -28,8 +30,14 @@ export function validate(schema: Schema, value: unknown, path = '$'): string[] {
   if (typeof value === 'string' && schema.maxLength !== undefined && [...value].length > schema.maxLength) {
     errors.push(`${path}: longer than ${schema.maxLength}`);
   }
+  if (typeof value === 'string' && schema.minLength !== undefined && [...value].length < schema.minLength) {
+    errors.push(`${path}: shorter than ${schema.minLength}`);
+  }
   if (actual === 'object') {
     const obj = value as Record<string, unknown>;
+    if (schema.maxProperties !== undefined && Object.keys(obj).length > schema.maxProperties) {
+      errors.push(`${path}: more than ${schema.maxProperties} properties`);
+    }
     for (const key of schema.required ?? []) if (!(key in obj)) errors.push(`${path}.${key}: required`);
     for (const [key, v] of Object.entries(obj)) {
       const sub = schema.properties?.[key];
@@ -50,22 +58,40 @@ export interface ForgeOperation {
   body: Schema;
 }
 
+type OpenApi = {
+  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+};
+let octokit: { spec: OpenApi; file: string } | undefined;
+
+/**
+ * One GitHub operation from the OpenAPI description in @octokit/openapi: `apiPath` as the description
+ * spells it, `path` the pattern requests must match; the body schema is `{}`-free when it takes none.
+ */
+export function githubOperation(method: string, apiPath: string, path: RegExp): ForgeOperation & { source: string } {
+  if (!octokit) {
+    const require = createRequire(import.meta.url);
+    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
+    octokit = { spec: JSON.parse(readFileSync(file, 'utf8')) as OpenApi, file };
+  }
+  const op = octokit.spec.paths[apiPath]?.[method.toLowerCase()];
+  if (!op) throw new Error(`@octokit/openapi no longer describes ${method} ${apiPath}`);
+  const body = op.requestBody?.content['application/json']?.schema ?? {};
+  return { method, path, body, source: octokit.file };
+}
+
 /** GitHub's `POST /repos/{owner}/{repo}/statuses/{sha}` from the shipped OpenAPI description. */
 export function githubStatusOperation(): ForgeOperation & { source: string } {
-  const require = createRequire(import.meta.url);
-  const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
-  const spec = JSON.parse(readFileSync(file, 'utf8')) as {
-    paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: Schema }> } }>>;
-  };
-  const op = spec.paths['/repos/{owner}/{repo}/statuses/{sha}']?.post;
-  const schema = op?.requestBody.content['application/json']?.schema;
-  if (!schema) throw new Error('@octokit/openapi no longer describes POST /repos/{owner}/{repo}/statuses/{sha}');
+  const op = githubOperation(
+    'POST',
+    '/repos/{owner}/{repo}/statuses/{sha}',
+    /^\/repos\/[^/]+\/[^/]+\/statuses\/[0-9a-f]{40}$/,
+  );
   // GitHub documents (outside the schema) that descriptions are cut at 140 characters.
-  const body = {
-    ...schema,
-    properties: { ...schema.properties, description: { ...schema.properties?.description, maxLength: 140 } },
+  const props = op.body.properties;
+  return {
+    ...op,
+    body: { ...op.body, properties: { ...props, description: { ...props?.description, maxLength: 140 } } },
   };
-  return { method: 'POST', path: /^\/repos\/[^/]+\/[^/]+\/statuses\/[0-9a-f]{40}$/, body, source: file };
 }
 
 const str = (maxLength?: number): Schema => ({ type: 'string', ...(maxLength ? { maxLength } : {}) });

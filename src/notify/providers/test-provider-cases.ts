@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import type { FluxEvent } from '../event.ts';
 import { testSha } from '../alerts/test-events.ts';
 import { jsonBody } from './test-server.ts';
-import type { Recorded } from './test-server.ts';
+import type { Recorded, Reply } from './test-server.ts';
 import type { ProviderConfig, ProviderType } from './types.ts';
 
 /** The token every case uses; the contract test checks it never leaks. */
@@ -24,6 +24,10 @@ export interface ProviderCase {
   ok?: { status: number; body: string };
   /** Requests one event produces (default 1). */
   requests?: (event: FluxEvent) => number;
+  /** Adapts the shared events (e.g. adds the metadata the provider needs). */
+  prepare?: (event: FluxEvent) => FluxEvent;
+  /** Per-request answers of a service that needs more than one request (the others get `ok`). */
+  route?: (req: Recorded) => Reply | undefined;
   /** Secrets (besides TOKEN) that must not show in errors. */
   secrets?: string[];
   check: (reqs: Recorded[], event: FluxEvent) => void;

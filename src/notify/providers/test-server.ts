@@ -27,6 +27,8 @@ export interface RecordingServer {
   requests: Recorded[];
   replies: Reply[];
   defaultReply: Reply;
+  /** Answers requests (after `replies`, before `defaultReply`) when it returns a reply. */
+  route?: (req: Recorded) => Reply | undefined;
   /** Clears the recorded requests and pending replies. */
   reset(): void;
 }
@@ -48,13 +50,14 @@ export async function startRecordingServer(t: TestContext): Promise<RecordingSer
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      state.requests.push({
+      const recorded: Recorded = {
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
-      });
-      const reply = state.replies.shift() ?? state.defaultReply;
+      };
+      state.requests.push(recorded);
+      const reply = state.replies.shift() ?? state.route?.(recorded) ?? state.defaultReply;
       if (reply.hang) {
         hanging.add(res);
         return;

@@ -27,6 +27,14 @@ export const ProviderTypes = {
   bitbucket: 'bitbucket',
   bitbucketserver: 'bitbucketserver',
   azuredevops: 'azuredevops',
+  githubdispatch: 'githubdispatch',
+  zulip: 'zulip',
+  zoom: 'zoom',
+  incidentio: 'incident.io',
+  githubpullrequestcomment: 'githubpullrequestcomment',
+  gitlabmergerequestcomment: 'gitlabmergerequestcomment',
+  giteapullrequestcomment: 'giteapullrequestcomment',
+  nats: 'nats',
 } as const;
 
 /** A provider type name. */
@@ -40,6 +48,13 @@ export const CommitStatusProviderTypes: readonly ProviderType[] = [
   'bitbucket',
   'bitbucketserver',
   'azuredevops',
+];
+
+/** The providers that comment on the change request named by an object's `change_request` annotation. */
+export const ChangeRequestProviderTypes: readonly ProviderType[] = [
+  'githubpullrequestcomment',
+  'gitlabmergerequestcomment',
+  'giteapullrequestcomment',
 ];
 
 /** The fetch subset the providers use; the global `fetch` satisfies it. */
@@ -81,6 +96,10 @@ export interface ProviderConfig {
   token?: string;
   /** Secret `password`; never appears in errors. */
   password?: string;
+  /** Secret `nkey` (NATS NKey seed); never appears in errors. */
+  nkeySeed?: string;
+  /** Secret `creds` (NATS user credentials file); never appears in errors. */
+  natsCreds?: string;
   /** Extra HTTP headers (Secret `headers`); their values are treated as secrets. */
   headers?: Record<string, string>;
   /** PEM CA bundle trusted in addition to the system roots (Secret `ca.crt`). */

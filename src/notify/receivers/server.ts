@@ -9,6 +9,7 @@ import { Coalescer, DEFAULT_COALESCE_WINDOW_MS } from './coalescer.ts';
 import { readBodyWithLimit, type HttpLimits, type RunningServer } from '../../runtime/http-server.ts';
 import { MAX_BODY_BYTES, startHardenedServer } from './http-limits.ts';
 import type { ReceiverRequest, ReceiverSpec, ReceiverValidator, ValidationResult } from './types.ts';
+import { createGoogleJwksSource } from './validators/google-jwks.ts';
 import { createValidatorRegistry } from './validators/registry.ts';
 import { isWebhookPath } from './webhook-path.ts';
 import { hasFilters, ReceiverFilterError } from './resource-filter.ts';
@@ -62,7 +63,7 @@ export interface ReceiverAppOptions {
   /** Calls for one Receiver within this window share one trigger, default 2 s (see {@link Coalescer}). */
   coalesceWindowMs?: number;
   clock?: Clock;
-  /** Validators by receiver type, default `createValidatorRegistry({ clock })` (gcr then refuses: no JWKS). */
+  /** Validators by receiver type, default `createValidatorRegistry` with Google's published keys for gcr. */
   validators?: ReadonlyMap<string, ReceiverValidator>;
   logger?: Logger;
 }
@@ -75,7 +76,12 @@ export interface ReceiverAppOptions {
  */
 export function createReceiverApp(opts: ReceiverAppOptions): Hono {
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
-  const validators = opts.validators ?? createValidatorRegistry(opts.clock ? { clock: opts.clock } : {});
+  const validators =
+    opts.validators ??
+    createValidatorRegistry({
+      gcrJwks: createGoogleJwksSource(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
   const coalescer = new Coalescer<number>({
     windowMs: opts.coalesceWindowMs ?? DEFAULT_COALESCE_WINDOW_MS,
     ...(opts.clock ? { clock: opts.clock } : {}),

@@ -1,4 +1,6 @@
-import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, errors as joseErrors } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import type { Clock } from '../../../runtime/clock.ts';
 import { systemClock } from '../../../runtime/clock.ts';
 import type { ReceiverValidator, ValidationResult } from '../types.ts';
@@ -20,20 +22,25 @@ export interface GcrValidatorOptions {
   clock?: Clock;
   /** Tolerated clock difference with Google, default 60 s. */
   clockSkewMs?: number;
+  /** Accepted `iss` values, default Google's two spellings (as Flux); a test issuer for local key sets. */
+  issuers?: readonly string[];
 }
 
-const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
+/** The issuers Flux accepts on Pub/Sub push tokens. */
+export const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
 
 /**
  * `gcr`: a Pub/Sub push whose `Authorization: Bearer <OIDC ID token>` must be signed by Google (RS256,
  * key from the injected JWKS), issued by accounts.google.com, unexpired, for the Secret's `audience`,
  * for the verified service account `email`; the body's `message.data` must be a base64 GCR event with
- * an `action`. Verifying the signature needs Google's keys, which tests cannot fetch, so the key set is
- * injected; without one the validator fails closed with a reason that says so.
+ * an `action`. The signature is checked with `jose` against the injected key set (the manager's is
+ * Google's, fetched and cached by `createGoogleJwksSource`; tests use a local one and `issuers`);
+ * without one the validator fails closed with a reason that says so.
  */
 export function createGcrValidator(opts: GcrValidatorOptions = {}): ReceiverValidator {
   const clock = opts.clock ?? systemClock;
   const skew = opts.clockSkewMs ?? 60_000;
+  const issuers = opts.issuers ?? GOOGLE_ISSUERS;
   return {
     async validate(req, receiver) {
       const email = receiver.secret?.['email'] ?? '';
@@ -48,7 +55,7 @@ export function createGcrValidator(opts: GcrValidatorOptions = {}): ReceiverVali
         return reject('malformed Pub/Sub token: expected a JWT (three base64url parts with JSON header and claims)');
       const signature = await checkSignature(token, opts.jwks);
       if (signature) return signature;
-      const claims = checkClaims(token.claims, { email, audience, now: clock.now(), skew });
+      const claims = checkClaims(token.claims, { email, audience, now: clock.now(), skew, issuers });
       if (claims) return claims;
       return checkBody(req.body);
     },
@@ -58,18 +65,17 @@ export function createGcrValidator(opts: GcrValidatorOptions = {}): ReceiverVali
 interface DecodedJwt {
   header: Record<string, unknown>;
   claims: Record<string, unknown>;
-  signingInput: string;
-  signature: Buffer;
+  compact: string;
 }
 
 function decodeJwt(jwt: string): DecodedJwt | undefined {
   const parts = jwt.split('.');
   if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p))) return undefined;
-  const [h, c, s] = parts as [string, string, string];
+  const [h, c] = parts as [string, string, string];
   const header = decodeJsonPart(h);
   const claims = decodeJsonPart(c);
   if (!header || !claims) return undefined;
-  return { header, claims, signingInput: `${h}.${c}`, signature: Buffer.from(s, 'base64url') };
+  return { header, claims, compact: jwt };
 }
 
 function decodeJsonPart(part: string): Record<string, unknown> | undefined {
@@ -82,11 +88,13 @@ function decodeJsonPart(part: string): Record<string, unknown> | undefined {
   }
 }
 
+/** Google signs ID tokens with RS256 (and ES256 for some issuers); Flux's idtoken validator takes both. */
+const ALGORITHMS = ['RS256', 'ES256'];
+
 async function checkSignature(token: DecodedJwt, jwks: JwksSource | undefined): Promise<ValidationResult | undefined> {
-  if (token.header['alg'] !== 'RS256')
-    return reject(
-      `unsupported Pub/Sub token algorithm ${JSON.stringify(token.header['alg'])}: Google signs with RS256`,
-    );
+  const alg = token.header['alg'];
+  if (typeof alg !== 'string' || !ALGORITHMS.includes(alg))
+    return reject(`unsupported Pub/Sub token algorithm ${JSON.stringify(alg)}: Google signs with RS256 or ES256`);
   if (!jwks) {
     return reject(
       'cannot verify the Pub/Sub token signature: no Google signing keys (JWKS) are configured for gcr receivers',
@@ -99,13 +107,12 @@ async function checkSignature(token: DecodedJwt, jwks: JwksSource | undefined): 
     // Our failure, not the caller's: 500 lets Pub/Sub retry the push later.
     return { ok: false, status: 500, reason: `cannot load Google signing keys: ${(err as Error).message}` };
   }
-  const jwk = keySet.keys.find((k) => k.kid === token.header['kid'] && k.kty === 'RSA');
-  if (!jwk) return reject(`Pub/Sub token signed with unknown key id ${JSON.stringify(token.header['kid'])}`);
   try {
-    const key = createPublicKey({ key: jwk, format: 'jwk' });
-    if (!verify('RSA-SHA256', Buffer.from(token.signingInput), key, token.signature))
-      return reject('Pub/Sub token signature is invalid');
+    await compactVerify(token.compact, createLocalJWKSet(keySet as JSONWebKeySet), { algorithms: ALGORITHMS });
   } catch (err) {
+    if (err instanceof joseErrors.JWKSNoMatchingKey)
+      return reject(`Pub/Sub token signed with unknown key id ${JSON.stringify(token.header['kid'])}`);
+    if (err instanceof joseErrors.JWSSignatureVerificationFailed) return reject('Pub/Sub token signature is invalid');
     return reject(`Pub/Sub token signature cannot be checked: ${(err as Error).message}`);
   }
   return undefined;
@@ -113,11 +120,11 @@ async function checkSignature(token: DecodedJwt, jwks: JwksSource | undefined): 
 
 function checkClaims(
   claims: Record<string, unknown>,
-  want: { email: string; audience: string; now: number; skew: number },
+  want: { email: string; audience: string; now: number; skew: number; issuers: readonly string[] },
 ): ValidationResult | undefined {
   const iss = claims['iss'];
-  if (typeof iss !== 'string' || !ISSUERS.includes(iss))
-    return reject(`Pub/Sub token issuer is ${JSON.stringify(iss)}, want "https://accounts.google.com"`);
+  if (typeof iss !== 'string' || !want.issuers.includes(iss))
+    return reject(`Pub/Sub token issuer is ${JSON.stringify(iss)}, want one of ${JSON.stringify(want.issuers)}`);
   const exp = claims['exp'];
   if (typeof exp !== 'number' || exp * 1000 + want.skew < want.now)
     return reject('Pub/Sub token has expired (or has no numeric "exp")');

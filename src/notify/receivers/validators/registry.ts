@@ -16,6 +16,8 @@ import { createQuayValidator } from './quay.ts';
 export interface ValidatorOptions {
   /** Google's signing keys for `gcr` (see `createGoogleJwksSource`); without them gcr calls are refused. */
   gcrJwks?: JwksSource;
+  /** Issuers gcr tokens may have, default Google's. */
+  gcrIssuers?: readonly string[];
   clock?: Clock;
 }
 
@@ -30,7 +32,11 @@ export const validatorFactories: Readonly<Record<ReceiverType, (opts: ValidatorO
   [ReceiverTypes.dockerhub]: () => createDockerHubValidator(),
   [ReceiverTypes.quay]: () => createQuayValidator(),
   [ReceiverTypes.gcr]: (o) =>
-    createGcrValidator({ ...(o.gcrJwks ? { jwks: o.gcrJwks } : {}), ...(o.clock ? { clock: o.clock } : {}) }),
+    createGcrValidator({
+      ...(o.gcrJwks ? { jwks: o.gcrJwks } : {}),
+      ...(o.gcrIssuers ? { issuers: o.gcrIssuers } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
+    }),
   [ReceiverTypes.nexus]: () => createNexusValidator(),
   [ReceiverTypes.acr]: () => createAcrValidator(),
 };
