@@ -40,8 +40,11 @@ export type BuildKustomizationOptions = {
   pathEnv?: string;
 };
 
-/** The build output: objects in kustomize order, their YAML stream, and `sha256:<hex>` of that stream. */
-export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string };
+/**
+ * The build output: objects in kustomize order, their YAML stream, `sha256:<hex>` of that stream, and whether a
+ * remote reference took part (then the same inputs may build differently next time).
+ */
+export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string; remoteReferences: boolean };
 
 /**
  * Builds a Kustomization like kustomize-controller: confines `path` to `root`, generates a kustomization.yaml when
@@ -58,7 +61,12 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
   const dir = await resolveBuildDir(root, opts.path ?? './');
 
   await prepareKustomization(root, dir, spec, limits);
-  await checkKustomizationTree({ ...limits, root, entryDir: dir, allowRemoteBases: opts.allowRemoteBases ?? false });
+  const guard = await checkKustomizationTree({
+    ...limits,
+    root,
+    entryDir: dir,
+    allowRemoteBases: opts.allowRemoteBases ?? false,
+  });
 
   const output = await runKustomizeBuild({
     bin: opts.kustomizeBin,
@@ -76,7 +84,7 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
   const objects = setCommonMetadata(parsed, spec.commonMetadata);
   const yaml = serializeManifests(objects);
   const digest = `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
-  return { objects, yaml, digest };
+  return { objects, yaml, digest, remoteReferences: guard.remoteReferences };
 }
 
 async function realRoot(root: string): Promise<string> {
