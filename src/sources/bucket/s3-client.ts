@@ -7,8 +7,9 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import aws4 from 'aws4';
-import { XMLParser } from 'fast-xml-parser';
+import type * as Aws4 from 'aws4';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { lazyModule } from '../../util/lazy-module.ts';
 import { BucketEndpointError, BucketError, BucketLimitError, S3ResponseError, shownKey } from './errors.ts';
 import { trimEtag } from './revision.ts';
 
@@ -54,15 +55,19 @@ const MAX_XML_BYTES = 16 * 1024 * 1024;
 /** Largest error body read. */
 const MAX_ERROR_BYTES = 64 * 1024;
 
-const xml = new XMLParser({
-  ignoreAttributes: true,
-  // Keys and ETags must stay strings ("0123" is a key, not a number).
-  parseTagValue: false,
-  trimValues: false,
-  // Servers escape the ETag's quotes as &quot; or &#34;: decode both.
-  htmlEntities: true,
-  isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
-});
+// Loaded when a Bucket is first reconciled: most installations have none.
+const aws4 = lazyModule<typeof Aws4>('aws4');
+let parser: FastXmlParser.XMLParser | undefined;
+const xml = (): FastXmlParser.XMLParser =>
+  (parser ??= new (lazyModule<typeof FastXmlParser>('fast-xml-parser')().XMLParser)({
+    ignoreAttributes: true,
+    // Keys and ETags must stay strings ("0123" is a key, not a number).
+    parseTagValue: false,
+    trimValues: false,
+    // Servers escape the ETag's quotes as &quot; or &#34;: decode both.
+    htmlEntities: true,
+    isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
+  }));
 
 /** Encodes a path segment or query value the way Signature V4 canonicalises it (RFC 3986 unreserved kept). */
 export function encodeRfc3986(value: string): string {
@@ -252,7 +257,7 @@ export class S3Client {
       headers['Content-Type'] = 'application/octet-stream';
       headers['Content-Length'] = req.body.length;
     }
-    const options: aws4.Request & http.RequestOptions = {
+    const options: Aws4.Request & http.RequestOptions = {
       method: req.method,
       hostname: this.target.hostname,
       port: this.target.port,
@@ -263,7 +268,7 @@ export class S3Client {
       agent: this.agent,
       ...(req.body !== undefined ? { body: req.body } : {}),
     };
-    if (this.credentials) aws4.sign(options, { ...this.credentials });
+    if (this.credentials) aws4().sign(options, { ...this.credentials });
     const transport = this.insecure ? http : https;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const request = transport.request({ ...options, ...(req.signal ? { signal: req.signal } : {}) }, resolve);
@@ -292,7 +297,7 @@ interface ListPage {
 export function parseListPage(body: string): ListPage {
   let doc: Record<string, unknown>;
   try {
-    doc = xml.parse(body) as Record<string, unknown>;
+    doc = xml().parse(body) as Record<string, unknown>;
   } catch (err) {
     throw new BucketError(`cannot parse the ListObjectsV2 answer: ${(err as Error).message}`);
   }
@@ -362,7 +367,7 @@ async function responseError(res: IncomingMessage): Promise<S3ResponseError> {
   let message = '';
   let region = '';
   try {
-    const doc = xml.parse(body) as Record<string, unknown>;
+    const doc = xml().parse(body) as Record<string, unknown>;
     const err = doc['Error'] as Record<string, unknown> | undefined;
     if (err && typeof err === 'object') {
       code = text(err['Code']);
