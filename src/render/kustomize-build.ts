@@ -82,10 +82,16 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
     maxBytes: opts.maxOutputBytes,
   });
   const objects = setCommonMetadata(parsed, spec.commonMetadata);
-  const yaml = serializeManifests(objects);
+  // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it: re-serialising
+  // a thousand objects only to digest them costs more than the parse.
+  const yaml = hasCommonMetadata(spec) ? serializeManifests(objects) : output.toString('utf8');
   const digest = `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
   return { objects, yaml, digest, remoteReferences: guard.remoteReferences };
 }
+
+const hasCommonMetadata = (spec: KustomizeSpec): boolean =>
+  Object.keys(spec.commonMetadata?.labels ?? {}).length + Object.keys(spec.commonMetadata?.annotations ?? {}).length >
+  0;
 
 async function realRoot(root: string): Promise<string> {
   try {

@@ -15,7 +15,7 @@ import { formatChangeSet, hasChanges } from '../../apply/changeset.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import { BuildCache } from '../../render/build-cache.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import type { KubeObject } from '../../kube/types.ts';
+import { refOf, type KubeObject } from '../../kube/types.ts';
 import { deleteCondition, getCondition, markTrue, markUnknown } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
@@ -312,7 +312,11 @@ export function kustomizationReconciler(
     outcomes: sli,
     read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as Kustomization | undefined,
     finalizer: Finalizer,
-    finalize: async (ks) => {
+    finalize: async (cachedKs) => {
+      // The cache can lag behind this process's own last status write (a reconcile that applied new objects just
+      // before the delete): read the inventory from the API server, or objects applied last would be orphaned.
+      const ks = (await o.client.get<Kustomization>(refOf(cachedKs))) ?? cachedKs;
+      if (!ks.metadata.deletionTimestamp) return {};
       await finalizeKustomization({
         ks,
         client: await finalizeClient(ks),
