@@ -41,6 +41,8 @@ export type EngineStartOptions = {
   /** Flux: also start notification-controller (it serves Receivers). Driftless always serves them. */
   receiver: boolean;
   flux: FluxPeers;
+  /** Driftless: Node.js options before the script (profiling). */
+  nodeArgs?: readonly string[];
   signal?: AbortSignal;
 };
 
@@ -84,6 +86,7 @@ async function driftlessSpawns(
     await ports(),
   ];
   const args = [
+    ...(o.nodeArgs ?? []),
     path.join(repoRoot, 'bin', 'driftless.js'),
     'run',
     '--kubeconfig',

@@ -4,7 +4,8 @@ import { appendFile, mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { EngineName } from './engines.ts';
 import { findFluxPeers } from './flux-peers.ts';
 import { markdownTable, resultsSection, type Line } from './report.ts';
 import { runP1 } from './rows/p1.ts';
@@ -57,6 +58,9 @@ type CliOptions = {
   flux: string;
   write: boolean;
   resultsDir: string;
+  engine?: EngineName;
+  floor: boolean;
+  nodeArgs?: string;
 };
 
 /** Parses argv, runs the chosen rows in order and reports; exits non-zero only when the harness itself fails. */
@@ -86,6 +90,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--kustomize <file>', 'kustomize binary', path.join(binDir, 'kustomize'))
     .option('--flux <file>', 'flux CLI', path.join(binDir, 'flux'))
     .option('--no-write', 'do not append the table to the results file')
+    .addOption(
+      new Option('--engine <name>', 'run one engine only (profiling; no ratios, no results file)').choices([
+        'driftless',
+        'flux',
+      ]),
+    )
+    .option('--no-floor', 'skip the kubectl floor of P1 and P2')
+    .option('--node-args <args>', "Node.js options for the Driftless process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'")
     .option('--results-dir <dir>', 'where <date>.md is written', path.join(here, 'results'))
     .parse(argv);
   const o = program.opts<CliOptions>();
@@ -97,8 +109,11 @@ async function main(argv: string[]): Promise<void> {
   ] as const)
     await requireFile(file, what);
   const flux = await findFluxPeers(cacheDir);
+  const engines: EngineName[] = o.engine ? [o.engine] : ['driftless', 'flux'];
+  if (o.engine) o.write = false;
   for (const name of ['source-controller', 'kustomize-controller'] as const)
-    if (!flux[name]) throw new Error(`${name} is not provisioned: run scripts/provision.sh bench`);
+    if (engines.includes('flux') && !flux[name])
+      throw new Error(`${name} is not provisioned: run scripts/provision.sh bench`);
   const only = new Set<RowId>(o.only ?? ROWS);
 
   const aborter = new AbortController();
@@ -120,6 +135,9 @@ async function main(argv: string[]): Promise<void> {
     {
       ...(o.concurrent ? { concurrent: o.concurrent } : {}),
       logLevel: o.engineLogLevel,
+      engines,
+      floor: o.floor,
+      ...(o.nodeArgs ? { driftlessNodeArgs: o.nodeArgs.split(/\s+/).filter(Boolean) } : {}),
       timeoutMs: o.timeout * 60_000,
       settleMs: o.settle * 1000,
       kubectlBin: o.kubectl,

@@ -32,6 +32,12 @@ export type SessionOptions = {
   fluxCli: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Engines that take turns; default both. One engine alone is for profiling, not for ratios. */
+  engines?: readonly EngineName[];
+  /** Measure the kubectl floor of P1 and P2; default true. */
+  floor?: boolean;
+  /** Extra Node.js options for the Driftless process (e.g. `--cpu-prof`), for profiling. */
+  driftlessNodeArgs?: readonly string[];
 };
 
 /** The control plane, Git server and tools every row shares. */
@@ -93,6 +99,7 @@ export async function withEngine<T>(s: Session, spec: TurnSpec, body: (t: Turn) 
       logLevel: s.opts.logLevel,
       receiver: spec.receiver ?? false,
       flux: s.flux,
+      ...(s.opts.driftlessNodeArgs ? { nodeArgs: s.opts.driftlessNodeArgs } : {}),
       ...(s.opts.concurrent ? { concurrent: s.opts.concurrent } : {}),
       ...(s.opts.signal ? { signal: s.opts.signal } : {}),
     });

@@ -25,7 +25,7 @@ export async function alternate(
   s: Session,
   repetitions: number,
   turn: (engine: EngineName, measured: Measured) => Promise<void>,
-  engines: readonly EngineName[] = ['driftless', 'flux'],
+  engines: readonly EngineName[] = s.opts.engines ?? ['driftless', 'flux'],
 ): Promise<TurnOutcome[]> {
   const outcomes: TurnOutcome[] = [];
   for (let r = 0; r < repetitions; r++) {

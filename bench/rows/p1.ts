@@ -76,7 +76,7 @@ export async function runP1(s: Session, n: number, repetitions: number): Promise
       }
     }),
   );
-  const floor = await p1Floor(s, n);
+  const floor = s.opts.floor === false ? { measured: {} } : await p1Floor(s, n);
   return [
     ...toLines(`P1 N=${n}`, P1_METRICS, outcomes, floor.measured, floor.note),
     ...toLines(`P4 N=${n}`, P4_METRICS, outcomes),

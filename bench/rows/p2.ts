@@ -107,7 +107,7 @@ export async function runP2(s: Session, count: number, repetitions: number, noop
       target: { max: 0 },
     },
   ];
-  const floor = await p2Floor(s, count);
+  const floor = s.opts.floor === false ? { measured: {} } : await p2Floor(s, count);
   return [
     ...toLines(`P2 1 x ${count}`, P2_METRICS, outcomes, floor.measured, floor.note),
     ...toLines(`P3 ${noopReconciles} no-op x ${count}`, p3, outcomes),

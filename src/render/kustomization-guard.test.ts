@@ -50,9 +50,19 @@ void test('remote bases are refused without touching the network', async () => {
   const fx = await makeTree({ 'kustomization.yaml': `resources: [${JSON.stringify(remotes[0])}]\n` });
   try {
     const root = await realpath(fx.root);
-    await checkKustomizationTree({ root, entryDir: root, allowRemoteBases: true });
+    // …and reports it, so the build is never reused from the cache (the remote side can change).
+    const report = await checkKustomizationTree({ root, entryDir: root, allowRemoteBases: true });
+    assert.equal(report.remoteReferences, true);
   } finally {
     await fx.cleanup();
+  }
+  const local = await makeTree({ 'kustomization.yaml': 'resources: [cm.yaml]\n', 'cm.yaml': cm('a') });
+  try {
+    const root = await realpath(local.root);
+    const report = await checkKustomizationTree({ root, entryDir: root, allowRemoteBases: true });
+    assert.equal(report.remoteReferences, false, 'a local-only tree has no remote references');
+  } finally {
+    await local.cleanup();
   }
   // An unknown local name is refused too, since kustomize would try it as a git URL.
   assert.match(

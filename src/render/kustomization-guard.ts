@@ -32,14 +32,21 @@ export function isRemoteReference(ref: string): boolean {
   return remotePatterns.some((re) => re.test(ref));
 }
 
+/** What the guard found besides refusals. */
+export type GuardReport = {
+  /** A reference kustomize may fetch over the network was let through (`allowRemoteBases`): the output can change without the source changing. */
+  remoteReferences: boolean;
+};
+
 /**
  * Walks every kustomization reachable from `entryDir` (resources, bases, components, generator/transformer/validator
  * directories) and refuses, with a BuildError naming the file and entry: remote references unless allowed (no
  * network is touched), local references that are missing or resolve outside `root` (through `..`, absolute paths or
  * symlinks), Helm chart inflation, and plugin configs that are not kustomize builtins (exec, Go or KRM functions).
  */
-export async function checkKustomizationTree(opts: GuardOptions): Promise<void> {
+export async function checkKustomizationTree(opts: GuardOptions): Promise<GuardReport> {
   const { root } = opts;
+  const report: GuardReport = { remoteReferences: false };
   const maxVisits = opts.maxKustomizations ?? 1_000;
   const queue: Visit[] = [{ dir: opts.entryDir, mode: 'kustomization' }];
   const seen = new Set<string>();
@@ -56,12 +63,19 @@ export async function checkKustomizationTree(opts: GuardOptions): Promise<void> 
     const source = relativeTo(root, path.join(visit.dir, name));
     if (!file.inside) throw new BuildError({ message: `${source} is a symlink that points outside the source` });
     const kustomization = await readKustomization(file.real, source, opts);
-    const ctx = { ...opts, root, dir: visit.dir, source, queue };
+    const ctx = { ...opts, root, dir: visit.dir, source, queue, report };
     await checkFields(kustomization, visit.mode, ctx);
   }
+  return report;
 }
 
-type Ctx = GuardOptions & { dir: string; source: string; queue: Visit[] };
+type Ctx = GuardOptions & { dir: string; source: string; queue: Visit[]; report: GuardReport };
+
+/** Lets a reference kustomize may fetch through when remote bases are allowed, noting it; false when refused. */
+function allowRemote(ctx: Ctx): boolean {
+  if (ctx.allowRemoteBases) ctx.report.remoteReferences = true;
+  return ctx.allowRemoteBases ?? false;
+}
 
 async function checkFields(k: Record<string, unknown>, mode: Visit['mode'], ctx: Ctx): Promise<void> {
   for (const field of helmFields) {
@@ -118,7 +132,7 @@ async function checkReference(
 ): Promise<void> {
   const resolved = await resolveInside(ctx.root, ctx.dir, ref);
   if (!resolved.exists && isRemoteReference(ref)) {
-    if (ctx.allowRemoteBases) return;
+    if (allowRemote(ctx)) return;
     throw new BuildError({
       message: `remote bases are not allowed ('${ref}' in ${field} of ${ctx.source}); vendor it into the source`,
     });
@@ -126,7 +140,7 @@ async function checkReference(
   if (!resolved.inside) throw outside(ref, field, ctx);
   if (!resolved.exists) {
     // kustomize would fall back to fetching an unknown reference as a git repository: stop before it can.
-    if (ctx.allowRemoteBases) return;
+    if (allowRemote(ctx)) return;
     throw new BuildError({ message: `'${ref}' in ${field} of ${ctx.source} does not exist in the source` });
   }
   const info = await stat(resolved.real);
@@ -136,7 +150,7 @@ async function checkReference(
 }
 
 async function checkLocalFile(ref: string, field: string, ctx: Ctx, yaml: boolean): Promise<void> {
-  if (isRemoteReference(ref) && !ctx.allowRemoteBases) {
+  if (isRemoteReference(ref) && !allowRemote(ctx)) {
     throw new BuildError({ message: `remote files are not allowed ('${ref}' in ${field} of ${ctx.source})` });
   }
   const resolved = await resolveInside(ctx.root, ctx.dir, ref);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { BuildError, KustomizationPathError } from './errors.ts';
 import { buildKustomization } from './kustomize-build.ts';
 import type { BuildKustomizationOptions } from './kustomize-build.ts';
-import { objectRef } from './manifests.ts';
+import { objectRef, parseManifests } from './manifests.ts';
 import { makeTree, provisionedKustomize } from './test-fixtures.ts';
 import type { Tree } from './test-fixtures.ts';
 
@@ -148,6 +148,12 @@ void test(
     }
     assert.equal(result.digest, `sha256:${createHash('sha256').update(result.yaml).digest('hex')}`);
     assert.equal((await build(tree, opts)).digest, result.digest, 'the same input builds to the same digest');
+    // commonMetadata is applied after kustomize, so the digested YAML is the objects as changed.
+    assert.match(result.yaml, /owner: team-a/);
+    const plain = await build(tree, { ...opts, spec: { ...opts.spec, commonMetadata: undefined } });
+    assert.doesNotMatch(plain.yaml, /owner: team-a/);
+    assert.deepEqual(parseManifests(plain.yaml), plain.objects, "without it the YAML is kustomize's output as parsed");
+    assert.notEqual(plain.digest, result.digest);
   },
 );
 

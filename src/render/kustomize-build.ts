@@ -40,8 +40,11 @@ export type BuildKustomizationOptions = {
   pathEnv?: string;
 };
 
-/** The build output: objects in kustomize order, their YAML stream, and `sha256:<hex>` of that stream. */
-export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string };
+/**
+ * The build output: objects in kustomize order, their YAML stream, `sha256:<hex>` of that stream, and whether a
+ * remote reference took part (then the same inputs may build differently next time).
+ */
+export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string; remoteReferences: boolean };
 
 /**
  * Builds a Kustomization like kustomize-controller: confines `path` to `root`, generates a kustomization.yaml when
@@ -58,7 +61,12 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
   const dir = await resolveBuildDir(root, opts.path ?? './');
 
   await prepareKustomization(root, dir, spec, limits);
-  await checkKustomizationTree({ ...limits, root, entryDir: dir, allowRemoteBases: opts.allowRemoteBases ?? false });
+  const guard = await checkKustomizationTree({
+    ...limits,
+    root,
+    entryDir: dir,
+    allowRemoteBases: opts.allowRemoteBases ?? false,
+  });
 
   const output = await runKustomizeBuild({
     bin: opts.kustomizeBin,
@@ -74,10 +82,16 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
     maxBytes: opts.maxOutputBytes,
   });
   const objects = setCommonMetadata(parsed, spec.commonMetadata);
-  const yaml = serializeManifests(objects);
+  // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it: re-serialising
+  // a thousand objects only to digest them costs more than the parse.
+  const yaml = hasCommonMetadata(spec) ? serializeManifests(objects) : output.toString('utf8');
   const digest = `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
-  return { objects, yaml, digest };
+  return { objects, yaml, digest, remoteReferences: guard.remoteReferences };
 }
+
+const hasCommonMetadata = (spec: KustomizeSpec): boolean =>
+  Object.keys(spec.commonMetadata?.labels ?? {}).length + Object.keys(spec.commonMetadata?.annotations ?? {}).length >
+  0;
 
 async function realRoot(root: string): Promise<string> {
   try {

@@ -1,8 +1,11 @@
 // One place where Driftless compiles and runs CEL (on @bufbuild/cel), so that every field that takes an
 // expression (healthCheckExprs, readyExpr, commitStatusExpr, Receiver filters) behaves the same way.
-import { celEnv, celMethod, CelScalar, isCelError, isCelList, isCelMap, listType, parse, plan } from '@bufbuild/cel';
+// The library (with protobuf-es under it, ~15 MiB of resident memory) is loaded on the first expression, not at
+// start: most installations never use CEL, and an idle manager should not carry it.
+import type * as CelLib from '@bufbuild/cel';
 import type { CelValue } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+import type * as CelExt from '@bufbuild/cel/ext';
+import { lazyModule } from './lazy-module.ts';
 
 /** An expression that does not parse, or that names a variable it is not given (Flux's `InvalidCELExpression`). */
 export class CelCompileError extends Error {
@@ -26,22 +29,33 @@ export interface CelProgram {
   evaluateString(bindings: Readonly<Record<string, unknown>>): string;
 }
 
-// cel-go's optional-list helpers that Flux's documented commitStatusExpr uses (`split('-').first().value()`);
-// here first()/last() return the element itself and value() passes it through.
-const LIST_HELPERS = [
-  celMethod('first', listType(CelScalar.DYN), [], CelScalar.DYN, function () {
-    if (this.size === 0) throw new Error('first() of an empty list');
-    return this.get(0) as never;
-  }),
-  celMethod('last', listType(CelScalar.DYN), [], CelScalar.DYN, function () {
-    if (this.size === 0) throw new Error('last() of an empty list');
-    return this.get(this.size - 1) as never;
-  }),
-  celMethod('value', CelScalar.DYN, [], CelScalar.DYN, function () {
-    return this as never;
-  }),
-];
-const ENV = celEnv({ funcs: [...strings, ...LIST_HELPERS] });
+type Cel = typeof CelLib & { env: ReturnType<typeof CelLib.celEnv> };
+let loaded: Cel | undefined;
+
+/** The CEL library and Driftless's environment, loaded once. */
+function cel(): Cel {
+  if (loaded) return loaded;
+  const lib = lazyModule<typeof CelLib>('@bufbuild/cel')();
+  const { strings } = lazyModule<typeof CelExt>('@bufbuild/cel/ext')();
+  const { celMethod, listType, CelScalar } = lib;
+  // cel-go's optional-list helpers that Flux's documented commitStatusExpr uses (`split('-').first().value()`);
+  // here first()/last() return the element itself and value() passes it through.
+  const listHelpers = [
+    celMethod('first', listType(CelScalar.DYN), [], CelScalar.DYN, function () {
+      if (this.size === 0) throw new Error('first() of an empty list');
+      return this.get(0) as never;
+    }),
+    celMethod('last', listType(CelScalar.DYN), [], CelScalar.DYN, function () {
+      if (this.size === 0) throw new Error('last() of an empty list');
+      return this.get(this.size - 1) as never;
+    }),
+    celMethod('value', CelScalar.DYN, [], CelScalar.DYN, function () {
+      return this as never;
+    }),
+  ];
+  loaded = { ...lib, env: lib.celEnv({ funcs: [...strings, ...listHelpers] }) };
+  return loaded;
+}
 
 /**
  * Parses `source`. With `variables`, a free identifier outside that list is a compile error, as in
@@ -50,6 +64,7 @@ const ENV = celEnv({ funcs: [...strings, ...LIST_HELPERS] });
  */
 export function compileCel(source: string, opts: { variables?: readonly string[] } = {}): CelProgram {
   if (!source.trim()) throw new CelCompileError('empty CEL expression');
+  const { parse, plan, env, isCelError } = cel();
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(source);
@@ -67,7 +82,7 @@ export function compileCel(source: string, opts: { variables?: readonly string[]
   }
   let run: (ctx: Record<string, never>) => unknown;
   try {
-    run = plan(ENV, parsed) as never;
+    run = plan(env, parsed) as never;
   } catch (err) {
     throw new CelCompileError(`failed to compile '${source}': ${(err as Error).message}`);
   }
@@ -98,7 +113,7 @@ export function compileCel(source: string, opts: { variables?: readonly string[]
   };
 }
 
-const describe = (v: unknown): string => (isCelList(v) ? 'a list' : isCelMap(v) ? 'a map' : typeof v);
+const describe = (v: unknown): string => (cel().isCelList(v) ? 'a list' : cel().isCelMap(v) ? 'a map' : typeof v);
 
 // JSON integers are CEL ints (as cel-go sees unstructured Kubernetes objects), not doubles.
 function toCel(v: unknown): unknown {
@@ -112,6 +127,7 @@ function toCel(v: unknown): unknown {
 
 function fromCel(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
+  const { isCelList, isCelMap } = cel();
   if (isCelList(v)) return [...v].map(fromCel);
   if (isCelMap(v)) return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), fromCel(x)]));
   return v;

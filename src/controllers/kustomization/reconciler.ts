@@ -13,8 +13,9 @@ import type { ApplyAndPruneResult } from '../../apply/apply-and-prune.ts';
 import type { AppliedMemory } from '../../apply/applied-memory.ts';
 import { formatChangeSet, hasChanges } from '../../apply/changeset.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
+import { BuildCache } from '../../render/build-cache.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import type { KubeObject } from '../../kube/types.ts';
+import { refOf, type KubeObject } from '../../kube/types.ts';
 import { deleteCondition, getCondition, markTrue, markUnknown } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
@@ -46,6 +47,8 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
   kustomizeBin: string;
   /** Unpacked artifacts shared by every Kustomization of a revision. */
   artifacts: ArtifactTreeCache;
+  /** Built manifests by their inputs (default: a cache of this reconciler's own). */
+  builds?: BuildCache;
   driftWatcher?: DriftWatcher;
   /** What was applied before, checked against the drift watcher's caches (absent without drift watching). */
   memory?: AppliedMemory;
@@ -94,6 +97,7 @@ export function kustomizationReconciler(
   o: KustomizationReconcilerOptions,
 ): StepReconciler<Kustomization, KustomizationStatus, KsContext> {
   const sli = new SliMetrics({ registry: o.metrics.registry });
+  const builds = o.builds ?? new BuildCache();
   const remoteClusters = new RemoteClusters(o.client);
   /** `base` acting as the Kustomization's service account (or the default one), as Flux impersonates. */
   const asAccount = (base: KubeClient, ks: Kustomization): KubeClient => {
@@ -175,6 +179,7 @@ export function kustomizationReconciler(
           allowRemoteBases: !o.noRemoteBases,
           signal: ctx.signal,
           timeoutMs: ctx.timeoutMs,
+          cache: builds,
         });
         ctx.digest = built.digest;
         ctx.objects = built.objects;
@@ -307,7 +312,11 @@ export function kustomizationReconciler(
     outcomes: sli,
     read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as Kustomization | undefined,
     finalizer: Finalizer,
-    finalize: async (ks) => {
+    finalize: async (cachedKs) => {
+      // The cache can lag behind this process's own last status write (a reconcile that applied new objects just
+      // before the delete): read the inventory from the API server, or objects applied last would be orphaned.
+      const ks = (await o.client.get<Kustomization>(refOf(cachedKs))) ?? cachedKs;
+      if (!ks.metadata.deletionTimestamp) return {};
       await finalizeKustomization({
         ks,
         client: await finalizeClient(ks),

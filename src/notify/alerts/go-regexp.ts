@@ -2,7 +2,12 @@
 // syntax and error messages are Go's, and matching is linear in the message length: a tenant's
 // pattern such as `(a+)+b` or `.*a.*b` cannot stall the event pipeline the way a backtracking
 // engine (JavaScript's RegExp) would on a 39,000-character message.
-import { RE2JS } from 're2js';
+import type * as Re2js from 're2js';
+import type { RE2JS } from 're2js';
+import { lazyModule } from '../../util/lazy-module.ts';
+
+// Loaded on the first pattern (most installations compile none).
+const re2js = lazyModule<typeof Re2js>('re2js');
 
 /** Condition reason Flux uses for Alert configuration problems (the warning event it records). */
 export const InvalidConfigReason = 'InvalidConfig';
@@ -39,7 +44,7 @@ export interface GoRegexp {
 export function compileGoRegexp(pattern: string, field = 'pattern'): GoRegexp {
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = re2js().RE2JS.compile(pattern);
   } catch (err) {
     const detail = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     throw new InvalidRegexpError({ pattern, field, detail });

@@ -7,7 +7,8 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import aws4 from 'aws4';
+import type * as Aws4 from 'aws4';
+import { lazyModule } from '../../util/lazy-module.ts';
 import { BucketEndpointError, BucketError } from './errors.ts';
 import { trimEtag } from './revision.ts';
 import {
@@ -54,6 +55,9 @@ export const DEFAULT_REGION = 'us-east-1';
 
 /** Largest XML answer read (a 1000-key ListObjectsV2 page is well under 1 MiB). */
 const MAX_XML_BYTES = 16 * 1024 * 1024;
+
+// Loaded when a Bucket is first reconciled: most installations have none.
+const aws4 = lazyModule<typeof Aws4>('aws4');
 
 /** Encodes a path segment or query value the way Signature V4 canonicalises it (RFC 3986 unreserved kept). */
 export function encodeRfc3986(value: string): string {
@@ -243,7 +247,7 @@ export class S3Client {
       headers['Content-Type'] = 'application/octet-stream';
       headers['Content-Length'] = req.body.length;
     }
-    const options: aws4.Request & http.RequestOptions = {
+    const options: Aws4.Request & http.RequestOptions = {
       method: req.method,
       hostname: this.target.hostname,
       port: this.target.port,
@@ -254,7 +258,7 @@ export class S3Client {
       agent: this.agent,
       ...(req.body !== undefined ? { body: req.body } : {}),
     };
-    if (this.credentials) aws4.sign(options, { ...this.credentials });
+    if (this.credentials) aws4().sign(options, { ...this.credentials });
     const transport = this.insecure ? http : https;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const request = transport.request({ ...options, ...(req.signal ? { signal: req.signal } : {}) }, resolve);

@@ -1,7 +1,8 @@
 // Reading an S3 server's answers: ListObjectsV2 pages and error bodies (XML), bounded bodies, and
 // transport errors as BucketErrors. Used by S3Client.
 import type { IncomingMessage } from 'node:http';
-import { XMLParser } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { lazyModule } from '../../util/lazy-module.ts';
 import { BucketError, BucketLimitError, S3ResponseError, shownKey } from './errors.ts';
 import { trimEtag } from './revision.ts';
 
@@ -16,15 +17,18 @@ export interface S3Object {
 /** Largest error body read. */
 const MAX_ERROR_BYTES = 64 * 1024;
 
-const xml = new XMLParser({
-  ignoreAttributes: true,
-  // Keys and ETags must stay strings ("0123" is a key, not a number).
-  parseTagValue: false,
-  trimValues: false,
-  // Servers escape the ETag's quotes as &quot; or &#34;: decode both.
-  htmlEntities: true,
-  isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
-});
+// Loaded when a Bucket is first reconciled: most installations have none.
+let parser: FastXmlParser.XMLParser | undefined;
+const xml = (): FastXmlParser.XMLParser =>
+  (parser ??= new (lazyModule<typeof FastXmlParser>('fast-xml-parser')().XMLParser)({
+    ignoreAttributes: true,
+    // Keys and ETags must stay strings ("0123" is a key, not a number).
+    parseTagValue: false,
+    trimValues: false,
+    // Servers escape the ETag's quotes as &quot; or &#34;: decode both.
+    htmlEntities: true,
+    isArray: (name) => name === 'Contents' || name === 'CommonPrefixes',
+  }));
 
 export interface ListPage {
   objects: S3Object[];
@@ -36,7 +40,7 @@ export interface ListPage {
 export function parseListPage(body: string): ListPage {
   let doc: Record<string, unknown>;
   try {
-    doc = xml.parse(body) as Record<string, unknown>;
+    doc = xml().parse(body) as Record<string, unknown>;
   } catch (err) {
     throw new BucketError(`cannot parse the ListObjectsV2 answer: ${(err as Error).message}`);
   }
@@ -106,7 +110,7 @@ export async function responseError(res: IncomingMessage): Promise<S3ResponseErr
   let message = '';
   let region = '';
   try {
-    const doc = xml.parse(body) as Record<string, unknown>;
+    const doc = xml().parse(body) as Record<string, unknown>;
     const err = doc['Error'] as Record<string, unknown> | undefined;
     if (err && typeof err === 'object') {
       code = text(err['Code']);

@@ -2,10 +2,16 @@
 // them: RE2 (linear-time) regular expressions through re2js, Masterminds-style semver ranges through the
 // project's one range translator, Go's string and float orderings. Pure functions.
 import { createHash } from 'node:crypto';
-import { RE2JS } from 're2js';
+import type * as Re2js from 're2js';
+import type { RE2JS } from 're2js';
+import { lazyModule } from '../../util/lazy-module.ts';
+
 import { compare, parse, satisfies, type SemVer } from 'semver';
 import type { ImagePolicyChoice, TagFilter } from '../../api/image-policy.ts';
 import { semverRange } from '../../util/semver-range.ts';
+
+// Loaded on the first pattern (most installations compile none).
+const re2js = lazyModule<typeof Re2js>('re2js');
 
 /** How many tags `status.lastScanResult.latestTags` shows. */
 export const LatestTagsCount = 10;
@@ -22,7 +28,7 @@ export class NoMatchingTagError extends Error {
 
 function compileRe2(pattern: string, what: string): RE2JS {
   try {
-    return RE2JS.compile(pattern);
+    return re2js().RE2JS.compile(pattern);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new InvalidPolicyError(`${what} '${pattern}': ${detail}`);

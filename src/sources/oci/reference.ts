@@ -1,9 +1,15 @@
 // OCI addresses and references: `oci://<registry>/<repository>`, tags, digests, and which tag a
 // semver range picks. Pure functions; the client and the reconciler build on them.
 import { parse } from 'semver';
-import { RE2JS } from 're2js';
+import type * as Re2js from 're2js';
+import type { RE2JS } from 're2js';
+import { lazyModule } from '../../util/lazy-module.ts';
+
 import { pickSemverTag } from '../git/semver-tag.ts';
 import { OciNotFoundError, OciUrlError } from './errors.ts';
+
+// Loaded on the first pattern (most installations compile none).
+const re2js = lazyModule<typeof Re2js>('re2js');
 
 /** The scheme prefix of an OCIRepository URL. */
 export const OciScheme = 'oci://';
@@ -145,7 +151,7 @@ export function pickTagBySemver(tags: readonly string[], range: string, filter?:
   if (filter) {
     let re: RE2JS;
     try {
-      re = RE2JS.compile(filter);
+      re = re2js().RE2JS.compile(filter);
     } catch (err) {
       throw new OciUrlError(`semverFilter '${filter}' is not a valid Go regular expression: ${(err as Error).message}`);
     }

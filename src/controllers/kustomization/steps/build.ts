@@ -15,6 +15,7 @@ import { decryptGeneratorSources, decryptSecrets } from '../../../render/sops-de
 import { sopsKeysFromSecretData } from '../../../render/sops-format.ts';
 import type { SopsKeys } from '../../../render/sops-format.ts';
 import { withSopsSession } from '../../../render/sops.ts';
+import { buildCacheKey, type BuildCache } from '../../../render/build-cache.ts';
 import { kustomizeSpecOf, postBuildVariables } from '../../../render/kustomization-inputs.ts';
 import { readConfigData } from '../../../kube/config-data.ts';
 import { messageOf } from '../../shared.ts';
@@ -56,8 +57,22 @@ export async function buildManifests(opts: {
   allowRemoteBases: boolean;
   signal: AbortSignal;
   timeoutMs: number;
+  /**
+   * Builds by their inputs: a hit skips the artifact, the guard and kustomize (post-build substitution still runs).
+   * Not used with `spec.decryption` (the keys live in a Secret) nor after a build that let a remote base through.
+   */
+  cache?: BuildCache;
 }): Promise<BuildResult> {
   const { ks } = opts;
+  const key = opts.cache && !ks.spec.decryption && opts.artifact.digest ? buildKey(opts) : undefined;
+  const cached = key === undefined ? undefined : opts.cache?.get(key);
+  if (cached) {
+    try {
+      return { objects: await substitute(opts, cached.objects), digest: cached.digest };
+    } catch (err) {
+      throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+    }
+  }
   const work = await mkdtemp(path.join(tmpdir(), 'driftless-ks-'));
   try {
     const root = path.join(work, 'src');
@@ -98,15 +113,39 @@ export async function buildManifests(opts: {
             },
           )
         : await buildKustomization(build);
-      const vars = await postBuildVariables(ks, (kind, ns, name) => readConfigData(opts.client, kind, ns, name));
-      const objects = vars ? substituteObjects(built.objects, vars, { strict: true }) : built.objects;
-      return { objects, digest: built.digest };
+      if (key !== undefined && !built.remoteReferences) opts.cache?.set(key, built);
+      return { objects: await substitute(opts, built.objects), digest: built.digest };
     } catch (err) {
       throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Everything the kustomize build depends on (post-build substitution comes after it, on every reconcile). */
+function buildKey(opts: {
+  ks: Kustomization;
+  artifact: Artifact;
+  kustomizeBin: string;
+  allowRemoteBases: boolean;
+}): string {
+  return buildCacheKey({
+    digest: opts.artifact.digest,
+    path: opts.ks.spec.path ?? './',
+    spec: kustomizeSpecOf(opts.ks),
+    kustomizeBin: opts.kustomizeBin,
+    allowRemoteBases: opts.allowRemoteBases,
+  });
+}
+
+/** Post-build substitution (`spec.postBuild`), reading the referenced ConfigMaps and Secrets now. */
+async function substitute(
+  opts: { ks: Kustomization; client: KubeClient },
+  objects: KubeObject[],
+): Promise<KubeObject[]> {
+  const vars = await postBuildVariables(opts.ks, (kind, ns, name) => readConfigData(opts.client, kind, ns, name));
+  return vars ? substituteObjects(objects, vars, { strict: true }) : objects;
 }
 
 /**
