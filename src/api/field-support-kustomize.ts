@@ -103,9 +103,8 @@ export const KustomizationFieldSupport: KindFieldSupport = {
       'spec.healthCheckExprs[].failed',
     ]),
     'spec.force': { implemented: 'src/apply/apply.int.test.ts' },
-    'spec.ignore': {
-      refused: 'remove it and leave those fields out of the manifests, so that server-side apply does not own them',
-    },
+    ...implementedBy('test/e2e/drift-ignore.test.ts', ['spec.ignore', 'spec.ignore[].paths']),
+    ...implementedBy('src/apply/ignore-rules.test.ts', patchTargetPaths('spec.ignore[].target')),
   },
 };
 

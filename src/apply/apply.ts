@@ -8,6 +8,7 @@ import { ClusterReader } from './cluster-reader.ts';
 import { objectDrift, type FieldChange } from './drift.ts';
 import { ApplyError, objectFailure, type ObjectFailure } from './errors.ts';
 import { HealthCheckError, waitForHealth } from './health.ts';
+import type { CompiledIgnoreRule } from './ignore-rules.ts';
 import {
   applyObject,
   planPrepared,
@@ -43,6 +44,8 @@ export interface ResourceManagerOptions {
    * read nor dry-run nor applied. Without it every object is planned (Flux's behaviour).
    */
   memory?: AppliedMemory;
+  /** Drift-ignore rules: paths left out of drift detection and correction (see ignore-drift.ts). */
+  ignore?: readonly CompiledIgnoreRule[];
 }
 
 export interface ApplyAllOptions {
@@ -71,6 +74,7 @@ export class ResourceManager {
   private readonly cleanup: CleanupOptions;
   private readonly memory: AppliedMemory | undefined;
   private readonly pollIntervalMs: number;
+  private readonly ignore: readonly CompiledIgnoreRule[] | undefined;
 
   constructor(opts: ResourceManagerOptions) {
     this.client = opts.client;
@@ -81,6 +85,7 @@ export class ResourceManager {
     this.cleanup = opts.cleanup ?? defaultCleanup(opts.fieldManager);
     this.memory = opts.memory;
     this.pollIntervalMs = opts.pollIntervalMs ?? 2000;
+    this.ignore = opts.ignore;
   }
 
   private context(opts: ApplyAllOptions): ObjectApplyContext {
@@ -95,6 +100,7 @@ export class ResourceManager {
       waitTimeoutMs: opts.waitTimeoutMs ?? 60_000,
       signal: opts.signal,
       readOnly: false,
+      ignore: this.ignore,
     };
   }
 

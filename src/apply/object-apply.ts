@@ -5,6 +5,8 @@ import { refOf, type KubeObject, type ObjectRef } from '../kube/types.ts';
 import { Action } from './changeset.ts';
 import { cleanupPatch, type CleanupOptions } from './cleanup.ts';
 import type { ObjectSource } from './cluster-reader.ts';
+import { planIgnoring } from './ignore-drift.ts';
+import type { CompiledIgnoreRule } from './ignore-rules.ts';
 import { maskSecretText } from './mask.ts';
 import { hasDrifted, prepareForApply } from './normalize.ts';
 import { anyInMetadata, mayRecreate, skipReason, type ApplyPolicy } from './policy.ts';
@@ -22,6 +24,8 @@ export interface ObjectApplyContext {
   signal?: AbortSignal | undefined;
   /** Dry-run only (diff): never clean up metadata and never delete for a forced recreate. */
   readOnly: boolean;
+  /** Drift-ignore rules (Kustomization `spec.ignore`). */
+  ignore?: readonly CompiledIgnoreRule[] | undefined;
 }
 
 /** The decision for one object after GET + dry-run: what it is, what will happen, what the server would store. */
@@ -143,7 +147,8 @@ export async function planPrepared(
       : cleaned || hasDrifted(existing, dryRun)
         ? Action.Configured
         : Action.Unchanged;
-  return { ref, desired, existing, dryRun, action };
+  const planned = { ref, desired, existing, dryRun, action };
+  return ctx.ignore ? planIgnoring(planned, ctx.ignore, { fieldManager: ctx.fieldManager, cleaned }) : planned;
 }
 
 // Deletes in the background, waits until the object is gone, then dry-runs again: the real apply

@@ -3,6 +3,7 @@ import type { Kustomization, KustomizationStatus } from '../../../api/kustomizat
 import { ResourceManager } from '../../../apply/apply.ts';
 import type { AppliedMemory } from '../../../apply/applied-memory.ts';
 import { applyAndPrune, ApplyAndPruneError, type ApplyAndPruneResult } from '../../../apply/apply-and-prune.ts';
+import { compileIgnoreRules, IgnoreRuleError, type CompiledIgnoreRule } from '../../../apply/ignore-rules.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject } from '../../../kube/types.ts';
 import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
@@ -20,6 +21,7 @@ export function kustomizationResourceManager(
   client: KubeClient,
   ks: Kustomization,
   memory?: AppliedMemory,
+  ignore?: readonly CompiledIgnoreRule[],
 ): ResourceManager {
   return new ResourceManager({
     client,
@@ -29,7 +31,21 @@ export function kustomizationResourceManager(
     // (Priority and Fairness), and connections are pooled.
     concurrency: APPLY_CONCURRENCY,
     ...(memory ? { memory } : {}),
+    ...(ignore?.length ? { ignore } : {}),
   });
+}
+
+/**
+ * `spec.ignore` checked and compiled; a bad pointer or selector fails the reconcile with
+ * ReconciliationFailed (Flux fails the apply on a bad selector), before anything is applied.
+ */
+export function kustomizationIgnoreRules(ks: Kustomization): CompiledIgnoreRule[] {
+  try {
+    return compileIgnoreRules(ks.spec.ignore ?? [], 'spec.ignore');
+  } catch (err) {
+    if (!(err instanceof IgnoreRuleError)) throw err;
+    throw new ReconcileFailure<KustomizationStatus>(Reasons.ReconciliationFailed, err.message, { cause: err });
+  }
 }
 
 /**
@@ -47,9 +63,12 @@ export async function applyKustomization(opts: {
   memory?: AppliedMemory | undefined;
 }): Promise<ApplyAndPruneResult> {
   const { ks } = opts;
+  const ignore = kustomizationIgnoreRules(ks);
+  // The applied memory knows the desired content, not the rules: with rules every object is planned.
+  const memory = ignore.length ? undefined : opts.memory;
   try {
     return await applyAndPrune({
-      manager: kustomizationResourceManager(opts.client, ks, opts.memory),
+      manager: kustomizationResourceManager(opts.client, ks, memory, ignore),
       objects: opts.objects,
       previous: ks.status?.inventory?.entries ?? [],
       prune: ks.spec.prune ?? false,
