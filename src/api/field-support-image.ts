@@ -68,3 +68,52 @@ export const ImagePolicyFieldSupport: KindFieldSupport = {
     },
   },
 };
+
+const automationE2e = 'test/e2e/image-automation.test.ts';
+const setters = 'src/sources/image/setters.test.ts';
+const templates = 'src/sources/image/commit-template.test.ts';
+
+/** ImageUpdateAutomation (image.toolkit.fluxcd.io/v1). */
+export const ImageUpdateAutomationFieldSupport: KindFieldSupport = {
+  fields: {
+    ...implementedBy(automationE2e, [
+      'spec.sourceRef',
+      'spec.sourceRef.apiVersion',
+      'spec.sourceRef.kind',
+      'spec.sourceRef.name',
+      'spec.sourceRef.namespace',
+      'spec.git',
+      'spec.git.checkout',
+      'spec.git.checkout.ref',
+      'spec.git.checkout.ref.branch',
+      'spec.git.checkout.ref.tag',
+      'spec.git.checkout.ref.semver',
+      'spec.git.checkout.ref.name',
+      'spec.git.checkout.ref.commit',
+      'spec.git.commit',
+      'spec.git.commit.author',
+      'spec.git.commit.author.name',
+      'spec.git.commit.author.email',
+      'spec.git.push',
+      'spec.git.push.branch',
+      'spec.git.push.refspec',
+      'spec.git.push.options',
+      'spec.interval',
+      'spec.policySelector',
+      'spec.policySelector.matchLabels',
+      'spec.policySelector.matchExpressions',
+      'spec.policySelector.matchExpressions[].key',
+      'spec.policySelector.matchExpressions[].operator',
+      'spec.policySelector.matchExpressions[].values',
+      'spec.update',
+      'spec.update.path',
+      'spec.suspend',
+    ]),
+    'spec.update.strategy': { implemented: setters },
+    ...implementedBy(templates, ['spec.git.commit.messageTemplate', 'spec.git.commit.messageTemplateValues']),
+    'spec.git.commit.signingKey': {
+      refused:
+        'remove it: commits are not signed yet (sign them afterwards, or verify the automation by its author and push credentials)',
+    },
+  },
+};
