@@ -36,6 +36,7 @@ export const ControllerNames = {
   helm: 'helm-controller',
   notification: 'notification-controller',
   imageReflector: 'image-reflector-controller',
+  imageAutomation: 'image-automation-controller',
 } as const;
 
 /** The finalizer Flux puts on every reconciled object. */

@@ -5,7 +5,7 @@ import { patchTargetPaths } from './field-support-kustomize.ts';
 
 const noImages = 'remove it (Driftless runs no Flux controller images and pulls no manifests)';
 const missingComponent =
-  'remove it from spec.components (this version runs source-controller, kustomize-controller, helm-controller, notification-controller and image-reflector-controller)';
+  'remove it from spec.components (this version runs source-controller, kustomize-controller, helm-controller, notification-controller, image-reflector-controller and image-automation-controller)';
 const gitOnly = 'use kind GitRepository (the only sync kind this version supports)';
 const genericSync =
   'use provider generic (the default) with the credentials in the Secret named by spec.sync.pullSecret';
@@ -23,7 +23,6 @@ export const FluxInstanceFieldSupport: KindFieldSupport = {
     'spec.components': {
       implemented: checks,
       refusedValues: {
-        'image-automation-controller': missingComponent,
         'source-watcher': missingComponent,
       },
     },

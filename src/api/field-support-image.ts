@@ -70,7 +70,6 @@ export const ImagePolicyFieldSupport: KindFieldSupport = {
 };
 
 const automationE2e = 'test/e2e/image-automation.test.ts';
-const setters = 'src/sources/image/setters.test.ts';
 const templates = 'src/sources/image/commit-template.test.ts';
 
 /** ImageUpdateAutomation (image.toolkit.fluxcd.io/v1). */
@@ -109,8 +108,9 @@ export const ImageUpdateAutomationFieldSupport: KindFieldSupport = {
       'spec.update.path',
       'spec.suspend',
     ]),
-    'spec.update.strategy': { implemented: setters },
-    ...implementedBy(templates, ['spec.git.commit.messageTemplate', 'spec.git.commit.messageTemplateValues']),
+    'spec.update.strategy': { implemented: automationE2e },
+    'spec.git.commit.messageTemplate': { implemented: templates },
+    'spec.git.commit.messageTemplateValues': { implemented: automationE2e },
     'spec.git.commit.signingKey': {
       refused:
         'remove it: commits are not signed yet (sign them afterwards, or verify the automation by its author and push credentials)',

@@ -173,17 +173,17 @@ test('the instance creates and owns the bootstrap sync, waits for it, and tells 
 
 test('a component Driftless does not have is refused by name; nothing is pruned', async () => {
   await patchInstance({
-    spec: { components: ['source-controller', 'kustomize-controller', 'image-automation-controller'] },
+    spec: { components: ['source-controller', 'kustomize-controller', 'source-watcher'] },
   });
   const failed = await env.waitForReady(instanceRef, { status: 'False', reason: 'NotSupported' }, 30_000);
   const message =
-    "spec.components 'image-automation-controller' is not supported by Driftless yet: remove it from spec.components (this version runs source-controller, kustomize-controller, helm-controller, notification-controller and image-reflector-controller)";
+    "spec.components 'source-watcher' is not supported by Driftless yet: remove it from spec.components (this version runs source-controller, kustomize-controller, helm-controller, notification-controller, image-reflector-controller and image-automation-controller)";
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message, message);
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   assert.ok(await env.client.get(gitRepoRef(ns, 'flux-system')), 'the sync is left as it was');
   assert.match(
     await kubectl('-n', ns, 'events', '--for', 'fluxinstance/flux', '--types', 'Warning'),
-    /NotSupported\s+FluxInstance\/flux\s+spec\.components 'image-automation-controller' is not supported/,
+    /NotSupported\s+FluxInstance\/flux\s+spec\.components 'source-watcher' is not supported/,
   );
   assert.deepEqual(
     (await instanceInfo()).map((s) => [s['ready'], s['reason']]),
