@@ -56,16 +56,8 @@ export const ImagePolicyFieldSupport: KindFieldSupport = {
       'spec.filterTags.pattern',
       'spec.filterTags.extract',
     ]),
-    'spec.digestReflectionPolicy': {
-      implemented: e2e,
-      refusedValues: {
-        Always: 'use Never (the default): status.latestRef.digest is not reflected yet; pin digests in CI',
-        IfNotPresent: 'use Never (the default): status.latestRef.digest is not reflected yet; pin digests in CI',
-      },
-    },
-    'spec.interval': {
-      refused: "remove it with digestReflectionPolicy: the digest refresh of policy 'Always' is not supported",
-    },
+    'spec.digestReflectionPolicy': { implemented: e2e },
+    'spec.interval': { implemented: e2e },
   },
 };
 
@@ -111,9 +103,16 @@ export const ImageUpdateAutomationFieldSupport: KindFieldSupport = {
     'spec.update.strategy': { implemented: automationE2e },
     'spec.git.commit.messageTemplate': { implemented: templates },
     'spec.git.commit.messageTemplateValues': { implemented: automationE2e },
-    'spec.git.commit.signingKey': {
-      refused:
-        'remove it: commits are not signed yet (sign them afterwards, or verify the automation by its author and push credentials)',
+    ...implementedBy('src/controllers/image-update-automation/run-update.int.test.ts', [
+      'spec.git.commit.signingKey',
+      'spec.git.commit.signingKey.secretRef',
+      'spec.git.commit.signingKey.secretRef.name',
+    ]),
+    'spec.git.commit.signingKey.type': {
+      implemented: 'src/controllers/image-update-automation/run-update.int.test.ts',
+      refusedValues: {
+        ssh: 'use type gpg (the default) with an ASCII-armored OpenPGP key in git.asc; SSH commit signing is not implemented',
+      },
     },
   },
 };

@@ -51,6 +51,20 @@ data:
   other: left:1.0.0 # {"$imagepolicy": "auto:nope"}
 `;
 
+// HelmRelease values with :name, :tag and :digest setters (not applied: the Kustomization lists configmap.yaml only).
+const helmValues = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: auto
+spec:
+  values:
+    image:
+      repository: old/web # {"$imagepolicy": "auto:web-digest:name"}
+      tag: 0.0.1 # {"$imagepolicy": "auto:web-digest:tag"}
+      digest: none # {"$imagepolicy": "auto:web-digest:digest"}
+`;
+
 before(async () => {
   env = await startTestEnv();
   registry = await startTestRegistry();
@@ -60,6 +74,7 @@ before(async () => {
     'deploy/kustomization.yaml':
       'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - configmap.yaml\n',
     'deploy/configmap.yaml': configMap(image),
+    'deploy/values.yaml': helmValues,
     'deploy/broken.yaml': 'image: [x # {"$imagepolicy": "auto:web"}\n',
     'deploy/notes.txt': 'image: x # {"$imagepolicy": "auto:web"}\n',
   });
@@ -147,6 +162,20 @@ void test('registry tags → ImagePolicy → the automation commits the new tag 
     metadata: { name: 'web', namespace: ns, labels: { team: 'web' } },
     spec: { imageRepositoryRef: { name: 'web' }, policy: { semver: { range: '>=1.0.0' } } },
   });
+  await env.apply({
+    apiVersion,
+    kind: 'ImagePolicy',
+    metadata: { name: 'web-digest', namespace: ns, labels: { team: 'web' } },
+    spec: {
+      imageRepositoryRef: { name: 'web' },
+      policy: { semver: { range: '1.1.x' } },
+      digestReflectionPolicy: 'IfNotPresent',
+    },
+  });
+  await env.waitForReady(ref(apiVersion, 'ImagePolicy', ns, 'web'), { status: 'True' });
+  await env.waitForReady(ref(apiVersion, 'ImagePolicy', ns, 'web-digest'), { status: 'True' });
+  const digest = (await new RegistryClient({ registry: registry.host, repository: 'apps/web' }).resolve('1.1.0'))
+    .digest;
   await env.apply(automation('web'));
 
   const done = await env.waitFor('the first push', async () => {
@@ -160,9 +189,16 @@ void test('registry tags → ImagePolicy → the automation commits the new tag 
   assert.match(done.status!['lastPushTime'] as string, /^\d{4}-\d\d-\d\dT/);
   assert.match(done.status!['lastAutomationRunTime'] as string, /^\d{4}-\d\d-\d\dT/);
   assert.equal(done.status!['observedSourceRevision'], `main@sha1:${pushed}`);
-  assert.deepEqual(done.status!['observedPolicies'], { web: { name: image, tag: '1.1.0' } });
+  assert.deepEqual(done.status!['observedPolicies'], {
+    web: { name: image, tag: '1.1.0' },
+    'web-digest': { name: image, tag: '1.1.0', digest },
+  });
 
   // Only the marked scalars changed; the comments, quotes and the unknown policy's marker stayed.
+  assert.equal(
+    (await remoteMain('deploy/values.yaml')).text,
+    helmValues.replace('old/web #', `${image} #`).replace('tag: 0.0.1', 'tag: 1.1.0').replace('none #', `${digest} #`),
+  );
   const main = await remoteMain('deploy/configmap.yaml');
   assert.equal(main.sha, pushed);
   assert.equal(
@@ -171,7 +207,7 @@ void test('registry tags → ImagePolicy → the automation commits the new tag 
   );
   assert.equal(
     main.log,
-    `Flux Bot <flux@example.com>\nUpdate images in e2e\n\n- ${image}:1.0.0 -> ${image}:1.1.0\n- 1.0.0 -> 1.1.0\n\n`,
+    `Flux Bot <flux@example.com>\nUpdate images in e2e\n\n- ${image}:1.0.0 -> ${image}:1.1.0\n- 1.0.0 -> 1.1.0\n- old/web -> ${image}\n- 0.0.1 -> 1.1.0\n- none -> ${digest}\n\n`,
   );
 
   const evs = await env.waitFor('push and skipped events', async () => {
@@ -184,7 +220,7 @@ void test('registry tags → ImagePolicy → the automation commits the new tag 
   });
   assert.equal(
     evs.push.message,
-    `pushed commit '${pushed.slice(0, 7)}' to branch 'main'\nUpdate images in e2e\n\n- ${image}:1.0.0 -> ${image}:1.1.0\n- 1.0.0 -> 1.1.0\n`,
+    `pushed commit '${pushed.slice(0, 7)}' to branch 'main'\nUpdate images in e2e\n\n- ${image}:1.0.0 -> ${image}:1.1.0\n- 1.0.0 -> 1.1.0\n- old/web -> ${image}\n- 0.0.1 -> 1.1.0\n- none -> ${digest}\n`,
   );
   assert.match(evs.skipped.message ?? '', /skipped 'broken\.yaml': not valid YAML/);
   assert.match(evs.skipped.message ?? '', /left the marker 'auto:nope' in 'configmap\.yaml' alone/);
@@ -216,7 +252,10 @@ void test('registry tags → ImagePolicy → the automation commits the new tag 
     const c = o?.status?.['lastPushCommit'];
     return c && c !== pushed ? o : undefined;
   });
-  assert.deepEqual(second.status!['observedPolicies'], { web: { name: image, tag: '1.2.0' } });
+  assert.deepEqual((second.status!['observedPolicies'] as Record<string, unknown>)['web'], {
+    name: image,
+    tag: '1.2.0',
+  });
   assert.match((await remoteMain('deploy/configmap.yaml')).text, /apps\/web:1\.2\.0 # \{"\$imagepolicy": "auto:web"\}/);
 
   // Suspended: a new latest image is not written; resumed: it is.

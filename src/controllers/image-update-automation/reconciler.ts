@@ -22,6 +22,7 @@ import { fetchRevision } from '../../sources/git/fetch-revision.ts';
 import { gitAuthFromSecret, gitProxyFromSecret, type GitAuth, type GitProxy } from '../../sources/git/git-auth.ts';
 import { withGitSession } from '../../sources/git/git-session.ts';
 import { lsRemote } from '../../sources/git/list-remote-refs.ts';
+import { preparePgpSigner, type PreparedSigner } from '../../sources/git/commit-signing.ts';
 import { formatRevision, parseRevision } from '../../sources/git/revision.ts';
 import {
   CommitTemplateError,
@@ -164,6 +165,7 @@ export function imageUpdateAutomationReconciler(
         } catch (err) {
           throw failGit('failed to checkout source', err);
         }
+        const signer = await prepareSigner(ctx);
         try {
           ctx.outcome = await withGitSession(sessionOptions(src, ctx.signal), (session) =>
             runUpdate(session, {
@@ -182,6 +184,7 @@ export function imageUpdateAutomationReconciler(
               messageTemplate: git.commit.messageTemplate,
               messageTemplateValues: git.commit.messageTemplateValues,
               automation: { namespace: ctx.obj.metadata.namespace ?? '', name: ctx.obj.metadata.name },
+              signing: signer?.gitConfig,
             }),
           );
         } catch (err) {
@@ -195,6 +198,8 @@ export function imageUpdateAutomationReconciler(
               `failed to apply policies: spec.update.path '${ctx.obj.spec.update?.path ?? ''}' does not exist in the source`,
             );
           throw failGit('failed to update source', err);
+        } finally {
+          await signer?.dispose();
         }
         const skipped = skippedSummary(ctx.outcome.update, ctx.obj.metadata.namespace ?? '');
         if (skipped) await ctx.event({ type: 'Warning', reason: 'UpdateSkipped', message: skipped });
@@ -212,6 +217,25 @@ export function imageUpdateAutomationReconciler(
       },
     },
   ];
+
+  /** Flux's resolveSigner: the OpenPGP key of spec.git.commit.signingKey (a Secret of the automation's namespace). */
+  async function prepareSigner(ctx: AutomationContext): Promise<PreparedSigner | undefined> {
+    const key = ctx.obj.spec.git?.commit.signingKey;
+    if (!key) return undefined;
+    const ns = ctx.obj.metadata.namespace ?? '';
+    const failed = (msg: string) =>
+      new ReconcileFailure(AutomationReasons.SourceManagerFailed, `failed configuring source manager: ${msg}`);
+    const data = await readSecretData(o.client, ns, key.secretRef.name);
+    if (!data) throw failed(`could not find signing key secret '${ns}/${key.secretRef.name}'`);
+    const armoredKey = data['git.asc'];
+    if (!armoredKey) throw failed(`secret '${ns}/${key.secretRef.name}' does not contain a 'git.asc' key`);
+    try {
+      return await preparePgpSigner({ armoredKey, passphrase: data['passphrase'] }, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      throw failed(messageOf(err));
+    }
+  }
 
   function sessionOptions(src: Source, signal: AbortSignal) {
     return {

@@ -11,6 +11,8 @@ import { PushRejectedError } from '../../sources/git/commit-push.ts';
 import { fetchRevision } from '../../sources/git/fetch-revision.ts';
 import { withGitSession } from '../../sources/git/git-session.ts';
 import { listRemoteRefs } from '../../sources/git/list-remote-refs.ts';
+import { runProcess } from '../../sources/git/run-git.ts';
+import { preparePgpSigner } from '../../sources/git/commit-signing.ts';
 import { runUpdate, type UpdatePlan } from './run-update.ts';
 
 const auth = { username: 'bot', password: 'push-password-123' };
@@ -78,4 +80,77 @@ void test('a push declined by a server hook (protected branch) fails with the se
       err instanceof GitOperationError && !(err instanceof PushRejectedError) && /main is protected/.test(err.message),
   );
   assert.equal(await head(url), before);
+});
+
+// spec.git.commit.signingKey (secretRef name → Secret keys git.asc and passphrase, type gpg): real gpg.
+void test('signed commits: an OpenPGP key with a passphrase signs the pushed commit (git verify-commit); a wrong passphrase is named', async () => {
+  const gen = path.join(root, 'gnupg');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', GNUPGHOME: gen, LC_ALL: 'C' };
+  const sh = async (command: string, args: string[], cwd = root) => {
+    const r = await runProcess({ command, args, cwd, env, signal: AbortSignal.timeout(60_000) });
+    assert.ok(r.ok, `${command} ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  await sh('mkdir', ['-m', '700', gen]);
+  const uid = 'Automation <bot@example.com>';
+  await sh('gpg', [
+    '--batch',
+    '--pinentry-mode',
+    'loopback',
+    '--passphrase',
+    's3cret-pass',
+    '--quick-gen-key',
+    uid,
+    'ed25519',
+    'sign',
+    'never',
+  ]);
+  const armoredKey = await sh('gpg', [
+    '--batch',
+    '--pinentry-mode',
+    'loopback',
+    '--passphrase',
+    's3cret-pass',
+    '--armor',
+    '--export-secret-keys',
+    uid,
+  ]);
+  try {
+    await assert.rejects(
+      preparePgpSigner({ armoredKey, passphrase: 'wrong' }, AbortSignal.timeout(60_000)),
+      /wrong passphrase/,
+    );
+    await server.createRepo('signed', { files: { 'app.yaml': manifest } });
+    const url = server.repoUrl('signed');
+    const dir = path.join(root, 'signed');
+    await fetchRevision({ url, auth, ref: { branch: 'main' }, dir });
+    const signer = await preparePgpSigner({ armoredKey, passphrase: 's3cret-pass' }, AbortSignal.timeout(60_000));
+    let pushed: string | undefined;
+    try {
+      const outcome = await withGitSession({ url, auth }, (s) =>
+        runUpdate(s, { ...plan(dir), signing: signer.gitConfig }),
+      );
+      pushed = outcome.pushed?.commit;
+    } finally {
+      await signer.dispose();
+    }
+    assert.equal(await head(url), pushed);
+    const verified = await runProcess({
+      command: 'git',
+      args: ['verify-commit', '--raw', 'HEAD'],
+      cwd: dir,
+      env,
+      signal: AbortSignal.timeout(60_000),
+    });
+    assert.ok(verified.ok, verified.stderr);
+    assert.match(verified.stderr, /GOODSIG/);
+  } finally {
+    await runProcess({
+      command: 'gpgconf',
+      args: ['--kill', 'all'],
+      cwd: root,
+      env,
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
 });

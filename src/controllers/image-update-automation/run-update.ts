@@ -30,6 +30,8 @@ export interface UpdatePlan {
   messageTemplate?: string | undefined;
   messageTemplateValues?: Readonly<Record<string, string>> | undefined;
   automation: { namespace: string; name: string };
+  /** git `-c` settings that sign the commits (a prepared OpenPGP signer). */
+  signing?: readonly string[] | undefined;
 }
 
 /** What happened: the update result, and the pushed commit when there was one. */
@@ -56,7 +58,7 @@ export async function runUpdate(session: GitSession, plan: UpdatePlan): Promise<
       files: update.files,
       values: plan.messageTemplateValues,
     });
-    const commit = await commitAll(session, plan.dir, plan.author, message);
+    const commit = await commitAll(session, plan.dir, plan.author, message, plan.signing);
     return commit === undefined ? { update } : { update, commit, message };
   };
   let first = await attempt();

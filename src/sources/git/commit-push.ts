@@ -33,6 +33,8 @@ export async function commitAll(
   dir: string,
   author: CommitAuthor,
   message: string,
+  /** git `-c` settings of a prepared signer (commit-signing.ts); the commit is signed with `-S`. */
+  signing?: readonly string[],
 ): Promise<string | undefined> {
   const run = (args: string[], action: string) => session.git(args, { cwd: dir, action });
   await run(['add', '-A'], 'stage the changes in');
@@ -44,10 +46,11 @@ export async function commitAll(
       `user.name=${author.name ?? ''}`,
       '-c',
       `user.email=${author.email}`,
+      ...(signing ?? []),
       'commit',
       '-q',
       '--no-verify',
-      '--no-gpg-sign',
+      signing ? '-S' : '--no-gpg-sign',
       '--allow-empty-message',
       '-F',
       '-',
