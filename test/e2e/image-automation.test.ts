@@ -363,17 +363,29 @@ void test('bad input: unknown template field, removed .Updated, unsupported cons
   });
 });
 
-void test('the flux CLI lists the image objects', async () => {
-  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(
-      path.join(testBinDir(), 'flux'),
-      ['get', 'images', 'all', '-n', ns, '--kubeconfig', env.kubeconfigPath],
-      { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: env.tmp }, timeout: 40_000 },
-      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
-    ),
-  );
+void test('the flux CLI lists the image objects and reconciles, suspends and resumes the automation', async () => {
+  const flux = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        path.join(testBinDir(), 'flux'),
+        [...args, '-n', ns, '--kubeconfig', env.kubeconfigPath, '--timeout', '40s'],
+        { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: env.tmp }, timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+  const out = await flux(['get', 'images', 'all']);
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /imagerepository\/web\s+.*True/);
   assert.match(out.stdout, /imagepolicy\/web\s+.*1\.3\.0/);
   assert.match(out.stdout, /imageupdateautomation\/web\s+.*True\s+.*repository up-to-date/);
+  for (const args of [
+    ['reconcile', 'image', 'update', 'web'],
+    ['suspend', 'image', 'update', 'web'],
+    ['resume', 'image', 'update', 'web'],
+  ]) {
+    const r = await flux(args);
+    assert.equal(r.code, 0, `flux ${args.join(' ')}: ${r.stderr}`);
+  }
+  const o = (await env.get(autoRef('web'))) as Obj;
+  assert.notEqual((o as { spec?: { suspend?: boolean } }).spec?.suspend, true);
 });
