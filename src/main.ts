@@ -22,6 +22,7 @@ import { requestReportUpdate } from './controllers/flux-report/request-update.ts
 import { setupKustomizationController } from './controllers/kustomization/setup.ts';
 import { setupImagePolicyController } from './controllers/image-policy/setup.ts';
 import { setupImageRepositoryController } from './controllers/image-repository/setup.ts';
+import { setupImageUpdateAutomationController } from './controllers/image-update-automation/setup.ts';
 import { ImageTagStore } from './sources/image/tag-store.ts';
 import { setupHelmReleaseController } from './controllers/helm-release/setup.ts';
 import { setupNotifications } from './controllers/notification/setup.ts';
@@ -250,6 +251,14 @@ export async function startEngine(
       tags,
       concurrency: config.concurrent,
       requeueDependencyMs: config.requeueDependencyMs,
+    });
+  }
+  if (serves(ControllerNames.imageAutomation)) {
+    setupImageUpdateAutomationController(manager, {
+      ...common,
+      recorder: recorder.forController(ControllerNames.imageAutomation),
+      concurrency: config.concurrent,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     });
   }
   if (serves(OperatorComponent)) {

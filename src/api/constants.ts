@@ -40,6 +40,7 @@ export const ControllerNames = {
   notification: 'notification-controller',
   imageReflector: 'image-reflector-controller',
   sourceWatcher: 'source-watcher',
+  imageAutomation: 'image-automation-controller',
 } as const;
 
 /** The finalizer Flux puts on every reconciled object. */

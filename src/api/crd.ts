@@ -15,6 +15,7 @@ import { HelmReleaseCrd } from './helm-release.ts';
 import { FluxReportCrd } from './flux-report.ts';
 import { ImagePolicyCrd } from './image-policy.ts';
 import { ImageRepositoryCrd } from './image-repository.ts';
+import { ImageUpdateAutomationCrd } from './image-update-automation.ts';
 import { KustomizationCrd } from './kustomization.ts';
 import { AlertCrd, ProviderCrd, ReceiverCrd } from './notification.ts';
 import type { FluxObject } from './meta.ts';
@@ -34,6 +35,7 @@ export const CrdDefinitions: readonly CrdDefinition[] = [
   HelmReleaseCrd,
   ImageRepositoryCrd,
   ImagePolicyCrd,
+  ImageUpdateAutomationCrd,
   ProviderCrd,
   AlertCrd,
   ReceiverCrd,

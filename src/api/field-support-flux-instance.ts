@@ -4,8 +4,6 @@ import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 import { patchTargetPaths } from './field-support-kustomize.ts';
 
 const noImages = 'remove it (Driftless runs no Flux controller images and pulls no manifests)';
-const missingComponent =
-  'remove it from spec.components (this version runs source-controller, source-watcher, kustomize-controller, helm-controller, notification-controller and image-reflector-controller)';
 const gitOnly = 'use kind GitRepository (the only sync kind this version supports)';
 const genericSync =
   'use provider generic (the default) with the credentials in the Secret named by spec.sync.pullSecret';
@@ -20,12 +18,7 @@ export const FluxInstanceFieldSupport: KindFieldSupport = {
     'spec.distribution.imagePullSecret': { refused: noImages },
     'spec.distribution.artifact': { refused: noImages },
     'spec.distribution.artifactPullSecret': { refused: noImages },
-    'spec.components': {
-      implemented: checks,
-      refusedValues: {
-        'image-automation-controller': missingComponent,
-      },
-    },
+    'spec.components': { implemented: checks },
     ...implementedBy(checks, ['spec.cluster', 'spec.cluster.multitenant', 'spec.cluster.tenantDefaultServiceAccount']),
     'spec.cluster.type': { refused: 'remove it (Driftless applies no platform-specific controller settings)' },
     'spec.cluster.size': { refused: 'remove it and size the manager with `driftless run --concurrent`' },

@@ -56,15 +56,63 @@ export const ImagePolicyFieldSupport: KindFieldSupport = {
       'spec.filterTags.pattern',
       'spec.filterTags.extract',
     ]),
-    'spec.digestReflectionPolicy': {
-      implemented: e2e,
+    'spec.digestReflectionPolicy': { implemented: e2e },
+    'spec.interval': { implemented: e2e },
+  },
+};
+
+const automationE2e = 'test/e2e/image-automation.test.ts';
+const templates = 'src/sources/image/commit-template.test.ts';
+
+/** ImageUpdateAutomation (image.toolkit.fluxcd.io/v1). */
+export const ImageUpdateAutomationFieldSupport: KindFieldSupport = {
+  fields: {
+    ...implementedBy(automationE2e, [
+      'spec.sourceRef',
+      'spec.sourceRef.apiVersion',
+      'spec.sourceRef.kind',
+      'spec.sourceRef.name',
+      'spec.sourceRef.namespace',
+      'spec.git',
+      'spec.git.checkout',
+      'spec.git.checkout.ref',
+      'spec.git.checkout.ref.branch',
+      'spec.git.checkout.ref.tag',
+      'spec.git.checkout.ref.semver',
+      'spec.git.checkout.ref.name',
+      'spec.git.checkout.ref.commit',
+      'spec.git.commit',
+      'spec.git.commit.author',
+      'spec.git.commit.author.name',
+      'spec.git.commit.author.email',
+      'spec.git.push',
+      'spec.git.push.branch',
+      'spec.git.push.refspec',
+      'spec.git.push.options',
+      'spec.interval',
+      'spec.policySelector',
+      'spec.policySelector.matchLabels',
+      'spec.policySelector.matchExpressions',
+      'spec.policySelector.matchExpressions[].key',
+      'spec.policySelector.matchExpressions[].operator',
+      'spec.policySelector.matchExpressions[].values',
+      'spec.update',
+      'spec.update.path',
+      'spec.suspend',
+    ]),
+    'spec.update.strategy': { implemented: automationE2e },
+    'spec.git.commit.messageTemplate': { implemented: templates },
+    'spec.git.commit.messageTemplateValues': { implemented: automationE2e },
+    ...implementedBy('src/controllers/image-update-automation/run-update.int.test.ts', [
+      'spec.git.commit.signingKey',
+      'spec.git.commit.signingKey.secretRef',
+      'spec.git.commit.signingKey.secretRef.name',
+    ]),
+    'spec.git.commit.signingKey.type': {
+      implemented: 'src/controllers/image-update-automation/run-update.int.test.ts',
       refusedValues: {
-        Always: 'use Never (the default): status.latestRef.digest is not reflected yet; pin digests in CI',
-        IfNotPresent: 'use Never (the default): status.latestRef.digest is not reflected yet; pin digests in CI',
+        ssh: 'use type gpg (the default) with an ASCII-armored OpenPGP key in git.asc; SSH commit signing is not implemented',
       },
-    },
-    'spec.interval': {
-      refused: "remove it with digestReflectionPolicy: the digest refresh of policy 'Always' is not supported",
     },
   },
 };

@@ -7,7 +7,11 @@ import { GitRepositoryFieldSupport, KustomizationFieldSupport } from './field-su
 import { OCIRepositoryFieldSupport } from './field-support-oci.ts';
 import { HelmChartFieldSupport, HelmRepositoryFieldSupport } from './field-support-helm-source.ts';
 import { HelmReleaseFieldSupport } from './field-support-helm-release.ts';
-import { ImagePolicyFieldSupport, ImageRepositoryFieldSupport } from './field-support-image.ts';
+import {
+  ImagePolicyFieldSupport,
+  ImageRepositoryFieldSupport,
+  ImageUpdateAutomationFieldSupport,
+} from './field-support-image.ts';
 import { AlertFieldSupport, ProviderFieldSupport, ReceiverFieldSupport } from './field-support-notification.ts';
 
 /** Field support by kind, in the order README's "Not done yet" lists the refusals. */
@@ -23,6 +27,7 @@ export const FieldSupportTables: Readonly<Record<string, KindFieldSupport>> = {
   HelmRelease: HelmReleaseFieldSupport,
   ImageRepository: ImageRepositoryFieldSupport,
   ImagePolicy: ImagePolicyFieldSupport,
+  ImageUpdateAutomation: ImageUpdateAutomationFieldSupport,
   Provider: ProviderFieldSupport,
   Alert: AlertFieldSupport,
   Receiver: ReceiverFieldSupport,

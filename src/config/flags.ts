@@ -57,7 +57,7 @@ export function parseControllers(value: string | undefined, available: readonly 
       throw new Error(
         `--controllers: unknown reconciler group "${name}" (known: ${ReconcilerGroups.map((g) => g.name).join(', ')}, or Flux's controller names such as kustomize-controller)`,
       );
-    // A group serves the components of it this version has (`image` without image automation yet); a
+    // A group serves the components of it this version has; a
     // controller named on its own, or a group with none of its components, must be available.
     const wanted = group.name === name ? group.components : [name];
     const components =

@@ -171,19 +171,18 @@ test('the instance creates and owns the bootstrap sync, waits for it, and tells 
   });
 });
 
-test('a component Driftless does not have is refused by name; nothing is pruned', async () => {
-  await patchInstance({
-    spec: { components: ['source-controller', 'kustomize-controller', 'image-automation-controller'] },
-  });
+test('a field Driftless does not implement is refused by name; nothing is pruned', async () => {
+  // Every Flux component is served now; platform sizing is one of the fields still refused.
+  await patchInstance({ spec: { cluster: { size: 'large' } } });
   const failed = await env.waitForReady(instanceRef, { status: 'False', reason: 'NotSupported' }, 30_000);
   const message =
-    "spec.components 'image-automation-controller' is not supported by Driftless yet: remove it from spec.components (this version runs source-controller, source-watcher, kustomize-controller, helm-controller, notification-controller and image-reflector-controller)";
+    'spec.cluster.size is not supported by Driftless yet: remove it and size the manager with `driftless run --concurrent`';
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message, message);
   assert.equal(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   assert.ok(await env.client.get(gitRepoRef(ns, 'flux-system')), 'the sync is left as it was');
   assert.match(
     await kubectl('-n', ns, 'events', '--for', 'fluxinstance/flux', '--types', 'Warning'),
-    /NotSupported\s+FluxInstance\/flux\s+spec\.components 'image-automation-controller' is not supported/,
+    /NotSupported\s+FluxInstance\/flux\s+spec\.cluster\.size is not supported/,
   );
   assert.deepEqual(
     (await instanceInfo()).map((s) => [s['ready'], s['reason']]),
@@ -195,7 +194,7 @@ test('a component Driftless does not have is refused by name; nothing is pruned'
     ),
     /spec\.sync\.name is immutable/,
   );
-  await patchInstance({ spec: { components: null, sync: { name: null } } });
+  await patchInstance({ spec: { cluster: { size: null }, sync: { name: null } } });
   await env.waitForReady(instanceRef, { reason: 'ReconciliationSucceeded' }, 30_000);
 });
 

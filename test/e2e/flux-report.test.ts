@@ -110,6 +110,7 @@ test('the report is created at start and describes the cluster field by field', 
     expected.map((c) => c.name),
     [
       'helm-controller',
+      'image-automation-controller',
       'image-reflector-controller',
       'kustomize-controller',
       'notification-controller',

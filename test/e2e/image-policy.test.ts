@@ -244,7 +244,7 @@ void test('spec.secretRef authenticates; wrong credentials and a registry that i
   assert.match(readyOf(down)!.message, /^scan failed: GET http:\/\/.*ECONNREFUSED/);
 });
 
-void test('refused fields: provider aws, spec.accessFrom and digestReflectionPolicy Always are NotSupported by name; spec.suspend skips the scan', async () => {
+void test('refused fields: provider aws and spec.accessFrom are NotSupported by name; spec.suspend skips the scan', async () => {
   await env.apply(imageRepository('cloud', `${registry.host}/apps/web`, { provider: 'aws' }));
   await env.waitForReady(repoRef('cloud'), {
     status: 'False',
@@ -259,15 +259,6 @@ void test('refused fields: provider aws, spec.accessFrom and digestReflectionPol
     reason: 'NotSupported',
     messageIncludes: 'spec.accessFrom',
   });
-  await env.apply(
-    imagePolicy('digest', 'web', { policy: { alphabetical: {} }, digestReflectionPolicy: 'Always', interval: '5m' }),
-  );
-  await env.waitForReady(policyRef('digest'), {
-    status: 'False',
-    reason: 'NotSupported',
-    messageIncludes: 'spec.digestReflectionPolicy',
-  });
-
   // A suspended ImageRepository is never scanned, while one applied after it is.
   await env.apply(imageRepository('paused', `${registry.host}/apps/web`, { suspend: true }));
   await env.apply(imageRepository('running', `${registry.host}/apps/web`));
@@ -275,6 +266,49 @@ void test('refused fields: provider aws, spec.accessFrom and digestReflectionPol
   const paused = (await env.get(repoRef('paused'))) as Obj;
   assert.equal(scanOf(paused), undefined);
   assert.equal(readyOf(paused), undefined);
+});
+
+void test('digestReflectionPolicy: Never leaves latestRef.digest out, IfNotPresent keeps the first digest of a tag, Always (with interval) follows a re-pushed tag', async () => {
+  await pushTags('apps/dig', ['1.0.0']);
+  const client = new RegistryClient({ registry: registry.host, repository: 'apps/dig' });
+  const first = (await client.resolve('1.0.0')).digest;
+  const image = `${registry.host}/apps/dig`;
+  await env.apply(imageRepository('dig', image));
+  await env.waitForReady(repoRef('dig'), { status: 'True' });
+  const semver = { policy: { semver: { range: '1.x' } } };
+  await env.apply(imagePolicy('dig-never', 'dig', { ...semver, digestReflectionPolicy: 'Never' }));
+  const once = imagePolicy('dig-once', 'dig', { ...semver, digestReflectionPolicy: 'IfNotPresent' });
+  const always = imagePolicy('dig-always', 'dig', { ...semver, digestReflectionPolicy: 'Always', interval: '5m' });
+  await env.apply(once);
+  await env.apply(always);
+  const never = (await env.waitForReady(policyRef('dig-never'), { status: 'True' })) as Obj;
+  assert.deepEqual(latestOf(never), { name: image, tag: '1.0.0' });
+  for (const name of ['dig-once', 'dig-always']) {
+    const p = (await env.waitForReady(policyRef(name), { status: 'True' })) as Obj;
+    assert.deepEqual(latestOf(p), { name: image, tag: '1.0.0', digest: first });
+    assert.equal(readyOf(p)!.message, `Latest image tag for ${image} resolved to 1.0.0 with digest ${first}`);
+  }
+
+  // The same tag pushed again with other content: Always reflects the new digest, IfNotPresent keeps its own.
+  const client2 = new RegistryClient({ registry: registry.host, repository: 'apps/dig' });
+  await pushArtifact({ client: client2, tag: '1.0.0', layer: Buffer.from('other content'), meta: {} });
+  const second = (await client2.resolve('1.0.0')).digest;
+  assert.notEqual(second, first);
+  await requestReconcile(always);
+  await env.waitFor(
+    'the new digest',
+    async () => latestOf((await env.get(policyRef('dig-always'))) as Obj)?.digest === second,
+  );
+  const token = `${Date.now()}-once`;
+  await env.apply({
+    ...once,
+    metadata: { ...once.metadata, annotations: { 'reconcile.fluxcd.io/requestedAt': token } },
+  });
+  const kept = await env.waitFor('the requested IfNotPresent run', async () => {
+    const o = (await env.get(policyRef('dig-once'))) as Obj | undefined;
+    return o?.status?.['lastHandledReconcileAt'] === token ? o : undefined;
+  });
+  assert.equal(latestOf(kept)?.digest, first);
 });
 
 void test('spec.insecure: a plain-HTTP registry on a non-loopback address is scanned only with insecure', async () => {

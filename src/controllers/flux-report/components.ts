@@ -36,6 +36,7 @@ export const ComponentKinds: Readonly<Record<string, readonly ComponentKind[]>> 
     { apiVersion: `${Groups.image}/v1`, kind: 'ImageRepository' },
     { apiVersion: `${Groups.image}/v1`, kind: 'ImagePolicy' },
   ],
+  [ControllerNames.imageAutomation]: [{ apiVersion: `${Groups.image}/v1`, kind: 'ImageUpdateAutomation' }],
 };
 
 /**

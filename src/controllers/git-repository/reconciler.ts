@@ -16,7 +16,7 @@ import { buildIgnoreMatcher } from '../../artifacts/ignore.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
 import { GitAuthError, GitError, GitUrlError } from '../../sources/git/errors.ts';
 import { fetchRevision, type FetchedRevision } from '../../sources/git/fetch-revision.ts';
-import type { GitAuth, GitProxy } from '../../sources/git/git-auth.ts';
+import { gitAuthFromSecret, gitProxyFromSecret, type GitAuth, type GitProxy } from '../../sources/git/git-auth.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
 import { commitTimeMetadata, SliMetrics } from '../sli-metrics.ts';
@@ -214,17 +214,11 @@ export function gitRepositoryReconciler(
       });
     const data = await readSecretData(client, ns, ref.name);
     if (!data) throw fail(`failed to get secret '${ns}/${ref.name}': secrets "${ref.name}" not found`);
-    const address = data['address'];
-    if (address === undefined) throw fail(`secret '${ns}/${ref.name}': key 'address' not found`);
-    if (address === '') throw fail(`secret '${ns}/${ref.name}': proxy address is empty`);
-    if (!URL.canParse(address) || !/^https?:$/.test(new URL(address).protocol)) {
-      throw fail(`secret '${ns}/${ref.name}': the proxy address must be an http:// or https:// URL`);
+    try {
+      return gitProxyFromSecret(data, `${ns}/${ref.name}`);
+    } catch (err) {
+      throw fail(messageOf(err));
     }
-    return {
-      address,
-      ...(data['username'] !== undefined ? { username: data['username'] } : {}),
-      ...(data['password'] !== undefined ? { password: data['password'] } : {}),
-    };
   }
 
   /** Credentials from `spec.secretRef` (username/password, bearerToken, identity/known_hosts, ca.crt). */
@@ -240,17 +234,7 @@ export function gitRepositoryReconciler(
         { conditions: [{ type: ConditionTypes.FetchFailed, status: 'True' }] },
       );
     }
-    const keys = [
-      ['username', 'username'],
-      ['password', 'password'],
-      ['bearerToken', 'bearerToken'],
-      ['identity', 'identity'],
-      ['known_hosts', 'knownHosts'],
-      ['ca.crt', 'caCert'],
-    ] as const;
-    const auth: GitAuth = {};
-    for (const [key, field] of keys) if (data[key] !== undefined) auth[field] = data[key];
-    return auth;
+    return gitAuthFromSecret(data);
   }
 
   return new StepReconciler<GitRepository, GitRepositoryStatus, GitContext>({

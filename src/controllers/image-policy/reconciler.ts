@@ -1,6 +1,9 @@
 import { ConditionTypes, Finalizer, Reasons } from '../../api/constants.ts';
 import type { ImagePolicy, ImagePolicyStatus, ImageRef } from '../../api/image-policy.ts';
-import { ImageReasons, type ImageRepository } from '../../api/image-repository.ts';
+import { ImageReasons, imageRepositoryTimeoutMs, type ImageRepository } from '../../api/image-repository.ts';
+import { parseDuration } from '../../api/duration.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import { RegistryClient } from '../../sources/oci/client.ts';
 import { InvalidPolicyError, NoMatchingTagError, selectLatestTag } from '../../sources/image/policy.ts';
 import type { ImageTagStore } from '../../sources/image/tag-store.ts';
 import { getCondition } from '../../runtime/conditions.ts';
@@ -10,6 +13,7 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
+import { imageRepositoryCredentials } from '../image-credentials.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { parseImageName } from '../../sources/image/image-name.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
@@ -34,6 +38,7 @@ export interface ImagePolicyReconcilerOptions extends ControllerDeps {
 
 interface ImagePolicyContext extends ReconcileContext<ImagePolicy, ImagePolicyStatus> {
   repo?: ImageRepository;
+  client: KubeClient;
 }
 
 const sameRef = (a: ImageRef | undefined, b: ImageRef | undefined): boolean =>
@@ -123,6 +128,13 @@ export function imagePolicyReconciler(
           throw err;
         }
         const latestRef: ImageRef = { name: repo.spec.image, tag: latest };
+        const reflect = obj.spec.digestReflectionPolicy ?? 'Never';
+        const prev = status.latestRef;
+        if (reflect === 'IfNotPresent' && prev?.name === latestRef.name && prev.tag === latest && prev.digest) {
+          latestRef.digest = prev.digest;
+        } else if (reflect !== 'Never') {
+          latestRef.digest = await fetchDigest(ctx, repo, latest);
+        }
         if (!status.latestRef || !sameRef(latestRef, status.latestRef)) {
           if (status.latestRef) status.observedPreviousRef = status.latestRef;
           else delete status.observedPreviousRef;
@@ -145,7 +157,7 @@ export function imagePolicyReconciler(
       return {};
     },
     skip: (obj) => obj.spec.suspend === true,
-    context: (base): ImagePolicyContext => base as ImagePolicyContext,
+    context: (base): ImagePolicyContext => Object.assign(base, { client: o.client }),
     steps,
     fallbackReason: Reasons.Failed,
     retryAfterMs: () => 'backoff',
@@ -154,9 +166,12 @@ export function imagePolicyReconciler(
       const before = getCondition(ctx.obj, ConditionTypes.Ready);
       // Flux's notify: an event when the object becomes ready or its Ready message (the latest image) changes.
       const changed = before?.status !== 'True' || before.message !== message;
+      // Digest policy Always: look again every spec.interval (the CRD requires it then).
+      const interval = ctx.obj.spec.digestReflectionPolicy === 'Always' ? ctx.obj.spec.interval : undefined;
       return {
         reason: Reasons.Succeeded,
         message,
+        ...(interval ? { requeueAfterMs: parseDuration(interval, 'spec.interval') } : {}),
         ...(changed ? { events: [{ type: 'Normal' as const, reason: Reasons.Succeeded, message }] } : {}),
       };
     },
@@ -165,3 +180,27 @@ export function imagePolicyReconciler(
 }
 
 class NoTags extends Error {}
+
+/** The manifest digest of `<image>:<tag>` (a HEAD request, as Flux's remote.Head), with the ImageRepository's credentials. */
+async function fetchDigest(ctx: ImagePolicyContext, repo: ImageRepository, tag: string): Promise<string> {
+  const image = parseImageName(repo.spec.image);
+  try {
+    const credentials = await imageRepositoryCredentials(ctx.client, repo, image.registry);
+    const registry = new RegistryClient({
+      registry: image.registry,
+      repository: image.repository,
+      insecure: repo.spec.insecure ?? false,
+      ...(credentials ? { credentials } : {}),
+      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(imageRepositoryTimeoutMs(repo.spec))]),
+      userAgent: 'driftless/image-reflector-controller',
+    });
+    return (await registry.resolve(tag)).digest;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    throw new ReconcileFailure(
+      err instanceof ReconcileFailure ? err.reason : Reasons.Failed,
+      `failed fetching digest of ${repo.spec.image}:${tag}: ${messageOf(err)}`,
+      { cause: err },
+    );
+  }
+}

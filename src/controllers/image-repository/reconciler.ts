@@ -7,7 +7,7 @@ import {
   ImageReasons,
   type ImageRepositoryStatus,
 } from '../../api/image-repository.ts';
-import { credentialsFromDockerConfig, type RegistryCredentials } from '../../sources/oci/auth.ts';
+import type { RegistryCredentials } from '../../sources/oci/auth.ts';
 import { RegistryClient } from '../../sources/oci/client.ts';
 import type { OciRepositoryAddress } from '../../sources/oci/reference.ts';
 import { parseImageName } from '../../sources/image/image-name.ts';
@@ -20,8 +20,9 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
+import { imageRepositoryCredentials } from '../image-credentials.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { handledRequest, messageOf, readSecretData, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
+import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
 
 const Kind = 'ImageRepository';
 
@@ -99,28 +100,8 @@ export function imageRepositoryReconciler(
     {
       name: 'credentials',
       run: async (ctx) => {
-        const ref = ctx.obj.spec.secretRef;
-        if (!ref) return;
-        const ns = ctx.obj.metadata.namespace ?? '';
-        const fail = (detail: string) =>
-          new ReconcileFailure(
-            ImageReasons.AuthenticationFailed,
-            `failed to configure authentication options: ${detail}`,
-          );
-        const data = await readSecretData(client, ns, ref.name);
-        if (!data)
-          throw fail(`secret '${ns}/${ref.name}' not found; create it with \`kubectl create secret docker-registry\``);
-        const json = data['.dockerconfigjson'];
-        if (json === undefined)
-          throw fail(
-            `secret '${ns}/${ref.name}' has no '.dockerconfigjson' key; it must be of type kubernetes.io/dockerconfigjson`,
-          );
-        try {
-          const credentials = credentialsFromDockerConfig(json, ctx.address!.registry);
-          if (credentials) ctx.credentials = credentials;
-        } catch (err) {
-          throw fail(`secret '${ns}/${ref.name}': ${messageOf(err)}`);
-        }
+        const credentials = await imageRepositoryCredentials(client, ctx.obj, ctx.address!.registry);
+        if (credentials) ctx.credentials = credentials;
       },
     },
     {

@@ -124,3 +124,33 @@ export async function prepareGitAuth(opts: {
 function withNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
 }
+
+/** GitAuth from a GitRepository `secretRef` Secret's data (Flux's keys). */
+export function gitAuthFromSecret(data: Readonly<Record<string, string>>): GitAuth {
+  const keys = [
+    ['username', 'username'],
+    ['password', 'password'],
+    ['bearerToken', 'bearerToken'],
+    ['identity', 'identity'],
+    ['known_hosts', 'knownHosts'],
+    ['ca.crt', 'caCert'],
+  ] as const;
+  const auth: GitAuth = {};
+  for (const [key, field] of keys) if (data[key] !== undefined) auth[field] = data[key];
+  return auth;
+}
+
+/** GitProxy from a `proxySecretRef` Secret's data (`address`, `username`, `password`); throws saying what is wrong. */
+export function gitProxyFromSecret(data: Readonly<Record<string, string>>, secret: string): GitProxy {
+  const address = data['address'];
+  if (address === undefined) throw new Error(`secret '${secret}': key 'address' not found`);
+  if (address === '') throw new Error(`secret '${secret}': proxy address is empty`);
+  if (!URL.canParse(address) || !/^https?:$/.test(new URL(address).protocol)) {
+    throw new Error(`secret '${secret}': the proxy address must be an http:// or https:// URL`);
+  }
+  return {
+    address,
+    ...(data['username'] !== undefined ? { username: data['username'] } : {}),
+    ...(data['password'] !== undefined ? { password: data['password'] } : {}),
+  };
+}

@@ -30,6 +30,8 @@ export interface GitCommandOptions {
   action: string;
   ref?: string;
   maxOutputBytes?: number;
+  /** Bytes fed to the command's stdin (e.g. a commit message with `-F -`). */
+  input?: Buffer;
 }
 
 /** Runs hardened git commands against one repository URL until the session ends. */
@@ -144,6 +146,7 @@ export async function withGitSession<T>(opts: GitSessionOptions, fn: (session: G
           signal,
           gitBinary: opts.gitBinary,
           maxOutputBytes: cmd.maxOutputBytes,
+          ...(cmd.input ? { input: cmd.input } : {}),
         });
         if (!result.ok) throw fail(result, cmd);
         return result.stdout;

@@ -1,0 +1,342 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Finalizer, Reasons } from '../../api/constants.ts';
+import { parseDuration } from '../../api/duration.ts';
+import { gitRepositoryTimeoutMs, type GitRepository } from '../../api/git-repository.ts';
+import type { ImagePolicy, ImageRef } from '../../api/image-policy.ts';
+import {
+  AutomationReasons,
+  type ImageUpdateAutomation,
+  type ImageUpdateAutomationStatus,
+} from '../../api/image-update-automation.ts';
+import { getCondition } from '../../runtime/conditions.ts';
+import type { Informer } from '../../runtime/informer.ts';
+import { removeFinalizer } from '../../runtime/patch.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
+import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
+import type { Step } from '../../runtime/reconcile/steps.ts';
+import type { Result } from '../../runtime/result.ts';
+import type { RecordOptions } from '../../runtime/events.ts';
+import { fetchRevision } from '../../sources/git/fetch-revision.ts';
+import { gitAuthFromSecret, gitProxyFromSecret, type GitAuth, type GitProxy } from '../../sources/git/git-auth.ts';
+import { withGitSession } from '../../sources/git/git-session.ts';
+import { lsRemote } from '../../sources/git/list-remote-refs.ts';
+import { preparePgpSigner, type PreparedSigner } from '../../sources/git/commit-signing.ts';
+import { formatRevision, parseRevision } from '../../sources/git/revision.ts';
+import {
+  CommitTemplateError,
+  RemovedTemplateFieldError,
+  TemplateUnsupportedError,
+  checkCommitTemplate,
+} from '../../sources/image/commit-template.ts';
+import { labelSelectorMatcher } from '../../util/label-selector.ts';
+import { SliMetrics } from '../sli-metrics.ts';
+import { handledRequest, messageOf, readSecretData, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
+import { pushSummary, runUpdate, skippedSummary, type UpdateOutcome } from './run-update.ts';
+
+const Kind = 'ImageUpdateAutomation';
+/** Flux's Ready message on success. */
+export const ReadyMessage = 'repository up-to-date';
+
+export interface ImageUpdateAutomationReconcilerOptions extends ControllerDeps {
+  informer: Informer;
+  policies: Informer;
+  sources: Informer;
+  noCrossNamespaceRefs?: boolean;
+}
+
+interface Source {
+  url: string;
+  auth?: GitAuth;
+  proxy?: GitProxy;
+  timeoutMs: number;
+  ref: NonNullable<GitRepository['spec']['ref']>;
+  pushBranch: string;
+  switchBranch: boolean;
+}
+
+interface AutomationContext extends ReconcileContext<ImageUpdateAutomation, ImageUpdateAutomationStatus> {
+  intervalMs: number;
+  policies: ImagePolicy[];
+  observed: Record<string, ImageRef>;
+  syncNeeded: boolean;
+  source?: Source;
+  work?: string;
+  outcome?: UpdateOutcome;
+}
+
+const sameRefs = (a: Record<string, ImageRef> | undefined, b: Record<string, ImageRef>): boolean => {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => {
+    const x = a![k]!;
+    const y = b[k];
+    return y !== undefined && x.name === y.name && x.tag === y.tag && (x.digest ?? '') === (y.digest ?? '');
+  });
+};
+
+/**
+ * Reconciles ImageUpdateAutomation objects as Flux's image-automation-controller: policies in scope →
+ * the GitRepository's URL and credentials → checkout (skipped when neither the policies nor the remote
+ * head changed) → setters → commit with the rendered message → push (redone once when the branch moved).
+ */
+export function imageUpdateAutomationReconciler(
+  o: ImageUpdateAutomationReconcilerOptions,
+): StepReconciler<ImageUpdateAutomation, ImageUpdateAutomationStatus, AutomationContext> {
+  const sli = new SliMetrics({ registry: o.metrics.registry });
+  const failGit = (prefix: string, err: unknown) =>
+    new ReconcileFailure(AutomationReasons.GitOperationFailed, `${prefix}: ${messageOf(err)}`, { cause: err });
+
+  const steps: Step<AutomationContext, Result>[] = [
+    refuseUnsupportedFields<AutomationContext>(Kind),
+    {
+      name: 'spec',
+      run: (ctx) => {
+        ctx.status.lastAutomationRunTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        try {
+          ctx.intervalMs = parseDuration(ctx.obj.spec.interval, 'spec.interval');
+        } catch (err) {
+          throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
+        }
+        if ((ctx.obj.spec.update?.strategy ?? 'Setters') !== 'Setters')
+          throw new ReconcileFailure(
+            AutomationReasons.InvalidUpdateStrategy,
+            `update strategy '${ctx.obj.spec.update?.strategy}' not supported`,
+            { stalled: true },
+          );
+        try {
+          checkCommitTemplate(ctx.obj.spec.git?.commit.messageTemplate);
+        } catch (err) {
+          if (!(err instanceof TemplateUnsupportedError)) throw err;
+          throw new ReconcileFailure(
+            Reasons.NotSupported,
+            `spec.git.commit.messageTemplate: ${err.message} by Driftless yet; use the Go template constructs and Sprig functions listed in README`,
+            { stalled: true },
+          );
+        }
+      },
+    },
+    {
+      name: 'policies',
+      run: (ctx) => {
+        const ns = ctx.obj.metadata.namespace ?? '';
+        let matches: (labels: Readonly<Record<string, string>>) => boolean;
+        try {
+          matches = labelSelectorMatcher(ctx.obj.spec.policySelector);
+        } catch (err) {
+          throw new ReconcileFailure(
+            AutomationReasons.InvalidPolicySelector,
+            `failed to parse policy selector: ${messageOf(err)}`,
+            { stalled: true },
+          );
+        }
+        ctx.policies = (o.policies.list() as ImagePolicy[])
+          .filter((p) => p.metadata.namespace === ns && p.status?.latestRef && matches(p.metadata.labels ?? {}))
+          .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+        ctx.observed = Object.fromEntries(ctx.policies.map((p) => [p.metadata.name, { ...p.status!.latestRef! }]));
+        ctx.syncNeeded = !sameRefs(ctx.obj.status?.observedPolicies, ctx.observed);
+      },
+    },
+    { name: 'source', run: async (ctx) => void (ctx.source = await readSource(ctx)) },
+    {
+      name: 'checkout',
+      run: async (ctx) => {
+        const src = ctx.source!;
+        const git = ctx.obj.spec.git!;
+        if (src.switchBranch || git.push?.refspec) ctx.syncNeeded = true;
+        const observed = ctx.obj.status?.observedSourceRevision;
+        if (!ctx.syncNeeded && observed && src.ref.branch !== undefined && !src.ref.commit && !src.ref.name) {
+          const head = await withGitSession(sessionOptions(src, ctx.signal), async (s) =>
+            (await lsRemote(s, 'heads', `branch '${src.ref.branch}'`)).find(
+              (r) => r.name === `refs/heads/${src.ref.branch}`,
+            ),
+          ).catch((err: unknown) => {
+            throw failGit('failed to checkout source', err);
+          });
+          // Nothing new in the remote branch and no policy change: Flux's "no change since last reconciliation".
+          if (head && parseRevision(observed)?.sha === head.sha) return;
+        }
+        ctx.work = await mkdtemp(path.join(tmpdir(), 'driftless-iua-'));
+        const dir = path.join(ctx.work, 'repo');
+        let revision: string;
+        try {
+          revision = (await fetchRevision({ ...sessionOptions(src, ctx.signal), ref: src.ref, dir })).revision;
+        } catch (err) {
+          throw failGit('failed to checkout source', err);
+        }
+        const signer = await prepareSigner(ctx);
+        try {
+          ctx.outcome = await withGitSession(sessionOptions(src, ctx.signal), (session) =>
+            runUpdate(session, {
+              dir,
+              updatePath: ctx.obj.spec.update?.path ?? '',
+              policies: ctx.policies.map((p) => ({
+                namespace: p.metadata.namespace ?? '',
+                name: p.metadata.name,
+                latest: p.status!.latestRef!,
+              })),
+              pushBranch: src.pushBranch,
+              switchBranch: src.switchBranch,
+              refspec: git.push?.refspec,
+              pushOptions: git.push?.options,
+              author: git.commit.author,
+              messageTemplate: git.commit.messageTemplate,
+              messageTemplateValues: git.commit.messageTemplateValues,
+              automation: { namespace: ctx.obj.metadata.namespace ?? '', name: ctx.obj.metadata.name },
+              signing: signer?.gitConfig,
+            }),
+          );
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          if (err instanceof RemovedTemplateFieldError)
+            throw new ReconcileFailure(AutomationReasons.RemovedTemplateField, err.message, { stalled: true });
+          if (err instanceof CommitTemplateError) throw failGit('failed to update source', err);
+          if ((err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'ENOTDIR')
+            throw new ReconcileFailure(
+              AutomationReasons.UpdateFailed,
+              `failed to apply policies: spec.update.path '${ctx.obj.spec.update?.path ?? ''}' does not exist in the source`,
+            );
+          throw failGit('failed to update source', err);
+        } finally {
+          await signer?.dispose();
+        }
+        const skipped = skippedSummary(ctx.outcome.update, ctx.obj.metadata.namespace ?? '');
+        if (skipped) await ctx.event({ type: 'Warning', reason: 'UpdateSkipped', message: skipped });
+        const pushed = ctx.outcome.pushed;
+        ctx.status.observedPolicies = ctx.observed;
+        if (!pushed) {
+          ctx.status.observedSourceRevision = revision;
+          return;
+        }
+        ctx.status.observedSourceRevision = src.switchBranch
+          ? revision
+          : formatRevision({ ref: src.pushBranch, sha: pushed.commit });
+        ctx.status.lastPushCommit = pushed.commit;
+        ctx.status.lastPushTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      },
+    },
+  ];
+
+  /** Flux's resolveSigner: the OpenPGP key of spec.git.commit.signingKey (a Secret of the automation's namespace). */
+  async function prepareSigner(ctx: AutomationContext): Promise<PreparedSigner | undefined> {
+    const key = ctx.obj.spec.git?.commit.signingKey;
+    if (!key) return undefined;
+    const ns = ctx.obj.metadata.namespace ?? '';
+    const failed = (msg: string) =>
+      new ReconcileFailure(AutomationReasons.SourceManagerFailed, `failed configuring source manager: ${msg}`);
+    const data = await readSecretData(o.client, ns, key.secretRef.name);
+    if (!data) throw failed(`could not find signing key secret '${ns}/${key.secretRef.name}'`);
+    const armoredKey = data['git.asc'];
+    if (!armoredKey) throw failed(`secret '${ns}/${key.secretRef.name}' does not contain a 'git.asc' key`);
+    try {
+      return await preparePgpSigner({ armoredKey, passphrase: data['passphrase'] }, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      throw failed(messageOf(err));
+    }
+  }
+
+  function sessionOptions(src: Source, signal: AbortSignal) {
+    return {
+      url: src.url,
+      timeoutMs: src.timeoutMs,
+      signal,
+      ...(src.auth ? { auth: src.auth } : {}),
+      ...(src.proxy ? { proxy: src.proxy } : {}),
+    };
+  }
+
+  /** Flux's source manager: the GitRepository, its credentials, the checkout ref and the push branch. */
+  async function readSource(ctx: AutomationContext): Promise<Source> {
+    const obj = ctx.obj;
+    const ns = obj.metadata.namespace ?? '';
+    const git = obj.spec.git;
+    const invalid = (msg: string) =>
+      new ReconcileFailure(AutomationReasons.InvalidSourceConfiguration, `${msg}: invalid source configuration`, {
+        stalled: true,
+      });
+    const kind = obj.spec.sourceRef.kind || 'GitRepository';
+    if (kind !== 'GitRepository') throw invalid(`source kind '${kind}' not supported`);
+    if (!git) throw invalid(`source kind 'GitRepository' necessitates field .spec.git`);
+    const srcNs = obj.spec.sourceRef.namespace || ns;
+    const key = `${srcNs}/${obj.spec.sourceRef.name}`;
+    if (o.noCrossNamespaceRefs && srcNs !== ns)
+      throw new ReconcileFailure(
+        AutomationReasons.AccessDenied,
+        `can't access 'GitRepository/${key}', cross-namespace references have been blocked`,
+        { stalled: true },
+      );
+    const failed = (msg: string) =>
+      new ReconcileFailure(AutomationReasons.SourceManagerFailed, `failed configuring source manager: ${msg}`);
+    const repo = o.sources.get(key) as GitRepository | undefined;
+    if (!repo)
+      throw failed(
+        `referenced git repository does not exist: gitrepositories.source.toolkit.fluxcd.io "${obj.spec.sourceRef.name}" not found`,
+      );
+    const ref = git.checkout?.ref ?? repo.spec.ref ?? { branch: 'master' };
+    const pushBranch = git.push?.branch || ref.branch;
+    if (!pushBranch)
+      throw failed(
+        'push spec not provided, and cannot be inferred from .spec.git.checkout.ref or GitRepository .spec.ref',
+      );
+    const src: Source = {
+      url: repo.spec.url,
+      timeoutMs: gitRepositoryTimeoutMs(repo.spec),
+      ref,
+      pushBranch,
+      switchBranch: pushBranch !== ref.branch,
+    };
+    if (repo.spec.secretRef) {
+      const data = await readSecretData(o.client, srcNs, repo.spec.secretRef.name);
+      if (!data) throw failed(`failed to get auth secret '${srcNs}/${repo.spec.secretRef.name}': secret not found`);
+      src.auth = gitAuthFromSecret(data);
+    }
+    if (repo.spec.proxySecretRef) {
+      const name = `${srcNs}/${repo.spec.proxySecretRef.name}`;
+      const data = await readSecretData(o.client, srcNs, repo.spec.proxySecretRef.name);
+      if (!data) throw failed(`failed to get proxy secret '${name}': secret not found`);
+      try {
+        src.proxy = gitProxyFromSecret(data, name);
+      } catch (err) {
+        throw failed(messageOf(err));
+      }
+    }
+    return src;
+  }
+
+  return new StepReconciler<ImageUpdateAutomation, ImageUpdateAutomationStatus, AutomationContext>({
+    kind: Kind,
+    client: o.client,
+    recorder: o.recorder,
+    logger: o.logger,
+    outcomes: sli,
+    read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as ImageUpdateAutomation | undefined,
+    finalizer: Finalizer,
+    finalize: async (obj) => {
+      await removeFinalizer(o.client, obj, Finalizer);
+      return {};
+    },
+    skip: (obj) => obj.spec.suspend === true,
+    context: (base): AutomationContext =>
+      Object.assign(base, { intervalMs: 0, policies: [], observed: {}, syncNeeded: false }),
+    steps,
+    fallbackReason: Reasons.Failed,
+    retryAfterMs: () => 'backoff',
+    ready: (ctx) => {
+      const wasReady = getCondition(ctx.obj, 'Ready')?.status === 'True';
+      const pushed = ctx.outcome?.pushed;
+      const events: RecordOptions[] = [];
+      // Flux's notify: an event for every push, and when the object becomes ready.
+      if (pushed) {
+        const message = pushSummary(pushed.commit, ctx.source!.pushBranch, pushed.refspecs, pushed.message);
+        events.push({ type: 'Normal', reason: Reasons.Succeeded, message, metadata: { commit: pushed.commit } });
+      } else if (!wasReady) events.push({ type: 'Normal', reason: Reasons.Succeeded, message: ReadyMessage });
+      return { reason: Reasons.Succeeded, message: ReadyMessage, requeueAfterMs: ctx.intervalMs, events };
+    },
+    finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),
+    release: async (ctx) => {
+      if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
+    },
+  });
+}
