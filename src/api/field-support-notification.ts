@@ -63,8 +63,11 @@ const tokenInPath = 'use generic (the webhook path carries the secret) or generi
 
 /** Receiver (notification.toolkit.fluxcd.io/v1): refused types are refused at admission too, as the issue asks. */
 export const ReceiverFieldSupport: KindFieldSupport = {
-  admission: ['spec.type'],
+  admission: ['spec.type', 'spec.oidcProviders'],
   fields: {
+    'spec.oidcProviders': {
+      refused: 'remove it (it belongs to type generic-oidc, which is not implemented yet)',
+    },
     'spec.type': {
       implemented: 'src/notify/receivers/validators/validators.test.ts',
       refusedValues: {

@@ -163,9 +163,14 @@ void test('the CEL rules name the field and the value, and guard every level of 
   );
   const receiver = CrdDefinitions.find((d) => d.kind === 'Receiver');
   assert.ok(receiver);
+  const receiverRules = admissionRules('Receiver', receiver.specSchema);
   assert.deepEqual(
-    admissionRules('Receiver', receiver.specSchema).map((r) => r.rule.split("!= '")[1]),
+    receiverRules.filter((r) => r.message.startsWith('spec.type')).map((r) => r.rule.split("!= '")[1]),
     ["generic-oidc'", "cdevents'"],
+  );
+  assert.equal(
+    receiverRules.find((r) => r.message.startsWith('spec.oidcProviders'))?.rule,
+    '!has(self.spec) || !has(self.spec.oidcProviders) || size(self.spec.oidcProviders) == 0',
   );
 });
 

@@ -141,6 +141,17 @@ export const ReceiverSpecSchema = Type.Object({
   resources: Type.Array(ReceiverResourceSchema),
   resourceFilter: Type.Optional(Type.String()),
   secretRef: Type.Optional(LocalObjectReferenceSchema),
+  oidcProviders: Type.Optional(
+    Type.Array(
+      Type.Object({
+        issuerURL: Type.String({ pattern: '^https?://' }),
+        audience: Type.Optional(Type.String()),
+        variables: Type.Optional(Type.Array(Type.Object({ name: Type.String(), expression: Type.String() }))),
+        validations: Type.Array(Type.Object({ expression: Type.String(), message: Type.String() }), { minItems: 1 }),
+      }),
+      { description: "OIDC issuers of a 'generic-oidc' Receiver (refused: generic-oidc is not implemented yet)." },
+    ),
+  ),
   suspend: Type.Optional(Type.Boolean()),
 });
 export type ReceiverSpec = Static<typeof ReceiverSpecSchema>;
