@@ -54,14 +54,18 @@ async function attempt(fn: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-/** Who helm acts as. */
-const actorOf = (req: ReleaseRequest) => (req.asUser ? { asUser: req.asUser } : {});
+/** Who helm acts as, and where it keeps the release. */
+const actorOf = (req: ReleaseRequest) => ({
+  storageNamespace: req.storageNamespace,
+  ...(req.asUser ? { asUser: req.asUser } : {}),
+});
 
 interface ReleaseTarget {
   release: string;
   chartPath: string;
   values: Values;
   namespace: string;
+  storageNamespace: string;
   asUser?: string;
   signal: AbortSignal;
 }

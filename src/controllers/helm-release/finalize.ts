@@ -36,6 +36,7 @@ export async function uninstallCurrent(opts: {
       ...uninstallOptionsOf(opts.hr),
       release: cur.name,
       namespace: cur.namespace,
+      ...(opts.status.storageNamespace ? { storageNamespace: opts.status.storageNamespace } : {}),
       ...(opts.asUser ? { asUser: opts.asUser } : {}),
       signal: opts.signal,
     });

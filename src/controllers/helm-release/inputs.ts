@@ -1,46 +1,10 @@
-// A HelmRelease's inputs besides the chart: its dependencies (dependsOn) and its values (valuesFrom and
-// values, composed in Flux's order).
+// A HelmRelease's dependencies (dependsOn): each exists, has caught up with its generation and is Ready.
 import { Reasons } from '../../api/constants.ts';
 import { HelmReasons, type HelmRelease } from '../../api/helm-release.ts';
-import { composeValues, type ResolvedReference, type Values } from '../../helm/values.ts';
-import type { KubeClient } from '../../kube/client.ts';
-import type { KubeObject } from '../../kube/types.ts';
 import { getCondition } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { CelCompileError, compileCel } from '../../util/cel.ts';
-
-/** Reads each valuesFrom reference (with the controller's own client, as Flux) and composes the values. */
-export async function resolveValues(client: KubeClient, hr: HelmRelease): Promise<Values> {
-  const ns = hr.metadata.namespace ?? '';
-  const cache = new Map<string, (KubeObject & { data?: Record<string, string> }) | undefined>();
-  const refs: ResolvedReference[] = [];
-  for (const ref of hr.spec.valuesFrom ?? []) {
-    const key = `${ref.kind}/${ref.name}`;
-    if (!cache.has(key)) {
-      cache.set(key, await client.get({ apiVersion: 'v1', kind: ref.kind, namespace: ns, name: ref.name }));
-    }
-    const obj = cache.get(key);
-    const raw = obj?.data?.[ref.valuesKey || 'values.yaml'];
-    const data =
-      raw === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-    refs.push({
-      kind: ref.kind,
-      name: ref.name,
-      namespace: ns,
-      ...(ref.valuesKey ? { valuesKey: ref.valuesKey } : {}),
-      ...(ref.targetPath ? { targetPath: ref.targetPath } : {}),
-      ...(ref.optional ? { optional: true } : {}),
-      data,
-      objectMissing: obj === undefined,
-    });
-  }
-  const inline =
-    hr.spec.values && typeof hr.spec.values === 'object' && !Array.isArray(hr.spec.values)
-      ? (hr.spec.values as Values)
-      : undefined;
-  return composeValues(refs, inline);
-}
 
 /** Flux's HelmRelease dependency check: each dependency exists, has caught up with its generation and is Ready (or its readyExpr holds). */
 export function checkDependencies(hr: HelmRelease, o: { informer: Informer; requeueDependencyMs: number }): void {

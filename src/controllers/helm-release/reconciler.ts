@@ -19,6 +19,7 @@ import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { HelmCli } from '../../helm/cli.ts';
 import { valuesDigest } from '../../helm/observation.ts';
 import { ReleaseStorage } from '../../helm/release-storage.ts';
+import { resolveValues } from '../../helm/values-from.ts';
 import { ValuesReferenceError, type Values } from '../../helm/values.ts';
 import { getCondition, setCondition } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
@@ -30,7 +31,7 @@ import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import { applyChartTemplate, deleteChartTemplate, loadChart, readySourceArtifact, templateChartKey } from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
-import { checkDependencies, resolveValues } from './inputs.ts';
+import { checkDependencies } from './inputs.ts';
 import { atomicRelease } from './release.ts';
 import type { LoadedChart } from './types.ts';
 
@@ -114,13 +115,6 @@ export function helmReleaseReconciler(
           for (const a of ['install', 'upgrade', 'test', 'rollback', 'uninstall'] as const) actionTimeoutMs(hr.spec, a);
         } catch (err) {
           throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
-        }
-        if (ctx.storageNamespace !== ctx.releaseNamespace) {
-          throw new ReconcileFailure(
-            Reasons.NotSupported,
-            `spec.storageNamespace '${ctx.storageNamespace}' different from the release namespace '${ctx.releaseNamespace}' is not supported by Driftless yet: set spec.storageNamespace to '${ctx.releaseNamespace}' (the helm CLI keeps release Secrets in the release namespace)`,
-            { stalled: true },
-          );
         }
         if (!hr.spec.chart && hr.spec.chartRef?.kind !== 'HelmChart') {
           throw new ReconcileFailure('InvalidChartReference', 'invalid Chart reference', { stalled: true });
@@ -244,6 +238,7 @@ export function helmReleaseReconciler(
           configDigest,
           releaseName: ctx.releaseName,
           releaseNamespace: ctx.releaseNamespace,
+          storageNamespace: ctx.storageNamespace,
           cli: o.cli,
           storage,
           ...(ctx.asUser ? { asUser: ctx.asUser } : {}),

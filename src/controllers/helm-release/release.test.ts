@@ -297,6 +297,7 @@ const request = (
     configDigest: valuesDigest(values),
     releaseName: 'web',
     releaseNamespace: 'apps',
+    storageNamespace: 'apps',
     cli: undefined as never,
     storage,
     forceRequested: false,

@@ -24,6 +24,8 @@ export interface ReleaseRequest {
   configDigest: string;
   releaseName: string;
   releaseNamespace: string;
+  /** Namespace of Helm's release Secrets (`storage` reads the same). */
+  storageNamespace: string;
   cli: HelmCli;
   storage: ReleaseStorage;
   asUser?: string;
