@@ -190,6 +190,19 @@ export class HelmCli {
     await this.withValues(o.values, (file) => this.run(upgradeArgs(o, file, this.kubeconfig), opt(o)));
   }
 
+  /**
+   * `helm upgrade --install --dry-run=server -o json`: renders the release as an upgrade (or a first
+   * install) would, with the cluster's lookups and capabilities, storing and applying nothing. Resolves
+   * the manifest helm would apply.
+   */
+  async dryRunUpgrade(o: UpgradeOptions): Promise<string> {
+    const out = await this.withValues(o.values, (file) =>
+      this.run([...upgradeArgs(o, file, this.kubeconfig), '--install', '--dry-run=server', '-o', 'json'], opt(o)),
+    );
+    const rel = JSON.parse(out) as { manifest?: unknown };
+    return typeof rel.manifest === 'string' ? rel.manifest : '';
+  }
+
   async rollback(o: RollbackOptions): Promise<void> {
     await this.run(rollbackArgs(o, this.kubeconfig), opt(o));
   }

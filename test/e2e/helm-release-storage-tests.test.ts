@@ -1,13 +1,15 @@
 // HelmRelease end to end, part two: release storage in another namespace than the release (Flux's common
 // `targetNamespace` only, storage in the HelmRelease's namespace) and Helm test hooks run to the end by the
 // fake node (kwok's run-to-completion stages; `driftless.dev/fake-pod-phase: Failed` makes a test Pod fail),
-// with the remediation helm-controller applies to a failed test. The real helm CLI reads what was stored.
+// with the remediation helm-controller applies to a failed test; the driftless CLI's verbs for the Helm kinds
+// (get, reconcile --with-source, suspend/resume, diff). The real helm CLI reads what was stored.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApiVersions } from '../../src/api/constants.ts';
 import { fakePodPhaseAnnotation } from '../../src/devenv/control-plane/kwok-stages.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
@@ -206,6 +208,69 @@ test('a test hook that succeeds: Ready TestSucceeded, the hook in history', asyn
   assert.equal(condition(s, 'Released')?.reason, 'InstallSucceeded');
   assert.deepEqual(Object.keys(s.history?.[0]?.testHooks ?? {}), ['tested-check']);
   assert.equal(s.history?.[0]?.testHooks?.['tested-check']?.phase, 'Succeeded');
+});
+
+const bin = fileURLToPath(new URL('../../bin/driftless.js', import.meta.url));
+/** Runs the Driftless CLI against the test cluster; never rejects, so exit codes can be asserted. */
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [bin, ...args, '--kubeconfig', env.kubeconfigPath],
+      { timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+test('driftless get / reconcile --with-source / suspend / diff / resume for the Helm kinds', async () => {
+  const got = await cli('get', 'hr', '-n', ns);
+  assert.equal(got.code, 0, got.stderr);
+  assert.match(
+    got.stdout,
+    /^NAME\s+REVISION\s+SUSPENDED\s+READY\s+MESSAGE\s*\ntested\s+0\.1\.0\s+False\s+True\s+Helm test succeeded/m,
+  );
+  const charts = await cli('get', 'sources', 'chart', '-n', ns);
+  assert.equal(charts.code, 0, charts.stderr);
+  assert.match(charts.stdout, new RegExp(`^${ns}-tested\\s+0\\.1\\.0\\s+False\\s+True`, 'm'));
+  const all = await cli('get', 'all', '-n', ns);
+  assert.match(all.stdout, /^helmchart\/hr-e2e-2-tested\s/m);
+  assert.match(all.stdout, /^helmrelease\/tested\s+0\.1\.0/m);
+
+  const reconciled = await cli('reconcile', 'hr', 'tested', '-n', ns, '--with-source');
+  assert.equal(reconciled.code, 0, `${reconciled.stdout}\n${reconciled.stderr}`);
+  assert.match(reconciled.stderr, /HelmChart .*hr-e2e-2-tested/);
+  assert.match(reconciled.stderr, /✔ applied revision 0\.1\.0/);
+
+  const suspended = await cli('suspend', 'hr', 'tested', '-n', ns);
+  assert.equal(suspended.code, 0, suspended.stderr);
+  assert.equal(
+    ((await env.get(hrRef(ns, 'tested'))) as { spec?: { suspend?: boolean } } | undefined)?.spec?.suspend,
+    true,
+  );
+
+  // diff: nothing while the spec matches the release; a values change shows as the ConfigMap drifting.
+  const same = await cli('diff', 'hr', 'tested', '-n', ns);
+  assert.equal(same.code, 0, `${same.stdout}\n${same.stderr}`);
+  assert.equal(same.stdout, '');
+  await env.apply(helmRelease(ns, 'tested', { test: { enable: true }, values: { message: 'diffed' } }));
+  const changed = await cli('diff', 'helmrelease', 'tested', '-n', ns);
+  assert.equal(changed.code, 1, `${changed.stdout}\n${changed.stderr}`);
+  assert.ok(
+    changed.stdout.includes(`► ConfigMap/${ns}/tested-config drifted\n  /data/message\n    - hello\n    + diffed\n`),
+    changed.stdout,
+  );
+  const missing = await cli('diff', 'hr', 'nope', '-n', ns);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /HelmRelease object 'nope' not found/);
+  await env.apply(helmRelease(ns, 'tested', { test: { enable: true } }));
+  const resumed = await cli('resume', 'helmrelease', 'tested', '-n', ns);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(
+    ((await env.get(hrRef(ns, 'tested'))) as { spec?: { suspend?: boolean } } | undefined)?.spec?.suspend,
+    undefined,
+  );
 });
 
 test('a test hook that fails after an upgrade: TestFailed, rolled back (upgrade remediation strategy rollback)', async () => {
