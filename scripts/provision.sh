@@ -134,13 +134,18 @@ build_helm() {
   build_helm_controller
 }
 
-# helm-controller: helm v4's own CLI (helm.sh/helm/v4/pkg/cmd) with one change, the server-side-apply field
-# manager. Helm's main() hard-codes "helm"; the HelmRelease reconciler needs "helm-controller", as Flux's
-# helm-controller writes, so this wrapper main sets it before running the unchanged root command.
+# helm-controller: helm v4's own CLI (helm.sh/helm/v4/pkg/cmd) with two changes. The server-side-apply field
+# manager: helm's main() hard-codes "helm"; the HelmRelease reconciler needs "helm-controller", as Flux's
+# helm-controller writes. And release storage in another namespace than the release (spec.storageNamespace):
+# with DRIFTLESS_HELM_STORAGE_NAMESPACE set, the storage driver is initialised there while the command still
+# runs in --namespace, as helm-controller configures Helm (storage namespace apart from the release's).
+# HELM_CONTROLLER_REV is the wrapper's own revision, part of the cache key: bump it when main.go changes.
+HELM_CONTROLLER_REV=2
 build_helm_controller() {
-  if ! have helm-controller "$HELM_VERSION"; then
-    log "building helm-controller (helm v$HELM_VERSION, field manager helm-controller)"
-    local dir="$WORK/helm-controller-$HELM_VERSION"
+  local version="$HELM_VERSION-r$HELM_CONTROLLER_REV"
+  if ! have helm-controller "$version"; then
+    log "building helm-controller (helm v$HELM_VERSION, wrapper r$HELM_CONTROLLER_REV)"
+    local dir="$WORK/helm-controller-$version"
     mkdir -p "$dir"
     cat >"$dir/go.mod" <<GOMOD
 module driftless.local/helm-controller
@@ -151,7 +156,8 @@ require helm.sh/helm/v4 v$HELM_VERSION
 GOMOD
     cat >"$dir/main.go" <<'GO'
 // Command helm-controller is the helm v4 CLI whose server-side applies carry the field manager
-// "helm-controller" (Flux's), instead of the "helm" that helm's own main() sets.
+// "helm-controller" (Flux's), instead of the "helm" that helm's own main() sets, and whose release storage
+// may live in another namespace than the release (DRIFTLESS_HELM_STORAGE_NAMESPACE).
 package main
 
 import (
@@ -159,6 +165,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/spf13/cobra"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
 	helmcmd "helm.sh/helm/v4/pkg/cmd"
@@ -167,10 +174,27 @@ import (
 
 func main() {
 	kube.ManagedFieldsManager = "helm-controller"
+	// Helm's root command initialises its storage driver (cobra.OnInitialize, after flag parsing) in the
+	// --namespace namespace, which is also the release's. With a storage namespace, --namespace names it
+	// for that initialisation only: set before helm's initialiser, restored after it, so the command runs
+	// in the release namespace while the driver reads and writes the storage namespace's Secrets.
+	storageNamespace := os.Getenv("DRIFTLESS_HELM_STORAGE_NAMESPACE")
+	var cmd *cobra.Command
+	var releaseNamespace string
+	if storageNamespace != "" {
+		cobra.OnInitialize(func() {
+			flag := cmd.PersistentFlags().Lookup("namespace")
+			releaseNamespace = flag.Value.String()
+			_ = flag.Value.Set(storageNamespace)
+		})
+	}
 	cmd, err := helmcmd.NewRootCmd(os.Stdout, os.Args[1:], helmcmd.SetupLogging)
 	if err != nil {
 		slog.Warn("command failed", slog.Any("error", err))
 		os.Exit(1)
+	}
+	if storageNamespace != "" {
+		cobra.OnInitialize(func() { _ = cmd.PersistentFlags().Lookup("namespace").Value.Set(releaseNamespace) })
 	}
 	if err := cmd.Execute(); err != nil {
 		var cerr helmcmd.CommandError
@@ -183,9 +207,9 @@ func main() {
 GO
     (cd "$dir" && go mod tidy >/dev/null 2>&1 && go build -trimpath \
       -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION" \
-      -o "$BIN/helm-controller-$HELM_VERSION" .)
+      -o "$BIN/helm-controller-$version" .)
   fi
-  link helm-controller "$HELM_VERSION"
+  link helm-controller "$version"
 }
 
 # registry (distribution v3) serves OCI artifacts to the OCIRepository tests; oras pushes what Flux's CLI cannot.

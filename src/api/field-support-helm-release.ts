@@ -2,6 +2,7 @@
 import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
 const e2e = 'test/e2e/helm-release.test.ts';
+const storageAndTests = 'test/e2e/helm-release-storage-tests.test.ts';
 const api = 'src/api/helm-release.test.ts';
 const options = 'src/controllers/helm-release/release.test.ts';
 const template = 'src/controllers/helm-release/chart.test.ts';
@@ -49,9 +50,9 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       'spec.timeout',
       'spec.releaseName',
       'spec.targetNamespace',
-      'spec.storageNamespace',
       'spec.maxHistory',
     ]),
+    'spec.storageNamespace': { implemented: storageAndTests },
     'spec.suspend': { implemented: e2e },
     'spec.kubeConfig': {
       refused:

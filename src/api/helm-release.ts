@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { ApiVersions, Groups, Kinds } from './constants.ts';
+import { InstallSchema, RollbackSchema, TestSchema, UninstallSchema, UpgradeSchema } from './helm-release-actions.ts';
 import { AgeColumn, ReadyColumn, StatusColumn } from './crd-definition.ts';
 import type { CrdDefinition } from './crd-definition.ts';
 import { parseDuration } from './duration.ts';
@@ -96,112 +97,6 @@ export const ValuesReferenceSchema = Type.Object({
 });
 /** A values reference. */
 export type ValuesReference = Static<typeof ValuesReferenceSchema>;
-
-const CrdsPolicy = () => StringEnum(['Skip', 'Create', 'CreateReplace'] as const);
-const SsaMode = () => StringEnum(['enabled', 'disabled', 'auto'] as const);
-const ActionStrategy = (rule: { rule: string; message: string }) =>
-  Type.Object(
-    {
-      name: StringEnum(['RemediateOnFailure', 'RetryOnFailure'] as const),
-      retryInterval: Type.Optional(Duration()),
-    },
-    validations([rule]),
-  );
-
-export const InstallSchema = Type.Object({
-  timeout: Type.Optional(Duration()),
-  strategy: Type.Optional(
-    ActionStrategy({
-      message: ".retryInterval cannot be set when .name is 'RemediateOnFailure'",
-      rule: "!has(self.retryInterval) || self.name != 'RemediateOnFailure'",
-    }),
-  ),
-  remediation: Type.Optional(
-    Type.Object({
-      retries: Type.Optional(Type.Integer()),
-      ignoreTestFailures: Type.Optional(Type.Boolean()),
-      remediateLastFailure: Type.Optional(Type.Boolean()),
-    }),
-  ),
-  disableTakeOwnership: Type.Optional(Type.Boolean()),
-  disableWait: Type.Optional(Type.Boolean()),
-  disableWaitForJobs: Type.Optional(Type.Boolean()),
-  disableHooks: Type.Optional(Type.Boolean()),
-  disableOpenAPIValidation: Type.Optional(Type.Boolean()),
-  disableSchemaValidation: Type.Optional(Type.Boolean()),
-  replace: Type.Optional(Type.Boolean()),
-  skipCRDs: Type.Optional(Type.Boolean()),
-  crds: Type.Optional(CrdsPolicy()),
-  createNamespace: Type.Optional(Type.Boolean()),
-  serverSideApply: Type.Optional(Type.Boolean()),
-});
-export type Install = Static<typeof InstallSchema>;
-
-export const UpgradeSchema = Type.Object({
-  timeout: Type.Optional(Duration()),
-  strategy: Type.Optional(
-    ActionStrategy({
-      message: ".retryInterval can only be set when .name is 'RetryOnFailure'",
-      rule: "!has(self.retryInterval) || self.name == 'RetryOnFailure'",
-    }),
-  ),
-  remediation: Type.Optional(
-    Type.Object({
-      retries: Type.Optional(Type.Integer()),
-      ignoreTestFailures: Type.Optional(Type.Boolean()),
-      remediateLastFailure: Type.Optional(Type.Boolean()),
-      strategy: Type.Optional(StringEnum(['rollback', 'uninstall'] as const)),
-    }),
-  ),
-  disableTakeOwnership: Type.Optional(Type.Boolean()),
-  disableWait: Type.Optional(Type.Boolean()),
-  disableWaitForJobs: Type.Optional(Type.Boolean()),
-  disableHooks: Type.Optional(Type.Boolean()),
-  disableOpenAPIValidation: Type.Optional(Type.Boolean()),
-  disableSchemaValidation: Type.Optional(Type.Boolean()),
-  force: Type.Optional(Type.Boolean()),
-  preserveValues: Type.Optional(Type.Boolean()),
-  cleanupOnFail: Type.Optional(Type.Boolean()),
-  crds: Type.Optional(CrdsPolicy()),
-  serverSideApply: Type.Optional(SsaMode()),
-  chartNameChangeStrategy: Type.Optional(StringEnum(['InPlaceUpdate', 'Reinstall'] as const)),
-});
-export type Upgrade = Static<typeof UpgradeSchema>;
-
-export const TestSchema = Type.Object({
-  enable: Type.Optional(Type.Boolean()),
-  timeout: Type.Optional(Duration()),
-  ignoreFailures: Type.Optional(Type.Boolean()),
-  filters: Type.Optional(
-    Type.Array(
-      Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }), exclude: Type.Optional(Type.Boolean()) }),
-    ),
-  ),
-});
-export type HelmTest = Static<typeof TestSchema>;
-
-export const RollbackSchema = Type.Object({
-  timeout: Type.Optional(Duration()),
-  disableWait: Type.Optional(Type.Boolean()),
-  disableWaitForJobs: Type.Optional(Type.Boolean()),
-  disableHooks: Type.Optional(Type.Boolean()),
-  recreate: Type.Optional(Type.Boolean()),
-  force: Type.Optional(Type.Boolean()),
-  cleanupOnFail: Type.Optional(Type.Boolean()),
-  serverSideApply: Type.Optional(SsaMode()),
-});
-export type Rollback = Static<typeof RollbackSchema>;
-
-export const UninstallSchema = Type.Object({
-  timeout: Type.Optional(Duration()),
-  disableHooks: Type.Optional(Type.Boolean()),
-  keepHistory: Type.Optional(Type.Boolean()),
-  disableWait: Type.Optional(Type.Boolean()),
-  deletionPropagation: Type.Optional(
-    StringEnum(['background', 'foreground', 'orphan'] as const, { default: 'background' }),
-  ),
-});
-export type Uninstall = Static<typeof UninstallSchema>;
 
 /** `spec` of a HelmRelease (Flux 2.9); exactly one of `chart` and `chartRef`. */
 export const HelmReleaseSpecSchema = Type.Object(

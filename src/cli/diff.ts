@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ApiVersions, ControllerNames, Kinds, Labels } from '../api/constants.ts';
+import { defaultManagerConfig } from '../config/manager-config.ts';
 import type { Kustomization } from '../api/kustomization.ts';
 import type { DriftEntry } from '../apply/apply.ts';
 import { Action } from '../apply/changeset.ts';
@@ -10,6 +11,7 @@ import { describeRef, type ObjectRef } from '../kube/types.ts';
 import { checkLocalBuildArgs, withLocalBuildFlags, type LocalBuildFlags } from './build.ts';
 import { connect, deadline } from './cluster.ts';
 import { CliError, describeError, ExitCodes, runAction } from './errors.ts';
+import { findKind } from './kinds.ts';
 import { paint, processIo, Reporter, type CommandOptions } from './output.ts';
 
 const show = (v: unknown): string =>
@@ -65,6 +67,48 @@ export function pruneCandidates(
   return diffInventory(previous, inventoryOf(built)).map(entryToRef);
 }
 
+/** The helm-controller build the manager runs, as `driftless run --helm-bin` defaults it. */
+const defaultHelmBin = (): string => defaultManagerConfig().helmBin;
+
+/**
+ * `driftless diff helmrelease <name>`: what an upgrade of the HelmRelease in the cluster would change,
+ * printed and exited as the Kustomization diff (0 none, 1 changes, 2 error).
+ */
+async function diffHelmRelease(
+  name: string,
+  flags: LocalBuildFlags & { helmBin: string },
+  io: ReturnType<typeof processIo>,
+  log: Reporter,
+): Promise<number> {
+  const { helmReleaseDiff } = await import('./diff-helmrelease.ts');
+  const client = await connect(flags);
+  const spinner = log.spin('running dry-run upgrade');
+  let result;
+  try {
+    result = await helmReleaseDiff({
+      client,
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      helmBin: flags.helmBin,
+      namespace: flags.namespace,
+      name,
+      signal: deadline(flags),
+    });
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError({
+      reason: 'DiffFailed',
+      message: describeError(err),
+      exitCode: ExitCodes.diffError,
+      cause: err,
+    });
+  } finally {
+    spinner.stop();
+  }
+  const { text, changed } = formatDiff(result.entries, result.stale, io.color);
+  io.out.write(text);
+  return changed ? ExitCodes.diffFound : ExitCodes.ok;
+}
+
 /**
  * `driftless diff kustomization <name> --path <dir>`: builds like `build`, dry-runs every object with
  * server-side apply (the manager's field manager and owner labels) and prints what would change, plus
@@ -73,15 +117,21 @@ export function pruneCandidates(
 export function diffCommand(opts: CommandOptions = {}): Command {
   const cmd = withLocalBuildFlags(
     new Command('diff').description(
-      'show what applying local files would change in the cluster (exit 0 none, 1 changes, 2 error)',
+      'show what applying local files (kustomization --path) or upgrading a HelmRelease (helmrelease, hr) would change in the cluster (exit 0 none, 1 changes, 2 error)',
     ),
   );
-  return cmd.action(async (kindWord: string, name: string, flags: LocalBuildFlags) => {
+  cmd.option(
+    '--helm-bin <file>',
+    'helm v4 build with the helm-controller field manager (helmrelease)',
+    defaultHelmBin(),
+  );
+  return cmd.action(async (kindWord: string, name: string, flags: LocalBuildFlags & { helmBin: string }) => {
     const io = (opts.io ?? processIo)();
     const log = new Reporter(io);
     await runAction(
       io,
       async () => {
+        if (findKind(kindWord)?.kind === Kinds.HelmRelease) return await diffHelmRelease(name, flags, io, log);
         const dir = checkLocalBuildArgs(kindWord, flags, ExitCodes.diffError);
         // The build pipeline and the apply library are loaded only when a diff runs, not for `--help`.
         const [{ buildLocal, loadKustomization }, { ResourceManager }] = await Promise.all([

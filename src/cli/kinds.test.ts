@@ -11,7 +11,9 @@ void test('every alias of a kind resolves to it, in any case', () => {
   }
   for (const word of ['kustomizations', 'kustomization', 'ks', 'Kustomization'])
     assert.equal(findKind(word)?.kind, 'Kustomization', word);
-  assert.equal(findKind('helmreleases'), undefined);
+  for (const word of ['helmreleases', 'helmrelease', 'hr', 'HelmRelease'])
+    assert.equal(findKind(word)?.kind, 'HelmRelease');
+  assert.equal(findKind('alerts'), undefined);
   assert.equal(kindByName('Kustomization')?.apiVersion, 'kustomize.toolkit.fluxcd.io/v1');
 });
 
@@ -24,14 +26,23 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'git', 'podinfo'])), ['GitRepository']);
   assert.deepEqual(parseKindArgs(['sources', 'git', 'podinfo']).rest, ['podinfo']);
   assert.deepEqual(kindsOf(parseKindArgs(['source', 'gitrepo'])), ['GitRepository']);
-  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'all'])), ['GitRepository', 'OCIRepository', 'Bucket']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'all'])), [
+    'GitRepository',
+    'OCIRepository',
+    'Bucket',
+    'HelmRepository',
+    'HelmChart',
+  ]);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'helm', 'podinfo'])), ['HelmRepository']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'chart', 'apps-podinfo'])), ['HelmChart']);
+  assert.deepEqual(kindsOf(parseKindArgs(['hr', 'podinfo'])), ['HelmRelease']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'oci', 'podinfo'])), ['OCIRepository']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'bucket', 'assets'])), ['Bucket']);
   const all = parseKindArgs(['all']);
   assert.equal(all.all, true);
   assert.deepEqual(
     kindsOf(all),
-    ['GitRepository', 'OCIRepository', 'Bucket', 'Kustomization'],
+    ['GitRepository', 'OCIRepository', 'Bucket', 'HelmRepository', 'HelmChart', 'Kustomization', 'HelmRelease'],
     'sources first, as flux prints them',
   );
   const ks = parseKindArgs(['ks', 'app']);
@@ -40,12 +51,14 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
 
 void test('parseKindArgs refuses unknown kinds and, where not allowed, all; listing what is accepted', () => {
   assert.throws(
-    () => parseKindArgs(['helmreleases']),
+    () => parseKindArgs(['alerts']),
     (err: unknown) =>
-      err instanceof CliError && err.reason === 'UnknownKind' && /sources git .*kustomizations/.test(err.message),
+      err instanceof CliError &&
+      err.reason === 'UnknownKind' &&
+      /sources git .*sources helm .*sources chart .*kustomizations.*helmreleases \(helmrelease, hr\)/.test(err.message),
   );
   assert.throws(() => parseKindArgs(['all'], { allowAll: false }), /unknown kind "all"/);
-  assert.throws(() => parseKindArgs(['sources', 'helm']), /unknown kind "sources helm"/);
+  assert.throws(() => parseKindArgs(['sources', 'hr']), /unknown kind "sources hr"/);
   assert.throws(() => parseKindArgs(['sources']), /unknown kind "sources"/);
   assert.throws(() => parseKindArgs([]), /a kind is required/);
 });
@@ -75,4 +88,40 @@ void test('revision, success line and source reference come from the registry en
   assert.equal(git.successMessage(obj), 'fetched revision main@sha1:def');
   assert.equal(humanKind(git), 'source git');
   assert.equal(humanKind(ks), 'kustomization');
+});
+
+void test('HelmRelease: revision of the newest snapshot, its HelmChart for --with-source (as flux); HelmChart: its source', () => {
+  const hr = findKind('hr') as FluxKind;
+  const chart = findKind('hc') as FluxKind;
+  const templated = {
+    apiVersion: hr.apiVersion,
+    kind: 'HelmRelease',
+    metadata: { name: 'web', namespace: 'apps' },
+    spec: {
+      chart: {
+        spec: { chart: 'web', sourceRef: { kind: 'HelmRepository', name: 'charts', namespace: 'flux-system' } },
+      },
+    },
+    status: { lastAttemptedRevision: '1.1.0', history: [{ chartVersion: '1.0.0' }] },
+  };
+  assert.equal(hr.revision(templated), '1.0.0');
+  assert.equal(hr.successMessage(templated), 'applied revision 1.0.0');
+  assert.deepEqual(hr.sourceRef?.(templated), { kind: 'HelmChart', name: 'apps-web', namespace: 'flux-system' });
+  const referenced = {
+    ...templated,
+    spec: { chartRef: { kind: 'HelmChart', name: 'web' } },
+    status: { lastAttemptedRevision: '2.0.0' },
+  };
+  assert.equal(hr.revision(referenced), '2.0.0');
+  assert.deepEqual(hr.sourceRef?.(referenced), { kind: 'HelmChart', name: 'web', namespace: 'apps' });
+  const hc = {
+    apiVersion: chart.apiVersion,
+    kind: 'HelmChart',
+    metadata: { name: 'apps-web', namespace: 'flux-system' },
+    spec: { sourceRef: { kind: 'GitRepository', name: 'repo' } },
+    status: { artifact: { revision: '0.1.0' } },
+  };
+  assert.equal(chart.revision(hc), '0.1.0');
+  assert.deepEqual(chart.sourceRef?.(hc), { kind: 'GitRepository', name: 'repo', namespace: 'flux-system' });
+  assert.equal(humanKind(chart), 'source chart');
 });

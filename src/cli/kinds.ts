@@ -1,4 +1,4 @@
-// The Flux kinds the CLI knows, as a registry: adding HelmRelease or Alert is one entry here.
+// The Flux kinds the CLI knows, as a registry: adding a kind (Alert…) is one entry here.
 import { ApiVersions, Kinds } from '../api/constants.ts';
 import { CliError } from './errors.ts';
 import type { FluxResource } from './flux-object.ts';
@@ -60,6 +60,66 @@ const bucket: FluxKind = {
   successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
 };
 
+/** HelmRepository (`sources helm`); an OCI one has no artifact, so no revision. */
+const helmRepository: FluxKind = {
+  kind: Kinds.HelmRepository,
+  apiVersion: ApiVersions.source,
+  names: ['helmrepositories', 'helmrepository', 'helmrepo', 'helmrepos'],
+  sourceWord: 'helm',
+  revision: artifactRevision,
+  successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
+};
+
+/** A `{kind, name, namespace}` reference of `obj`, its namespace defaulting to the object's. */
+function specRef(obj: FluxResource, ref: unknown): KindRef | undefined {
+  const r = ref as { kind?: string; name?: string; namespace?: string } | undefined;
+  if (!r?.kind || !r.name) return undefined;
+  return { kind: r.kind, name: r.name, namespace: r.namespace || obj.metadata.namespace || '' };
+}
+
+/** HelmChart (`sources chart`): its source is the chart's repository, Git repository or bucket. */
+const helmChart: FluxKind = {
+  kind: Kinds.HelmChart,
+  apiVersion: ApiVersions.source,
+  names: ['helmcharts', 'helmchart', 'hc'],
+  sourceWord: 'chart',
+  revision: artifactRevision,
+  successMessage: (obj) => `fetched revision ${artifactRevision(obj)}`,
+  sourceRef: (obj) => {
+    const ref = specRef(obj, obj.spec?.['sourceRef']);
+    // A HelmChart's source is always in its own namespace.
+    return ref && { ...ref, namespace: obj.metadata.namespace || '' };
+  },
+};
+
+/** The chart version a HelmRelease last released (its newest history snapshot), else the one it attempted. */
+const releasedRevision = (obj: FluxResource): string => {
+  const [latest] = (obj.status?.['history'] as { chartVersion?: unknown }[] | undefined) ?? [];
+  return str(latest?.chartVersion) || str(obj.status?.['lastAttemptedRevision']);
+};
+
+/**
+ * HelmRelease (`helmreleases`, `hr`): `--with-source` reconciles its chart as flux does, the HelmChart its
+ * template made (`<ns>-<name>` in the source's namespace) or what `chartRef` names.
+ */
+const helmRelease: FluxKind = {
+  kind: Kinds.HelmRelease,
+  apiVersion: ApiVersions.helm,
+  names: ['helmreleases', 'helmrelease', 'hr'],
+  revision: releasedRevision,
+  successMessage: (obj) => `applied revision ${releasedRevision(obj)}`,
+  sourceRef: (obj) => {
+    const chart = obj.spec?.['chart'] as { spec?: { sourceRef?: { namespace?: string } } } | undefined;
+    if (!chart) return specRef(obj, obj.spec?.['chartRef']);
+    const ns = obj.metadata.namespace || '';
+    return {
+      kind: Kinds.HelmChart,
+      name: `${ns}-${obj.metadata.name}`,
+      namespace: chart.spec?.sourceRef?.namespace || ns,
+    };
+  },
+};
+
 /** Kustomization (`kustomizations`, `ks`). */
 const kustomization: FluxKind = {
   kind: Kinds.Kustomization,
@@ -67,15 +127,19 @@ const kustomization: FluxKind = {
   names: ['kustomizations', 'kustomization', 'ks'],
   revision: (obj) => str(obj.status?.['lastAppliedRevision']),
   successMessage: (obj) => `applied revision ${str(obj.status?.['lastAppliedRevision'])}`,
-  sourceRef: (obj) => {
-    const ref = obj.spec?.['sourceRef'] as { kind?: string; name?: string; namespace?: string } | undefined;
-    if (!ref?.kind || !ref.name) return undefined;
-    return { kind: ref.kind, name: ref.name, namespace: ref.namespace || obj.metadata.namespace || '' };
-  },
+  sourceRef: (obj) => specRef(obj, obj.spec?.['sourceRef']),
 };
 
 /** The kinds served by Driftless, in the order `get all` prints them (sources first, as flux). */
-export const fluxKinds: readonly FluxKind[] = [gitRepository, ociRepository, bucket, kustomization];
+export const fluxKinds: readonly FluxKind[] = [
+  gitRepository,
+  ociRepository,
+  bucket,
+  helmRepository,
+  helmChart,
+  kustomization,
+  helmRelease,
+];
 
 /** The kind named by `word` (a registered name or the Kind itself, any case). */
 export function findKind(word: string, kinds: readonly FluxKind[] = fluxKinds): FluxKind | undefined {

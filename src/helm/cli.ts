@@ -11,6 +11,9 @@ import { ControllerNames } from '../api/constants.ts';
 /** The field manager the helm-controller build applies with (helm-controller's, as under Flux). */
 export const HelmFieldManager = ControllerNames.helm;
 
+/** The environment variable the helm-controller build reads its storage namespace from. */
+export const StorageNamespaceEnv = 'DRIFTLESS_HELM_STORAGE_NAMESPACE';
+
 /** Helm exited non-zero; `message` is its error line(s) without the `Error: ` prefix. */
 export class HelmCommandError extends Error {
   override readonly name = 'HelmCommandError';
@@ -25,8 +28,13 @@ export class HelmCommandError extends Error {
 
 /** What every helm invocation needs: the binary, the cluster, the identity, the namespace. */
 export interface HelmTarget {
-  /** Namespace of the release (and of its storage: Helm's CLI keeps both in one namespace). */
+  /** Namespace of the release (and of its storage, unless `storageNamespace` says otherwise). */
   namespace: string;
+  /**
+   * Namespace of Helm's release Secrets when it is not the release's (helm-controller's storageNamespace):
+   * the helm-controller build initialises its storage driver there (DRIFTLESS_HELM_STORAGE_NAMESPACE).
+   */
+  storageNamespace?: string;
   /** `--kube-as-user`, e.g. `system:serviceaccount:<ns>:<sa>`. */
   asUser?: string;
   /** `--kube-as-group`, repeated. */
@@ -129,7 +137,7 @@ export class HelmCli {
   }
 
   /** Runs helm with `args`; resolves its stdout, rejects with HelmCommandError. */
-  async run(args: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<string> {
+  async run(args: readonly string[], opts: { signal?: AbortSignal; storageNamespace?: string } = {}): Promise<string> {
     const home = await this.helmHome();
     return await new Promise<string>((resolve, reject) => {
       const child = spawn(this.bin, args, {
@@ -141,6 +149,7 @@ export class HelmCli {
           HELM_CACHE_HOME: path.join(home, 'cache'),
           HELM_DATA_HOME: path.join(home, 'data'),
           ...(this.kubeconfig ? {} : pickEnv(['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'])),
+          ...(opts.storageNamespace ? { [StorageNamespaceEnv]: opts.storageNamespace } : {}),
         },
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
@@ -181,6 +190,19 @@ export class HelmCli {
     await this.withValues(o.values, (file) => this.run(upgradeArgs(o, file, this.kubeconfig), opt(o)));
   }
 
+  /**
+   * `helm upgrade --install --dry-run=server -o json`: renders the release as an upgrade (or a first
+   * install) would, with the cluster's lookups and capabilities, storing and applying nothing. Resolves
+   * the manifest helm would apply.
+   */
+  async dryRunUpgrade(o: UpgradeOptions): Promise<string> {
+    const out = await this.withValues(o.values, (file) =>
+      this.run([...upgradeArgs(o, file, this.kubeconfig), '--install', '--dry-run=server', '-o', 'json'], opt(o)),
+    );
+    const rel = JSON.parse(out) as { manifest?: unknown };
+    return typeof rel.manifest === 'string' ? rel.manifest : '';
+  }
+
   async rollback(o: RollbackOptions): Promise<void> {
     await this.run(rollbackArgs(o, this.kubeconfig), opt(o));
   }
@@ -195,7 +217,11 @@ export class HelmCli {
   }
 }
 
-const opt = (o: { signal?: AbortSignal }): { signal?: AbortSignal } => (o.signal ? { signal: o.signal } : {});
+/** run() options of an action: its signal, and the storage namespace when it is not the release's. */
+const opt = (o: HelmTarget & { signal?: AbortSignal }): { signal?: AbortSignal; storageNamespace?: string } => ({
+  ...(o.signal ? { signal: o.signal } : {}),
+  ...(o.storageNamespace && o.storageNamespace !== o.namespace ? { storageNamespace: o.storageNamespace } : {}),
+});
 
 /** `--namespace`, `--kubeconfig` and impersonation flags. */
 export function targetArgs(t: HelmTarget, kubeconfig?: string): string[] {

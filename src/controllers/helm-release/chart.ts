@@ -16,7 +16,7 @@ import { getCondition } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { messageOf } from '../shared.ts';
-import type { LoadedChart } from './release.ts';
+import type { LoadedChart } from './types.ts';
 
 type SourceObject = KubeObject & {
   status?: {

@@ -10,7 +10,7 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import { removeFinalizer } from '../../runtime/patch.ts';
 import { messageOf } from '../shared.ts';
 import { deleteChartTemplate } from './chart.ts';
-import { uninstallOptionsOf } from './release.ts';
+import { uninstallOptionsOf } from './action-options.ts';
 
 /**
  * Uninstalls the release of the newest history snapshot (Flux's Uninstall action). A release Helm no
@@ -36,6 +36,7 @@ export async function uninstallCurrent(opts: {
       ...uninstallOptionsOf(opts.hr),
       release: cur.name,
       namespace: cur.namespace,
+      ...(opts.status.storageNamespace ? { storageNamespace: opts.status.storageNamespace } : {}),
       ...(opts.asUser ? { asUser: opts.asUser } : {}),
       signal: opts.signal,
     });

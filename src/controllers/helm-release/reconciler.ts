@@ -19,21 +19,21 @@ import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { HelmCli } from '../../helm/cli.ts';
 import { valuesDigest } from '../../helm/observation.ts';
 import { ReleaseStorage } from '../../helm/release-storage.ts';
-import { composeValues, ValuesReferenceError, type ResolvedReference, type Values } from '../../helm/values.ts';
-import type { KubeClient } from '../../kube/client.ts';
-import type { KubeObject } from '../../kube/types.ts';
+import { resolveValues } from '../../helm/values-from.ts';
+import { ValuesReferenceError, type Values } from '../../helm/values.ts';
 import { getCondition, setCondition } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
-import { CelCompileError, compileCel } from '../../util/cel.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import { applyChartTemplate, deleteChartTemplate, loadChart, readySourceArtifact, templateChartKey } from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
-import { atomicRelease, type LoadedChart } from './release.ts';
+import { checkDependencies } from './inputs.ts';
+import { atomicRelease } from './release.ts';
+import type { LoadedChart } from './types.ts';
 
 export interface HelmReleaseReconcilerOptions extends ControllerDeps {
   informer: Informer;
@@ -116,13 +116,6 @@ export function helmReleaseReconciler(
         } catch (err) {
           throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
         }
-        if (ctx.storageNamespace !== ctx.releaseNamespace) {
-          throw new ReconcileFailure(
-            Reasons.NotSupported,
-            `spec.storageNamespace '${ctx.storageNamespace}' different from the release namespace '${ctx.releaseNamespace}' is not supported by Driftless yet: set spec.storageNamespace to '${ctx.releaseNamespace}' (the helm CLI keeps release Secrets in the release namespace)`,
-            { stalled: true },
-          );
-        }
         if (!hr.spec.chart && hr.spec.chartRef?.kind !== 'HelmChart') {
           throw new ReconcileFailure('InvalidChartReference', 'invalid Chart reference', { stalled: true });
         }
@@ -138,7 +131,7 @@ export function helmReleaseReconciler(
     },
     {
       name: 'dependencies',
-      run: (ctx) => checkDependencies(ctx, o),
+      run: (ctx) => checkDependencies(ctx.obj, o),
     },
     {
       name: 'chart-template',
@@ -245,6 +238,7 @@ export function helmReleaseReconciler(
           configDigest,
           releaseName: ctx.releaseName,
           releaseNamespace: ctx.releaseNamespace,
+          storageNamespace: ctx.storageNamespace,
           cli: o.cli,
           storage,
           ...(ctx.asUser ? { asUser: ctx.asUser } : {}),
@@ -340,81 +334,4 @@ export function helmReleaseReconciler(
     },
   });
   return reconciler;
-}
-
-/** Reads each valuesFrom reference (with the controller's own client, as Flux) and composes the values. */
-async function resolveValues(client: KubeClient, hr: HelmRelease): Promise<Values> {
-  const ns = hr.metadata.namespace ?? '';
-  const cache = new Map<string, (KubeObject & { data?: Record<string, string> }) | undefined>();
-  const refs: ResolvedReference[] = [];
-  for (const ref of hr.spec.valuesFrom ?? []) {
-    const key = `${ref.kind}/${ref.name}`;
-    if (!cache.has(key)) {
-      cache.set(key, await client.get({ apiVersion: 'v1', kind: ref.kind, namespace: ns, name: ref.name }));
-    }
-    const obj = cache.get(key);
-    const raw = obj?.data?.[ref.valuesKey || 'values.yaml'];
-    const data =
-      raw === undefined ? undefined : ref.kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-    refs.push({
-      kind: ref.kind,
-      name: ref.name,
-      namespace: ns,
-      ...(ref.valuesKey ? { valuesKey: ref.valuesKey } : {}),
-      ...(ref.targetPath ? { targetPath: ref.targetPath } : {}),
-      ...(ref.optional ? { optional: true } : {}),
-      data,
-      objectMissing: obj === undefined,
-    });
-  }
-  const inline =
-    hr.spec.values && typeof hr.spec.values === 'object' && !Array.isArray(hr.spec.values)
-      ? (hr.spec.values as Values)
-      : undefined;
-  return composeValues(refs, inline);
-}
-
-/** Flux's HelmRelease dependency check: each dependency exists, has caught up with its generation and is Ready (or its readyExpr holds). */
-function checkDependencies(ctx: HrContext, o: HelmReleaseReconcilerOptions): void {
-  const hr = ctx.obj;
-  for (const dep of hr.spec.dependsOn ?? []) {
-    const name = `${dep.namespace ?? hr.metadata.namespace ?? ''}/${dep.name}`;
-    let expr;
-    if (dep.readyExpr) {
-      try {
-        expr = compileCel(dep.readyExpr, { variables: ['self', 'dep'] });
-      } catch (err) {
-        if (!(err instanceof CelCompileError)) throw err;
-        throw new ReconcileFailure(
-          Reasons.InvalidCELExpression,
-          `failed to evaluate dependency ${dep.name}: ${err.message}`,
-          { stalled: true },
-        );
-      }
-    }
-    const fail = (why: string): never => {
-      throw new ReconcileFailure(HelmReasons.DependencyNotReady, why, {
-        requeueAfterMs: o.requeueDependencyMs,
-        event: 'info',
-        waiting: true,
-      });
-    };
-    const other = o.informer.get(name) as HelmRelease | undefined;
-    if (!other)
-      return fail(`unable to get '${name}' dependency: HelmRelease.helm.toolkit.fluxcd.io "${dep.name}" not found`);
-    if (expr) {
-      let ok = false;
-      try {
-        ok = expr.evaluateBool({ self: hr, dep: other });
-      } catch {
-        ok = false;
-      }
-      if (!ok) fail(`dependency '${name}' is not ready according to readyExpr eval`);
-      continue;
-    }
-    if (!other.status?.conditions?.length || other.metadata.generation !== other.status.observedGeneration) {
-      fail(`dependency '${name}' is not ready`);
-    }
-    if (getCondition(other as never, 'Ready')?.status !== 'True') fail(`dependency '${name}' is not ready`);
-  }
 }

@@ -6,17 +6,16 @@ import { snapshotOf, valuesDigest } from '../../helm/observation.ts';
 import type { HelmStoredRelease, ReleaseStorage } from '../../helm/release-storage.ts';
 import { serviceAccountUser } from './reconciler.ts';
 import {
-  determineState,
   installOptionsOf,
-  installRemediation,
   rollbackOptionsOf,
-  summarize,
   uninstallOptionsOf,
   upgradeOptionsOf,
-  upgradeRemediation,
   waitFor,
-  type ReleaseRequest,
-} from './release.ts';
+} from './action-options.ts';
+import { summarize } from './outcome.ts';
+import { determineState } from './release.ts';
+import { installRemediation, upgradeRemediation } from './remediation.ts';
+import type { ReleaseRequest } from './types.ts';
 
 const hr = (spec: Partial<HelmRelease['spec']> = {}, status: HelmReleaseStatus = {}): HelmRelease => ({
   apiVersion: 'helm.toolkit.fluxcd.io/v2',
@@ -298,6 +297,7 @@ const request = (
     configDigest: valuesDigest(values),
     releaseName: 'web',
     releaseNamespace: 'apps',
+    storageNamespace: 'apps',
     cli: undefined as never,
     storage,
     forceRequested: false,

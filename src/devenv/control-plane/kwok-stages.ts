@@ -5,7 +5,7 @@ import { kwokNodeAnnotation } from './flags.ts';
 // would never leave Pending. These are the few stages the dev cluster needs, written for Driftless; the Stage
 // API (resourceRef, selector, delay, next) is described at https://kwok.sigs.k8s.io/docs/user/stages-configuration/.
 
-/** kwok's `--config` file: Stages that bring the fake Node up, keep it Ready, run Pods, finish Job Pods and delete Pods. */
+/** kwok's `--config` file: Stages that bring the fake Node up, keep it Ready, run Pods, finish run-to-completion Pods and delete Pods. */
 export function kwokConfigYaml(): string {
   return stages()
     .map((s) => stringify(s, { lineWidth: 0 }))
@@ -125,18 +125,44 @@ const podRunning: Record<string, Template> = {
   }),
 };
 
-const podSucceeded: Record<string, Template> = {
-  phase: 'Succeeded',
-  conditions: ['ContainersReady', 'Ready'].map((t) => podCondition(t, 'False', 'PodCompleted')),
+/** A Pod whose containers ran to completion: Succeeded (exit 0) or Failed (exit 1). */
+const podExited = (phase: 'Succeeded' | 'Failed'): Record<string, Template> => ({
+  phase,
+  conditions: ['ContainersReady', 'Ready'].map((t) =>
+    podCondition(t, 'False', phase === 'Succeeded' ? 'PodCompleted' : 'PodFailed'),
+  ),
   containerStatuses: each('.spec.containers', {
     name: expr('.name'),
     image: expr('.image'),
     ready: false,
     started: false,
     restartCount: 0,
-    state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: expr('$now'), finishedAt: expr('$now') } },
+    state: {
+      terminated: {
+        exitCode: phase === 'Succeeded' ? 0 : 1,
+        reason: phase === 'Succeeded' ? 'Completed' : 'Error',
+        startedAt: expr('$now'),
+        finishedAt: expr('$now'),
+      },
+    },
   }),
-};
+});
+
+/**
+ * The annotation that makes a run-to-completion Pod fail (`Failed`, exit code 1) instead of succeeding, so
+ * a test can have a Job or a Helm test hook fail deterministically on the fake node.
+ */
+export const fakePodPhaseAnnotation = 'driftless.dev/fake-pod-phase';
+const fakePhaseIs = (operator: 'In' | 'NotIn'): Requirement => ({
+  key: `.metadata.annotations["${fakePodPhaseAnnotation}"]`,
+  operator,
+  values: ['Failed'],
+});
+const runsToCompletion: Requirement[] = [
+  noDeletionTimestamp,
+  phaseIs('Running'),
+  { key: '.spec.restartPolicy', operator: 'In', values: ['Never', 'OnFailure'] },
+];
 
 function stages(): object[] {
   return [
@@ -164,16 +190,19 @@ function stages(): object[] {
       next: { statusTemplate: statusTemplate(podTimes, podRunning) },
     }),
     stage({
-      // Job Pods "exit 0" right away so that Jobs (and Flux health checks on them) complete.
-      name: 'driftless-job-pod-succeeded',
+      // Run-to-completion Pods (a Job's, a Helm hook or test) "exit 0" right away so that Jobs, hooks and
+      // tests (and Flux health checks on them) complete; the two stages' selectors exclude each other, as
+      // kwok picks at random among matching stages.
+      name: 'driftless-pod-succeeded',
       kind: 'Pod',
-      match: [
-        noDeletionTimestamp,
-        phaseIs('Running'),
-        { key: '.metadata.ownerReferences[]?.kind', operator: 'In', values: ['Job'] },
-        { key: '.spec.restartPolicy', operator: 'In', values: ['Never', 'OnFailure'] },
-      ],
-      next: { statusTemplate: statusTemplate({ $now: 'Now' }, podSucceeded) },
+      match: [...runsToCompletion, fakePhaseIs('NotIn')],
+      next: { statusTemplate: statusTemplate({ $now: 'Now' }, podExited('Succeeded')) },
+    }),
+    stage({
+      name: 'driftless-pod-failed',
+      kind: 'Pod',
+      match: [...runsToCompletion, fakePhaseIs('In')],
+      next: { statusTemplate: statusTemplate({ $now: 'Now' }, podExited('Failed')) },
     }),
     stage({
       // Stands in for the kubelet confirming a graceful delete, so namespaces and ReplicaSets can finish

@@ -1,0 +1,141 @@
+// `driftless diff helmrelease <name>`: what an upgrade of the HelmRelease as it stands in the cluster would
+// change. The chart is the artifact of its HelmChart, the values are composed as the reconciler composes
+// them, the real helm binary renders the release with `upgrade --install --dry-run=server` (lookups and
+// capabilities from the cluster), and each object is dry-run applied server-side with helm-controller's
+// field manager against the live one. Objects of the current release that the new one lacks would be deleted.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ApiVersions, ControllerNames, Kinds } from '../api/constants.ts';
+import {
+  actionTimeoutMs,
+  helmChartRefOf,
+  helmReleaseName,
+  maxHistory,
+  releaseNamespaceOf,
+  storageNamespaceOf,
+  type HelmRelease,
+} from '../api/helm-release.ts';
+import type { DriftEntry } from '../apply/apply.ts';
+import { HelmCli } from '../helm/cli.ts';
+import { ReleaseStorage } from '../helm/release-storage.ts';
+import { resolveValues } from '../helm/values-from.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { KubeObject, ObjectRef } from '../kube/types.ts';
+import { isRecord } from '../util/is-record.ts';
+import { CliError, ExitCodes } from './errors.ts';
+
+/** Helm's ownership marks, which helm sets on every object it applies (not in the rendered manifest). */
+const helmMetadata = (release: string, namespace: string) => ({
+  labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+  annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+});
+
+const refuse = (reason: string, message: string): CliError =>
+  new CliError({ reason, message, exitCode: ExitCodes.diffError });
+
+/** The objects of a manifest, namespaced ones defaulted to `namespace` as helm does. */
+async function manifestObjects(client: KubeClient, manifest: string, namespace: string): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const doc of parseAllDocuments(manifest)) {
+    const obj: unknown = doc.toJS();
+    if (!isRecord(obj) || typeof obj['kind'] !== 'string') continue;
+    const o = obj as unknown as KubeObject;
+    const info = await client.resource(o.apiVersion, o.kind);
+    if (info.namespaced && !o.metadata.namespace) o.metadata.namespace = namespace;
+    out.push(o);
+  }
+  return out;
+}
+
+const refOf = (o: KubeObject): ObjectRef => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+  name: o.metadata.name,
+});
+/** Group, kind, namespace and name: an object's identity across API versions. */
+const keyOf = (r: ObjectRef): string =>
+  `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+
+/** The chart archive of the HelmRelease's HelmChart (template or chartRef), written to `dir`. */
+async function fetchChart(client: KubeClient, hr: HelmRelease, dir: string, signal: AbortSignal): Promise<string> {
+  if (hr.spec.chartRef && hr.spec.chartRef.kind !== Kinds.HelmChart) {
+    throw refuse('NotSupported', `diff of a chartRef to ${hr.spec.chartRef.kind} is not supported: use a HelmChart`);
+  }
+  const ref = helmChartRefOf(hr);
+  const chart = await client.get<KubeObject & { status?: { artifact?: { url?: string } } }>({
+    apiVersion: ApiVersions.source,
+    kind: Kinds.HelmChart,
+    ...ref,
+  });
+  const url = chart?.status?.artifact?.url;
+  if (!url) throw refuse('ChartNotReady', `HelmChart ${ref.namespace}/${ref.name} has no artifact yet`);
+  const res = await fetch(url, { signal });
+  if (!res.ok) throw refuse('ArtifactFailed', `fetching the chart artifact ${url}: HTTP ${res.status}`);
+  const file = path.join(dir, 'chart.tgz');
+  await writeFile(file, Buffer.from(await res.arrayBuffer()));
+  return file;
+}
+
+/** What an upgrade of HelmRelease `namespace/name` would change: dry-run entries and objects it would delete. */
+export async function helmReleaseDiff(o: {
+  client: KubeClient;
+  kubeconfig?: string;
+  helmBin: string;
+  namespace: string;
+  name: string;
+  signal: AbortSignal;
+}): Promise<{ entries: DriftEntry[]; stale: ObjectRef[] }> {
+  const { client, signal } = o;
+  const hr = await client.get<HelmRelease>({
+    apiVersion: ApiVersions.helm,
+    kind: Kinds.HelmRelease,
+    namespace: o.namespace,
+    name: o.name,
+  });
+  if (!hr) throw refuse('NotFound', `HelmRelease object '${o.name}' not found in "${o.namespace}" namespace`);
+  const release = helmReleaseName(hr);
+  const namespace = releaseNamespaceOf(hr);
+  const storageNamespace = storageNamespaceOf(hr);
+  const dir = await mkdtemp(path.join(tmpdir(), 'driftless-diff-hr-'));
+  const cli = new HelmCli({ bin: o.helmBin, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
+  try {
+    const chartPath = await fetchChart(client, hr, dir, signal);
+    const values = await resolveValues(client, hr);
+    const manifest = await cli.dryRunUpgrade({
+      release,
+      chartPath,
+      values,
+      namespace,
+      storageNamespace,
+      timeoutMs: actionTimeoutMs(hr.spec, 'upgrade'),
+      wait: 'hookOnly',
+      waitForJobs: false,
+      maxHistory: maxHistory(hr.spec),
+      signal,
+    });
+    const meta = helmMetadata(release, namespace);
+    const objects = (await manifestObjects(client, manifest, namespace)).map((obj) => ({
+      ...obj,
+      metadata: {
+        ...obj.metadata,
+        labels: { ...obj.metadata.labels, ...meta.labels },
+        annotations: { ...obj.metadata.annotations, ...meta.annotations },
+      },
+    }));
+    const { ResourceManager } = await import('../apply/apply.ts');
+    const manager = new ResourceManager({ client, fieldManager: ControllerNames.helm, ownerLabels: meta.labels });
+    const entries = await manager.diff(objects, { signal });
+    const current = await new ReleaseStorage(client, storageNamespace).last(release);
+    const wanted = new Set(objects.map((obj) => keyOf(refOf(obj))));
+    const stale = (current?.manifest ? await manifestObjects(client, current.manifest, namespace) : [])
+      .map(refOf)
+      .filter((r) => !wanted.has(keyOf(r)));
+    return { entries, stale };
+  } finally {
+    await cli.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
