@@ -176,6 +176,21 @@ const panels = [
     { stack: true },
   ),
   timeseries(
+    'M4 image automation failures',
+    'driftless_image_automation_failures_total: failed ImageRepository scans, ImagePolicy evaluations and ImageUpdateAutomation runs, by Ready reason.',
+    [[`sum by (reason) (increase(driftless_image_automation_failures_total[${ri}]))`, '{{reason}}']],
+    { stack: true },
+  ),
+  timeseries(
+    'M7 Git write latency',
+    'driftless_git_push_duration_seconds: how long the pushes of an image update automation run took (the redo after a moved branch included), successful or not.',
+    [
+      [`histogram_quantile(0.5, sum by (le) (rate(driftless_git_push_duration_seconds_bucket[1h])))`, 'p50'],
+      [`histogram_quantile(0.95, sum by (le) (rate(driftless_git_push_duration_seconds_bucket[1h])))`, 'p95'],
+    ],
+    { unit: 's' },
+  ),
+  timeseries(
     'M10 notification delivery',
     'driftless_notification_delivery_total per second by provider type and result (sent, failed, retried, skipped).',
     [[`sum by (type, result) (rate(driftless_notification_delivery_total[${ri}]))`, '{{type}} {{result}}']],

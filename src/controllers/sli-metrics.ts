@@ -69,8 +69,8 @@ type Outcome = 'success' | 'failure';
 /**
  * Beyond Flux: the service-level indicators as metrics, kind-agnostic. Any number of instances may
  * share a registry; they share its series. M1 success ratio and M5 errors by Ready reason come
- * from {@link SliMetrics.reconciled}; M2 from {@link SliMetrics.applied}; M4 and M7 are hooks for
- * image automation and Git writes. Drift (M3), notification delivery (M10) and queue depth (M8)
+ * from {@link SliMetrics.reconciled}; M2 from {@link SliMetrics.applied}; M4 and M7 from the image
+ * reconcilers ({@link SliMetrics.imageAutomationFailed}, {@link SliMetrics.startGitPush}). Drift (M3), notification delivery (M10) and queue depth (M8)
  * live with their owners (`driftless_drift_*`, `driftless_notification_delivery_total`, `workqueue_depth`).
  */
 export class SliMetrics {

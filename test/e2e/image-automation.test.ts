@@ -25,7 +25,7 @@ import {
   startTestEnv,
   type TestEnv,
 } from '../support/env.ts';
-import { cached, queueIdle, reconcileCount } from '../support/engine-state.ts';
+import { cached, engineMetrics, queueIdle, reconcileCount, sample } from '../support/engine-state.ts';
 import { startTestRegistry, testBinDir, type TestRegistry } from '../support/oci-registry.ts';
 
 const ns = 'auto';
@@ -285,6 +285,9 @@ void test('registry tags → ImagePolicy → the automation commits the new tag 
   await env.waitFor('the resumed push', async () =>
     /apps\/web:1\.3\.0 #/.test((await remoteMain('deploy/configmap.yaml')).text),
   );
+  // SLI M7: every Git write was timed (the first update and the one after resuming, at least).
+  const pushes = /^driftless_git_push_duration_seconds_count (\d+)$/m.exec(await engineMetrics(engine));
+  assert.ok(Number(pushes?.[1] ?? 0) >= 2, `timed pushes: ${pushes?.[1] ?? 'none'}`);
 });
 
 void test('a push branch and refspec: the update goes to its own branch from the checkout branch; main is untouched', async () => {
@@ -361,6 +364,11 @@ void test('bad input: unknown template field, removed .Updated, unsupported cons
     reason: 'SourceManagerFailed',
     messageIncludes: 'referenced git repository does not exist',
   });
+  // SLI M4: the failed runs above are counted by their Ready reason.
+  const metrics = await engineMetrics(env.engine!);
+  for (const reason of ['GitOperationFailed', 'InvalidPolicySelector']) {
+    assert.ok(sample(metrics, 'driftless_image_automation_failures_total', { reason }) >= 1, reason);
+  }
 });
 
 void test('the flux CLI lists the image objects and reconciles, suspends and resumes the automation', async () => {

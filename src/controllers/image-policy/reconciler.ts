@@ -150,6 +150,10 @@ export function imagePolicyReconciler(
     recorder: o.recorder,
     logger: o.logger,
     outcomes: sli,
+    // SLI M4: a failed image automation run, by reason (waiting on a source is not a failure).
+    onFailure: (_ctx, failure) => {
+      if (failure.opts.waiting !== true) sli.imageAutomationFailed(failure.reason);
+    },
     read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as ImagePolicy | undefined,
     finalizer: Finalizer,
     finalize: async (obj) => {

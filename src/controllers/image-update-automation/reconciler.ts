@@ -185,6 +185,7 @@ export function imageUpdateAutomationReconciler(
               messageTemplateValues: git.commit.messageTemplateValues,
               automation: { namespace: ctx.obj.metadata.namespace ?? '', name: ctx.obj.metadata.name },
               signing: signer?.gitConfig,
+              timePush: () => sli.startGitPush(),
             }),
           );
         } catch (err) {
@@ -311,6 +312,10 @@ export function imageUpdateAutomationReconciler(
     recorder: o.recorder,
     logger: o.logger,
     outcomes: sli,
+    // SLI M4: a failed image automation run, by reason (waiting on a source is not a failure).
+    onFailure: (_ctx, failure) => {
+      if (failure.opts.waiting !== true) sli.imageAutomationFailed(failure.reason);
+    },
     read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as ImageUpdateAutomation | undefined,
     finalizer: Finalizer,
     finalize: async (obj) => {

@@ -32,6 +32,8 @@ export interface UpdatePlan {
   automation: { namespace: string; name: string };
   /** git `-c` settings that sign the commits (a prepared OpenPGP signer). */
   signing?: readonly string[] | undefined;
+  /** Starts timing the Git write (the pushes, retry included); the returned function ends it (SLI M7). */
+  timePush?: (() => () => void) | undefined;
 }
 
 /** What happened: the update result, and the pushed commit when there was one. */
@@ -46,11 +48,18 @@ export function updateRoot(dir: string, updatePath: string): string {
   return joined.startsWith(path.resolve(dir)) ? joined : path.resolve(dir);
 }
 
+/** One run of the setters and the commit: what changed, and the commit when there was a change. */
+interface Attempt {
+  update: UpdateResult;
+  commit?: string;
+  message?: string;
+}
+
 /** Applies, commits and pushes; throws typed errors (template, git) for the reconciler to map. */
 export async function runUpdate(session: GitSession, plan: UpdatePlan): Promise<UpdateOutcome> {
   await switchToBranch(session, plan.dir, plan.pushBranch);
   const root = updateRoot(plan.dir, plan.updatePath);
-  const attempt = async (): Promise<{ update: UpdateResult; commit?: string; message?: string }> => {
+  const attempt = async (): Promise<Attempt> => {
     const update = await updateWithSetters(root, plan.policies);
     if (update.files.size === 0) return { update };
     const message = renderCommitMessage(plan.messageTemplate, {
@@ -61,9 +70,26 @@ export async function runUpdate(session: GitSession, plan: UpdatePlan): Promise<
     const commit = await commitAll(session, plan.dir, plan.author, message, plan.signing);
     return commit === undefined ? { update } : { update, commit, message };
   };
-  let first = await attempt();
+  const first = await attempt();
   if (first.commit === undefined) return { update: first.update };
   const branchSpec = `refs/heads/${plan.pushBranch}:refs/heads/${plan.pushBranch}`;
+  const endPush = plan.timePush?.();
+  try {
+    return await pushAll(session, plan, branchSpec, first, attempt);
+  } finally {
+    endPush?.();
+  }
+}
+
+/** Pushes the branch (redone once on the new head when it moved), then the refspec. */
+async function pushAll(
+  session: GitSession,
+  plan: UpdatePlan,
+  branchSpec: string,
+  firstAttempt: Attempt,
+  attempt: () => Promise<Attempt>,
+): Promise<UpdateOutcome> {
+  let first = firstAttempt;
   try {
     await pushRefspecs(session, plan.dir, [branchSpec], { force: plan.switchBranch, options: plan.pushOptions });
   } catch (err) {
