@@ -29,12 +29,26 @@ export function installOptionsOf(hr: HelmRelease) {
 const serverSideOf = (mode: string | undefined, applyMethod: string | undefined): boolean =>
   mode === 'enabled' ? true : mode === 'disabled' ? false : applyMethod === 'ssa';
 
-/** helm upgrade options from `spec.upgrade` (helm-controller's newUpgrade); `applyMethod` of the last release. */
-export function upgradeOptionsOf(hr: HelmRelease, applyMethod: string | undefined) {
-  const spec = hr.spec.upgrade ?? {};
+/** What `spec.upgrade` and `spec.rollback` share. */
+interface ReleaseActionSpec {
+  serverSideApply?: string | undefined;
+  disableWait?: boolean | undefined;
+  disableWaitForJobs?: boolean | undefined;
+  disableHooks?: boolean | undefined;
+  force?: boolean | undefined;
+  cleanupOnFail?: boolean | undefined;
+}
+
+/** The options upgrade and rollback set alike (helm-controller's newUpgrade and newRollback). */
+function releaseActionOptions(
+  hr: HelmRelease,
+  action: 'upgrade' | 'rollback',
+  spec: ReleaseActionSpec,
+  applyMethod: string | undefined,
+) {
   const serverSide = serverSideOf(spec.serverSideApply, applyMethod);
   return {
-    timeoutMs: actionTimeoutMs(hr.spec, 'upgrade'),
+    timeoutMs: actionTimeoutMs(hr.spec, action),
     wait: waitFor(hr, spec.disableWait),
     waitForJobs: !spec.disableWaitForJobs,
     disableHooks: spec.disableHooks ?? false,
@@ -42,8 +56,16 @@ export function upgradeOptionsOf(hr: HelmRelease, applyMethod: string | undefine
     serverSide: serverSide ? ('true' as const) : ('false' as const),
     forceConflicts: serverSide,
     forceReplace: (spec.force ?? false) && !serverSide,
-    takeOwnership: !spec.disableTakeOwnership,
     cleanupOnFail: spec.cleanupOnFail ?? false,
+  };
+}
+
+/** helm upgrade options from `spec.upgrade` (helm-controller's newUpgrade); `applyMethod` of the last release. */
+export function upgradeOptionsOf(hr: HelmRelease, applyMethod: string | undefined) {
+  const spec = hr.spec.upgrade ?? {};
+  return {
+    ...releaseActionOptions(hr, 'upgrade', spec, applyMethod),
+    takeOwnership: !spec.disableTakeOwnership,
     reuseValues: spec.preserveValues ?? false,
     disableOpenApiValidation: spec.disableOpenAPIValidation ?? false,
     skipSchemaValidation: spec.disableSchemaValidation ?? false,
@@ -52,19 +74,7 @@ export function upgradeOptionsOf(hr: HelmRelease, applyMethod: string | undefine
 
 /** helm rollback options from `spec.rollback`; `applyMethod` of the release rolled back to. */
 export function rollbackOptionsOf(hr: HelmRelease, applyMethod: string | undefined) {
-  const spec = hr.spec.rollback ?? {};
-  const serverSide = serverSideOf(spec.serverSideApply, applyMethod);
-  return {
-    timeoutMs: actionTimeoutMs(hr.spec, 'rollback'),
-    wait: waitFor(hr, spec.disableWait),
-    waitForJobs: !spec.disableWaitForJobs,
-    disableHooks: spec.disableHooks ?? false,
-    maxHistory: maxHistory(hr.spec),
-    serverSide: serverSide ? ('true' as const) : ('false' as const),
-    forceConflicts: serverSide,
-    forceReplace: (spec.force ?? false) && !serverSide,
-    cleanupOnFail: spec.cleanupOnFail ?? false,
-  };
+  return releaseActionOptions(hr, 'rollback', hr.spec.rollback ?? {}, applyMethod);
 }
 
 /** helm uninstall options from `spec.uninstall`. */
