@@ -43,6 +43,11 @@ export type EngineStartOptions = {
   flux: FluxPeers;
   /** Driftless: Node.js options before the script (profiling). */
   nodeArgs?: readonly string[];
+  /**
+   * Driftless: run this many shard processes instead of one manager, as Flux shards: process k watches
+   * `sharding.fluxcd.io/key=shard<k>`, runs the source and kustomize groups and elects its shard's leader.
+   */
+  shards?: number;
   signal?: AbortSignal;
 };
 
@@ -74,10 +79,46 @@ type Spawn = {
   health: number;
 };
 
+/** The label Flux's sharding selects on, and the label value of shard `k` (1-based). */
+export const SHARD_KEY = 'sharding.fluxcd.io/key';
+export const shardName = (k: number): string => `shard${k}`;
+
+/** One Driftless process per shard (see EngineStartOptions.shards); no receiver, no event intake. */
+async function driftlessShardSpawns(
+  o: EngineStartOptions,
+  shards: number,
+  ports: () => Promise<number>,
+): Promise<Spawn[]> {
+  const spawns: Spawn[] = [];
+  for (let k = 1; k <= shards; k++) {
+    const [metrics, health, storage] = [await ports(), await ports(), await ports()];
+    const name = `driftless-${shardName(k)}`;
+    const args = [
+      ...(o.nodeArgs ?? []),
+      path.join(repoRoot, 'bin', 'driftless.js'),
+      'run',
+      `--kubeconfig=${o.kubeconfig}`,
+      `--metrics-addr=${addr(metrics)}`,
+      `--health-addr=${addr(health)}`,
+      `--storage-addr=${addr(storage)}`,
+      `--storage-path=${path.join(o.workDir, `storage-${k}`)}`,
+      `--log-level=${o.logLevel}`,
+      `--identity=${name}`,
+      `--watch-label-selector=${SHARD_KEY}=${shardName(k)}`,
+      '--enable-leader-election',
+      '--controllers=source,kustomize',
+      ...(o.concurrent ? [`--concurrent=${o.concurrent}`] : []),
+    ];
+    spawns.push({ name, command: process.execPath, args, metrics, health });
+  }
+  return spawns;
+}
+
 async function driftlessSpawns(
   o: EngineStartOptions,
   ports: () => Promise<number>,
-): Promise<{ spawns: Spawn[]; receiver: number }> {
+): Promise<{ spawns: Spawn[]; receiver?: number }> {
+  if (o.shards !== undefined) return { spawns: await driftlessShardSpawns(o, o.shards, ports) };
   const [metrics, health, storage, receiver, events] = [
     await ports(),
     await ports(),

@@ -136,5 +136,31 @@ export function p5Fixture(push: number): BenchFixture {
   };
 }
 
+/**
+ * The sharding row: `n` small applications, one directory each (`apps/app-NNNN/`, a kustomization.yaml plus one
+ * ConfigMap), all in one repository; one Kustomization per directory.
+ */
+export function shardFixture(n: number): BenchFixture {
+  const files: Record<string, string> = {};
+  const units: BenchUnit[] = [];
+  for (let i = 0; i < n; i++) {
+    const app = `app-${pad(i)}`;
+    const dir = `apps/${app}`;
+    files[`${dir}/kustomization.yaml`] = stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['configmap.yaml'],
+    });
+    files[`${dir}/configmap.yaml`] = stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${app}-config`, labels: { app, [BENCH_LABEL]: 'true' } },
+      data: { GREETING: `hello from ${app}` },
+    });
+    units.push({ name: app, path: `./${dir}` });
+  }
+  return { files, units, expected: { ConfigMap: n, Secret: 0, Service: 0, Deployment: 0 } };
+}
+
 /** Total objects a fixture produces. */
 export const objectCount = (f: BenchFixture): number => Object.values(f.expected).reduce((a, b) => a + b, 0);

@@ -12,6 +12,7 @@ import { runP1 } from './rows/p1.ts';
 import { runP2 } from './rows/p2.ts';
 import { runP5 } from './rows/p5.ts';
 import { runP7, runP8 } from './rows/p7.ts';
+import { runShards } from './rows/shards.ts';
 import { describeMachine, measuredCommit, openSession } from './setup.ts';
 
 const positiveInt = (v: string): number => {
@@ -20,7 +21,9 @@ const positiveInt = (v: string): number => {
   return n;
 };
 const sizes = (v: string): number[] => v.split(',').map((s) => positiveInt(s.trim()));
-const ROWS = ['p1', 'p2', 'p5', 'p7', 'p8'] as const;
+const ROWS = ['p1', 'p2', 'p5', 'p7', 'p8', 'shards'] as const;
+/** Rows a plain `npm run bench` runs; `shards` (Driftless alone, long) only when named. */
+const DEFAULT_ROWS: readonly RowId[] = ['p1', 'p2', 'p5', 'p7', 'p8'];
 type RowId = (typeof ROWS)[number];
 const rowList = (v: string): RowId[] =>
   v.split(',').map((s) => {
@@ -38,6 +41,7 @@ const LAYOUT = [
   'P2: one Kustomization of N ConfigMaps: create to Ready; then a commit changing every ConfigMap, `reconcile.fluxcd.io/requestedAt` on the GitRepository, until the Kustomization is Ready at that revision. Floor: kubectl apply of the same, then of the changed objects. P3: `requestedAt` on that Kustomization 10 times, each waited for (lastHandledReconcileAt), nothing changed.',
   "P5: one Kustomization (interval 1m) of one ConfigMap; 20 times: commit and push, POST the generic Receiver's webhook, poll the ConfigMap every 50 ms until it has the pushed value. P6: then `kubectl edit` (a scripted editor) changes that ConfigMap; time until it has the Git value again.",
   'P7: an engine with no objects: spawn to /readyz, then RSS and CPU after the settle period. P8: 1000 Kustomizations with a Ready status and no engine running; each CLI run once to warm up, then the median of 5 runs under GNU time.',
+  "S (Driftless only, no Flux column): N Kustomizations of one ConfigMap each (own directory, one GitRepository labelled shard1), labelled round-robin `sharding.fluxcd.io/key=shard<k>` over 1, 2, 4 shard processes (`--watch-label-selector`, `--enable-leader-election`, `--controllers=source,kustomize`, default --kube-api-qps 50 / burst 300 each); time from the first create until all are Ready. kube-apiserver and etcd CPU from /proc; the API server's requests (all clients, the harness's 1/s list included), mean non-watch latency and priority-and-fairness queue wait from its /metrics (`kubectl get --raw /metrics`).",
 ];
 
 type CliOptions = {
@@ -61,6 +65,8 @@ type CliOptions = {
   engine?: EngineName;
   floor: boolean;
   nodeArgs?: string;
+  shardCounts: number[];
+  shardKustomizations: number;
 };
 
 /** Parses argv, runs the chosen rows in order and reports; exits non-zero only when the harness itself fails. */
@@ -99,8 +105,13 @@ async function main(argv: string[]): Promise<void> {
     .option('--no-floor', 'skip the kubectl floor of P1 and P2')
     .option('--node-args <args>', "Node.js options for the Driftless process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/p'")
     .option('--results-dir <dir>', 'where <date>.md is written', path.join(here, 'results'))
+    .option('--shard-counts <list>', 'row shards: shard processes per turn, comma-separated', sizes, [1, 2, 4])
+    .option('--shard-kustomizations <n>', 'row shards: Kustomizations split over the shards', positiveInt, 2000)
+    .argument('[rows]', 'rows to run, as --only', rowList)
     .parse(argv);
   const o = program.opts<CliOptions>();
+  const positional = program.processedArgs[0] as RowId[] | undefined;
+  if (positional) o.only = [...(o.only ?? []), ...positional];
   for (const [file, what] of [
     [o.kubectl, 'kubectl'],
     [o.kustomize, 'kustomize'],
@@ -109,12 +120,17 @@ async function main(argv: string[]): Promise<void> {
   ] as const)
     await requireFile(file, what);
   const flux = await findFluxPeers(cacheDir);
-  const engines: EngineName[] = o.engine ? [o.engine] : ['driftless', 'flux'];
+  const only = new Set<RowId>(o.only ?? DEFAULT_ROWS);
+  // The shards row measures Driftless alone: Flux's controllers are not needed for it.
+  const engines: EngineName[] = o.engine
+    ? [o.engine]
+    : [...only].every((r) => r === 'shards')
+      ? ['driftless']
+      : ['driftless', 'flux'];
   if (o.engine) o.write = false;
   for (const name of ['source-controller', 'kustomize-controller'] as const)
     if (engines.includes('flux') && !flux[name])
       throw new Error(`${name} is not provisioned: run scripts/provision.sh bench`);
-  const only = new Set<RowId>(o.only ?? ROWS);
 
   const aborter = new AbortController();
   const onSignal = (): void => {
@@ -159,6 +175,7 @@ async function main(argv: string[]): Promise<void> {
       if (only.has('p5')) lines.push(...(await runP5(session, o.pushes, o.repeat)));
       if (only.has('p7')) lines.push(...(await runP7(session, o.repeat)));
       if (only.has('p8')) lines.push(...(await runP8(session, o.cliObjects, 5)));
+      if (only.has('shards')) lines.push(...(await runShards(session, o.shardKustomizations, o.shardCounts, o.repeat)));
     } catch (err) {
       failure = err;
     }

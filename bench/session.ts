@@ -76,6 +76,10 @@ export type TurnSpec = {
   files?: Record<string, string>;
   /** Flux: run notification-controller too. */
   receiver?: boolean;
+  /** Driftless only: this many shard processes (see EngineStartOptions.shards) instead of one manager. */
+  shards?: number;
+  /** Labels of the GitRepository `bench` (e.g. the shard that serves it). */
+  sourceLabels?: Record<string, string>;
 };
 
 /**
@@ -100,13 +104,16 @@ export async function withEngine<T>(s: Session, spec: TurnSpec, body: (t: Turn) 
       receiver: spec.receiver ?? false,
       flux: s.flux,
       ...(s.opts.driftlessNodeArgs ? { nodeArgs: s.opts.driftlessNodeArgs } : {}),
+      ...(spec.shards !== undefined ? { shards: spec.shards } : {}),
       ...(s.opts.concurrent ? { concurrent: s.opts.concurrent } : {}),
       ...(s.opts.signal ? { signal: s.opts.signal } : {}),
     });
     const running = engine;
     log(`${spec.engine} ready in ${(running.startedMs / 1000).toFixed(2)} s`);
     if (repoUrl) {
-      await s.client.apply(gitRepository(ns, 'bench', repoUrl, { interval: '60m' }), { fieldManager: 'bench' });
+      const source = gitRepository(ns, 'bench', repoUrl, { interval: '60m' });
+      if (spec.sourceLabels) source.metadata.labels = spec.sourceLabels;
+      await s.client.apply(source, { fieldManager: 'bench' });
       await waitReady(
         s,
         running,

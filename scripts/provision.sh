@@ -15,6 +15,7 @@ HELM_VERSION=${HELM_VERSION:-4.3.1}  # the Helm reconciler drives it; `go list -
 HELM3_VERSION=${HELM3_VERSION:-3.22.0}  # compatibility checks only: Helm 3 reads the releases Driftless writes
 REGISTRY_VERSION=${REGISTRY_VERSION:-3.1.2}  # OCI registry for the OCIRepository tests; `go list -m -versions github.com/distribution/distribution/v3`
 ORAS_VERSION=${ORAS_VERSION:-1.3.6}  # pushes artifacts of other media types and multi-layer manifests in the OCI tests
+COSIGN_VERSION=${COSIGN_VERSION:-3.1.3}  # signs artifacts in the OCIRepository spec.verify tests; `go list -m -versions github.com/sigstore/cosign/v3`
 VERSITYGW_VERSION=${VERSITYGW_VERSION:-1.8.0}  # S3 server for the Bucket tests (Signature V4); `go list -m -versions github.com/versity/versitygw`
 NATS_VERSION=${NATS_VERSION:-2.15.2}  # NATS server for the nats Provider tests; `go list -m -versions github.com/nats-io/nats-server/v2`
 FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -versions github.com/fluxcd/flux2/v2`
@@ -23,6 +24,7 @@ FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -version
 SOURCE_CONTROLLER_VERSION=${SOURCE_CONTROLLER_VERSION:-}
 KUSTOMIZE_CONTROLLER_VERSION=${KUSTOMIZE_CONTROLLER_VERSION:-}
 NOTIFICATION_CONTROLLER_VERSION=${NOTIFICATION_CONTROLLER_VERSION:-}
+HELM_CONTROLLER_VERSION=${HELM_CONTROLLER_VERSION:-}  # P9 (HelmRelease); not the project's own helm-controller helper
 
 CACHE=${DRIFTLESS_CACHE:-$HOME/.cache/driftless}
 BIN="$CACHE/bin"
@@ -139,8 +141,11 @@ build_helm() {
 # helm-controller writes. And release storage in another namespace than the release (spec.storageNamespace):
 # with DRIFTLESS_HELM_STORAGE_NAMESPACE set, the storage driver is initialised there while the command still
 # runs in --namespace, as helm-controller configures Helm (storage namespace apart from the release's).
-# HELM_CONTROLLER_REV is the wrapper's own revision, part of the cache key: bump it when main.go changes.
-HELM_CONTROLLER_REV=2
+# And the HelmRelease post-renderer: run as `helm-controller __driftless-post-render`, it is the
+# postrenderer/v1 plugin the reconciler hands helm (postRenderers, commonMetadata, origin labels, with
+# kustomize's Go API as helm-controller post-renders; kustomize/api is already in helm's module graph).
+# HELM_CONTROLLER_REV is the wrapper's own revision, part of the cache key: bump it when a Go file changes.
+HELM_CONTROLLER_REV=3
 build_helm_controller() {
   local version="$HELM_VERSION-r$HELM_CONTROLLER_REV"
   if ! have helm-controller "$version"; then
@@ -173,6 +178,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "__driftless-post-render" {
+		os.Exit(runPostRender())
+	}
 	kube.ManagedFieldsManager = "helm-controller"
 	// Helm's root command initialises its storage driver (cobra.OnInitialize, after flag parsing) in the
 	// --namespace namespace, which is also the release's. With a storage namespace, --namespace names it
@@ -205,6 +213,174 @@ func main() {
 	}
 }
 GO
+    cat >"$dir/postrender.go" <<'GO'
+// The post-renderer of HelmRelease spec.postRenderers and spec.commonMetadata, run by helm as a
+// postrenderer/v1 plugin (this binary with the argument __driftless-post-render): the manifests on stdin,
+// the configuration in DRIFTLESS_HELM_POST_RENDER (JSON), the result on stdout. As helm-controller
+// post-renders: each kustomize post-renderer (patches, images) is a kustomize build of the stream in
+// memory, then the common labels and annotations, then the origin labels, on metadata only. The strategy
+// says which documents helm would have sent: all of them (combined), hooks and the rest apart (separate),
+// or the rest only (nohooks); hooks carry helm's hook annotation in the stream.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"sigs.k8s.io/kustomize/api/builtins"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/provider"
+	"sigs.k8s.io/kustomize/api/resmap"
+	kustypes "sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+)
+
+type postRenderConfig struct {
+	Strategy  string `json:"strategy"`
+	Kustomize []struct {
+		Patches []kustypes.Patch `json:"patches"`
+		Images  []kustypes.Image `json:"images"`
+	} `json:"kustomize"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	Origin      map[string]string `json:"origin"`
+}
+
+func runPostRender() int {
+	var cfg postRenderConfig
+	if err := json.Unmarshal([]byte(os.Getenv("DRIFTLESS_HELM_POST_RENDER")), &cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "invalid post-render configuration: %s\n", err)
+		return 1
+	}
+	in, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	out, err := postRenderStream(in, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	_, _ = os.Stdout.Write(out)
+	return 0
+}
+
+// postRenderStream splits hooks from the rest as the strategy says and post-renders each group.
+func postRenderStream(in []byte, cfg postRenderConfig) ([]byte, error) {
+	if cfg.Strategy == "" || cfg.Strategy == "combined" {
+		return postRender(in, cfg)
+	}
+	nodes, err := kio.FromBytes(in)
+	if err != nil {
+		return nil, err
+	}
+	var hooks, rest []byte
+	for _, n := range nodes {
+		s, err := n.String()
+		if err != nil {
+			return nil, err
+		}
+		doc := []byte("---\n" + s)
+		if _, ok := n.GetAnnotations()["helm.sh/hook"]; ok {
+			hooks = append(hooks, doc...)
+		} else {
+			rest = append(rest, doc...)
+		}
+	}
+	var out bytes.Buffer
+	if len(rest) > 0 {
+		r, err := postRender(rest, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("manifests: %w", err)
+		}
+		out.Write(r)
+	}
+	if len(hooks) > 0 {
+		if cfg.Strategy == "separate" {
+			if hooks, err = postRender(hooks, cfg); err != nil {
+				return nil, fmt.Errorf("hooks: %w", err)
+			}
+		}
+		out.WriteString("---\n")
+		out.Write(hooks)
+	}
+	return out.Bytes(), nil
+}
+
+// postRender runs the kustomize post-renderers in order, then the common metadata, then the origin labels.
+func postRender(in []byte, cfg postRenderConfig) ([]byte, error) {
+	var err error
+	for _, k := range cfg.Kustomize {
+		if in, err = kustomizeBuild(in, k.Patches, k.Images); err != nil {
+			return nil, err
+		}
+	}
+	var ts []resmap.Transformer
+	if cfg.Labels != nil {
+		ts = append(ts, &builtins.LabelTransformerPlugin{Labels: cfg.Labels, FieldSpecs: metadataField("labels")})
+	}
+	if cfg.Annotations != nil {
+		ts = append(ts, &builtins.AnnotationsTransformerPlugin{Annotations: cfg.Annotations, FieldSpecs: metadataField("annotations")})
+	}
+	if len(ts) > 0 {
+		if in, err = transform(in, ts...); err != nil {
+			return nil, err
+		}
+	}
+	if len(cfg.Origin) > 0 {
+		return transform(in, &builtins.LabelTransformerPlugin{Labels: cfg.Origin, FieldSpecs: metadataField("labels")})
+	}
+	return in, nil
+}
+
+func metadataField(name string) []kustypes.FieldSpec {
+	return []kustypes.FieldSpec{{Path: "metadata/" + name, CreateIfNotPresent: true}}
+}
+
+func transform(in []byte, ts ...resmap.Transformer) ([]byte, error) {
+	factory := resmap.NewFactory(provider.NewDefaultDepProvider().GetResourceFactory())
+	m, err := factory.NewResMapFromBytes(in)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if err := t.Transform(m); err != nil {
+			return nil, err
+		}
+	}
+	return m.AsYaml()
+}
+
+// kustomizeBuild builds, in memory, a kustomization of the stream with the patches and images.
+func kustomizeBuild(in []byte, patches []kustypes.Patch, images []kustypes.Image) ([]byte, error) {
+	fs := filesys.MakeFsInMemory()
+	const input = "helm-output.yaml"
+	if err := fs.WriteFile(input, in); err != nil {
+		return nil, err
+	}
+	k := kustypes.Kustomization{Resources: []string{input}, Patches: patches, Images: images}
+	k.APIVersion = kustypes.KustomizationVersion
+	k.Kind = kustypes.KustomizationKind
+	data, err := json.Marshal(k)
+	if err != nil {
+		return nil, err
+	}
+	if err := fs.WriteFile("kustomization.yaml", data); err != nil {
+		return nil, err
+	}
+	opts := &krusty.Options{LoadRestrictions: kustypes.LoadRestrictionsNone, PluginConfig: kustypes.DisabledPluginConfig()}
+	m, err := krusty.MakeKustomizer(opts).Run(fs, ".")
+	if err != nil {
+		return nil, err
+	}
+	return m.AsYaml()
+}
+GO
     (cd "$dir" && go mod tidy >/dev/null 2>&1 && go build -trimpath \
       -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION" \
       -o "$BIN/helm-controller-$version" .)
@@ -217,6 +393,11 @@ build_registry() {
   go_install registry "$REGISTRY_VERSION" github.com/distribution/distribution/v3/cmd/registry "-s -w"
   go_install oras "$ORAS_VERSION" oras.land/oras/cmd/oras "-s -w"
 }
+
+# cosign signs OCI artifacts with a key pair made in the spec.verify tests (Driftless verifies in TypeScript).
+# Cold build (module downloads included, module cache partly warm from other peers): 29 min wall clock on 2
+# cores shared with other builds (load ~20), 8 min of CPU (7 user + 1 sys): about 5 minutes on an idle machine.
+build_cosign() { go_install cosign "$COSIGN_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "-s -w -X sigs.k8s.io/release-utils/version.gitVersion=v$COSIGN_VERSION"; }
 
 # versitygw serves S3 (Signature V4 enforced) over a plain directory (its posix backend): the Bucket tests' peer.
 build_versitygw() { go_install versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw/cmd/versitygw "-s -w -X main.Version=v$VERSITYGW_VERSION"; }
@@ -262,14 +443,14 @@ nearest_served() {
   return 1
 }
 
-# Builds one Flux controller (name, pinned version) as $BIN/<name>-<pinned>. The module's go.mod replaces its own
+# Builds one Flux controller (name, pinned version[, binary name]) as $BIN/<binary name>-<pinned>. The module's go.mod replaces its own
 # api module with ./api, which the module download lacks: drop that replace so the api module comes from the proxy.
 # A version the proxy refuses (the controller itself or a dependency) is swapped for the nearest served patch.
 # $CACHE/bench/<name>-<pinned>/ gets the module's CRDs (crds/) and built.txt: the module version built and every
 # substitution, which the benchmark prints beside its results.
 build_flux_controller() {
-  local name=$1 want=$2 got dir moddir out subs="" i mod ver alt start meta="$CACHE/bench/$1-$2"
-  if have "$name" "$want" && [ -f "$meta/built.txt" ]; then link "$name" "$want"; return; fi
+  local name=$1 want=$2 bin=${3:-$1} got dir moddir out subs="" i mod ver alt start meta="$CACHE/bench/${3:-$1}-$2"
+  if have "$bin" "$want" && [ -f "$meta/built.txt" ]; then link "$bin" "$want"; return; fi
   start=$SECONDS
   got=$(nearest_served "github.com/fluxcd/$name" "$want") || { log "no served version of $name near v$want"; return 1; }
   [ "$got" = "$want" ] || subs+="substituted github.com/fluxcd/$name v$want -> v$got (v$want is not served)"$'\n'
@@ -281,14 +462,14 @@ build_flux_controller() {
   chmod -R u+w "$dir"
   (cd "$dir" && go mod edit -dropreplace="github.com/fluxcd/$name/api")
   for ((i = 0; i < 5; i++)); do
-    if out=$(cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/$name-$want" . 2>&1); then
+    if out=$(cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$BIN/$bin-$want" . 2>&1); then
       rm -rf "$meta" && mkdir -p "$meta/crds"
       cp "$dir"/config/crd/bases/*.yaml "$meta/crds/"
       printf 'built github.com/fluxcd/%s v%s with %s\n%s' "$name" "$got" "$(go env GOVERSION)" "$subs" >"$meta/built.txt"
       subs=${subs%$'\n'}
       [ -z "$subs" ] || log "  ${subs//$'\n'/; }"
       log "  $name v$got built in $((SECONDS - start)) s"
-      link "$name" "$want"
+      link "$bin" "$want"
       return 0
     fi
     # `go: <module>@v<x.y.z>: reading <url>: 403 Forbidden`: the proxy refuses that version.
@@ -308,6 +489,8 @@ build_bench() {
   build_flux_controller source-controller "${SOURCE_CONTROLLER_VERSION:-$(flux_pinned source-controller)}"
   build_flux_controller kustomize-controller "${KUSTOMIZE_CONTROLLER_VERSION:-$(flux_pinned kustomize-controller)}"
   build_flux_controller notification-controller "${NOTIFICATION_CONTROLLER_VERSION:-$(flux_pinned notification-controller)}"
+  # As `flux-helm-controller`: `helm-controller` is Driftless's own Helm helper (build_helm).
+  build_flux_controller helm-controller "${HELM_CONTROLLER_VERSION:-$(flux_pinned helm-controller)}" flux-helm-controller
 }
 
 install_debs() {
@@ -320,6 +503,7 @@ install_debs() {
   # The dashboard's e2e test drives Debian's chromium (playwright-core, no browser download); it skips
   # without one. DRIFTLESS_SKIP_CHROMIUM=1 leaves it out (a few minutes on a fresh machine).
   [ -n "${DRIFTLESS_SKIP_CHROMIUM:-}" ] || command -v chromium >/dev/null || need+=(chromium)
+  command -v mmdebstrap >/dev/null || need+=(mmdebstrap) # the container image's Debian root filesystem (npm run image)
   if [ ${#need[@]} -gt 0 ]; then
     log "apt-get install ${need[*]}"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -327,7 +511,7 @@ install_debs() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops helm registry versitygw nats)
+[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops helm registry cosign versitygw nats)
 for t in "${targets[@]}"; do
   case "$t" in
     debs) install_debs ;;
@@ -340,6 +524,7 @@ for t in "${targets[@]}"; do
     helm) build_helm ;;
     versitygw) build_versitygw ;;
     registry) build_registry ;;
+    cosign) build_cosign ;;
     nats) build_nats ;;
     bench) build_bench ;; # Flux's controllers, for `npm run bench` only
     *) echo "unknown tool $t" >&2; exit 2 ;;

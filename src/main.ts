@@ -36,8 +36,9 @@ import { createLogger, type Logger } from './runtime/logger.ts';
 import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './controllers/sli-metrics.ts';
+import { DriftLog } from './apply/drift-log.ts';
 import { ComponentKinds } from './controllers/flux-report/components.ts';
-import { checkDashboardAddr, setupDashboard } from './web/setup.ts';
+import { checkDashboardAddr, setupDashboard, type DashboardAuthMode } from './web/setup.ts';
 
 /** The Flux controllers this version can serve (`--controllers`): the groups listed in ComponentKinds. */
 export const availableComponents = (): string[] => Object.keys(ComponentKinds);
@@ -71,7 +72,7 @@ export async function startEngine(
   const served = config.controllers ?? parseControllers(undefined, available);
   const serves = (component: string): boolean => served.includes(component);
   const RunningComponents = served.filter((c) => c !== OperatorComponent);
-  checkDashboardAddr(config.webAddr, config.webAllowRemoteReadOnly);
+  checkDashboardAddr(config.webAddr, config.webAuth);
   const metrics = new RuntimeMetrics();
   // The SLI series (driftless_reconcile_total, …) exist from the start, at zero, for dashboards and rate().
   // Every kind this process reconciles records them; the notification kinds are not reconciled objects.
@@ -208,6 +209,8 @@ export async function startEngine(
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     });
   }
+  // Corrected drift, recorded by the Kustomization controller and shown by the dashboard (in memory).
+  const driftLog = new DriftLog();
   if (serves(ControllerNames.kustomize)) {
     setupKustomizationController(manager, {
       ...common,
@@ -219,6 +222,7 @@ export async function startEngine(
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       noRemoteBases: config.noRemoteBases,
       watchDrift: config.driftWatch,
+      driftLog,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
     });
   }
@@ -251,6 +255,7 @@ export async function startEngine(
       tags,
       concurrency: config.concurrent,
       requeueDependencyMs: config.requeueDependencyMs,
+      noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     });
   }
   if (serves(ControllerNames.imageAutomation)) {
@@ -261,6 +266,8 @@ export async function startEngine(
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
     });
   }
+  // client-node names the cluster `inCluster` when it loaded the Pod's service account.
+  const inCluster = kubeConfig.getCurrentCluster()?.name === 'inCluster';
   if (serves(OperatorComponent)) {
     await setupFluxReportController(manager, {
       ...common,
@@ -269,8 +276,7 @@ export async function startEngine(
       intervalMs: config.reportingIntervalMs,
       components: RunningComponents,
       identity: config.identity,
-      // client-node names the cluster `inCluster` when it loaded the Pod's service account.
-      inCluster: kubeConfig.getCurrentCluster()?.name === 'inCluster',
+      inCluster,
     });
     await setupFluxInstanceController(manager, {
       ...common,
@@ -284,8 +290,12 @@ export async function startEngine(
     });
   }
   await setupDashboard(manager, {
+    driftLog,
     addr: config.webAddr,
     allowRemoteReadOnly: config.webAllowRemoteReadOnly,
+    // In a Pod, loopback is reached by `kubectl port-forward`: whoever may port-forward must not act
+    // with the engine's identity, so actions need the caller's token there.
+    auth: inCluster && config.webAuth === 'auto' ? 'token' : (config.webAuth as DashboardAuthMode),
     kinds: RunningComponents.flatMap((c) => ComponentKinds[c] ?? []),
     recorder,
     reportNamespace: config.runtimeNamespace,

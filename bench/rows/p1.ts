@@ -6,7 +6,7 @@ import { p1Fixture } from '../fixtures.ts';
 import { delta, totalRequests, treeRssSampler } from '../measure.ts';
 import { kustomizationsReady, pollUntil } from '../readiness.ts';
 import type { Line } from '../report.ts';
-import { retire, withEngine, type Session } from '../session.ts';
+import { retire, withEngine, type Session, type Turn } from '../session.ts';
 import { alternate, toLines, type Measured, type MetricSpec } from './common.ts';
 
 const P1_METRICS: MetricSpec[] = [
@@ -20,26 +20,45 @@ const P4_METRICS: MetricSpec[] = [
   { id: 'steadyRss', metric: 'steady-state RSS, all Ready (sum of VmRSS)', unit: 'bytes' },
 ];
 
-/** Creates the fixture's Kustomizations in `ns` (16 at a time) with `wait: true` and `targetNamespace: ns`. */
+/**
+ * Creates the fixture's Kustomizations in `ns` (16 at a time) with `targetNamespace: ns` and `wait: true` (unless
+ * `wait` is false), each with the labels `labels` gives it (e.g. its shard).
+ */
 export async function createKustomizations(
   s: Session,
   ns: string,
   units: readonly { name: string; path: string }[],
   interval = '60m',
+  opts: { wait?: boolean; labels?: (index: number) => Record<string, string> } = {},
 ): Promise<void> {
-  await mapLimited(units, 16, (u) =>
-    s.client.apply(
-      kustomization(ns, u.name, 'bench', {
+  await mapLimited(
+    units.map((u, index) => ({ ...u, index })),
+    16,
+    (u) => {
+      const ks = kustomization(ns, u.name, 'bench', {
         path: u.path,
         targetNamespace: ns,
-        wait: true,
+        wait: opts.wait ?? true,
         interval,
         retryInterval: '30s',
         timeout: `${Math.ceil(s.opts.timeoutMs / 1000)}s`,
-      }),
-      { fieldManager: 'bench' },
-    ),
+      });
+      if (opts.labels) ks.metadata.labels = opts.labels(u.index);
+      return s.client.apply(ks, { fieldManager: 'bench' });
+    },
   );
+}
+
+/** Waits until all `n` Kustomizations of the turn's namespace are Ready, failing early if the engine exits. */
+export async function waitAllReady(s: Session, t: Turn, n: number): Promise<number> {
+  return await pollUntil({
+    what: `${n} Kustomizations to be Ready`,
+    check: () => kustomizationsReady(s.client, t.ns, n),
+    timeoutMs: s.opts.timeoutMs,
+    failIf: () => t.engine.exited(),
+    log: t.log,
+    ...(s.opts.signal ? { signal: s.opts.signal } : {}),
+  });
 }
 
 /** Runs P1 with `n` Kustomizations on both engines, then the kubectl floor; returns the P1 and P4 lines. */
@@ -52,14 +71,7 @@ export async function runP1(s: Session, n: number, repetitions: number): Promise
         const before = await t.snapshot();
         t.log(`creating ${n} Kustomizations`);
         await createKustomizations(s, t.ns, fixture.units);
-        await pollUntil({
-          what: `${n} Kustomizations to be Ready`,
-          check: () => kustomizationsReady(s.client, t.ns, n),
-          timeoutMs: s.opts.timeoutMs,
-          failIf: () => t.engine.exited(),
-          log: t.log,
-          ...(s.opts.signal ? { signal: s.opts.signal } : {}),
-        });
+        await waitAllReady(s, t, n);
         const d = delta(before, await t.snapshot());
         Object.assign(m, {
           time: d.ms,

@@ -1,4 +1,5 @@
 // Field support of HelmRelease (helm.toolkit.fluxcd.io/v2): what the reconciler honours, what it refuses.
+import { patchTargetPaths } from './field-support-kustomize.ts';
 import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
 const e2e = 'test/e2e/helm-release.test.ts';
@@ -8,6 +9,9 @@ const options = 'src/controllers/helm-release/release.test.ts';
 const template = 'src/controllers/helm-release/chart.test.ts';
 const values = 'src/helm/values.test.ts';
 const cli = 'src/helm/cli.test.ts';
+const drift = 'test/e2e/helm-release-drift.test.ts';
+const postRender = 'test/e2e/helm-release-post-render.test.ts';
+const postRenderUnit = 'src/helm/post-render.test.ts';
 const remediateOnFailure =
   'remove it (or use RemediateOnFailure, the default): Driftless remediates failed actions, it does not retry them on an interval';
 
@@ -66,14 +70,13 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     // Driftless spawns helm per action; there is no client to keep, so both values behave the same.
     'spec.persistentClient': { implemented: options },
     'spec.driftDetection': { implemented: options },
-    'spec.driftDetection.mode': {
-      implemented: options,
-      refusedValues: {
-        enabled: 'remove it or set disabled (drift of Helm releases is not detected by Driftless yet)',
-        warn: 'remove it or set disabled (drift of Helm releases is not detected by Driftless yet)',
-      },
-    },
-    'spec.driftDetection.ignore': { refused: 'remove it (drift of Helm releases is not detected by Driftless yet)' },
+    ...implementedBy(drift, [
+      'spec.driftDetection.mode',
+      'spec.driftDetection.ignore',
+      'spec.driftDetection.ignore[].paths',
+      'spec.driftDetection.ignore[].target',
+    ]),
+    ...implementedBy('src/apply/ignore-rules.test.ts', patchTargetPaths('spec.driftDetection.ignore[].target')),
     ...implementedBy(options, [
       'spec.install',
       'spec.install.timeout',
@@ -160,18 +163,26 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       'spec.valuesFrom[].optional',
       'spec.values',
     ]),
-    'spec.valuesFrom[].literal': {
-      refused: 'remove it and quote the value in the ConfigMap or Secret instead (a quoted value is set as a string)',
-    },
-    'spec.commonMetadata': {
-      refused:
-        'remove it and set the labels and annotations in the chart values (post-rendering is not done by Driftless yet)',
-    },
-    'spec.postRenderers': {
-      refused:
-        'remove it and patch through chart values, or render with a Kustomization (post-renderers are not run by Driftless yet)',
-    },
-    'spec.postRenderStrategy': { refused: 'remove it (post-renderers are not run by Driftless yet)' },
+    'spec.valuesFrom[].literal': { implemented: values },
+    ...implementedBy(postRender, [
+      'spec.commonMetadata',
+      'spec.commonMetadata.labels',
+      'spec.commonMetadata.annotations',
+      'spec.postRenderers',
+      'spec.postRenderers[].kustomize',
+      'spec.postRenderers[].kustomize.patches',
+      'spec.postRenderers[].kustomize.patches[].patch',
+      'spec.postRenderers[].kustomize.patches[].target',
+      'spec.postRenderers[].kustomize.images',
+      'spec.postRenderers[].kustomize.images[].name',
+      'spec.postRenderers[].kustomize.images[].newTag',
+      'spec.postRenderStrategy',
+    ]),
+    ...implementedBy(postRenderUnit, [
+      'spec.postRenderers[].kustomize.images[].newName',
+      'spec.postRenderers[].kustomize.images[].digest',
+      ...patchTargetPaths('spec.postRenderers[].kustomize.patches[].target'),
+    ]),
     'spec.waitStrategy': { implemented: options },
     'spec.waitStrategy.name': { implemented: options },
     'spec.healthCheckExprs': {

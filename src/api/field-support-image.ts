@@ -2,6 +2,7 @@
 import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
 const e2e = 'test/e2e/image-policy.test.ts';
+const accessE2e = 'test/e2e/image-registry-access.test.ts';
 const policyUnit = 'src/sources/image/policy.test.ts';
 const noCloud =
   'use provider generic with a kubernetes.io/dockerconfigjson Secret in spec.secretRef (no cloud workload identity)';
@@ -20,18 +21,16 @@ export const ImageRepositoryFieldSupport: KindFieldSupport = {
     ...implementedBy('src/controllers/image-repository/reconciler.test.ts', ['spec.timeout']),
     'spec.exclusionList': { implemented: policyUnit },
     'spec.provider': { implemented: e2e, refusedValues: { aws: noCloud, azure: noCloud, gcp: noCloud } },
-    'spec.serviceAccountName': {
-      refused: "remove it and reference the service account's pull Secret in spec.secretRef",
-    },
-    'spec.certSecretRef': {
-      refused:
-        'remove it and serve the registry with a certificate the system trusts (custom CAs and client certificates are not supported)',
-    },
-    'spec.proxySecretRef': { refused: 'remove it and make the registry reachable without a proxy' },
-    'spec.accessFrom': {
-      refused:
-        'remove it and put the ImagePolicies in the namespace of their ImageRepository (cross-namespace access is not supported)',
-    },
+    ...implementedBy(accessE2e, [
+      'spec.serviceAccountName',
+      'spec.certSecretRef',
+      'spec.certSecretRef.name',
+      'spec.proxySecretRef',
+      'spec.proxySecretRef.name',
+      'spec.accessFrom',
+      'spec.accessFrom.namespaceSelectors',
+      'spec.accessFrom.namespaceSelectors[].matchLabels',
+    ]),
   },
 };
 

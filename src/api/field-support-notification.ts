@@ -17,7 +17,7 @@ export const ProviderFieldSupport: KindFieldSupport = {
       },
     },
     'spec.interval': { fluxIgnores: 'Flux documents it as "Deprecated and not used in v1beta3"' },
-    ...implementedBy('src/controllers/notification/provider-config.test.ts', [
+    ...implementedBy('src/controllers/provider-config.test.ts', [
       'spec.channel',
       'spec.username',
       'spec.address',

@@ -2,6 +2,7 @@
 import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
 const e2e = 'test/e2e/oci-source.test.ts';
+const verifyE2e = 'test/e2e/oci-verify.test.ts';
 
 /** OCIRepository (source.toolkit.fluxcd.io/v1). */
 export const OCIRepositoryFieldSupport: KindFieldSupport = {
@@ -28,15 +29,27 @@ export const OCIRepositoryFieldSupport: KindFieldSupport = {
     ...implementedBy(e2e, ['spec.secretRef', 'spec.secretRef.name', 'spec.insecure', 'spec.suspend']),
     ...implementedBy('src/api/oci-repository.test.ts', ['spec.interval', 'spec.timeout']),
     'spec.ignore': { implemented: 'src/artifacts/ignore.test.ts' },
-    'spec.verify': {
+    ...implementedBy(verifyE2e, ['spec.verify', 'spec.verify.secretRef', 'spec.verify.secretRef.name']),
+    'spec.verify.provider': {
+      implemented: verifyE2e,
+      refusedValues: {
+        notation: 'sign with cosign and a key pair, and name the public key Secret in spec.verify.secretRef',
+      },
+    },
+    'spec.verify.matchOIDCIdentity': {
       refused:
-        'remove it (signature verification of OCI artifacts is not implemented yet); verify in CI before pushing',
+        'remove it and verify with a public key in spec.verify.secretRef (keyless cosign verification needs Fulcio and Rekor)',
+    },
+    'spec.verify.trustedRootSecretRef': {
+      refused:
+        'remove it and verify with a public key in spec.verify.secretRef (keyless cosign verification needs Fulcio and Rekor)',
     },
     'spec.serviceAccountName': { implemented: e2e },
-    'spec.certSecretRef': {
-      refused:
-        'remove it and serve the registry with a certificate the system trusts (custom CAs and client certificates are not supported)',
-    },
-    'spec.proxySecretRef': { refused: 'remove it and make the registry reachable without a proxy' },
+    ...implementedBy('test/e2e/oci-transport.test.ts', [
+      'spec.certSecretRef',
+      'spec.certSecretRef.name',
+      'spec.proxySecretRef',
+      'spec.proxySecretRef.name',
+    ]),
   },
 };

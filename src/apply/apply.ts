@@ -139,7 +139,10 @@ export class ResourceManager {
     results.forEach((r, i) => {
       const p = planned[i] as PlannedObject;
       if (r.error === undefined) {
-        done.push(changeEntry(p.ref, p.action));
+        const entry = changeEntry(p.ref, p.action);
+        if (p.action === Action.Configured && p.existing && p.dryRun)
+          entry.fields = objectDrift(p.existing, p.dryRun).map((c) => c.path);
+        done.push(entry);
         this.rememberPlanned(p, r.value);
       } else {
         this.memory?.forget(p.ref);

@@ -15,6 +15,8 @@ export interface ChangeSetEntry {
   ref: ObjectRef;
   action: Action;
   subject: string;
+  /** For a configured object: the JSON pointers the apply changed (its drift from the desired state). */
+  fields?: string[];
 }
 
 /** The outcome of an apply or prune, in the order the objects were handled. */

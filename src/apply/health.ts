@@ -3,6 +3,7 @@ import { formatDuration } from '../api/duration.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { describeRef, type ObjectRef } from '../kube/types.ts';
 import { ClusterReader, type ObjectSource } from './cluster-reader.ts';
+import type { HealthEvents, HealthSubscription } from './health-events.ts';
 import { mapSettled } from './pool.ts';
 import { computeStatus, Status, type CustomStatus, type StatusResult } from './status.ts';
 
@@ -44,6 +45,11 @@ export interface WaitForHealthOptions {
   concurrency?: number;
   /** The caller's own status rules, tried before the built-in ones (default: none). */
   customStatus?: CustomStatus;
+  /**
+   * Watch events of the objects: a change re-reads them at once instead of at the next poll; the poll interval
+   * stays as the fallback (objects no watch covers, missed events). Default: poll only.
+   */
+  events?: HealthEvents;
 }
 
 const describe = (h: ObjectHealth): string => `${h.subject} status: '${h.status}'${h.message ? ` (${h.message})` : ''}`;
@@ -74,6 +80,22 @@ export async function waitForHealth(
   const deadline = started + opts.timeoutMs;
   const interval = opts.intervalMs ?? 2000;
   const reader = new ClusterReader({ client, concurrency: opts.concurrency ?? 4 });
+  // Subscribed before the first read, so a change between a read and the wait is not lost.
+  const changes = opts.events?.subscribe(refs);
+  try {
+    return await poll(reader, refs, opts, { started, deadline, interval, changes });
+  } finally {
+    changes?.close();
+  }
+}
+
+async function poll(
+  reader: ClusterReader,
+  refs: readonly ObjectRef[],
+  opts: WaitForHealthOptions,
+  at: { started: number; deadline: number; interval: number; changes: HealthSubscription | undefined },
+): Promise<HealthResult> {
+  const { started, deadline, interval, changes } = at;
   for (;;) {
     opts.signal?.throwIfAborted();
     const source = await reader.snapshot(refs, opts.signal);
@@ -96,6 +118,9 @@ export async function waitForHealth(
         result,
       );
     }
-    await sleep(Math.min(interval, left), undefined, opts.signal ? { signal: opts.signal } : {});
+    if (changes) {
+      await changes.next(Math.min(interval, left), opts.signal);
+      opts.signal?.throwIfAborted();
+    } else await sleep(Math.min(interval, left), undefined, opts.signal ? { signal: opts.signal } : {});
   }
 }

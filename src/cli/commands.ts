@@ -23,6 +23,8 @@ export const commandLoaders: Readonly<Record<string, CommandLoader>> = {
   diff: async () => (await import('./diff.ts')).diffCommand(),
   push: async () => (await import('./push.ts')).pushCommand(),
   pull: async () => (await import('./push.ts')).pullCommand(),
+  tag: async () => (await import('./artifact.ts')).tagCommand(),
+  list: async () => (await import('./artifact.ts')).listCommand(),
 };
 
 /**

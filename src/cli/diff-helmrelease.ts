@@ -6,7 +6,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { ApiVersions, ControllerNames, Kinds } from '../api/constants.ts';
 import {
   actionTimeoutMs,
@@ -19,35 +18,16 @@ import {
 } from '../api/helm-release.ts';
 import type { DriftEntry } from '../apply/apply.ts';
 import { HelmCli } from '../helm/cli.ts';
+import { helmMetadata, manifestObjects, withHelmMetadata } from '../helm/manifest.ts';
+import { postRenderOf } from '../helm/post-render.ts';
 import { ReleaseStorage } from '../helm/release-storage.ts';
 import { resolveValues } from '../helm/values-from.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject, ObjectRef } from '../kube/types.ts';
-import { isRecord } from '../util/is-record.ts';
 import { CliError, ExitCodes } from './errors.ts';
-
-/** Helm's ownership marks, which helm sets on every object it applies (not in the rendered manifest). */
-const helmMetadata = (release: string, namespace: string) => ({
-  labels: { 'app.kubernetes.io/managed-by': 'Helm' },
-  annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
-});
 
 const refuse = (reason: string, message: string): CliError =>
   new CliError({ reason, message, exitCode: ExitCodes.diffError });
-
-/** The objects of a manifest, namespaced ones defaulted to `namespace` as helm does. */
-async function manifestObjects(client: KubeClient, manifest: string, namespace: string): Promise<KubeObject[]> {
-  const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(manifest)) {
-    const obj: unknown = doc.toJS();
-    if (!isRecord(obj) || typeof obj['kind'] !== 'string') continue;
-    const o = obj as unknown as KubeObject;
-    const info = await client.resource(o.apiVersion, o.kind);
-    if (info.namespaced && !o.metadata.namespace) o.metadata.namespace = namespace;
-    out.push(o);
-  }
-  return out;
-}
 
 const refOf = (o: KubeObject): ObjectRef => ({
   apiVersion: o.apiVersion,
@@ -114,17 +94,11 @@ export async function helmReleaseDiff(o: {
       wait: 'hookOnly',
       waitForJobs: false,
       maxHistory: maxHistory(hr.spec),
+      postRender: postRenderOf(hr),
       signal,
     });
     const meta = helmMetadata(release, namespace);
-    const objects = (await manifestObjects(client, manifest, namespace)).map((obj) => ({
-      ...obj,
-      metadata: {
-        ...obj.metadata,
-        labels: { ...obj.metadata.labels, ...meta.labels },
-        annotations: { ...obj.metadata.annotations, ...meta.annotations },
-      },
-    }));
+    const objects = withHelmMetadata(await manifestObjects(client, manifest, namespace), release, namespace);
     const { ResourceManager } = await import('../apply/apply.ts');
     const manager = new ResourceManager({ client, fieldManager: ControllerNames.helm, ownerLabels: meta.labels });
     const entries = await manager.diff(objects, { signal });

@@ -11,6 +11,7 @@ import { describeRef, type ObjectRef } from '../kube/types.ts';
 import { checkLocalBuildArgs, withLocalBuildFlags, type LocalBuildFlags } from './build.ts';
 import { connect, deadline } from './cluster.ts';
 import { CliError, describeError, ExitCodes, runAction } from './errors.ts';
+import type { DiffArtifactFlags } from './artifact.ts';
 import { findKind } from './kinds.ts';
 import { paint, processIo, Reporter, type CommandOptions } from './output.ts';
 
@@ -109,29 +110,36 @@ async function diffHelmRelease(
   return changed ? ExitCodes.diffFound : ExitCodes.ok;
 }
 
+type DiffFlags = LocalBuildFlags & { helmBin: string } & DiffArtifactFlags;
+
+const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').filter((v) => v)];
+
 /**
  * `driftless diff kustomization <name> --path <dir>`: builds like `build`, dry-runs every object with
  * server-side apply (the manager's field manager and owner labels) and prints what would change, plus
- * the prune preview. Exit status as flux: 0 no differences, 1 differences, 2 (or more) an error.
+ * the prune preview. `diff helmrelease` and `diff artifact <oci-url> --path` (src/cli/artifact.ts) too.
+ * Exit status as flux: 0 no differences, 1 differences, 2 (or more) an error.
  */
+
 export function diffCommand(opts: CommandOptions = {}): Command {
   const cmd = withLocalBuildFlags(
     new Command('diff').description(
-      'show what applying local files (kustomization --path) or upgrading a HelmRelease (helmrelease, hr) would change in the cluster (exit 0 none, 1 changes, 2 error)',
+      'show what applying local files (kustomization --path) or upgrading a HelmRelease (helmrelease, hr) would change in the cluster, or whether an OCI artifact holds the local files (artifact oci://… --path) (exit 0 none, 1 changes, 2 error)',
     ),
   );
-  cmd.option(
-    '--helm-bin <file>',
-    'helm v4 build with the helm-controller field manager (helmrelease)',
-    defaultHelmBin(),
-  );
-  return cmd.action(async (kindWord: string, name: string, flags: LocalBuildFlags & { helmBin: string }) => {
+  cmd
+    .option('--helm-bin <file>', 'helm v4 build with the helm-controller field manager (helmrelease)', defaultHelmBin())
+    .option('--creds <user:password>', 'registry credentials (artifact)')
+    .option('--insecure-registry', 'allow plain HTTP when HTTPS fails (artifact)', false)
+    .option('--ignore-paths <pattern>', '.gitignore-style patterns left out of --path (artifact)', collect, []);
+  return cmd.action(async (kindWord: string, name: string, flags: DiffFlags) => {
     const io = (opts.io ?? processIo)();
     const log = new Reporter(io);
     await runAction(
       io,
       async () => {
         if (findKind(kindWord)?.kind === Kinds.HelmRelease) return await diffHelmRelease(name, flags, io, log);
+        if (kindWord === 'artifact') return await (await import('./artifact.ts')).diffArtifact(name, flags, log);
         const dir = checkLocalBuildArgs(kindWord, flags, ExitCodes.diffError);
         // The build pipeline and the apply library are loaded only when a diff runs, not for `--help`.
         const [{ buildLocal, loadKustomization }, { ResourceManager }] = await Promise.all([

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 
 /** `driftless install [--export]`: CRDs, namespace, RBAC and the in-cluster Deployment. */
@@ -11,14 +12,43 @@ export function installCommand(): Command {
       false,
     )
     .option('--namespace <ns>', 'namespace of the manager', 'flux-system')
-    .option('--image <ref>', 'manager container image', 'driftless:0.1.0')
+    .option(
+      '--image <ref>',
+      'manager container image (default: the image `npm run image` built, by digest; else driftless:<version> by tag)',
+    )
+    .option(
+      '--no-cluster-reconciler',
+      'do not bind cluster-admin (objects are then applied only as the service accounts Kustomizations and HelmReleases name)',
+    )
     .option('--kubeconfig <file>', 'kubeconfig to use')
     .action(
-      async (o: { export: boolean; crdsOnly: boolean; namespace: string; image: string; kubeconfig?: string }) => {
+      async (o: {
+        export: boolean;
+        crdsOnly: boolean;
+        namespace: string;
+        image?: string;
+        clusterReconciler: boolean;
+        kubeconfig?: string;
+      }) => {
         // Loaded here, not at the top: the manifests and the client are what `--help` need not pay for.
+        const [{ exportManifests, packageVersion }, { installImage, readImageRecord }] = await Promise.all([
+          import('../install/manifests.ts'),
+          import('../install/image.ts'),
+        ]);
+        let image = o.image;
+        if (!image && !o.crdsOnly) {
+          const root = fileURLToPath(new URL('../..', import.meta.url));
+          const chosen = installImage(packageVersion(), readImageRecord(root));
+          if (chosen.note) process.stderr.write(`! ${chosen.note}\n`);
+          image = chosen.image;
+        }
+        const manifestOpts = {
+          namespace: o.namespace,
+          clusterReconciler: o.clusterReconciler,
+          ...(image ? { image } : {}),
+        };
         if (o.export) {
-          const { exportManifests } = await import('../install/manifests.ts');
-          process.stdout.write(exportManifests({ namespace: o.namespace, image: o.image, crdsOnly: o.crdsOnly }));
+          process.stdout.write(exportManifests({ ...manifestOpts, crdsOnly: o.crdsOnly }));
           return;
         }
         const [{ install }, { KubeClient }, { loadKubeConfig }] = await Promise.all([
@@ -28,8 +58,7 @@ export function installCommand(): Command {
         ]);
         const client = new KubeClient({ kubeConfig: loadKubeConfig(o.kubeconfig) });
         await install(client, {
-          namespace: o.namespace,
-          image: o.image,
+          ...manifestOpts,
           crdsOnly: o.crdsOnly,
           log: (l) => process.stderr.write(`${l}\n`),
         });

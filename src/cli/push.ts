@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { RegistryClient } from '../sources/oci/client.ts';
 import { OciAnnotations } from '../sources/oci/manifest.ts';
 import { fetchImageManifest, pullLayer } from '../sources/oci/pull.ts';
-import { parseOciArtifactUrl } from '../sources/oci/reference.ts';
+import { parseOciArtifactUrl, type OciRepositoryAddress } from '../sources/oci/reference.ts';
 import { archiveForPush, pushArtifact } from '../sources/oci/push.ts';
 import { CliError, runAction } from './errors.ts';
 import { processIo, Reporter, type CommandOptions } from './output.ts';
@@ -22,7 +22,10 @@ interface PushFlags {
   ignorePaths: string[];
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').filter((v) => v)];
+export const collect = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value.split(',').filter((v) => v),
+];
 
 /** `k=v` pairs as a record; CliError naming the first malformed one. */
 function parseAnnotations(pairs: readonly string[]): Record<string, string> {
@@ -57,19 +60,7 @@ export function pushCommand(opts: CommandOptions = {}): Command {
       const io = (opts.io ?? processIo)();
       const log = new Reporter(io);
       await runAction(io, async () => {
-        let target: ReturnType<typeof parseOciArtifactUrl>;
-        try {
-          target = parseOciArtifactUrl(url);
-        } catch (err) {
-          throw new CliError({ reason: 'InvalidArgument', message: `invalid URL '${url}': ${(err as Error).message}` });
-        }
-        const credentials = credentialsOf(flags.creds);
-        const client = new RegistryClient({
-          registry: target.registry,
-          repository: target.repository,
-          insecure: flags.insecureRegistry,
-          ...(credentials ? { credentials } : {}),
-        });
+        const { target, client } = artifactTarget(url, flags);
         const layer = await archivePath(flags.path, flags.ignorePaths);
         log.action(`pushing artifact to ${target.registry}/${target.repository}:${target.tag}`);
         const { digest } = await pushArtifact({
@@ -90,7 +81,7 @@ export function pushCommand(opts: CommandOptions = {}): Command {
 }
 
 /** The tar.gz of a directory, or of a directory holding just the given file. */
-async function archivePath(p: string, ignorePaths: readonly string[]): Promise<Buffer> {
+export async function archivePath(p: string, ignorePaths: readonly string[]): Promise<Buffer> {
   const info = await stat(p).catch(() => {
     throw new CliError({ reason: 'InvalidArgument', message: `invalid path '${p}': no such file or directory` });
   });
@@ -114,11 +105,42 @@ interface PullFlags {
 const PULL_MAX_BYTES = 100 * 1024 * 1024;
 
 /** `--creds user:password` as credentials; CliError when malformed. */
-function credentialsOf(creds: string | undefined): { username: string; password: string } | undefined {
+export function credentialsOf(creds: string | undefined): { username: string; password: string } | undefined {
   if (creds === undefined) return undefined;
   const colon = creds.indexOf(':');
   if (colon <= 0) throw new CliError({ reason: 'InvalidArgument', message: '--creds must be <user>:<password>' });
   return { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
+}
+
+/** The registry flags every artifact command takes. */
+export interface RegistryFlags {
+  creds?: string;
+  insecureRegistry: boolean;
+}
+
+/** `oci://<registry>/<repository>[:<tag>]` and a client for its repository; CliError for a bad URL or --creds. */
+export function artifactTarget(
+  url: string,
+  flags: RegistryFlags,
+): { target: ReturnType<typeof parseOciArtifactUrl>; client: RegistryClient } {
+  let target: ReturnType<typeof parseOciArtifactUrl>;
+  try {
+    target = parseOciArtifactUrl(url);
+  } catch (err) {
+    throw new CliError({ reason: 'InvalidArgument', message: `invalid URL '${url}': ${(err as Error).message}` });
+  }
+  return { target, client: registryClient(target, flags) };
+}
+
+/** A client for one repository with the `--creds` and `--insecure-registry` of the command line. */
+export function registryClient(address: OciRepositoryAddress, flags: RegistryFlags): RegistryClient {
+  const credentials = credentialsOf(flags.creds);
+  return new RegistryClient({
+    registry: address.registry,
+    repository: address.repository,
+    insecure: flags.insecureRegistry,
+    ...(credentials ? { credentials } : {}),
+  });
 }
 
 /** `driftless pull artifact oci://<repo>:<tag> --output <dir>`: downloads (digest verified) and extracts the first layer. */
@@ -134,12 +156,7 @@ export function pullCommand(opts: CommandOptions = {}): Command {
       const io = (opts.io ?? processIo)();
       const log = new Reporter(io);
       await runAction(io, async () => {
-        let target: ReturnType<typeof parseOciArtifactUrl>;
-        try {
-          target = parseOciArtifactUrl(url);
-        } catch (err) {
-          throw new CliError({ reason: 'InvalidArgument', message: `invalid URL '${url}': ${(err as Error).message}` });
-        }
+        const { target, client } = artifactTarget(url, flags);
         const info = await stat(flags.output).catch(() => undefined);
         if (!info?.isDirectory()) {
           throw new CliError({
@@ -147,13 +164,6 @@ export function pullCommand(opts: CommandOptions = {}): Command {
             message: `invalid output path '${flags.output}': not a directory`,
           });
         }
-        const credentials = credentialsOf(flags.creds);
-        const client = new RegistryClient({
-          registry: target.registry,
-          repository: target.repository,
-          insecure: flags.insecureRegistry,
-          ...(credentials ? { credentials } : {}),
-        });
         log.action(`pulling artifact from ${target.registry}/${target.repository}:${target.tag}`);
         const { digest } = await client.resolve(target.tag);
         const { manifest } = await fetchImageManifest(client, digest);

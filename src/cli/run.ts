@@ -114,13 +114,18 @@ export function runCommand(): Command {
     )
     .option(
       '--web-addr <addr>',
-      'address of the dashboard (loopback only unless allowed below); "0" turns it off',
+      'address of the dashboard; off loopback it asks for Kubernetes bearer tokens; "0" turns it off',
       d.webAddr,
     )
     .option(
       '--web-allow-remote-read-only',
-      'allow a non-loopback --web-addr: the read-only dashboard without authentication (token review is not done yet)',
+      'on a non-loopback --web-addr, let anyone read the dashboard without a token (actions still need one)',
       false,
+    )
+    .option(
+      '--web-auth <mode>',
+      'dashboard authentication: auto (none on loopback, bearer tokens elsewhere) or token (actions need a token on loopback too)',
+      d.webAuth,
     )
     .action(async (o: Record<string, unknown>) => {
       // Loaded on use: the engine's module graph is large and other commands do not need it.
@@ -158,6 +163,7 @@ export function runCommand(): Command {
         reportingIntervalMs: o['reportingInterval'] as number,
         webAddr: o['webAddr'] as string,
         webAllowRemoteReadOnly: o['webAllowRemoteReadOnly'] as boolean,
+        webAuth: o['webAuth'] as string,
       };
       if (o['kubeconfig']) config.kubeconfig = o['kubeconfig'] as string;
       if (o['storageAdvAddr']) config.storageAdvAddr = o['storageAdvAddr'] as string;

@@ -64,8 +64,10 @@ export interface ManagerConfig {
   reportingIntervalMs: number;
   /** `host:port` of the dashboard (default loopback `127.0.0.1:9080`); '' or '0' turns it off. */
   webAddr: string;
-  /** Allow a non-loopback `webAddr`: the read-only view, without authentication (not done yet). */
+  /** Off loopback, let anyone read the dashboard without a token (actions still need one). */
   webAllowRemoteReadOnly: boolean;
+  /** `auto`: no dashboard authentication on loopback, bearer tokens elsewhere; `token`: tokens for actions everywhere. */
+  webAuth: string;
 }
 
 /** The defaults, matching Flux's controllers where a flag of the same name exists. */
@@ -100,5 +102,6 @@ export function defaultManagerConfig(): ManagerConfig {
     reportingIntervalMs: 5 * 60_000,
     webAddr: '127.0.0.1:9080',
     webAllowRemoteReadOnly: false,
+    webAuth: 'auto',
   };
 }

@@ -27,6 +27,31 @@ export function readSecretData(
   return readConfigData(client, 'Secret', namespace, name);
 }
 
+/** A CA bundle and/or client certificate and key, from a `certSecretRef` Secret. */
+export interface TlsSecret {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * Reads a `certSecretRef` Secret (`ca.crt`, `tls.crt` + `tls.key`, as Flux's TLS secrets); throws an Error
+ * whose message starts `failed to get TLS config:` and names the Secret, never its content.
+ */
+export async function readTlsSecret(client: KubeClient, namespace: string, name: string): Promise<TlsSecret> {
+  const data = await readSecretData(client, namespace, name);
+  const where = `secret '${namespace}/${name}'`;
+  if (!data) throw new Error(`failed to get TLS config: failed to get ${where}: secrets "${name}" not found`);
+  const { 'ca.crt': ca, 'tls.crt': cert, 'tls.key': key } = data;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new Error(`failed to get TLS config: ${where} must hold both tls.crt and tls.key, or neither`);
+  }
+  if (ca === undefined && cert === undefined) {
+    throw new Error(`failed to get TLS config: ${where} holds no ca.crt, tls.crt or tls.key`);
+  }
+  return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined && key !== undefined ? { cert, key } : {}) };
+}
+
 /** Adds up to ±`percent`% random jitter to an interval, as Flux's `--interval-jitter-percentage` does. */
 export function withJitter(ms: number, percent = 5): number {
   const spread = (ms * percent) / 100;

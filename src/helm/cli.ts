@@ -2,7 +2,7 @@
 // `helm-controller` (scripts/provision.sh helm): helm's own command, built with the field manager Flux's
 // helm-controller applies with, since helm's main() hard-codes "helm" whatever argv[0] says.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -13,6 +13,23 @@ export const HelmFieldManager = ControllerNames.helm;
 
 /** The environment variable the helm-controller build reads its storage namespace from. */
 export const StorageNamespaceEnv = 'DRIFTLESS_HELM_STORAGE_NAMESPACE';
+
+/** The environment variable the helm-controller build's post-renderer reads its configuration from. */
+export const PostRenderEnv = 'DRIFTLESS_HELM_POST_RENDER';
+/** The postrenderer/v1 plugin that runs the helm-controller build's post-renderer. */
+const PostRenderPlugin = 'driftless-post-render';
+
+/**
+ * What the helm-controller build post-renders (HelmRelease spec.postRenderers, commonMetadata and the
+ * origin labels helm-controller sets), with which strategy (combined, separate, nohooks).
+ */
+export interface PostRenderConfig {
+  strategy: 'combined' | 'separate' | 'nohooks';
+  kustomize: { patches: unknown[]; images: unknown[] }[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  origin: Record<string, string>;
+}
 
 /** Helm exited non-zero; `message` is its error line(s) without the `Error: ` prefix. */
 export class HelmCommandError extends Error {
@@ -63,6 +80,7 @@ export interface InstallOptions extends CommonActionOptions {
   disableOpenApiValidation?: boolean;
   skipSchemaValidation?: boolean;
   replace?: boolean;
+  postRender?: PostRenderConfig;
 }
 
 export interface UpgradeOptions extends CommonActionOptions {
@@ -81,6 +99,7 @@ export interface UpgradeOptions extends CommonActionOptions {
   reuseValues?: boolean;
   disableOpenApiValidation?: boolean;
   skipSchemaValidation?: boolean;
+  postRender?: PostRenderConfig;
 }
 
 export interface RollbackOptions extends CommonActionOptions {
@@ -137,8 +156,9 @@ export class HelmCli {
   }
 
   /** Runs helm with `args`; resolves its stdout, rejects with HelmCommandError. */
-  async run(args: readonly string[], opts: { signal?: AbortSignal; storageNamespace?: string } = {}): Promise<string> {
+  async run(args: readonly string[], opts: RunOptions = {}): Promise<string> {
     const home = await this.helmHome();
+    if (opts.postRender) await this.postRenderPlugin(home);
     return await new Promise<string>((resolve, reject) => {
       const child = spawn(this.bin, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -150,6 +170,7 @@ export class HelmCli {
           HELM_DATA_HOME: path.join(home, 'data'),
           ...(this.kubeconfig ? {} : pickEnv(['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'])),
           ...(opts.storageNamespace ? { [StorageNamespaceEnv]: opts.storageNamespace } : {}),
+          ...(opts.postRender ? { [PostRenderEnv]: JSON.stringify(opts.postRender) } : {}),
         },
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
@@ -168,6 +189,21 @@ export class HelmCli {
         reject(new HelmCommandError(lines.join('\n') || `helm exited with code ${code}`, args, stderr));
       });
     });
+  }
+
+  /** The plugin that makes helm run this binary as its post-renderer (`--post-renderer driftless-post-render`). */
+  private async postRenderPlugin(home: string): Promise<void> {
+    const dir = path.join(home, 'data', 'plugins', PostRenderPlugin);
+    await mkdir(dir, { recursive: true });
+    const plugin = {
+      apiVersion: 'v1',
+      type: 'postrenderer/v1',
+      name: PostRenderPlugin,
+      version: '1.0.0',
+      runtime: 'subprocess',
+      runtimeConfig: { platformCommand: [{ command: this.bin, args: ['__driftless-post-render'] }] },
+    };
+    await writeFile(path.join(dir, 'plugin.yaml'), stringify(plugin));
   }
 
   /** Writes values to a private file for `--values` (never on the command line: they may hold secrets). */
@@ -217,10 +253,18 @@ export class HelmCli {
   }
 }
 
-/** run() options of an action: its signal, and the storage namespace when it is not the release's. */
-const opt = (o: HelmTarget & { signal?: AbortSignal }): { signal?: AbortSignal; storageNamespace?: string } => ({
+/** Options of one helm run. */
+interface RunOptions {
+  signal?: AbortSignal;
+  storageNamespace?: string;
+  postRender?: PostRenderConfig;
+}
+
+/** run() options of an action: its signal, the storage namespace when it is not the release's, the post-render. */
+const opt = (o: HelmTarget & { signal?: AbortSignal; postRender?: PostRenderConfig }): RunOptions => ({
   ...(o.signal ? { signal: o.signal } : {}),
   ...(o.storageNamespace && o.storageNamespace !== o.namespace ? { storageNamespace: o.storageNamespace } : {}),
+  ...(o.postRender ? { postRender: o.postRender } : {}),
 });
 
 /** `--namespace`, `--kubeconfig` and impersonation flags. */
@@ -251,6 +295,7 @@ export function installArgs(o: Omit<InstallOptions, 'values'>, valuesFile: strin
   if (o.disableOpenApiValidation) args.push('--disable-openapi-validation');
   if (o.skipSchemaValidation) args.push('--skip-schema-validation');
   if (o.replace) args.push('--replace');
+  if (o.postRender) args.push('--post-renderer', PostRenderPlugin);
   return args;
 }
 
@@ -265,6 +310,7 @@ export function upgradeArgs(o: Omit<UpgradeOptions, 'values'>, valuesFile: strin
   if (o.cleanupOnFail) args.push('--cleanup-on-fail');
   if (o.disableOpenApiValidation) args.push('--disable-openapi-validation');
   if (o.skipSchemaValidation) args.push('--skip-schema-validation');
+  if (o.postRender) args.push('--post-renderer', PostRenderPlugin);
   return args;
 }
 

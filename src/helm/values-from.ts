@@ -26,6 +26,7 @@ export async function resolveValues(client: KubeClient, hr: HelmRelease): Promis
       ...(ref.valuesKey ? { valuesKey: ref.valuesKey } : {}),
       ...(ref.targetPath ? { targetPath: ref.targetPath } : {}),
       ...(ref.optional ? { optional: true } : {}),
+      ...(ref.literal ? { literal: true } : {}),
       data,
       objectMissing: obj === undefined,
     });

@@ -76,3 +76,16 @@ void test('mergeValues replaces non-maps and never mutates its inputs', () => {
   assert.deepEqual(a, { x: { y: 1 }, z: [1] });
   assert.deepEqual(setPathValue({}, 'a.b.c', 'null'), { a: { b: { c: null } } });
 });
+
+void test('valuesFrom literal: the data set verbatim at targetPath (helm --set-literal), never typed or split', () => {
+  const config = '{"a": [1, 2]}, b=c \\ "quoted"';
+  const values = composeValues(
+    [
+      ref({ name: 'a', targetPath: 'config\\.json', data: config, literal: true }),
+      ref({ name: 'b', targetPath: 'replicas', data: '3', literal: true }),
+      ref({ name: 'c', targetPath: 'port', data: '"8080"', literal: true }),
+    ],
+    undefined,
+  );
+  assert.deepEqual(values, { 'config.json': config, replicas: '3', port: '"8080"' });
+});

@@ -65,12 +65,13 @@ function pathParts(path: string): (string | number)[] {
 }
 
 /**
- * Sets the value at a targetPath as Helm's `--set path=value` does (a quoted value as `--set-string`).
+ * Sets the value at a targetPath as Helm's `--set path=value` does (a quoted value as `--set-string`), or,
+ * `literal`, as `--set-literal` does: the string verbatim (Flux's ReplacePathLiteralValue).
  * Mutates and returns `values`.
  */
-export function setPathValue(values: Values, path: string, raw: string): Values {
+export function setPathValue(values: Values, path: string, raw: string, literal = false): Values {
   const quoted = /^(['"]).*\1$/s.test(raw) && raw.length >= 2;
-  const value = quoted ? raw.replace(/^['"]+|['"]+$/g, '') : typedValue(raw);
+  const value = literal ? raw : quoted ? raw.replace(/^['"]+|['"]+$/g, '') : typedValue(raw);
   const parts = pathParts(path);
   if (parts.length === 0) throw new Error(`empty target path`);
   let node: unknown = values;
@@ -101,6 +102,8 @@ export interface ResolvedReference {
   valuesKey?: string;
   targetPath?: string;
   optional?: boolean;
+  /** Set the data at targetPath as a literal string (`valuesFrom[].literal`). */
+  literal?: boolean;
   /** The key's content, undefined when the object or the key is missing. */
   data: string | undefined;
   /** Set when the object itself is missing (else the key is). */
@@ -126,7 +129,7 @@ export function composeValues(refs: readonly ResolvedReference[], inline: Values
     if (ref.targetPath) {
       result = mergeValues(result, inline);
       try {
-        setPathValue(result, ref.targetPath, ref.data);
+        setPathValue(result, ref.targetPath, ref.data, ref.literal ?? false);
       } catch (err) {
         throw new ValuesReferenceError(describe(`failed to merge value: ${(err as Error).message}`));
       }

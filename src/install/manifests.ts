@@ -1,47 +1,76 @@
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { allCrds } from '../api/crd.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { ImageUser } from './image.ts';
+import { rbacObjects } from './rbac.ts';
 
 export interface InstallOptions {
   namespace?: string;
-  /** Container image for the in-cluster Deployment. */
+  /** Container image for the in-cluster Deployment (default `driftless:<version>`, see src/install/image.ts). */
   image?: string;
+  /** Driftless's version, in the `app.kubernetes.io/version` labels (default: package.json's). */
+  version?: string;
+  /**
+   * Bind cluster-admin for what Kustomizations and HelmReleases without a service account apply (default true,
+   * as Flux's cluster-reconciler); false leaves the manager its own role only.
+   */
+  clusterReconciler?: boolean;
 }
 
+/** package.json's version. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
+}
+
+/** The labels that select the manager's Pods: never the version, so an upgrade keeps the Deployment's selector. */
+export const SelectorLabels = {
+  'app.kubernetes.io/name': 'driftless',
+  'app.kubernetes.io/part-of': 'flux',
+  'app.kubernetes.io/component': 'manager',
+};
+
+/** The manager container's securityContext: PodSecurity `restricted`. */
+const containerSecurity = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
 /**
- * Everything `driftless install` applies (pure): the CRDs, the namespace, RBAC (the manager
- * reconciles arbitrary kinds, so like Flux it is bound to cluster-admin and narrows itself by
- * impersonating `spec.serviceAccountName`), and the Deployment + Service for in-cluster use.
+ * Everything `driftless install` applies (pure): the CRDs, the namespace, RBAC (src/install/rbac.ts), and the
+ * Deployment + Services for in-cluster use. The Helm chart and the kustomize base (deploy/) are generated from
+ * these objects (src/install/deploy-files.ts).
  */
 export function installManifests(opts: InstallOptions = {}): KubeObject[] {
   const namespace = opts.namespace ?? 'flux-system';
-  const image = opts.image ?? 'driftless:0.1.0';
-  const labels = {
-    'app.kubernetes.io/name': 'driftless',
-    'app.kubernetes.io/part-of': 'flux',
-    'app.kubernetes.io/component': 'manager',
-  };
+  const version = opts.version ?? packageVersion();
+  const image = opts.image ?? `driftless:${version}`;
+  const labels = { ...SelectorLabels, 'app.kubernetes.io/version': version };
   const service = (name: string, targetPort: string): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace, labels },
-    spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort }] },
+    spec: {
+      type: 'ClusterIP',
+      selector: SelectorLabels,
+      ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort }],
+    },
   });
   return [
     ...(allCrds() as KubeObject[]),
     {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': 'flux' } },
+      metadata: {
+        name: namespace,
+        labels: { 'app.kubernetes.io/part-of': 'flux', 'pod-security.kubernetes.io/warn': 'restricted' },
+      },
     },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'driftless', namespace, labels } },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'driftless-cluster-reconciler', labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: 'driftless', namespace }],
-    },
+    ...rbacObjects(namespace, labels, opts.clusterReconciler ?? true),
     // Service names as Flux's, so artifact URLs, `--events-addr` of other controllers and webhooks keep working.
     service('source-controller', 'http'),
     service('notification-controller', 'http-events'),
@@ -52,19 +81,31 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
       metadata: { name: 'driftless', namespace, labels },
       spec: {
         replicas: 1,
-        selector: { matchLabels: labels },
+        selector: { matchLabels: SelectorLabels },
         template: {
-          metadata: { labels },
+          metadata: {
+            labels,
+            annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' },
+          },
           spec: {
             serviceAccountName: 'driftless',
+            terminationGracePeriodSeconds: 30,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: ImageUser,
+              runAsGroup: ImageUser,
+              fsGroup: ImageUser,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             containers: [
               {
                 name: 'manager',
                 image,
+                imagePullPolicy: 'IfNotPresent',
+                // The image's entrypoint is `driftless run`: these are its flags, Flux's in-cluster defaults.
                 args: [
-                  'run',
                   '--enable-leader-election',
-                  `--storage-adv-addr=source-controller.${namespace}.svc.cluster.local.`,
+                  '--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.cluster.local.',
                   '--storage-path=/data',
                   '--metrics-addr=:8080',
                   '--health-addr=:9440',
@@ -75,24 +116,20 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
                 // As Flux's Deployments: the runtime namespace (--watch-all-namespaces=false) is the Pod's.
                 env: [{ name: 'RUNTIME_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
                 ports: [
-                  { name: 'http', containerPort: 9090 },
-                  { name: 'http-webhook', containerPort: 9292 },
-                  { name: 'http-events', containerPort: 9690 },
-                  { name: 'http-prom', containerPort: 8080 },
-                  { name: 'healthz', containerPort: 9440 },
+                  { name: 'http', containerPort: 9090, protocol: 'TCP' },
+                  { name: 'http-webhook', containerPort: 9292, protocol: 'TCP' },
+                  { name: 'http-events', containerPort: 9690, protocol: 'TCP' },
+                  { name: 'http-prom', containerPort: 8080, protocol: 'TCP' },
+                  { name: 'healthz', containerPort: 9440, protocol: 'TCP' },
                 ],
                 readinessProbe: { httpGet: { path: '/readyz', port: 'healthz' } },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'healthz' } },
+                resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
                 volumeMounts: [
                   { name: 'data', mountPath: '/data' },
                   { name: 'tmp', mountPath: '/tmp' },
                 ],
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                },
+                securityContext: containerSecurity,
               },
             ],
             volumes: [
@@ -106,12 +143,16 @@ export function installManifests(opts: InstallOptions = {}): KubeObject[] {
   ];
 }
 
+/** Objects as the multi-document YAML `driftless install --export` prints (pure). */
+export function toYaml(objects: readonly unknown[]): string {
+  return objects.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('');
+}
+
 /**
  * The multi-document YAML `driftless install --export` prints (pure): every install object, or with
  * `crdsOnly` just the CustomResourceDefinitions (no namespace, RBAC or Deployment), so the output can
  * be applied by a cluster admin who manages everything else separately.
  */
 export function exportManifests(opts: InstallOptions & { crdsOnly?: boolean } = {}): string {
-  const docs = opts.crdsOnly ? allCrds() : installManifests(opts);
-  return docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('');
+  return toYaml(opts.crdsOnly ? allCrds() : installManifests(opts));
 }

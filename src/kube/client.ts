@@ -68,13 +68,13 @@ export class KubeClient {
     return new KubeClient({ transport: this.transport, mapper: this.mapper, impersonation: { user, groups } });
   }
 
-  /** A client acting as a ServiceAccount, with the groups the API server gives service accounts. */
+  /**
+   * A client acting as a ServiceAccount. Only the user is sent, as Flux's controllers impersonate: the API
+   * server adds the service account's groups itself, so the manager needs `impersonate` on serviceaccounts
+   * and never on groups (which would let it act as any group).
+   */
   asServiceAccount(namespace: string, name: string): KubeClient {
-    return this.impersonate(`system:serviceaccount:${namespace}:${name}`, [
-      'system:serviceaccounts',
-      `system:serviceaccounts:${namespace}`,
-      'system:authenticated',
-    ]);
+    return this.impersonate(`system:serviceaccount:${namespace}:${name}`);
   }
 
   get impersonatedUser(): string | undefined {

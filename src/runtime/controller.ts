@@ -36,12 +36,19 @@ export class Controller {
     opts.metrics?.initController(opts.name);
   }
 
-  /** Reconciles the watched object itself on add, delete, and updates passing the predicate. */
+  /**
+   * Reconciles the watched object itself on add, delete, and updates passing the predicate. A delete from the
+   * cache (the object is gone, or moved to another shard: a label watch sends DELETED when the selector stops
+   * matching) first stops a reconcile in flight for it, so it writes nothing after the new owner took over.
+   */
   watchPrimary(informer: Informer, predicate: UpdatePredicate): void {
     informer.addHandlers({
       onAdd: (o) => this.queue.add(keyOf(o)),
       onUpdate: (o, n) => predicate(o, n) && this.queue.add(keyOf(n)),
-      onDelete: (o) => this.queue.add(keyOf(o)),
+      onDelete: (o) => {
+        this.opts.reconciler.released?.(keyOf(o));
+        this.queue.add(keyOf(o));
+      },
     });
   }
 

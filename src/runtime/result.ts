@@ -36,4 +36,14 @@ export function parseKey(key: string): Request {
  */
 export interface Reconciler {
   reconcile(req: Request, signal: AbortSignal): Promise<Result>;
+  /**
+   * The object left this process's cache: deleted, or its labels no longer match the watch scope (another shard
+   * owns it now). A reconcile still running for `key` must stop and write nothing more: the new owner carries on.
+   */
+  released?(key: string): void;
+}
+
+/** The abort reason of a reconcile whose object left this process's cache ({@link Reconciler.released}). */
+export class ReleasedError extends Error {
+  override readonly name = 'ReleasedError';
 }

@@ -1,68 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KubeObject } from '../kube/types.ts';
-import type { InformerHandlers } from '../runtime/informer.ts';
-import { createDashboardApp, DetailStringChars, type KindCache } from './api.ts';
+import { createDashboardApp, DetailStringChars } from './api.ts';
 import { EventLog } from './event-log.ts';
-import { checkDashboardAddr, dashboardDisabled, isLoopbackHost } from './setup.ts';
+import { checkDashboardAddr, dashboardAuthPolicy, dashboardDisabled, isLoopbackHost } from './setup.ts';
 import { statusOf } from './status.ts';
-
-/** An in-memory stand-in for an informer (pure unit test). */
-class FakeCache implements KindCache {
-  private readonly store = new Map<string, KubeObject>();
-  private readonly handlers: InformerHandlers<KubeObject>[] = [];
-  hasSynced = true;
-  list(): KubeObject[] {
-    return [...this.store.values()];
-  }
-  get(key: string): KubeObject | undefined {
-    return this.store.get(key);
-  }
-  addHandlers(h: InformerHandlers<KubeObject>): void {
-    this.handlers.push(h);
-  }
-  put(obj: KubeObject): void {
-    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
-    const old = this.store.get(key);
-    this.store.set(key, obj);
-    for (const h of this.handlers) {
-      if (old) h.onUpdate?.(old, obj);
-      else h.onAdd?.(obj);
-    }
-  }
-}
-
-const ks = (
-  name: string,
-  ready: string | undefined,
-  extra: { suspend?: boolean; message?: string; reconciling?: boolean; ns?: string; status?: object } = {},
-): KubeObject => ({
-  apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-  kind: 'Kustomization',
-  metadata: { name, namespace: extra.ns ?? 'apps', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z' },
-  spec: { suspend: extra.suspend ?? false, sourceRef: { kind: 'GitRepository', name: 'repo' } },
-  status: {
-    observedGeneration: 1,
-    lastAppliedRevision: 'main@sha1:abc',
-    conditions: [
-      ...(ready
-        ? [
-            {
-              type: 'Ready',
-              status: ready,
-              reason: ready === 'True' ? 'ReconciliationSucceeded' : 'BuildFailed',
-              message: extra.message ?? 'ok',
-              lastTransitionTime: '2026-01-01T00:01:00Z',
-            },
-          ]
-        : []),
-      ...(extra.reconciling
-        ? [{ type: 'Reconciling', status: 'True', reason: 'Progressing', message: 'working' }]
-        : []),
-    ],
-    ...extra.status,
-  },
-});
+import { FakeCache, ks } from './test-support.ts';
 
 function setup(opts: { streamBuffer?: number } = {}) {
   const kustomizations = new FakeCache();
@@ -326,13 +268,19 @@ test('a stream client that never reads is dropped once its buffer is full; a rea
   made.close();
 });
 
-test('the dashboard binds to loopback unless read-only exposure is allowed; 0 turns it off', () => {
+test('tokens are asked off loopback (reads only without the read-only flag), on loopback only in token mode', () => {
   assert.equal(dashboardDisabled('0'), true);
   assert.equal(dashboardDisabled('127.0.0.1:9080'), false);
-  checkDashboardAddr('127.0.0.1:9080', false);
-  checkDashboardAddr('[::1]:9080', false);
-  checkDashboardAddr('localhost:9080', false);
-  assert.throws(() => checkDashboardAddr(':9080', false), /--web-allow-remote-read-only/);
-  assert.throws(() => checkDashboardAddr('10.0.0.5:9080', false), /no authentication/);
-  checkDashboardAddr(':9080', true);
+  checkDashboardAddr('127.0.0.1:9080');
+  checkDashboardAddr(':9080', 'token');
+  assert.throws(() => checkDashboardAddr(':9080', 'none'), /--web-auth must be one of auto, token/);
+  const open = { readRequiresToken: false, actionsRequireToken: false };
+  assert.deepEqual(dashboardAuthPolicy('127.0.0.1:9080', 'auto', false), open);
+  assert.deepEqual(dashboardAuthPolicy('[::1]:9080', 'auto', false), open);
+  assert.deepEqual(dashboardAuthPolicy('localhost:9080', 'token', false), { ...open, actionsRequireToken: true });
+  assert.deepEqual(dashboardAuthPolicy(':9080', 'auto', false), { readRequiresToken: true, actionsRequireToken: true });
+  assert.deepEqual(dashboardAuthPolicy('10.0.0.5:9080', 'auto', true), {
+    readRequiresToken: false,
+    actionsRequireToken: true,
+  });
 });

@@ -5,44 +5,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { KubeObject } from '../kube/types.ts';
-import { parseInventoryId } from '../api/inventory.ts';
-import type { Informer } from '../runtime/informer.ts';
-import type { DashboardEvent, EventLog } from './event-log.ts';
-import {
-  capText,
-  countStatuses,
-  ObjectStatuses,
-  rowOf,
-  statusOf,
-  type ObjectRow,
-  type ObjectStatus,
-} from './status.ts';
+import type { DashboardEvent } from './event-log.ts';
+import type { DashboardSources } from './sources.ts';
+import { countStatuses, ObjectStatuses, rowOf, type ObjectRow, type ObjectStatus } from './status.ts';
 import { SseBroadcaster, sseFrame } from './stream.ts';
-import { commitUrl } from './forge.ts';
+import { callerOf, registerActions, type ActionsOptions } from './actions.ts';
+import type { AccessReviewer } from './auth.ts';
+import { detail } from './detail.ts';
+import { buildGraph } from './graph.ts';
+import { RevisionTimeline } from './timeline.ts';
 
-/** What the dashboard reads of an informer. */
-export type KindCache = Pick<Informer, 'list' | 'get' | 'addHandlers' | 'hasSynced'>;
+export { DetailStringChars } from './detail.ts';
 
-/** One Flux kind the engine serves, with its cache. */
-export interface CachedKind {
-  apiVersion: string;
-  kind: string;
-  cache: KindCache;
-}
-
-export interface DashboardSources {
-  kinds: readonly CachedKind[];
-  /** The FluxReport cache (only when its CRD is installed). */
-  report?: Pick<Informer, 'list' | 'addHandlers'> | undefined;
-  events: EventLog;
-  /** A bounded list of one object's Kubernetes Events, newest first; the in-memory log is used without it or when it fails. */
-  objectEvents?: (ref: {
-    apiVersion: string;
-    kind: string;
-    namespace: string;
-    name: string;
-  }) => Promise<DashboardEvent[]>;
-}
+export type { CachedKind, DashboardSources, KindCache } from './sources.ts';
 
 export interface DashboardAppOptions {
   /** Directory of the built UI (index.html, app.js, app.css); the API works without it. */
@@ -54,13 +29,21 @@ export interface DashboardAppOptions {
   /** How long object changes are gathered into one SSE message (default 200 ms). */
   coalesceMs?: number;
   keepAliveMs?: number;
+  /** Who may read and act; without it the API is read-only and open (the loopback default of old). */
+  auth?: DashboardAuth;
+}
+
+export interface DashboardAuth {
+  reviewer?: AccessReviewer;
+  /** Reading needs a bearer token too (off loopback, unless the operator allowed the read-only view). */
+  readRequiresToken: boolean;
+  /** Actions need a bearer token (always off loopback; on loopback with --web-auth=token). */
+  actionsRequireToken: boolean;
+  client: ActionsOptions['client'];
 }
 
 export const DefaultPageSize = 100;
 export const MaxPageSize = 500;
-/** Longest string an object page returns; a 10 MB status message is cut to this. */
-export const DetailStringChars = 64 * 1024;
-
 const securityHeaders: Record<string, string> = {
   // No inline script or style at all: even a value that escaped escaping could not run.
   'Content-Security-Policy':
@@ -88,6 +71,11 @@ export function createDashboardApp(
     ...(opts.keepAliveMs !== undefined ? { keepAliveMs: opts.keepAliveMs } : {}),
   });
   const unsubscribe = wireLiveUpdates(src, broadcaster, opts.coalesceMs ?? 200);
+  // What the engine sees of each revision (fetched, applied, healthy), for the object pages' timeline.
+  const timeline = new RevisionTimeline();
+  for (const k of src.kinds)
+    k.cache.addHandlers({ onAdd: (o) => timeline.observeSource(o), onUpdate: (_, n) => timeline.observeSource(n) });
+  const offTimeline = src.events.onEvent((e) => timeline.observeEvent(e));
   const assets = loadAssets(opts.assetsDir);
   const app = new Hono();
 
@@ -100,6 +88,33 @@ export function createDashboardApp(
     await next();
     for (const [k, v] of Object.entries(securityHeaders)) c.header(k, v);
   });
+
+  const auth = opts.auth;
+  // What the page needs to know to offer sign-in and actions; answered without a token.
+  app.get('/api/auth', async (c) => {
+    let user: string | null = null;
+    try {
+      user = (await callerOf(c, auth?.reviewer, false))?.user ?? null;
+    } catch {
+      user = null;
+    }
+    return c.json({
+      actions: Boolean(auth),
+      readRequiresToken: auth?.readRequiresToken ?? false,
+      actionsRequireToken: auth?.actionsRequireToken ?? false,
+      user,
+    });
+  });
+  if (auth?.readRequiresToken) {
+    app.use('/api/*', async (c, next) => {
+      try {
+        await callerOf(c, auth.reviewer, true);
+      } catch (err) {
+        return c.json({ error: err instanceof Error ? err.message : String(err) }, 401);
+      }
+      await next();
+    });
+  }
 
   app.get('/api/overview', (c) => c.json(overview(src)));
 
@@ -136,8 +151,29 @@ export function createDashboardApp(
     if (!k) return c.json({ error: `unknown kind "${kind}"` }, 404);
     const obj = k.cache.get(`${namespace}/${name}`);
     if (!obj) return c.json({ error: `${k.kind} ${namespace}/${name} not found` }, 404);
-    return c.json(await detail(src, k, obj));
+    return c.json(await detail(src, k, obj, timeline));
   });
+
+  app.get('/api/graph', (c) => {
+    const namespace = c.req.query('namespace');
+    const all = src.kinds.flatMap((k) => k.cache.list());
+    const find = (r: { kind: string; namespace: string; name: string }): KubeObject | undefined =>
+      src.kinds.find((k) => k.kind === r.kind)?.cache.get(`${r.namespace}/${r.name}`);
+    return c.json(buildGraph(all, find, namespace ? { namespace } : {}));
+  });
+
+  if (auth) {
+    registerActions(app, {
+      client: auth.client,
+      ...(auth.reviewer ? { reviewer: auth.reviewer } : {}),
+      requireToken: auth.actionsRequireToken,
+      lookup: (kind, namespace, name) => {
+        const k = src.kinds.find((x) => sameKind(x.kind, kind));
+        const obj = k?.cache.get(`${namespace}/${name}`);
+        return k && obj ? { apiVersion: k.apiVersion, obj } : undefined;
+      },
+    });
+  }
 
   app.get('/api/events/stream', (c) => {
     const first = sseFrame('hello', { time: new Date().toISOString() });
@@ -161,6 +197,7 @@ export function createDashboardApp(
     broadcaster,
     close: () => {
       unsubscribe();
+      offTimeline();
       broadcaster.close();
     },
   };
@@ -228,89 +265,6 @@ function overview(src: DashboardSources): unknown {
     recentEvents: src.events.recent(20),
     recentWarnings: src.events.recent(20, mattersForOverview),
   };
-}
-
-async function detail(src: DashboardSources, k: CachedKind, obj: KubeObject): Promise<unknown> {
-  const status = (obj['status'] ?? {}) as Record<string, unknown>;
-  const { managedFields: _dropped, ...metadata } = obj.metadata;
-  const ref = {
-    apiVersion: k.apiVersion,
-    kind: k.kind,
-    namespace: obj.metadata.namespace ?? '',
-    name: obj.metadata.name,
-  };
-  let events: DashboardEvent[];
-  let eventsFrom: 'api-server' | 'engine-memory' = 'api-server';
-  try {
-    if (!src.objectEvents) throw new Error('no API lookup');
-    events = await src.objectEvents(ref);
-  } catch {
-    eventsFrom = 'engine-memory';
-    events = src.events.recent(
-      50,
-      (e) =>
-        e.involvedObject.kind === k.kind &&
-        e.involvedObject.namespace === ref.namespace &&
-        e.involvedObject.name === ref.name,
-    );
-  }
-  const entries = ((status['inventory'] as { entries?: { id: string; v: string }[] } | undefined)?.entries ?? []).map(
-    (e) => {
-      try {
-        const id = parseInventoryId(e.id);
-        // A Flux object the engine serves (a nested Kustomization, a source) carries its status from the cache.
-        const nested = src.kinds
-          .find((x) => x.kind === id.kind && x.apiVersion.startsWith(`${id.group}/`))
-          ?.cache.get(`${id.namespace}/${id.name}`);
-        return { ...id, version: e.v, ...(nested ? { status: statusOf(nested) } : {}) };
-      } catch {
-        return { id: e.id, version: e.v };
-      }
-    },
-  );
-  const repoUrl = gitUrlOf(src, k, obj);
-  const row = rowOf(obj);
-  const history = ((status['history'] ?? []) as { metadata?: Record<string, string> }[]).map((h) => {
-    const link = commitUrl(repoUrl, h.metadata?.['revision']);
-    return link ? { ...h, commitUrl: link } : h;
-  });
-  const revisionUrl = commitUrl(repoUrl, row.revision);
-  return capStrings({
-    row,
-    ...(revisionUrl ? { revisionUrl } : {}),
-    metadata,
-    spec: obj['spec'] ?? {},
-    conditions: status['conditions'] ?? [],
-    history,
-    inventory: entries,
-    source: (obj['spec'] as { sourceRef?: unknown } | undefined)?.sourceRef ?? null,
-    status,
-    events,
-    eventsFrom,
-  });
-}
-
-/** The Git URL an object's revisions come from: its own (GitRepository) or its GitRepository source's. */
-function gitUrlOf(src: DashboardSources, k: CachedKind, obj: KubeObject): string | undefined {
-  const spec = (obj['spec'] ?? {}) as {
-    url?: string;
-    sourceRef?: { kind?: string; name?: string; namespace?: string };
-  };
-  if (k.kind === 'GitRepository') return spec.url;
-  const ref = spec.sourceRef;
-  if (ref?.kind !== 'GitRepository' || !ref.name) return undefined;
-  const source = src.kinds
-    .find((x) => x.kind === 'GitRepository')
-    ?.cache.get(`${ref.namespace ?? obj.metadata.namespace}/${ref.name}`);
-  return (source?.['spec'] as { url?: string } | undefined)?.url;
-}
-
-/** Copies `v` with every string longer than DetailStringChars cut. */
-function capStrings(v: unknown): unknown {
-  if (typeof v === 'string') return capText(v, DetailStringChars);
-  if (Array.isArray(v)) return v.map(capStrings);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, capStrings(x)]));
-  return v;
 }
 
 /** Pushes informer changes (gathered for `coalesceMs`) and recorded events to the SSE clients. */

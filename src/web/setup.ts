@@ -10,6 +10,8 @@ import type { EventSink } from '../runtime/events.ts';
 import { parseAddress, startHttpServer, type RunningServer } from '../runtime/http-server.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { createDashboardApp } from './api.ts';
+import { kubeAccessReviewer } from './auth.ts';
+import type { DriftLog } from '../apply/drift-log.ts';
 import { EventLog, type DashboardEvent } from './event-log.ts';
 
 /** Where `npm run build` puts the browser UI (the same from src/web and dist/web). */
@@ -21,8 +23,10 @@ const ObjectEventsLimit = 50;
 export interface DashboardOptions {
   /** `host:port`; '' or '0' turns the dashboard off. */
   addr: string;
-  /** Serve on a non-loopback address, read-only and without authentication. */
+  /** Off loopback, let anyone read without a token (actions still need one). */
   allowRemoteReadOnly: boolean;
+  /** `auto`: no authentication on loopback, bearer tokens elsewhere; `token`: tokens for actions everywhere. */
+  auth?: DashboardAuthMode;
   /** The Flux kinds the engine serves (their informers are shared with the controllers). */
   kinds: readonly { apiVersion: string; kind: string }[];
   /** The event recorder, whose events the overview shows live. */
@@ -30,8 +34,13 @@ export interface DashboardOptions {
   /** Namespace of the FluxReport (`<namespace>/flux`). */
   reportNamespace: string;
   assetsDir?: string;
+  /** Corrected drift, shown on a Kustomization's page. */
+  driftLog?: DriftLog;
   onListening?: (url: string) => void;
 }
+
+export const DashboardAuthModes = ['auto', 'token'] as const;
+export type DashboardAuthMode = (typeof DashboardAuthModes)[number];
 
 /** Whether `addr` turns the dashboard off. */
 export const dashboardDisabled = (addr: string): boolean => addr === '' || addr === '0';
@@ -43,24 +52,31 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
-/**
- * Checks the address before anything starts: a non-loopback address (`:9080` means every interface) is
- * refused unless read-only exposure is explicitly allowed, since the dashboard has no authentication yet.
- */
-export function checkDashboardAddr(addr: string, allowRemoteReadOnly: boolean): void {
+/** Checks the flags before anything starts (an unknown auth mode, an address that does not parse). */
+export function checkDashboardAddr(addr: string, auth: string = 'auto'): void {
   if (dashboardDisabled(addr)) return;
-  const { host } = parseAddress(addr);
-  if (!isLoopbackHost(host) && !allowRemoteReadOnly)
-    throw new Error(
-      `refusing to serve the dashboard on ${addr}: it has no authentication yet, so it binds only to loopback ` +
-        '(e.g. 127.0.0.1:9080); pass --web-allow-remote-read-only to expose the read-only view anyway',
-    );
+  parseAddress(addr);
+  if (!DashboardAuthModes.includes(auth as DashboardAuthMode))
+    throw new Error(`--web-auth must be one of ${DashboardAuthModes.join(', ')}, not "${auth}"`);
+}
+
+/**
+ * Who must show a token: off loopback (`:9080` means every interface) actions always, reads unless
+ * the operator allowed the read-only view; on loopback nobody, unless `token` mode asks it for actions.
+ */
+export function dashboardAuthPolicy(
+  addr: string,
+  mode: DashboardAuthMode,
+  allowRemoteReadOnly: boolean,
+): { readRequiresToken: boolean; actionsRequireToken: boolean } {
+  const remote = !isLoopbackHost(parseAddress(addr).host);
+  return { readRequiresToken: remote && !allowRemoteReadOnly, actionsRequireToken: remote || mode === 'token' };
 }
 
 /** Registers the dashboard with the manager; does nothing when it is off. Throws for a refused address. */
 export async function setupDashboard(mgr: Manager, opts: DashboardOptions): Promise<void> {
   if (dashboardDisabled(opts.addr)) return;
-  checkDashboardAddr(opts.addr, opts.allowRemoteReadOnly);
+  checkDashboardAddr(opts.addr, opts.auth);
   const events = new EventLog();
   opts.recorder.addSink(events.sink);
   const kinds = opts.kinds.map((k) => ({ ...k, cache: mgr.informer(k.apiVersion, k.kind) }));
@@ -85,8 +101,13 @@ export async function setupDashboard(mgr: Manager, opts: DashboardOptions): Prom
     needsLeader: false,
     start: async () => {
       const made = createDashboardApp(
-        { kinds, report, events, objectEvents },
+        { kinds, report, events, objectEvents, ...(opts.driftLog ? { driftLog: opts.driftLog } : {}) },
         {
+          auth: {
+            ...dashboardAuthPolicy(opts.addr, opts.auth ?? 'auto', opts.allowRemoteReadOnly),
+            reviewer: kubeAccessReviewer(client),
+            client,
+          },
           assetsDir: opts.assetsDir ?? dashboardAssetsDir,
           // A loopback server answers only to loopback names, so a web page cannot reach it by DNS rebinding.
           ...(remote ? {} : { hostAllowed: (h: string) => isLoopbackHost(h.replace(/:\d+$/, '')) }),

@@ -86,6 +86,73 @@ test('requestedAt is echoed in lastHandledReconcileAt', async () => {
   );
 });
 
+/** The Kustomization as every write left it, from a watch, while `act` runs and until `done` holds for one. */
+async function writesDuring(act: () => Promise<void>, done: (ks: KubeObject) => boolean): Promise<KubeObject[]> {
+  const start = await env.get(ksRef(ns, 'core'));
+  const seen: KubeObject[] = [];
+  const stop = new AbortController();
+  let finished: () => void = () => undefined;
+  const ended = new Promise<void>((r) => (finished = r));
+  const watching = env.client
+    .watch(ksRef(ns, 'core').apiVersion, 'Kustomization', {
+      namespace: ns,
+      fieldSelector: 'metadata.name=core',
+      resourceVersion: start?.metadata.resourceVersion ?? '',
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type !== 'MODIFIED') return;
+        seen.push(e.object);
+        if (done(e.object)) finished();
+      },
+    })
+    .catch(() => undefined);
+  await act();
+  await Promise.race([
+    ended,
+    env.waitFor('the reconcile to finish', async () => done((await env.get(ksRef(ns, 'core')))!)),
+  ]);
+  await ended;
+  stop.abort();
+  await watching;
+  return seen;
+}
+const conditionOf = (ks: KubeObject, type: string): { status?: string } | undefined =>
+  (ks['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.find(
+    (c) => c.type === type,
+  );
+const handled = (token: string) => (ks: KubeObject) =>
+  (ks['status'] as { lastHandledReconcileAt?: string } | undefined)?.lastHandledReconcileAt === token;
+
+test('a re-reconcile of the applied revision writes the status once, without a Reconciling step; a new revision still shows progress', async () => {
+  await env.waitForReady(ksRef(ns, 'core'));
+  const request = (token: string) => () =>
+    env.client
+      .patch(ksRef(ns, 'core'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } })
+      .then(() => undefined);
+  const quiet = await writesDuring(request('quiet-1'), handled('quiet-1'));
+  // One write for the annotation, one for the status.
+  assert.equal(quiet.length, 2, `writes: ${quiet.map((k) => k.metadata.resourceVersion).join(', ')}`);
+  assert.ok(
+    quiet.every((k) => conditionOf(k, 'Reconciling') === undefined && conditionOf(k, 'Ready')?.status === 'True'),
+  );
+
+  // A new revision still shows its progress (Reconciling=True, Ready=Unknown) before the final status.
+  const sha = await env.commit('core', { 'apps/four.yaml': cm('four', '4') }, 'add four');
+  const progressed = await writesDuring(
+    () =>
+      env.client
+        .patch(gitRepoRef(ns, 'core'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'now-3' } } })
+        .then(() => undefined),
+    (ks) => String((ks['status'] as { lastAppliedRevision?: string } | undefined)?.lastAppliedRevision).includes(sha),
+  );
+  assert.ok(
+    progressed.some(
+      (k) => conditionOf(k, 'Reconciling')?.status === 'True' && conditionOf(k, 'Ready')?.status === 'Unknown',
+    ),
+    'a Reconciling step was written',
+  );
+});
+
 test('a suspended Kustomization does not apply new commits until resumed', async () => {
   const engine = env.engine!;
   await env.client.patch(ksRef(ns, 'core'), { spec: { suspend: true } });

@@ -1,14 +1,19 @@
 // The dashboard against a running engine on the local control plane: the API's counts match the
-// cluster, the event stream pushes a new commit's revision, and HTML in an object's text is shown as
-// text in a real browser (Debian's chromium driven by playwright-core; skipped, saying so, without it).
+// cluster, the event stream pushes a new commit's revision, actions need a token whose user the
+// cluster's RBAC allows (the engine runs with --web-auth=token, so loopback asks for tokens too), and HTML
+// in an object's text is shown as text in a real browser (Debian's chromium driven by playwright-core;
+// skipped, saying so, without it).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { ApiVersions } from '../../src/api/constants.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
+import { configMapsOnlyServiceAccount } from '../support/rbac.ts';
 
 const ns = 'dashboard';
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -25,18 +30,21 @@ type Conditioned = KubeObject & {
 };
 
 before(async () => {
-  env = await startTestEnv();
+  env = await startTestEnv({ config: { webAuth: 'token' } });
   web = env.engine!.webUrl!;
   assert.ok(web, 'the engine serves the dashboard');
   await env.namespace(ns);
   const url = await env.createRepo('dash', {
     'app/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dash\n  namespace: ${ns}\ndata:\n  v: "1"\n`,
+    'dep/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dep\n  namespace: ${ns}\ndata:\n  v: "1"\n`,
   });
   await env.apply(gitRepository(ns, 'dash', url));
   await env.apply(kustomization(ns, 'app', 'dash', { path: './app' }));
   await env.apply(kustomization(ns, 'xss', 'dash', { path: `./${payload}` }));
   await env.apply(kustomization(ns, 'paused', 'dash', { path: './app', suspend: true }));
   await env.waitForReady(ksRef(ns, 'app'));
+  await env.apply(kustomization(ns, 'after', 'dash', { path: './dep', dependsOn: [{ name: 'app' }] }));
+  await env.waitForReady(ksRef(ns, 'after'));
   await env.waitForReady(ksRef(ns, 'xss'), { status: 'False' });
 });
 after(() => env?.stop());
@@ -148,6 +156,166 @@ test('the event stream delivers the new revision when a commit is applied', asyn
   }
 });
 
+test('the graph links sources and dependsOn; the timeline follows a revision from commit to healthy', async () => {
+  const graph = (await (await fetch(`${web}/api/graph?namespace=${ns}`)).json()) as {
+    nodes: { id: string; status: string }[];
+    edges: { from: string; to: string; type: string }[];
+  };
+  const edges = graph.edges.map((e) => `${e.from} ${e.type} ${e.to}`);
+  assert.ok(edges.includes(`Kustomization/${ns}/app source GitRepository/${ns}/dash`), edges.join('\n'));
+  assert.ok(edges.includes(`Kustomization/${ns}/after dependsOn Kustomization/${ns}/app`), edges.join('\n'));
+  assert.equal(graph.nodes.find((n) => n.id === `Kustomization/${ns}/xss`)?.status, 'failing');
+
+  // The commit of the stream test went through every step, each seen by this engine.
+  const repo = await env.client.get<KubeObject & { status?: { artifact?: { revision: string } } }>(
+    gitRepoRef(ns, 'dash'),
+  );
+  const revision = repo!.status!.artifact!.revision;
+  let last = '';
+  await env.waitFor(
+    () => `a timeline row for ${revision} with every step (last: ${last})`,
+    async () => {
+      const page = (await (await fetch(`${web}/api/objects/Kustomization/${ns}/app`)).json()) as {
+        timeline: {
+          revision: string;
+          committedAt?: string;
+          fetchedAt?: string;
+          appliedAt?: string;
+          healthyAt?: string;
+        }[];
+      };
+      const row = page.timeline.find((r) => r.revision === revision);
+      last = JSON.stringify(page.timeline);
+      if (!row?.committedAt || !row.fetchedAt || !row.appliedAt || !row.healthyAt) return false;
+      const t = [row.committedAt, row.fetchedAt, row.appliedAt, row.healthyAt].map((x) => Date.parse(x));
+      // In order (commit times have one-second resolution).
+      assert.ok(t[0]! <= t[1]! + 1000 && t[1]! <= t[2]! + 1000 && t[2]! <= t[3]! + 1000, last);
+      return true;
+    },
+  );
+});
+
+/** A token for a ServiceAccount, from the TokenRequest API (what `kubectl create token` asks). */
+async function serviceAccountToken(namespace: string, name: string): Promise<string> {
+  const path = await env.client.path({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name }, 'token');
+  const answer = await env.client.transport.send<{ status: { token: string } }>({
+    method: 'POST',
+    path,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  return answer.status.token;
+}
+
+/** `operator` may patch Kustomizations and GitRepositories in the namespace; `viewer` may only change ConfigMaps. */
+async function tokens(): Promise<{ operator: string; viewer: string }> {
+  await configMapsOnlyServiceAccount(env, ns, 'viewer', 'viewer-configmaps');
+  await env.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'operator', namespace: ns } });
+  await env.apply({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'flux-operator', namespace: ns },
+    rules: [
+      {
+        apiGroups: ['kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io'],
+        resources: ['kustomizations', 'gitrepositories'],
+        verbs: ['get', 'list', 'watch', 'patch'],
+      },
+    ],
+  });
+  await env.apply({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'operator-flux', namespace: ns },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'flux-operator' },
+    subjects: [{ kind: 'ServiceAccount', name: 'operator', namespace: ns }],
+  });
+  return { operator: await serviceAccountToken(ns, 'operator'), viewer: await serviceAccountToken(ns, 'viewer') };
+}
+
+let operatorToken = '';
+
+test('a reconcile needs a token whose user RBAC allows: none is 401, a viewer 403, an operator succeeds as itself', async () => {
+  const { operator, viewer } = await tokens();
+  operatorToken = operator;
+  const act = async (token: string | undefined, body: object = {}) =>
+    await fetch(`${web}/api/objects/Kustomization/${ns}/app/reconcile`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  assert.equal((await act(undefined)).status, 401);
+  assert.equal((await act('not-a-token')).status, 401);
+  const refused = await act(viewer);
+  const refusal = (await refused.json()) as { error: string };
+  assert.equal(refused.status, 403, refusal.error);
+  assert.match(refusal.error, new RegExp(`system:serviceaccount:${ns}:viewer may not patch kustomizations`));
+  const before = await env.client.get<Conditioned>(ksRef(ns, 'app'));
+  assert.equal(before?.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'], undefined);
+
+  const ok = await act(operator, { withSource: true });
+  const answer = (await ok.json()) as { requestedAt: string; as: string; error?: string };
+  assert.equal(ok.status, 200, answer.error);
+  assert.equal(answer.as, `system:serviceaccount:${ns}:operator`);
+  for (const ref of [ksRef(ns, 'app'), gitRepoRef(ns, 'dash')]) {
+    const obj = await env.client.get<Conditioned>(ref);
+    assert.equal(obj?.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'], answer.requestedAt);
+  }
+  // The controller handles the request (echoes the token).
+  await env.waitFor(
+    () => 'the Kustomization to handle the dashboard reconcile request',
+    async () => {
+      const ks = await env.client.get<Conditioned & { status?: { lastHandledReconcileAt?: string } }>(ksRef(ns, 'app'));
+      return ks?.status?.lastHandledReconcileAt === answer.requestedAt;
+    },
+  );
+  // The viewer may not suspend either; nothing changed.
+  const suspend = await fetch(`${web}/api/objects/Kustomization/${ns}/app/suspend`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${viewer}` },
+    body: '{}',
+  });
+  assert.equal(suspend.status, 403);
+  assert.notEqual((await env.client.get<Conditioned>(ksRef(ns, 'app')))?.spec?.suspend, true);
+});
+
+test('a kubectl edit of an applied object appears in the drift log: field, field manager, when reverted', async () => {
+  const kubectl = path.join(homedir(), '.cache/driftless/bin/kubectl');
+  // kubectl edit runs $KUBE_EDITOR on the object's YAML: this one changes the value as a person would.
+  const editor = path.join(env.tmp, 'edit.sh');
+  await writeFile(editor, `#!/bin/sh\nsed -i 's/^  v: .*/  v: edited-by-hand/' "$1"\n`, { mode: 0o755 });
+  const edit = spawnSync(kubectl, ['--kubeconfig', env.kubeconfigPath, 'edit', 'configmap', 'dash', '-n', ns], {
+    env: { ...process.env, KUBE_EDITOR: editor },
+    encoding: 'utf8',
+  });
+  assert.equal(edit.status, 0, edit.stderr);
+  let last = '';
+  await env.waitFor(
+    () => `the edit in the drift log (last: ${last})`,
+    async () => {
+      const page = (await (await fetch(`${web}/api/objects/Kustomization/${ns}/app`)).json()) as {
+        drift: { subject: string; by: string; fields: string[]; correctedAt: string; change: string }[];
+      };
+      last = JSON.stringify(page.drift);
+      return page.drift.some(
+        (d) =>
+          d.subject === `ConfigMap/${ns}/dash` &&
+          d.by === 'kubectl-edit' &&
+          d.change === 'modified' &&
+          d.fields.includes('/data/v') &&
+          Boolean(d.correctedAt),
+      );
+    },
+  );
+  // And it was reverted.
+  const cm = await env.client.get<KubeObject & { data?: Record<string, string> }>({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: ns,
+    name: 'dash',
+  });
+  assert.notEqual(cm?.data?.['v'], 'edited-by-hand');
+});
+
 test(
   'HTML in an object is shown as text in the browser; screenshots of each page',
   { skip: chromium ? false : 'no chromium (apt-get install chromium)' },
@@ -178,7 +346,39 @@ test(
       assert.equal(await page.locator('main script, main img').count(), 0);
       await page.goto(`${web}/#/object/Kustomization/${ns}/app`);
       await page.locator('.history tbody tr').first().waitFor();
+      await page.locator(`.drift tr[data-subject="ConfigMap/${ns}/dash"] .by`).waitFor();
       await page.screenshot({ path: path.join(screenshots, 'object.png'), fullPage: true });
+
+      await page.locator('.timeline li[data-revision] .step.done').first().waitFor();
+
+      await page.goto(`${web}/#/graph?namespace=${ns}`);
+      await page.locator(`.node[data-id="Kustomization/${ns}/after"]`).waitFor();
+      assert.match((await page.locator('.graph-edges').textContent()) ?? '', /waits for Kustomization dashboard\/app/);
+      await page.screenshot({ path: path.join(screenshots, 'graph.png'), fullPage: true });
+      await page.goto(`${web}/#/object/Kustomization/${ns}/app`);
+      await page.locator('.history tbody tr').first().waitFor();
+
+      // The buttons act as the signed-in user: sign in with the operator's token, reconcile.
+      assert.ok(operatorToken, 'the action test ran first and made a token');
+      assert.equal(await page.getByRole('button', { name: 'Reconcile', exact: true }).isDisabled(), true);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Kubernetes token').fill(operatorToken);
+      await page.locator('.signin-form button[type="submit"]').click();
+      await page.locator('.signin .user').waitFor();
+      assert.equal(await page.locator('.signin .user').textContent(), `system:serviceaccount:${ns}:operator`);
+      const before = (await env.client.get<Conditioned>(ksRef(ns, 'app')))?.metadata.annotations?.[
+        'reconcile.fluxcd.io/requestedAt'
+      ];
+      await page.getByRole('button', { name: 'Reconcile', exact: true }).click();
+      await page.locator('.action-ok').waitFor();
+      const after = (await env.client.get<Conditioned>(ksRef(ns, 'app')))?.metadata.annotations?.[
+        'reconcile.fluxcd.io/requestedAt'
+      ];
+      assert.ok(after && after !== before, `requestedAt ${before} → ${after}`);
+      assert.match(
+        (await page.locator('.action-ok').textContent()) ?? '',
+        /as system:serviceaccount:dashboard:operator/,
+      );
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
       assert.deepEqual(errors, []);
 

@@ -29,7 +29,8 @@ test('an edit by someone else is reverted within seconds through the watch (inte
     return events.items.some(
       (e) =>
         (e as { reason?: string; message?: string }).reason === 'DriftCorrected' &&
-        String((e as { message?: string }).message).includes('kubectl-edit'),
+        // The kind comes from the watch (metadata-only objects call themselves PartialObjectMetadata).
+        String((e as { message?: string }).message).includes(`ConfigMap/${ns}/watched modified by 'kubectl-edit'`),
     );
   });
   const metrics = await (await fetch(`${env.engine!.manager.metricsUrl}/metrics`)).text();

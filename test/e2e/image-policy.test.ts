@@ -1,6 +1,6 @@
 // ImageRepository and ImagePolicy end to end: a real registry (distribution v3) with tags pushed by the
 // shared OCI client, the engine, and the bad inputs (registry down, wrong credentials, invalid range,
-// nothing matching, cross-namespace, refused fields).
+// nothing matching, refused fields; cross-namespace access is in image-registry-access.test.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
@@ -195,16 +195,6 @@ void test('bad policies: a range that parses as nothing stalls (InvalidPolicy); 
     reason: 'DependencyNotReady',
     messageIncludes: 'referenced ImageRepository does not exist',
   });
-
-  await env.apply({
-    ...imagePolicy('api-cross', 'api', { policy: { alphabetical: {} } }),
-    spec: { imageRepositoryRef: { name: 'api', namespace: 'default' }, policy: { alphabetical: {} } },
-  });
-  await env.waitForReady(policyRef('api-cross'), {
-    status: 'False',
-    reason: 'AccessDenied',
-    messageIncludes: 'cross-namespace',
-  });
 });
 
 void test('spec.secretRef authenticates; wrong credentials and a registry that is down fail with ReadOperationFailed and no credential anywhere', async () => {
@@ -244,20 +234,12 @@ void test('spec.secretRef authenticates; wrong credentials and a registry that i
   assert.match(readyOf(down)!.message, /^scan failed: GET http:\/\/.*ECONNREFUSED/);
 });
 
-void test('refused fields: provider aws and spec.accessFrom are NotSupported by name; spec.suspend skips the scan', async () => {
+void test('refused fields: provider aws is NotSupported by name; spec.suspend skips the scan', async () => {
   await env.apply(imageRepository('cloud', `${registry.host}/apps/web`, { provider: 'aws' }));
   await env.waitForReady(repoRef('cloud'), {
     status: 'False',
     reason: 'NotSupported',
     messageIncludes: 'spec.provider',
-  });
-  await env.apply(
-    imageRepository('acl', `${registry.host}/apps/web`, { accessFrom: { namespaceSelectors: [{ matchLabels: {} }] } }),
-  );
-  await env.waitForReady(repoRef('acl'), {
-    status: 'False',
-    reason: 'NotSupported',
-    messageIncludes: 'spec.accessFrom',
   });
   // A suspended ImageRepository is never scanned, while one applied after it is.
   await env.apply(imageRepository('paused', `${registry.host}/apps/web`, { suspend: true }));

@@ -333,17 +333,17 @@ void test('spec.layerSelector: mediaType picks the layer, operation copy stores 
   assert.match(readyOf(none)!.message, /failed to find layer with media type 'application\/x-none' in artifact/);
 });
 
-void test('refused by name: provider aws, verify', async () => {
+void test('refused by name: provider aws, verify with notation', async () => {
   await env.apply(ociRepository('aws', `oci://${registry.host}/fleet/apps`, { provider: 'aws' }));
   const aws = await env.waitForReady(ociRef('aws'), { status: 'False', reason: 'NotSupported' });
   assert.match(readyOf(aws)!.message, /spec.provider 'aws' is not supported by Driftless yet/);
   await env.apply(
     ociRepository('signed', `oci://${registry.host}/fleet/apps`, {
-      verify: { provider: 'cosign', secretRef: { name: 'k' } },
+      verify: { provider: 'notation', secretRef: { name: 'k' } },
     }),
   );
   const signed = await env.waitForReady(ociRef('signed'), { status: 'False', reason: 'NotSupported' });
-  assert.match(readyOf(signed)!.message, /spec.verify is not supported by Driftless yet/);
+  assert.match(readyOf(signed)!.message, /spec.verify.provider 'notation' is not supported by Driftless yet/);
 });
 
 void test('spec.suspend: a suspended OCIRepository is left alone until resumed', async () => {

@@ -7,12 +7,14 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
+import { ensurePki } from '../../src/devenv/control-plane/pki.ts';
 
 /** A running registry. */
 export interface TestRegistry {
@@ -24,6 +26,8 @@ export interface TestRegistry {
   blobPath(digest: string): string;
   /** The registry's stderr so far, for failure messages. */
   logs(): string;
+  /** With `tls`: the PEM CA the registry's certificate chains to, and a client certificate it accepts. */
+  tls?: { caCert: string; clientCert: string; clientKey: string };
   stop(): Promise<void>;
 }
 
@@ -40,6 +44,13 @@ export interface TestRegistryOptions {
    * registry trusts), which grants them for these credentials only.
    */
   tokenAuth?: { username: string; password: string };
+  /**
+   * Serve HTTPS only, with a certificate from a test CA (the local control plane's PKI helper);
+   * `requireClientCert` also asks for a client certificate from that CA (mutual TLS).
+   */
+  tls?: { requireClientCert?: boolean };
+  /** Serve another registry's storage (its `storageDir`): tags pushed there over plain HTTP show here. */
+  storageDir?: string;
 }
 
 /** The binaries directory scripts/provision.sh fills. */
@@ -51,14 +62,17 @@ export function testBinDir(): string {
 /** Starts the registry and waits until `/v2/` answers (200, or 401 with auth). */
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'driftless-registry-'));
-  const storageDir = path.join(dir, 'storage');
+  const storageDir = opts.storageDir ?? path.join(dir, 'storage');
   const port = await freePort(opts.bindAddress ?? '127.0.0.1');
   const host = `${opts.bindAddress ?? '127.0.0.1'}:${port}`;
   const config: Record<string, unknown> = {
     version: 0.1,
     log: { level: 'warn', accesslog: { disabled: true } },
     storage: { filesystem: { rootdirectory: storageDir }, delete: { enabled: true } },
-    http: { addr: host, secret: randomBytes(16).toString('hex') },
+    http: {
+      addr: host,
+      secret: randomBytes(16).toString('hex'),
+    },
   };
   if (opts.auth) {
     const htpasswd = path.join(dir, 'htpasswd');
@@ -79,6 +93,20 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
         rootcertbundle: token.certFile,
       },
     };
+  }
+  let tls: TestRegistry['tls'];
+  if (opts.tls) {
+    const pki = await ensurePki(path.join(dir, 'pki'));
+    const http = config.http as Record<string, unknown>;
+    http.tls = {
+      certificate: pki.servingCert,
+      key: pki.servingKey,
+      ...(opts.tls.requireClientCert ? { clientcas: [pki.caCert] } : {}),
+    };
+    const [caCert, clientCert, clientKey] = await Promise.all(
+      [pki.caCert, pki.adminCert, pki.adminKey].map((f) => readFile(f, 'utf8')),
+    );
+    tls = { caCert: caCert!, clientCert: clientCert!, clientKey: clientKey! };
   }
   const configPath = path.join(dir, 'config.yml');
   await writeFile(configPath, stringify(config));
@@ -108,7 +136,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await Promise.race([waitUntilServing(`http://${host}/v2/`), exited]);
+    await Promise.race([waitUntilServing(`${tls ? 'https' : 'http'}://${host}/v2/`, tls), exited]);
   } catch (err) {
     await stop();
     throw err;
@@ -121,6 +149,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       return path.join(storageDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
     },
     logs: () => stderr,
+    ...(tls ? { tls } : {}),
     stop,
   };
 }
@@ -133,13 +162,23 @@ async function freePort(address: string): Promise<number> {
   return port;
 }
 
-async function waitUntilServing(url: string): Promise<void> {
+async function waitUntilServing(url: string, tls?: TestRegistry['tls']): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const res = await fetch(url);
-      await res.body?.cancel();
-      if (res.status === 200 || res.status === 401) return;
+      const status = tls
+        ? await new Promise<number>((resolve, reject) => {
+            const req = httpsGet(url, { ca: tls.caCert, cert: tls.clientCert, key: tls.clientKey }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.once('error', reject);
+          })
+        : await fetch(url).then(async (res) => {
+            await res.body?.cancel();
+            return res.status;
+          });
+      if (status === 200 || status === 401) return;
     } catch {
       // Not listening yet.
     }

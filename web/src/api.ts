@@ -91,6 +91,45 @@ export interface InventoryEntry {
   status?: ObjectStatus;
 }
 
+/** An object someone else changed, and when Driftless changed it back (src/apply/drift-log.ts). */
+export interface DriftRecord {
+  owner: { kind: string; namespace: string; name: string };
+  subject: string;
+  change: 'modified' | 'deleted';
+  by: string;
+  fields: string[];
+  detectedAt?: string;
+  correctedAt: string;
+  revision: string;
+}
+
+/** One revision's way through the engine (src/web/timeline.ts); a missing time was not seen. */
+export interface TimelineRow {
+  revision: string;
+  committedAt?: string;
+  fetchedAt?: string;
+  appliedAt?: string;
+  healthyAt?: string;
+  result?: string;
+}
+
+export interface GraphNode {
+  id: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  status: ObjectStatus;
+  missing?: true;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: { from: string; to: string; type: 'source' | 'dependsOn' }[];
+}
+
+export const fetchGraph = (namespace: string): Promise<Graph> =>
+  getJson(`/api/graph${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`);
+
 export interface ObjectDetail {
   row: ObjectRow;
   /** The current revision's commit on its forge, when known. */
@@ -104,6 +143,9 @@ export interface ObjectDetail {
   status: Record<string, unknown>;
   events: DashboardEvent[];
   eventsFrom: 'api-server' | 'engine-memory';
+  /** Drift this Kustomization corrected, newest first (kept in the engine's memory since it started). */
+  drift: DriftRecord[];
+  timeline: TimelineRow[];
 }
 
 export class ApiError extends Error {
@@ -115,8 +157,33 @@ export class ApiError extends Error {
   }
 }
 
+const tokenKey = 'driftless.token';
+
+/** The bearer token the user signed in with (kept for this tab only). */
+export const currentToken = (): string => sessionStorage.getItem(tokenKey) ?? '';
+
+export function setToken(token: string): void {
+  if (token) sessionStorage.setItem(tokenKey, token);
+  else sessionStorage.removeItem(tokenKey);
+}
+
+/** Headers every API call sends: the token when signed in. */
+export function authHeaders(): Record<string, string> {
+  const t = currentToken();
+  return t ? { Authorization: `Bearer ${t}` } : {};
+}
+
+export interface AuthInfo {
+  /** Whether this dashboard offers actions at all. */
+  actions: boolean;
+  readRequiresToken: boolean;
+  actionsRequireToken: boolean;
+  /** Who the current token belongs to (null: no token, or not accepted). */
+  user: string | null;
+}
+
 async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(path, { headers: { Accept: 'application/json' } });
+  const res = await fetch(path, { headers: { Accept: 'application/json', ...authHeaders() } });
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { error?: string };
     throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`);
@@ -133,3 +200,31 @@ export function fetchObjects(filter: Record<string, string>): Promise<ObjectPage
 
 export const fetchObject = (kind: string, namespace: string, name: string): Promise<ObjectDetail> =>
   getJson(`/api/objects/${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+
+export const fetchAuth = (): Promise<AuthInfo> => getJson('/api/auth');
+
+export type Action = 'reconcile' | 'suspend' | 'resume';
+
+/** Runs an action as the signed-in user; rejects with the server's words (401, 403, 409 …). */
+export async function postAction(
+  kind: string,
+  namespace: string,
+  name: string,
+  action: Action,
+  withSource = false,
+): Promise<{ done: string[]; requestedAt?: string; as: string | null }> {
+  const path = `/api/objects/${[kind, namespace, name, action].map(encodeURIComponent).join('/')}`;
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders() },
+    body: JSON.stringify(action === 'reconcile' ? { withSource } : {}),
+  });
+  const body = (await res.json().catch(() => ({}))) as {
+    error?: string;
+    done?: string[];
+    requestedAt?: string;
+    as?: string | null;
+  };
+  if (!res.ok) throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`);
+  return { done: body.done ?? [], ...(body.requestedAt ? { requestedAt: body.requestedAt } : {}), as: body.as ?? null };
+}

@@ -2,7 +2,9 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fetchOverview } from './api.ts';
+import { SignIn } from './auth.tsx';
 import { subscribe } from './live.ts';
+import { GraphPage } from './graph.tsx';
 import { ObjectPage } from './object.tsx';
 import { ObjectsPage } from './objects.tsx';
 import { OverviewPage } from './overview.tsx';
@@ -31,17 +33,25 @@ function App() {
           <a href="#/objects" aria-current={route.page === 'objects' ? 'page' : undefined}>
             Objects
           </a>
+          <a href="#/graph" aria-current={route.page === 'graph' ? 'page' : undefined}>
+            Graph
+          </a>
         </nav>
         <span class={`conn ${live ? 'conn-live' : 'conn-down'}`} role="status">
           <span aria-hidden="true">{live ? '●' : '○'}</span> {live ? 'Live' : 'Reconnecting…'}
         </span>
+        <SignIn />
       </header>
       <main>
         {route.page === 'overview' && <OverviewPage />}
         {route.page === 'objects' && <ObjectsPage filter={route.filter} kinds={kinds} />}
+        {route.page === 'graph' && <GraphPage namespace={route.namespace} />}
         {route.page === 'object' && <ObjectPage kind={route.kind} namespace={route.namespace} name={route.name} />}
       </main>
-      <footer class="muted">Read-only view. Actions (reconcile, suspend, resume) are not available yet.</footer>
+      <footer class="muted">
+        Actions run as the signed-in Kubernetes user (or, without sign-in on loopback, as the engine's kubeconfig user);
+        the cluster's RBAC decides.
+      </footer>
     </>
   );
 }

@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, fetchObject, type InventoryEntry, type ObjectDetail } from './api.ts';
+import { Actions } from './auth.tsx';
+import { DriftLog } from './drift.tsx';
 import { EventList } from './events.tsx';
+import { Timeline } from './timeline.tsx';
 import { subscribe } from './live.ts';
 import { objectHref } from './router.ts';
 import { Ago, conditionSentence, StatusBadge } from './status.tsx';
@@ -67,6 +70,13 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
           </>
         )}
       </p>
+      <Actions
+        kind={r.kind}
+        namespace={r.namespace}
+        name={r.name}
+        suspended={r.suspended}
+        hasSource={Boolean(data.source?.name)}
+      />
       {data.source?.name && (
         <p>
           Source:{' '}
@@ -132,10 +142,22 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
           </table>
         )}
       </section>
+      {r.kind === 'Kustomization' && (
+        <section aria-labelledby="tl-h">
+          <h2 id="tl-h">Timeline</h2>
+          <Timeline rows={data.timeline ?? []} />
+        </section>
+      )}
       <section aria-labelledby="inv-h">
         <h2 id="inv-h">Inventory</h2>
         <Inventory entries={data.inventory} />
       </section>
+      {r.kind === 'Kustomization' && (
+        <section aria-labelledby="drift-h">
+          <h2 id="drift-h">Drift corrected</h2>
+          <DriftLog records={data.drift ?? []} />
+        </section>
+      )}
       <section aria-labelledby="ev-h">
         <h2 id="ev-h">Events</h2>
         {data.eventsFrom === 'engine-memory' && (

@@ -10,6 +10,7 @@ const labels: Record<ObjectStatus, { icon: string; word: string }> = {
 };
 
 export const statusWord = (s: ObjectStatus): string => labels[s].word;
+export const statusIcon = (s: ObjectStatus): string => labels[s].icon;
 
 export function StatusBadge({ status }: { status: ObjectStatus }) {
   const l = labels[status];

@@ -18,7 +18,15 @@ import { bucketArtifactFilename, bucketRevision, type EtagIndex } from '../../so
 import { S3Client, type S3ClientOptions } from '../../sources/bucket/s3-client.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
+import {
+  messageOf,
+  readSecretData,
+  readTlsSecret,
+  refuseUnsupportedFields,
+  withJitter,
+  type ControllerDeps,
+  type TlsSecret,
+} from '../shared.ts';
 
 export interface BucketReconcilerOptions extends ControllerDeps {
   informer: Informer;
@@ -213,25 +221,14 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
     const certRef = obj.spec.certSecretRef;
     // source-controller applies the TLS settings only to https endpoints.
     if (certRef && obj.spec.insecure !== true) {
-      const data = await readSecretData(client, ns, certRef.name);
-      if (!data) {
-        throw authFailure(
-          `failed to get TLS config: failed to get secret '${ns}/${certRef.name}': secrets "${certRef.name}" not found`,
-        );
+      let tls: TlsSecret;
+      try {
+        tls = await readTlsSecret(client, ns, certRef.name);
+      } catch (err) {
+        throw authFailure(messageOf(err));
       }
-      const { 'ca.crt': ca, 'tls.crt': cert, 'tls.key': key } = data;
-      if ((cert === undefined) !== (key === undefined)) {
-        throw authFailure(
-          `failed to get TLS config: secret '${ns}/${certRef.name}' must hold both tls.crt and tls.key, or neither`,
-        );
-      }
-      if (ca === undefined && cert === undefined) {
-        throw authFailure(
-          `failed to get TLS config: secret '${ns}/${certRef.name}' holds no ca.crt, tls.crt or tls.key`,
-        );
-      }
-      if (ca !== undefined) opts.ca = ca;
-      if (cert !== undefined && key !== undefined) Object.assign(opts, { cert, key });
+      if (tls.ca !== undefined) opts.ca = tls.ca;
+      if (tls.cert !== undefined && tls.key !== undefined) Object.assign(opts, { cert: tls.cert, key: tls.key });
     }
     return opts;
   }

@@ -77,6 +77,11 @@ export class FluxInstanceReconciler implements Reconciler {
     this.skeleton.cancel(key);
   }
 
+  /** The FluxInstance left this process's cache: its running reconcile stops and writes nothing more. */
+  released(key: string): void {
+    this.skeleton.released(key);
+  }
+
   async reconcile(req: Request, signal: AbortSignal): Promise<Result> {
     const key = requestKey(req);
     try {

@@ -2,6 +2,7 @@
 // constructors (newInstall, newUpgrade, newRollback, newUninstall) set them.
 import { actionTimeoutMs, maxHistory, type HelmRelease } from '../../api/helm-release.ts';
 import type { WaitStrategy } from '../../helm/cli.ts';
+import { postRenderOf } from '../../helm/post-render.ts';
 
 /** Helm's wait strategy: hookOnly when waiting is disabled, else spec.waitStrategy (poller → watcher, legacy). */
 export const waitFor = (hr: HelmRelease, disableWait: boolean | undefined): WaitStrategy =>
@@ -22,6 +23,7 @@ export function installOptionsOf(hr: HelmRelease) {
     disableOpenApiValidation: spec.disableOpenAPIValidation ?? false,
     skipSchemaValidation: spec.disableSchemaValidation ?? false,
     replace: spec.replace ?? false,
+    postRender: postRenderOf(hr),
   };
 }
 
@@ -69,6 +71,7 @@ export function upgradeOptionsOf(hr: HelmRelease, applyMethod: string | undefine
     reuseValues: spec.preserveValues ?? false,
     disableOpenApiValidation: spec.disableOpenAPIValidation ?? false,
     skipSchemaValidation: spec.disableSchemaValidation ?? false,
+    postRender: postRenderOf(hr),
   };
 }
 

@@ -2,6 +2,7 @@
 // helm-controller's revision metadata, the failure counter, and Ready summarised from the conditions.
 import { HelmConditions, type HelmSnapshot } from '../../api/helm-release.ts';
 import { deleteCondition, markFalse, markTrue, setCondition, type Condition } from '../../runtime/conditions.ts';
+import { observedDigests } from '../../helm/post-render.ts';
 import type { ReleaseRequest } from './types.ts';
 
 /** Flux's summarize: Ready from Remediated, TestSuccess (when tests count) and Released, in that order. */
@@ -19,6 +20,11 @@ export function summarize(req: Pick<ReleaseRequest, 'obj' | 'metadata' | 'status
   const status = pick.type === HelmConditions.Remediated ? 'False' : pick.status;
   if (status === 'True') deleteCondition(req, 'Stalled');
   setCondition(req, { type: 'Ready', status, reason: pick.reason, message: pick.message });
+  const digests = observedDigests(req.obj);
+  if (digests.postRenderers) req.status.observedPostRenderersDigest = digests.postRenderers;
+  else delete req.status.observedPostRenderersDigest;
+  if (digests.commonMetadata) req.status.observedCommonMetadataDigest = digests.commonMetadata;
+  else delete req.status.observedCommonMetadataDigest;
 }
 
 /** The revision a snapshot (or an attempted chart and config) stands for. */

@@ -241,6 +241,7 @@ export function helmReleaseReconciler(
           storageNamespace: ctx.storageNamespace,
           cli: o.cli,
           storage,
+          client: ctx.asUser ? o.client.impersonate(ctx.asUser) : o.client,
           ...(ctx.asUser ? { asUser: ctx.asUser } : {}),
           forceRequested,
           signal: ctx.signal,

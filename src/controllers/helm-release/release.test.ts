@@ -38,6 +38,11 @@ void test('install options follow spec.install as helm-controller sets them', ()
     disableOpenApiValidation: false,
     skipSchemaValidation: false,
     replace: false,
+    postRender: {
+      strategy: 'combined',
+      kustomize: [],
+      origin: { 'helm.toolkit.fluxcd.io/name': 'web', 'helm.toolkit.fluxcd.io/namespace': 'apps' },
+    },
   });
   const o = installOptionsOf(
     hr({
@@ -71,6 +76,11 @@ void test('install options follow spec.install as helm-controller sets them', ()
     disableOpenApiValidation: true,
     skipSchemaValidation: true,
     replace: true,
+    postRender: {
+      strategy: 'combined',
+      kustomize: [],
+      origin: { 'helm.toolkit.fluxcd.io/name': 'web', 'helm.toolkit.fluxcd.io/namespace': 'apps' },
+    },
   });
   assert.equal(
     installOptionsOf(hr({ install: { createNamespace: true } })).createNamespace,
@@ -248,11 +258,11 @@ void test('serviceAccountName (or the default service account) is impersonated a
   assert.equal(serviceAccountUser(hr()), undefined);
 });
 
-void test('refused values: driftDetection mode enabled/warn, RetryOnFailure, CRD policies helm cannot honour; persistentClient is fine', () => {
+void test('refused values: RetryOnFailure, CRD policies helm cannot honour; driftDetection and persistentClient are fine', () => {
   const paths = (spec: Partial<HelmRelease['spec']>) =>
     refusedFields('HelmRelease', hr(spec)).map((r) => `${r.path}${r.value ? `=${r.value}` : ''}`);
   assert.deepEqual(paths({ driftDetection: { mode: 'disabled' }, persistentClient: false }), []);
-  assert.deepEqual(paths({ driftDetection: { mode: 'warn' } }), ['spec.driftDetection.mode=warn']);
+  assert.deepEqual(paths({ driftDetection: { mode: 'warn', ignore: [{ paths: ['/data'] }] } }), []);
   assert.deepEqual(paths({ install: { strategy: { name: 'RetryOnFailure' }, crds: 'CreateReplace' } }), [
     'spec.install.strategy.name=RetryOnFailure',
     'spec.install.crds=CreateReplace',
@@ -300,6 +310,7 @@ const request = (
     storageNamespace: 'apps',
     cli: undefined as never,
     storage,
+    client: undefined as never,
     forceRequested: false,
     signal: new AbortController().signal,
     write: () => Promise.resolve(),

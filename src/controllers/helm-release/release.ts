@@ -3,7 +3,14 @@
 // helm binary, record what it stored in status.history, summarise Ready, and go round again until the
 // release is in sync, the same kind of action would run twice, or a remediation has run.
 import { formatDuration } from '../../api/duration.ts';
-import { HelmConditions, HelmReasons, actionTimeoutMs, type HelmSnapshot } from '../../api/helm-release.ts';
+import {
+  HelmConditions,
+  HelmReasons,
+  actionTimeoutMs,
+  helmReleaseTimeoutMs,
+  type HelmSnapshot,
+} from '../../api/helm-release.ts';
+import type { ObjectDiff } from '../../helm/drift.ts';
 import { fullReleaseName, releaseDigest, sameValues, versionedChartName } from '../../helm/observation.ts';
 import { isPending, type HelmStoredRelease } from '../../helm/release-storage.ts';
 import { deleteCondition, getCondition, isTrue, markFalse, markTrue, markUnknown } from '../../runtime/conditions.ts';
@@ -16,7 +23,9 @@ import {
   unlockAction,
   upgradeAction,
 } from './actions.ts';
+import { DriftReasons, correctDriftAction, driftMode, mustDetectChanges, releaseDrift, reportDrift } from './drift.ts';
 import { summarize } from './outcome.ts';
+import { observedDigests } from '../../helm/post-render.ts';
 import {
   activeRemediation,
   hasBeenTested,
@@ -31,8 +40,8 @@ import {
 import { StalledError, type Action, type ActionType, type ReleaseOutcome, type ReleaseRequest } from './types.ts';
 
 type State =
-  | { status: 'Absent' | 'Unmanaged' | 'OutOfSync' | 'Locked' | 'Untested' | 'InSync'; reason?: string }
-  | { status: 'Failed'; reason?: string };
+  | { status: 'Absent' | 'Unmanaged' | 'OutOfSync' | 'Locked' | 'Untested' | 'InSync' | 'Failed'; reason?: string }
+  | { status: 'Drifted'; diff: ObjectDiff[] };
 
 /** Flux's DetermineReleaseState, on the release Helm stored (read from its Secrets). */
 export async function determineState(req: ReleaseRequest): Promise<State> {
@@ -58,6 +67,15 @@ export async function determineState(req: ReleaseRequest): Promise<State> {
       if (cur.configDigest !== req.configDigest && !sameValues(rel.config, req.values)) {
         return { status: 'OutOfSync', reason: 'release config values changed' };
       }
+      // Post-renderers and common metadata are compared for a new generation only (their digests are
+      // recorded after each release action).
+      if (req.obj.status?.observedGeneration !== req.obj.metadata.generation) {
+        const digests = observedDigests(req.obj);
+        if (digests.postRenderers !== (req.status.observedPostRenderersDigest ?? ''))
+          return { status: 'OutOfSync', reason: 'postrenderers digest has changed' };
+        if (digests.commonMetadata !== (req.status.observedCommonMetadataDigest ?? ''))
+          return { status: 'OutOfSync', reason: 'common metadata digest has changed' };
+      }
       const test = req.obj.spec.test;
       if (test?.enable) {
         if (!hasBeenTested(cur)) return { status: 'Untested' };
@@ -65,6 +83,10 @@ export async function determineState(req: ReleaseRequest): Promise<State> {
         if (remediation && !remediation.ignoreTestFailures(test.ignoreFailures ?? false) && hasFailedTest(cur)) {
           return { status: 'Failed', reason: 'release has test in failed phase' };
         }
+      }
+      if (mustDetectChanges(req)) {
+        const diff = await releaseDrift(req, rel);
+        if (diff) return { status: 'Drifted', diff };
       }
       return { status: 'InSync' };
     }
@@ -109,8 +131,19 @@ async function actionFor(req: ReleaseRequest, state: State): Promise<Action | un
           );
         }
       }
+      if (mustDetectChanges(req)) {
+        markFalse(
+          req,
+          HelmConditions.Drifted,
+          DriftReasons.NoDriftDetected,
+          'No drift detected against the cluster state',
+        );
+      }
       return undefined;
     }
+    case 'Drifted':
+      await reportDrift(req, state.diff);
+      return driftMode(req) === 'enabled' ? correctDriftAction(state.diff) : undefined;
     case 'Locked':
       return unlockAction;
     case 'Absent':
@@ -162,7 +195,7 @@ const timeoutOf = (req: ReleaseRequest, a: Action): number => {
   if (a.name === 'install' || a.name === 'upgrade' || a.name === 'test' || a.name === 'rollback')
     return actionTimeoutMs(spec, a.name);
   if (a.name === 'uninstall') return actionTimeoutMs(spec, 'uninstall');
-  return actionTimeoutMs(spec, 'install');
+  return helmReleaseTimeoutMs(spec);
 };
 
 const readyMessage = (req: ReleaseRequest): string => getCondition(req, 'Ready')?.message ?? '';

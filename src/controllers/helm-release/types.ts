@@ -4,6 +4,7 @@ import type { HelmRelease, HelmReleaseStatus } from '../../api/helm-release.ts';
 import type { HelmCli } from '../../helm/cli.ts';
 import type { ReleaseStorage } from '../../helm/release-storage.ts';
 import type { Values } from '../../helm/values.ts';
+import type { KubeClient } from '../../kube/client.ts';
 import type { RecordOptions } from '../../runtime/events.ts';
 
 /** The loaded chart: where helm finds it, and its Chart.yaml identity. */
@@ -28,6 +29,8 @@ export interface ReleaseRequest {
   storageNamespace: string;
   cli: HelmCli;
   storage: ReleaseStorage;
+  /** The cluster as the release's identity sees it (impersonated as `asUser` when set): drift detection. */
+  client: KubeClient;
   asUser?: string;
   forceRequested: boolean;
   signal: AbortSignal;
@@ -48,8 +51,8 @@ export type ReleaseOutcome =
   /** An action failed before storing anything: retry with backoff. */
   | { kind: 'error'; reason: string; message: string };
 
-export type ActionType = 'release' | 'test' | 'remediate' | 'unlock';
-export type ActionName = 'install' | 'upgrade' | 'test' | 'rollback' | 'uninstall' | 'unlock';
+export type ActionType = 'release' | 'test' | 'remediate' | 'unlock' | 'drift correction';
+export type ActionName = 'install' | 'upgrade' | 'test' | 'rollback' | 'uninstall' | 'unlock' | 'correct cluster drift';
 export interface Action {
   name: ActionName;
   type: ActionType;

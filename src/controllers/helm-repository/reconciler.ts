@@ -234,6 +234,7 @@ export function helmRepositoryReconciler(o: HelmRepositoryReconcilerOptions): Re
       }
       return steps_.reconcile(req, signal);
     },
+    released: (key: string): void => steps_.released(key),
   };
 }
 

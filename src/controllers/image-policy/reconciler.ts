@@ -13,9 +13,10 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
-import { imageRepositoryCredentials } from '../image-credentials.ts';
+import { imageRegistryAccess } from '../image-credentials.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { parseImageName } from '../../sources/image/image-name.ts';
+import { labelSelectorMatcher } from '../../util/label-selector.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
 
 const Kind = 'ImagePolicy';
@@ -34,6 +35,20 @@ export interface ImagePolicyReconcilerOptions extends ControllerDeps {
   tags: ImageTagStore;
   /** How soon to look again when the ImageRepository has no tags yet (Flux's --requeue-dependency). */
   requeueDependencyMs?: number;
+  /** Flux's --no-cross-namespace-refs: an ImageRepository of another namespace is never used. */
+  noCrossNamespaceRefs?: boolean | undefined;
+}
+
+/** Flux's ACL: whether namespace `ns`'s labels match one of the ImageRepository's `accessFrom.namespaceSelectors`. */
+async function namespaceAllowed(
+  client: KubeClient,
+  ns: string,
+  acl: ImageRepository['spec']['accessFrom'],
+): Promise<boolean> {
+  if (!acl) return false;
+  const namespace = await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+  const labels = namespace?.metadata.labels ?? {};
+  return acl.namespaceSelectors.some((sel) => labelSelectorMatcher({ matchLabels: sel.matchLabels ?? {} })(labels));
 }
 
 interface ImagePolicyContext extends ReconcileContext<ImagePolicy, ImagePolicyStatus> {
@@ -71,17 +86,16 @@ export function imagePolicyReconciler(
     refuseUnsupportedFields<ImagePolicyContext>(Kind),
     {
       name: 'repository',
-      run: (ctx) => {
+      run: async (ctx) => {
         const ns = ctx.obj.metadata.namespace ?? '';
         const ref = ctx.obj.spec.imageRepositoryRef;
         const repoNs = ref.namespace || ns;
         const failed = 'failed to get the referred ImageRepository';
-        if (repoNs !== ns) {
-          throw new ReconcileFailure(
-            ImagePolicyReasons.AccessDenied,
-            `${failed}: access denied: cannot access 'ImageRepository/${repoNs}/${ref.name}' from namespace '${ns}': cross-namespace references need spec.accessFrom, which is not supported; put the ImagePolicy in namespace '${repoNs}'`,
+        const denied = (msg: string) => new ReconcileFailure(ImagePolicyReasons.AccessDenied, `${failed}: ${msg}`);
+        if (o.noCrossNamespaceRefs && repoNs !== ns)
+          throw denied(
+            `cannot access 'ImageRepository/${repoNs}/${ref.name}', cross-namespace references have been blocked`,
           );
-        }
         const repo = o.repositories.get(`${repoNs}/${ref.name}`) as ImageRepository | undefined;
         if (!repo) {
           throw new ReconcileFailure(
@@ -90,6 +104,12 @@ export function imagePolicyReconciler(
             { waiting: true, requeueAfterMs: requeueDependencyMs },
           );
         }
+        if (repoNs !== ns && !(await namespaceAllowed(o.client, ns, repo.spec.accessFrom)))
+          throw denied(
+            repo.spec.accessFrom
+              ? `access denied: '${repoNs}/${ref.name}' can't be accessed due to ACL labels mismatch on namespace '${ns}'`
+              : `access denied: '${repoNs}/${ref.name}' can't be accessed due to missing ACL labels on 'accessFrom'`,
+          );
         try {
           parseImageName(repo.spec.image);
         } catch (err) {
@@ -189,12 +209,12 @@ class NoTags extends Error {}
 async function fetchDigest(ctx: ImagePolicyContext, repo: ImageRepository, tag: string): Promise<string> {
   const image = parseImageName(repo.spec.image);
   try {
-    const credentials = await imageRepositoryCredentials(ctx.client, repo, image.registry);
+    const access = await imageRegistryAccess(ctx.client, repo, image.registry);
     const registry = new RegistryClient({
       registry: image.registry,
       repository: image.repository,
       insecure: repo.spec.insecure ?? false,
-      ...(credentials ? { credentials } : {}),
+      ...access,
       signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(imageRepositoryTimeoutMs(repo.spec))]),
       userAgent: 'driftless/image-reflector-controller',
     });

@@ -22,7 +22,12 @@ export const imagePolicyRepositoryKey = (p: ImagePolicy): string =>
  */
 export function setupImagePolicyController(
   mgr: Manager,
-  deps: ControllerDeps & { tags: ImageTagStore; concurrency?: number; requeueDependencyMs?: number },
+  deps: ControllerDeps & {
+    tags: ImageTagStore;
+    concurrency?: number;
+    requeueDependencyMs?: number;
+    noCrossNamespaceRefs?: boolean;
+  },
 ): Controller {
   const informer = mgr.informer(`${Groups.image}/v1`, 'ImagePolicy');
   const repositories = mgr.informer(`${Groups.image}/v1`, 'ImageRepository');

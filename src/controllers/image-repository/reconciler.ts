@@ -7,7 +7,6 @@ import {
   ImageReasons,
   type ImageRepositoryStatus,
 } from '../../api/image-repository.ts';
-import type { RegistryCredentials } from '../../sources/oci/auth.ts';
 import { RegistryClient } from '../../sources/oci/client.ts';
 import type { OciRepositoryAddress } from '../../sources/oci/reference.ts';
 import { parseImageName } from '../../sources/image/image-name.ts';
@@ -20,7 +19,7 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
-import { imageRepositoryCredentials } from '../image-credentials.ts';
+import { imageRegistryAccess, type ImageRegistryAccess } from '../image-credentials.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
 
@@ -36,7 +35,7 @@ interface ImageRepositoryContext extends ReconcileContext<ImageRepository, Image
   timeoutMs: number;
   address?: OciRepositoryAddress;
   canonicalName?: string;
-  credentials?: RegistryCredentials;
+  access?: ImageRegistryAccess;
   /** Milliseconds until the next scan. */
   nextScanMs: number;
 }
@@ -100,8 +99,7 @@ export function imageRepositoryReconciler(
     {
       name: 'credentials',
       run: async (ctx) => {
-        const credentials = await imageRepositoryCredentials(client, ctx.obj, ctx.address!.registry);
-        if (credentials) ctx.credentials = credentials;
+        ctx.access = await imageRegistryAccess(client, ctx.obj, ctx.address!.registry);
       },
     },
     {
@@ -119,7 +117,7 @@ export function imageRepositoryReconciler(
             const registry = new RegistryClient({
               ...ctx.address!,
               insecure: obj.spec.insecure ?? false,
-              ...(ctx.credentials ? { credentials: ctx.credentials } : {}),
+              ...ctx.access,
               signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]),
               userAgent: 'driftless/image-reflector-controller',
             });

@@ -33,6 +33,9 @@ import {
 import { labelSelectorMatcher } from '../../util/label-selector.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, readSecretData, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
+import { ensurePullRequest, type PullRequestResult } from '../../notify/providers/pull-request.ts';
+import type { ProviderConfig } from '../../notify/providers/types.ts';
+import { pullRequestBranch, pullRequestFailure, pullRequestProvider, pullRequestText } from './pull-request-mode.ts';
 import { pushSummary, runUpdate, skippedSummary, type UpdateOutcome } from './run-update.ts';
 
 const Kind = 'ImageUpdateAutomation';
@@ -64,6 +67,8 @@ interface AutomationContext extends ReconcileContext<ImageUpdateAutomation, Imag
   source?: Source;
   work?: string;
   outcome?: UpdateOutcome;
+  /** Pull-request mode: the forge, the base branch, and the request after this run. */
+  pullRequest?: { cfg: ProviderConfig; base: string; result?: PullRequestResult };
 }
 
 const sameRefs = (a: Record<string, ImageRef> | undefined, b: Record<string, ImageRef>): boolean => {
@@ -138,7 +143,24 @@ export function imageUpdateAutomationReconciler(
         ctx.syncNeeded = !sameRefs(ctx.obj.status?.observedPolicies, ctx.observed);
       },
     },
-    { name: 'source', run: async (ctx) => void (ctx.source = await readSource(ctx)) },
+    {
+      name: 'source',
+      run: async (ctx) => {
+        const src = (ctx.source = await readSource(ctx));
+        const cfg = await pullRequestProvider(o.client, ctx.obj);
+        if (!cfg) return;
+        const { branch, tag, semver, name, commit } = src.ref;
+        if (!branch || tag || semver || name || commit)
+          throw new ReconcileFailure(
+            AutomationReasons.InvalidSourceConfiguration,
+            'pull-request mode needs a branch to check out (spec.git.checkout.ref.branch or the GitRepository spec.ref.branch), the base of the pull requests: invalid source configuration',
+            { stalled: true },
+          );
+        src.pushBranch = pullRequestBranch(ctx.obj, branch);
+        src.switchBranch = true;
+        ctx.pullRequest = { cfg, base: branch };
+      },
+    },
     {
       name: 'checkout',
       run: async (ctx) => {
@@ -185,6 +207,7 @@ export function imageUpdateAutomationReconciler(
               messageTemplateValues: git.commit.messageTemplateValues,
               automation: { namespace: ctx.obj.metadata.namespace ?? '', name: ctx.obj.metadata.name },
               signing: signer?.gitConfig,
+              keepSameChange: ctx.pullRequest !== undefined,
               timePush: () => sli.startGitPush(),
             }),
           );
@@ -215,6 +238,22 @@ export function imageUpdateAutomationReconciler(
           : formatRevision({ ref: src.pushBranch, sha: pushed.commit });
         ctx.status.lastPushCommit = pushed.commit;
         ctx.status.lastPushTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      },
+    },
+    {
+      name: 'pull-request',
+      run: async (ctx) => {
+        const pr = ctx.pullRequest;
+        const head = ctx.outcome?.pushed ?? ctx.outcome?.unchanged;
+        if (!pr || !ctx.outcome || !head) return;
+        const branch = ctx.source!.pushBranch;
+        const text = pullRequestText(ctx.obj, ctx.outcome.update, head.message);
+        try {
+          pr.result = await ensurePullRequest(pr.cfg, { head: branch, base: pr.base, ...text }, ctx.signal);
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          throw pullRequestFailure(branch, err);
+        }
       },
     },
   ];
@@ -337,6 +376,12 @@ export function imageUpdateAutomationReconciler(
         const message = pushSummary(pushed.commit, ctx.source!.pushBranch, pushed.refspecs, pushed.message);
         events.push({ type: 'Normal', reason: Reasons.Succeeded, message, metadata: { commit: pushed.commit } });
       } else if (!wasReady) events.push({ type: 'Normal', reason: Reasons.Succeeded, message: ReadyMessage });
+      const pr = ctx.pullRequest?.result;
+      if (pr && pr.action !== 'unchanged') {
+        const verb = pr.action === 'opened' ? 'Opened' : 'Updated';
+        const message = `${pr.action} pull request #${pr.number} from '${ctx.source!.pushBranch}' to '${ctx.pullRequest!.base}': ${pr.url}`;
+        events.push({ type: 'Normal', reason: `PullRequest${verb}`, message, metadata: { url: pr.url } });
+      }
       return { reason: Reasons.Succeeded, message: ReadyMessage, requeueAfterMs: ctx.intervalMs, events };
     },
     finishStatus: (ctx) => handledRequest(ctx.obj, ctx.status),

@@ -7,6 +7,7 @@ import {
   pushRefspecs,
   PushRejectedError,
   resetToRemoteBranch,
+  sameChangeOnRemote,
   switchToBranch,
   type CommitAuthor,
 } from '../../sources/git/commit-push.ts';
@@ -32,6 +33,8 @@ export interface UpdatePlan {
   automation: { namespace: string; name: string };
   /** git `-c` settings that sign the commits (a prepared OpenPGP signer). */
   signing?: readonly string[] | undefined;
+  /** Pull-request mode: leave the push branch alone when it already holds the same change on the same base. */
+  keepSameChange?: boolean | undefined;
   /** Starts timing the Git write (the pushes, retry included); the returned function ends it (SLI M7). */
   timePush?: (() => () => void) | undefined;
 }
@@ -40,6 +43,8 @@ export interface UpdatePlan {
 export interface UpdateOutcome {
   update: UpdateResult;
   pushed?: { commit: string; message: string; refspecs: string[] };
+  /** The push branch's head when it already held this change (`keepSameChange`), so nothing was pushed. */
+  unchanged?: { commit: string; message: string };
 }
 
 /** The update path inside the checkout; Flux joins it securely, so it never leaves the repository. */
@@ -72,6 +77,10 @@ export async function runUpdate(session: GitSession, plan: UpdatePlan): Promise<
   };
   const first = await attempt();
   if (first.commit === undefined) return { update: first.update };
+  if (plan.keepSameChange) {
+    const same = await sameChangeOnRemote(session, plan.dir, plan.pushBranch);
+    if (same) return { update: first.update, unchanged: { commit: same, message: first.message! } };
+  }
   const branchSpec = `refs/heads/${plan.pushBranch}:refs/heads/${plan.pushBranch}`;
   const endPush = plan.timePush?.();
   try {

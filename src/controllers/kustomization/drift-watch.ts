@@ -1,5 +1,6 @@
 import { Counter } from 'prom-client';
 import { Labels } from '../../api/constants.ts';
+import { HealthEventHub } from '../../apply/health-events.ts';
 import { entryToRef, type InventoryEntry } from '../../apply/inventory.ts';
 import type { KubeObject, ObjectRef } from '../../kube/types.ts';
 import type { Manager } from '../../runtime/manager.ts';
@@ -9,6 +10,8 @@ export interface DriftNotice {
   subject: string;
   change: 'modified' | 'deleted';
   by: string;
+  /** When the watch saw it. */
+  at: string;
 }
 
 /**
@@ -24,6 +27,8 @@ export class DriftWatcher {
   private readonly pending = new Map<string, DriftNotice[]>();
   readonly detected: Counter<'exported_namespace' | 'name'>;
   readonly corrected: Counter<'exported_namespace' | 'name'>;
+  /** Every change these watches see, for the health waits of the Kustomizations (wake on change, not only poll). */
+  readonly health = new HealthEventHub();
 
   constructor(opts: { mgr: Manager; fieldManager: string; enqueue: (key: string) => void }) {
     this.mgr = opts.mgr;
@@ -57,9 +62,19 @@ export class DriftWatcher {
         // Applied objects (Flux kinds included) are watched wherever they are, whatever the shard.
         unscoped: true,
       });
+      // Metadata-only objects are PartialObjectMetadata: the kind comes from the watch, not the object.
+      const changed = (o: KubeObject): void =>
+        this.health.notify({ ...ref, name: o.metadata.name, namespace: o.metadata.namespace ?? '' });
       informer.addHandlers({
-        onUpdate: (o, n) => this.onUpdate(o, n),
-        onDelete: (o) => this.notify(o, 'deleted', 'unknown'),
+        onAdd: changed,
+        onUpdate: (o, n) => {
+          changed(n);
+          this.onUpdate(o, n);
+        },
+        onDelete: (o) => {
+          changed(o);
+          this.notify(o, 'deleted', 'unknown');
+        },
       });
     }
   }
@@ -108,7 +123,7 @@ export class DriftWatcher {
       ? `${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}`
       : `${obj.kind}/${obj.metadata.name}`;
     const list = this.pending.get(key) ?? [];
-    list.push({ subject, change, by });
+    list.push({ subject, change, by, at: new Date().toISOString() });
     this.pending.set(key, list.slice(-20));
     this.enqueue(key);
   }

@@ -11,7 +11,7 @@ import {
 import type { Artifact } from '../../api/meta.ts';
 import type { ApplyAndPruneResult } from '../../apply/apply-and-prune.ts';
 import type { AppliedMemory } from '../../apply/applied-memory.ts';
-import { formatChangeSet, hasChanges } from '../../apply/changeset.ts';
+import { hasChanges } from '../../apply/changeset.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import { BuildCache } from '../../render/build-cache.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -32,6 +32,8 @@ import {
   type ControllerDeps,
 } from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
+import type { DriftLog } from '../../apply/drift-log.ts';
+import { reportChanges } from './report-changes.ts';
 import { finalizeKustomization } from './finalize.ts';
 import { RemoteClusters, type RemoteCluster } from './remote-cluster.ts';
 import { applyKustomization } from './steps/apply.ts';
@@ -50,6 +52,8 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
   /** Built manifests by their inputs (default: a cache of this reconciler's own). */
   builds?: BuildCache;
   driftWatcher?: DriftWatcher;
+  /** Where corrected drift is recorded for the dashboard (in memory). */
+  driftLog?: DriftLog;
   /** What was applied before, checked against the drift watcher's caches (absent without drift watching). */
   memory?: AppliedMemory;
   /** Flux's `--requeue-dependency` (default 30 s). */
@@ -79,6 +83,11 @@ interface KsContext extends ReconcileContext<Kustomization, KustomizationStatus>
   applied?: ApplyAndPruneResult;
   /** Ready and applied at this revision before this reconcile. */
   wasReady: boolean;
+  /**
+   * Beyond Flux: a re-reconcile of the revision already applied and Ready at this generation writes no progress
+   * (Reconciling) status, only the final one, unless the apply changed something (drift corrected).
+   */
+  quiet: boolean;
 }
 
 const need = <T>(value: T | undefined, what: string): T => {
@@ -149,10 +158,17 @@ export function kustomizationReconciler(
       run: async (ctx) => {
         const revision = need(ctx.revision, 'revision');
         const isNew = ctx.obj.status?.lastAttemptedRevision !== revision;
+        const status = ctx.obj.status;
+        ctx.quiet =
+          !isNew &&
+          status?.lastAppliedRevision === revision &&
+          status.observedGeneration === ctx.obj.metadata.generation &&
+          getCondition(ctx.obj, ConditionTypes.Ready)?.status === 'True';
         ctx.status.lastAttemptedRevision = revision;
         await ctx.progress(
           Reasons.Progressing,
           `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(ctx.timeoutMs)}`,
+          { write: !ctx.quiet },
         );
         // Beyond Flux: announce the start, so commit-status providers can mark the commit `pending`
         // (the commit_status flag routes it to them; other Progressing events, like the change set, are not).
@@ -216,7 +232,15 @@ export function kustomizationReconciler(
         ctx.applied = applied;
         ctx.status.inventory = applied.inventory;
         driftWatcher?.observe(applied.inventory.entries);
-        await reportChanges(ctx, applied, drift);
+        await reportChanges({
+          ks,
+          revision: need(ctx.revision, 'revision'),
+          applied,
+          drift,
+          event: (e) => ctx.event(e),
+          driftWatcher,
+          driftLog: o.driftLog,
+        });
         if (applied.pruneFailures.length) {
           throw new ReconcileFailure(
             Reasons.PruneFailed,
@@ -235,12 +259,15 @@ export function kustomizationReconciler(
         }
         const message = `Running health checks for revision ${ctx.revision} with a timeout of ${formatDuration(ctx.timeoutMs)}`;
         markUnknown(ctx, ConditionTypes.Healthy, Reasons.Progressing, message);
-        await ctx.progress(Reasons.Progressing, message);
+        const applied = need(ctx.applied, 'applied');
+        await ctx.progress(Reasons.Progressing, message, { write: !ctx.quiet || hasChanges(applied.changeSet) });
         const tookMs = await checkHealth({
           client: need(ctx.target, 'target cluster'),
           targets,
           timeoutMs: Math.max(1000, ctx.timeoutMs - ctx.elapsedMs()),
           signal: ctx.signal,
+          // The drift watches see this cluster's applied objects change: re-check on change, not only every 2 s.
+          events: ctx.remote ? undefined : o.driftWatcher?.health,
         });
         markTrue(ctx, ConditionTypes.Healthy, Reasons.Succeeded, `Health check passed in ${formatDuration(tookMs)}`);
       },
@@ -257,40 +284,6 @@ export function kustomizationReconciler(
     if (!(await readSecretData(o.client, ks.metadata.namespace ?? '', ref.name))) return undefined;
     const remote = await remoteClusters.clusterFor(ks);
     return remote ? asAccount(remote.client, ks) : clientFor(ks);
-  }
-
-  /** Announces what the apply changed; a change right after drift was seen is drift corrected. */
-  async function reportChanges(
-    ctx: KsContext,
-    applied: ApplyAndPruneResult,
-    drift: { subject: string; change: string; by: string }[],
-  ): Promise<void> {
-    if (!hasChanges(applied.changeSet)) return;
-    const ks = ctx.obj;
-    const revision = need(ctx.revision, 'revision');
-    const lines = formatChangeSet(applied.changeSet);
-    if (drift.length > 0 && ks.status?.lastAppliedRevision === revision && o.driftWatcher) {
-      const labels = { exported_namespace: ks.metadata.namespace ?? '', name: ks.metadata.name };
-      o.driftWatcher.detected.inc(labels);
-      o.driftWatcher.corrected.inc(
-        labels,
-        applied.changeSet.entries.filter((e) => e.action === 'created' || e.action === 'configured').length,
-      );
-      const seen = drift.map((d) => `${d.subject} ${d.change} by '${d.by}'`).join('\n');
-      await ctx.event({
-        type: 'Normal',
-        reason: 'DriftCorrected',
-        message: `drift detected:\n${seen}\ncorrected:\n${lines}`,
-        metadata: { revision },
-      });
-    }
-    // Flux gives the change set the Ready condition's reason at apply time, which is Progressing.
-    await ctx.event({
-      type: 'Normal',
-      reason: Reasons.Progressing,
-      message: lines,
-      metadata: { revision },
-    });
   }
 
   const historyEntry = (ctx: KsContext, status: string): void => {
@@ -311,6 +304,9 @@ export function kustomizationReconciler(
     logger: o.logger,
     outcomes: sli,
     read: (req) => o.informer.get(`${req.namespace}/${req.name}`) as Kustomization | undefined,
+    // Gone, or handed over to another shard (its label no longer matches this process's selector): nothing is
+    // pruned and the finalizer stays, since only a deletionTimestamp finalizes; the drift seen for it is dropped.
+    onMissing: (req) => Promise.resolve(void o.driftWatcher?.take(`${req.namespace}/${req.name}`)),
     finalizer: Finalizer,
     finalize: async (cachedKs) => {
       // The cache can lag behind this process's own last status write (a reconcile that applied new objects just
@@ -333,6 +329,7 @@ export function kustomizationReconciler(
         timeoutMs: 0,
         retryMs: 0,
         wasReady: false,
+        quiet: false,
       }),
     steps,
     fallbackReason: Reasons.ReconciliationFailed,

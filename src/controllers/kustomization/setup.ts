@@ -10,6 +10,7 @@ import { keyOf } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { DriftWatcher } from './drift-watch.ts';
+import type { DriftLog } from '../../apply/drift-log.ts';
 import { kustomizationReconciler } from './reconciler.ts';
 import { FIELD_MANAGER } from './steps/apply.ts';
 import { sourceKey } from './steps/source.ts';
@@ -25,6 +26,8 @@ export interface KustomizationControllerOptions extends ControllerDeps {
   defaultServiceAccount?: string;
   /** Watch applied objects and correct drift at once (default true). */
   watchDrift?: boolean;
+  /** Records corrected drift (field, field manager, when) for the dashboard. */
+  driftLog?: DriftLog;
 }
 
 const BY_SOURCE = 'sourceRef';

@@ -16,7 +16,7 @@ import type { Informer } from '../../runtime/informer.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { RuntimeMetrics } from '../../runtime/metrics.ts';
 import { messageOf } from '../shared.ts';
-import { providerConfig } from './provider-config.ts';
+import { providerConfig } from '../provider-config.ts';
 
 export interface DispatcherOptions {
   client: KubeClient;

@@ -14,7 +14,7 @@ import { ARCHIVE_DEFAULTS, archiveDirectory } from '../../artifacts/archive.ts';
 import { StorageError } from '../../artifacts/errors.ts';
 import { buildIgnoreMatcher } from '../../artifacts/ignore.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
-import { credentialsFromDockerConfig, type RegistryCredentials } from '../../sources/oci/auth.ts';
+import type { RegistryCredentials } from '../../sources/oci/auth.ts';
 import { RegistryClient } from '../../sources/oci/client.ts';
 import { OciAnnotations, type ImageManifest } from '../../sources/oci/manifest.ts';
 import {
@@ -32,7 +32,6 @@ import {
   type OciRepositoryAddress,
 } from '../../sources/oci/reference.ts';
 import { deleteCondition, markTrue } from '../../runtime/conditions.ts';
-import type { KubeObject } from '../../kube/types.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
@@ -40,7 +39,10 @@ import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
+import { messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
+import { pullSecretCredentials } from '../registry-access.ts';
+import { registryTransport, TransportSettingsError } from './transport.ts';
+import { ociVerifyStep } from './verify-step.ts';
 
 /** source-controller's OCIRepository reasons (api/v1/ocirepository_types.go). */
 export const OCIReasons = {
@@ -90,8 +92,8 @@ function contentConfigChanged(obj: OCIRepository): boolean {
 
 /**
  * Reconciles OCIRepository objects as steps on the shared skeleton: spec → credentials → resolve the
- * reference to a revision → pull the manifest and layer (digest verified) when the revision or the
- * content settings changed → re-archive into storage. A failure keeps the last artifact, sets
+ * reference to a revision → verify its signature (`spec.verify`) → pull the manifest and layer (digest
+ * verified) when the revision or the content settings changed → re-archive into storage. A failure keeps the last artifact, sets
  * FetchFailed and backs off exponentially, as source-controller does.
  */
 export function ociRepositoryReconciler(
@@ -129,10 +131,18 @@ export function ociRepositoryReconciler(
       name: 'credentials',
       run: async (ctx) => {
         const credentials = await readCredentials(ctx.obj, ctx.address!);
+        let transport;
+        try {
+          transport = await registryTransport(client, ctx.obj);
+        } catch (err) {
+          if (!(err instanceof TransportSettingsError)) throw err;
+          throw fetchFailed(SourceReasons.AuthenticationFailed, err.message);
+        }
         ctx.client = new RegistryClient({
           ...ctx.address!,
           insecure: ctx.obj.spec.insecure ?? false,
           ...(credentials ? { credentials } : {}),
+          ...(transport ? { fetch: transport } : {}),
           signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]),
           userAgent: 'driftless/source-controller',
         });
@@ -175,6 +185,7 @@ export function ociRepositoryReconciler(
         }
       },
     },
+    ociVerifyStep<OCIContext>({ client }),
     {
       name: 'pull',
       run: async (ctx) => {
@@ -293,63 +304,14 @@ export function ociRepositoryReconciler(
     }
   }
 
-  /**
-   * Registry credentials, as Flux's keychain finds them: `spec.secretRef` first, then the
-   * `imagePullSecrets` of `spec.serviceAccountName`; every one a kubernetes.io/dockerconfigjson Secret,
-   * the first with an entry for the registry wins.
-   */
-  async function readCredentials(
+  /** Registry credentials, as Flux's keychain finds them (`spec.secretRef`, then the service account's pull secrets). */
+  function readCredentials(
     obj: OCIRepository,
     address: OciRepositoryAddress,
   ): Promise<RegistryCredentials | undefined> {
-    const ns = obj.metadata.namespace ?? '';
-    const names: { name: string; via: string }[] = [];
-    if (obj.spec.secretRef) names.push({ name: obj.spec.secretRef.name, via: 'spec.secretRef' });
-    const saName = obj.spec.serviceAccountName;
-    if (saName) {
-      const sa = await client.get<KubeObject & { imagePullSecrets?: { name?: string }[] }>({
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        namespace: ns,
-        name: saName,
-      });
-      if (!sa) {
-        throw fetchFailed(
-          SourceReasons.AuthenticationFailed,
-          `failed to get credential: service account '${ns}/${saName}' referenced by spec.serviceAccountName not found`,
-        );
-      }
-      for (const ref of sa.imagePullSecrets ?? []) {
-        if (ref.name) names.push({ name: ref.name, via: `the imagePullSecrets of service account '${saName}'` });
-      }
-    }
-    for (const { name, via } of names) {
-      const data = await readSecretData(client, ns, name);
-      if (!data) {
-        throw fetchFailed(
-          SourceReasons.AuthenticationFailed,
-          `failed to get credential: failed to get secret '${ns}/${name}' referenced by ${via}: secret not found; create it with \`kubectl create secret docker-registry\``,
-        );
-      }
-      const json = data['.dockerconfigjson'];
-      if (json === undefined) {
-        throw fetchFailed(
-          SourceReasons.AuthenticationFailed,
-          `failed to get credential: secret '${ns}/${name}' has no '.dockerconfigjson' key; it must be of type kubernetes.io/dockerconfigjson`,
-        );
-      }
-      let found: RegistryCredentials | undefined;
-      try {
-        found = credentialsFromDockerConfig(json, address.registry);
-      } catch (err) {
-        throw fetchFailed(
-          SourceReasons.AuthenticationFailed,
-          `failed to get credential: secret '${ns}/${name}': ${messageOf(err)}`,
-        );
-      }
-      if (found) return found;
-    }
-    return undefined;
+    return pullSecretCredentials(client, obj.metadata.namespace ?? '', obj.spec, address.registry, (detail) =>
+      fetchFailed(SourceReasons.AuthenticationFailed, `failed to get credential: ${detail}`),
+    );
   }
 
   return new StepReconciler<OCIRepository, OCIRepositoryStatus, OCIContext>({

@@ -4,7 +4,7 @@ import type { FluxEvent } from '../event.ts';
 import { MetadataKeys, metadataValue } from '../event.ts';
 import { isRecord } from '../../util/is-record.ts';
 import { NotificationError, NotificationReasons, invalidConfig } from './errors.ts';
-import { httpSender, withDeadline } from './http.ts';
+import { httpSender, parseJsonAnswer, withDeadline } from './http.ts';
 import type { HttpRequest } from './http.ts';
 import { markdownPost } from './markdown.ts';
 import type { Notifier, ProviderConfig } from './types.ts';
@@ -54,17 +54,7 @@ export function changeRequestCommentNotifier(cfg: ProviderConfig, forge: Comment
   const http = httpSender(cfg, { includeAddress: false });
   const invalid = (message: string): NotificationError =>
     new NotificationError({ reason: NotificationReasons.InvalidEvent, providerType: cfg.type, message });
-  const json = (text: string, what: string): unknown => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new NotificationError({
-        reason: NotificationReasons.DeliveryFailed,
-        providerType: cfg.type,
-        message: `${what}: the answer is not JSON`,
-      });
-    }
-  };
+  const json = (text: string, what: string): unknown => parseJsonAnswer(cfg.type, text, what);
   return {
     post: (event, ctx) =>
       inTurn(`${cfg.type}\u0000${cfg.address}\u0000${commentKeyMarker(forge.keyPrefix, uid, event)}`, () =>

@@ -3,7 +3,7 @@
 import { retry } from '../../util/retry.ts';
 import { NotificationError, NotificationReasons, redact, secretsOf } from './errors.ts';
 import type { NotificationReason } from './errors.ts';
-import { nodeFetch } from './transport.ts';
+import { nodeFetch } from '../../util/http-transport.ts';
 import type { FluxEvent } from '../event.ts';
 import type { FetchLike, Notifier, PostContext, ProviderConfig } from './types.ts';
 
@@ -240,4 +240,17 @@ export function requestNotifier(
         for (const request of Array.isArray(built) ? built : [built]) await http.send(request, signal);
       }),
   };
+}
+
+/** A forge's JSON answer, parsed; an answer that is not JSON is a failed delivery naming `what`. */
+export function parseJsonAnswer(providerType: string, text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new NotificationError({
+      reason: NotificationReasons.DeliveryFailed,
+      providerType,
+      message: `${what}: the answer is not JSON`,
+    });
+  }
 }

@@ -58,25 +58,48 @@ export interface ForgeOperation {
   body: Schema;
 }
 
+type Parameter = { name?: string; in?: string; schema?: Schema; $ref?: string };
 type OpenApi = {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; parameters?: Parameter[] }>
+  >;
+  components: { parameters: Record<string, Parameter> };
 };
 let octokit: { spec: OpenApi; file: string } | undefined;
+
+function octokitSpec(): { spec: OpenApi; file: string } {
+  if (!octokit) {
+    const require = createRequire(import.meta.url);
+    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
+    octokit = { spec: JSON.parse(readFileSync(file, 'utf8')) as OpenApi, file };
+  }
+  return octokit;
+}
+
+/** The query parameters (name → schema) GitHub's OpenAPI description documents for `method apiPath`. */
+export function githubQueryParameters(method: string, apiPath: string): Map<string, Schema> {
+  const { spec } = octokitSpec();
+  const op = spec.paths[apiPath]?.[method.toLowerCase()];
+  if (!op) throw new Error(`@octokit/openapi no longer describes ${method} ${apiPath}`);
+  const out = new Map<string, Schema>();
+  for (const p of op.parameters ?? []) {
+    const param = p.$ref ? spec.components.parameters[p.$ref.replace('#/components/parameters/', '')] : p;
+    if (param?.in === 'query' && param.name) out.set(param.name, param.schema ?? {});
+  }
+  return out;
+}
 
 /**
  * One GitHub operation from the OpenAPI description in @octokit/openapi: `apiPath` as the description
  * spells it, `path` the pattern requests must match; the body schema is `{}`-free when it takes none.
  */
 export function githubOperation(method: string, apiPath: string, path: RegExp): ForgeOperation & { source: string } {
-  if (!octokit) {
-    const require = createRequire(import.meta.url);
-    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
-    octokit = { spec: JSON.parse(readFileSync(file, 'utf8')) as OpenApi, file };
-  }
-  const op = octokit.spec.paths[apiPath]?.[method.toLowerCase()];
+  const { spec, file } = octokitSpec();
+  const op = spec.paths[apiPath]?.[method.toLowerCase()];
   if (!op) throw new Error(`@octokit/openapi no longer describes ${method} ${apiPath}`);
   const body = op.requestBody?.content['application/json']?.schema ?? {};
-  return { method, path, body, source: octokit.file };
+  return { method, path, body, source: file };
 }
 
 /** GitHub's `POST /repos/{owner}/{repo}/statuses/{sha}` from the shipped OpenAPI description. */

@@ -12,7 +12,7 @@ import { makeEvent } from '../alerts/test-events.ts';
 import { NotificationError, NotificationReasons } from './errors.ts';
 import { createNotifier } from './registry.ts';
 import { basicAuth, listen, startTestProxy } from './test-proxy.ts';
-import { nodeFetch } from './transport.ts';
+import { nodeFetch } from '../../util/http-transport.ts';
 
 interface Tls {
   ca: string;

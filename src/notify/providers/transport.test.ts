@@ -7,7 +7,7 @@ import { makeEvent } from '../alerts/test-events.ts';
 import { NotificationError } from './errors.ts';
 import { createNotifier } from './registry.ts';
 import { basicAuth, listen, startTestProxy } from './test-proxy.ts';
-import { nodeFetch } from './transport.ts';
+import { nodeFetch } from '../../util/http-transport.ts';
 
 void test('http targets go through the proxy as absolute URIs with Proxy-Authorization', async (t) => {
   const hits: string[] = [];

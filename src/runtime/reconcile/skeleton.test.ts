@@ -234,6 +234,53 @@ describe('StepReconciler', () => {
     assert.equal((h.patches[0] as TestStatus).note, 'applied');
   });
 
+  it('released(key) (the object moved to another shard) stops the reconcile: no status, no event', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let canceled = false;
+    const h = harness({
+      obj: object(),
+      steps: [
+        {
+          name: 'health',
+          run: async (ctx) => {
+            ctx.status.note = 'applied';
+            await ctx.progress('Progressing', 'running health checks');
+            await new Promise((_resolve, reject) => {
+              ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error));
+              started();
+            });
+          },
+        },
+      ],
+      overrides: { onCanceled: () => Promise.resolve(void (canceled = true)) },
+    });
+    const done = h.reconciler.reconcile(req, new AbortController().signal);
+    await running;
+    assert.equal(h.patches.length, 1, 'the progress written before the hand-over');
+    h.reconciler.released('ns/x');
+    assert.deepEqual(await done, {});
+    assert.equal(h.patches.length, 1, 'nothing written after the hand-over');
+    assert.deepEqual(h.events, []);
+    assert.deepEqual(h.outcomes, []);
+    assert.equal(canceled, false);
+  });
+
+  it('a reconcile whose object is released between steps writes nothing either', async () => {
+    const self: { reconciler?: { released(key: string): void } } = {};
+    const h = harness({
+      obj: object(),
+      steps: [
+        { name: 'apply', run: () => void self.reconciler?.released('ns/x') },
+        { name: 'report', run: (ctx) => ctx.event({ type: 'Normal', reason: 'Progressing', message: 'changed' }) },
+      ],
+    });
+    self.reconciler = h.reconciler;
+    assert.deepEqual(await h.reconciler.reconcile(req, new AbortController().signal), {});
+    assert.equal(h.patches.length, 0);
+    assert.deepEqual(h.events, []);
+  });
+
   it('skips a suspended object without writing', async () => {
     const obj = object();
     obj.spec.suspend = true;
@@ -250,5 +297,32 @@ describe('StepReconciler', () => {
     await h.reconciler.reconcile(req, new AbortController().signal);
     assert.deepEqual(typesOf(h.patches[0]), ['Reconciling=True:Progressing', 'Ready=Unknown:Progressing']);
     assert.deepEqual(typesOf({ conditions: (h.patches[1] as TestStatus).conditions }), ['Ready=True:Succeeded']);
+  });
+
+  it('progress(…, { write: false }) only marks: one write at the end, and a failure still retries as Reconciling', async () => {
+    const quiet = harness({
+      obj: object(),
+      steps: [{ name: 'a', run: (ctx) => ctx.progress('Progressing', 'building', { write: false }) }],
+    });
+    await quiet.reconciler.reconcile(req, new AbortController().signal);
+    assert.equal(quiet.patches.length, 1);
+    assert.deepEqual(typesOf(quiet.patches[0]), ['Ready=True:Succeeded']);
+
+    const failing = harness({
+      obj: object(),
+      steps: [
+        {
+          name: 'a',
+          run: async (ctx) => {
+            await ctx.progress('Progressing', 'building', { write: false });
+            throw new ReconcileFailure('BuildFailed', 'broken');
+          },
+        },
+      ],
+      overrides: { markRetrying: 'whenReconciling' },
+    });
+    await failing.reconciler.reconcile(req, new AbortController().signal);
+    assert.equal(failing.patches.length, 1);
+    assert.deepEqual(typesOf(failing.patches[0]), ['Reconciling=True:ProgressingWithRetry', 'Ready=False:BuildFailed']);
   });
 });

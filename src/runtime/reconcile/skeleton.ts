@@ -16,7 +16,7 @@ import {
 import type { RecordOptions } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import { ensureFinalizer } from '../patch.ts';
-import { requestKey, type Reconciler, type Request, type Result } from '../result.ts';
+import { ReleasedError, requestKey, type Reconciler, type Request, type Result } from '../result.ts';
 import type { ReconcileFailure } from './failure.ts';
 import { patchStatusDiff } from './status-patch.ts';
 import { runSteps, type Step } from './steps.ts';
@@ -53,8 +53,11 @@ export interface ReconcileContext<T extends ReconciledObject<S>, S extends Objec
   readonly signal: AbortSignal;
   /** Milliseconds since the reconcile started. */
   elapsedMs(): number;
-  /** Writes Reconciling=True (and Ready=Unknown unless it is False) now, so watchers see the step under way. */
-  progress(reason: string, message: string): Promise<void>;
+  /**
+   * Marks Reconciling=True (and Ready=Unknown unless it is False) and writes it now, so watchers see the step under
+   * way; with `write: false` only marks it (the status written at the end carries it, as after a written one).
+   */
+  progress(reason: string, message: string, opts?: { write?: boolean }): Promise<void>;
   /** Records an event on the object now. */
   event(e: RecordOptions): Promise<void>;
 }
@@ -126,6 +129,9 @@ export interface ReconcilerDefinition<
 /** Retrying could not fix it: the work queue forgets the key; a change to the object brings it back. */
 const NO_RETRY: Result = {};
 
+/** Whether a reconcile was stopped because its object left the cache (deleted, or now another shard's). */
+const isReleased = (signal: AbortSignal): boolean => signal.aborted && signal.reason instanceof ReleasedError;
+
 /**
  * Runs a reconcile from a {@link ReconcilerDefinition}: guard clauses (missing → `onMissing`, deleting →
  * `finalize`, finalizer added, `skip`), then the steps, then one summary. Success: Ready=True, Reconciling and
@@ -133,7 +139,9 @@ const NO_RETRY: Result = {};
  * Stalled=True and moves observedGeneration (no retry); otherwise Reconciling=True (ProgressingWithRetry) and
  * a retry after the failure's or the reconciler's delay. Either way one status patch (only what changed,
  * removed fields deleted, nothing when equal), one event, one metric. A reconcile aborted by shutdown writes
- * nothing; one cancelled by `cancel(key)` calls `onCanceled`.
+ * nothing; one cancelled by `cancel(key)` calls `onCanceled`. One whose object left the cache (`released(key)`:
+ * deleted, or relabelled to another shard) stops at its next request and writes nothing more, no status and no
+ * event: the object's new owner reconciles it from the status as it is (finalizer and inventory untouched).
  */
 export class StepReconciler<
   T extends ReconciledObject<S>,
@@ -150,6 +158,13 @@ export class StepReconciler<
   /** Aborts the reconcile running for `key` (e.g. a newer spec arrived during a health wait). */
   cancel(key: string, reason = 'a new reconcile request arrived'): void {
     this.inflight.get(key)?.abort(new Error(reason));
+  }
+
+  /** The object left this process's cache: the reconcile running for it stops and writes nothing more. */
+  released(key: string): void {
+    this.inflight
+      .get(key)
+      ?.abort(new ReleasedError(`${key} left this process's cache (deleted, or handed over to another shard)`));
   }
 
   async reconcile(req: Request, signal: AbortSignal = new AbortController().signal): Promise<Result> {
@@ -182,6 +197,8 @@ export class StepReconciler<
     let written: unknown = structuredClone(obj.status ?? {});
     const status = structuredClone(obj.status ?? {}) as S;
     const write = async (): Promise<void> => {
+      // Handed over (or gone): the new owner writes the status from now on.
+      if (isReleased(signal)) throw signal.reason;
       const result = await patchStatusDiff(d.client, obj, written, status);
       written = structuredClone(status);
       if (result?.metadata.resourceVersion) obj.metadata.resourceVersion = result.metadata.resourceVersion;
@@ -193,11 +210,11 @@ export class StepReconciler<
       status,
       signal,
       elapsedMs: () => performance.now() - started,
-      progress: async (reason, message) => {
+      progress: async (reason, message, opts) => {
         markReconciling(base, reason, message);
-        await write();
+        if (opts?.write ?? true) await write();
       },
-      event: (e) => d.recorder.record(obj, e),
+      event: (e) => (isReleased(signal) ? Promise.reject(signal.reason as Error) : d.recorder.record(obj, e)),
     };
     const ctx = d.context(base);
     try {
@@ -216,6 +233,13 @@ export class StepReconciler<
     const d = this.d;
     const { obj, req, status } = ctx;
     const outcome = await runSteps(d.steps, ctx, { signal, fallbackReason: d.fallbackReason });
+    if (isReleased(signal)) {
+      d.logger.info(
+        { kind: d.kind, key: requestKey(req), step: outcome.ok ? outcome.lastStep : outcome.step },
+        'reconcile stopped: the object left this process (deleted, or handed over to another shard); nothing written',
+      );
+      return NO_RETRY;
+    }
 
     if (outcome.ok) {
       if (outcome.done) return outcome.done;
@@ -226,7 +250,7 @@ export class StepReconciler<
       await write();
       d.outcomes?.reconciled(d.kind);
       d.afterSuccess?.(ctx);
-      for (const e of summary.events ?? []) await d.recorder.record(obj, e);
+      for (const e of summary.events ?? []) if (!isReleased(signal)) await d.recorder.record(obj, e);
       return summary.requeueAfterMs === undefined ? NO_RETRY : { requeueAfterMs: summary.requeueAfterMs };
     }
 

@@ -3,6 +3,7 @@
 import { GitOperationError } from './errors.ts';
 import type { GitSession } from './git-session.ts';
 import { isValidRefName } from './ref.ts';
+import { lsRemote } from './list-remote-refs.ts';
 
 /** The push was rejected because the remote branch has commits the local one lacks (fetch first / non-fast-forward). */
 export class PushRejectedError extends GitOperationError {}
@@ -91,4 +92,32 @@ export async function resetToRemoteBranch(session: GitSession, dir: string, bran
   await session.git(['checkout', '-q', '-B', branch, local], { cwd: dir, action: 'check out', ref: branch });
   await session.git(['reset', '-q', '--hard', local], { cwd: dir, action: 'reset', ref: branch });
   return (await session.git(['rev-parse', 'HEAD'], { cwd: dir, action: 'resolve', ref: branch })).trim();
+}
+
+/**
+ * The remote branch's head when it already holds this change: the same tree as HEAD on the same parent
+ * (a pull-request branch pushed by an earlier run); undefined when the branch is missing or differs.
+ */
+export async function sameChangeOnRemote(
+  session: GitSession,
+  dir: string,
+  branch: string,
+): Promise<string | undefined> {
+  const head = (await lsRemote(session, 'heads', `branch '${branch}'`)).find((r) => r.name === `refs/heads/${branch}`);
+  if (!head) return undefined;
+  const local = 'refs/driftless/remote-branch';
+  await session.git(['fetch', '-q', '--no-tags', '--depth=2', '--', session.url, `+refs/heads/${branch}:${local}`], {
+    cwd: dir,
+    action: 'fetch from',
+    ref: `branch '${branch}'`,
+  });
+  const resolve = (rev: string) =>
+    session
+      .git(['rev-parse', '--verify', '-q', rev], { cwd: dir, action: 'resolve', ref: rev })
+      .then((out) => out.trim())
+      .catch(() => undefined);
+  const [tree, parent, remoteTree, remoteParent] = await Promise.all(
+    ['HEAD^{tree}', 'HEAD^', `${local}^{tree}`, `${local}^`].map(resolve),
+  );
+  return tree && parent && tree === remoteTree && parent === remoteParent ? head.sha : undefined;
 }

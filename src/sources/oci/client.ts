@@ -10,7 +10,9 @@ import { formatBytes } from '../../artifacts/errors.ts';
 import { basicAuthorization, parseAuthChallenge, type AuthChallenge, type RegistryCredentials } from './auth.ts';
 import { OciAuthError, OciDigestError, OciError, OciNotFoundError, OciRegistryError } from './errors.ts';
 import { contentType, discard, networkError, nextLink, readCapped, registryErrors } from './http-response.ts';
-import { ManifestAccept, type Descriptor } from './manifest.ts';
+import { bearerAuthorization } from './token.ts';
+import type { NodeFetch } from '../../util/http-transport.ts';
+import { ManifestAccept, MediaTypes, parseManifest, type Descriptor } from './manifest.ts';
 import { isValidDigest, plainHttpAllowed } from './reference.ts';
 
 /** Options of a RegistryClient for one repository. */
@@ -24,6 +26,8 @@ export interface RegistryClientOptions {
   credentials?: RegistryCredentials;
   /** Aborts every request (the reconcile's signal combined with `spec.timeout`). */
   signal?: AbortSignal;
+  /** The HTTP client: `nodeFetch` for a custom CA, client certificate or proxy; default the global fetch. */
+  fetch?: NodeFetch;
   userAgent?: string;
   /** Largest manifest or tag page accepted, in bytes (default 4 MiB, the registry's own manifest cap). */
   maxDocumentBytes?: number;
@@ -57,6 +61,7 @@ export class RegistryClient {
   private plainHttpFallback: boolean;
   private readonly credentials: RegistryCredentials | undefined;
   private readonly signal: AbortSignal | undefined;
+  private readonly fetch: NodeFetch;
   private readonly userAgent: string;
   private readonly maxDocumentBytes: number;
   /** The Authorization header that worked last, per scope actions. */
@@ -68,6 +73,7 @@ export class RegistryClient {
     this.plainHttpFallback = plainHttpAllowed(o.registry, o.insecure ?? false);
     this.credentials = o.credentials;
     this.signal = o.signal;
+    this.fetch = o.fetch ?? ((url, init) => fetch(url, { ...init, redirect: 'manual' }));
     this.userAgent = o.userAgent ?? 'driftless';
     this.maxDocumentBytes = o.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT;
   }
@@ -188,6 +194,43 @@ export class RegistryClient {
     }
   }
 
+  /** A small blob in memory (a signature payload, a bundle), digest- and size-checked, at most `maxBytes`. */
+  async blob(desc: Pick<Descriptor, 'digest' | 'size'>, maxBytes: number): Promise<Buffer> {
+    if (!isValidDigest(desc.digest) || desc.size > maxBytes) {
+      throw new OciRegistryError(
+        `blob '${desc.digest}' (${desc.size} bytes) is not a sha256 blob of at most ${formatBytes(maxBytes)}`,
+      );
+    }
+    const url = this.url(`blobs/${desc.digest}`);
+    const res = await this.request(url, {});
+    if (!res.ok) throw await this.failure('GET', url, res, desc.digest);
+    const body = await readCapped(res, maxBytes, `blob ${desc.digest}`);
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    if (digest !== desc.digest || body.length !== desc.size) {
+      throw new OciDigestError(`blob content does not match its digest: expected '${desc.digest}', got '${digest}'`);
+    }
+    return body;
+  }
+
+  /**
+   * The OCI 1.1 referrers of `digest` (the descriptors of the index the referrers API answers), or undefined
+   * when the registry has no referrers API (404), in which case clients read the `sha256-<hex>` tag instead.
+   */
+  async referrers(digest: string): Promise<Descriptor[] | undefined> {
+    const url = this.url(`referrers/${digest}`);
+    const res = await this.request(url, { headers: { Accept: MediaTypes.ociIndex } });
+    if (res.status === 404) {
+      await discard(res);
+      return undefined;
+    }
+    if (!res.ok) throw await this.failure('GET', url, res, digest);
+    const parsed = parseManifest(
+      await readCapped(res, this.maxDocumentBytes, `referrers of ${digest}`),
+      contentType(res),
+    );
+    return parsed.kind === 'index' ? parsed.index.manifests : [];
+  }
+
   /** Uploads a blob unless the registry has it already (monolithic POST + PUT); returns its descriptor. */
   async pushBlob(data: Buffer, mediaType: string): Promise<Descriptor> {
     const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -260,11 +303,10 @@ export class RegistryClient {
       if (authorization && sameOrigin) headers.Authorization = authorization;
       let res: Response;
       try {
-        res = await fetch(current, {
+        res = await this.fetch(current, {
           method: o.method ?? 'GET',
           headers,
           ...(o.body ? { body: new Uint8Array(o.body) } : {}),
-          redirect: 'manual',
           ...(this.signal ? { signal: this.signal } : {}),
         });
       } catch (err) {
@@ -307,35 +349,14 @@ export class RegistryClient {
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
       throw new OciAuthError(`${this.describe()}: UNAUTHORIZED: unsupported authentication challenge`);
     }
-    const realm = new URL(challenge.params.realm);
-    if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
-    realm.searchParams.set('scope', challenge.params.scope ?? `repository:${this.repository}:${actions}`);
-    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: 'application/json' };
-    if (this.credentials) headers.Authorization = basicAuthorization(this.credentials);
-    let res: Response;
-    try {
-      res = await fetch(realm, { headers, redirect: 'error', ...(this.signal ? { signal: this.signal } : {}) });
-    } catch (err) {
-      throw networkError('GET', `${realm.origin}${realm.pathname}`, err, this.signal);
-    }
-    if (!res.ok) {
-      await discard(res);
-      throw new OciAuthError(
-        `token service ${realm.origin}${realm.pathname} refused ${this.credentials ? 'the credentials' : 'anonymous access'} (HTTP ${res.status})`,
-      );
-    }
-    const body = await readCapped(res, 1024 * 1024, 'token response');
-    let token: unknown;
-    try {
-      const doc = JSON.parse(body.toString('utf8')) as { token?: unknown; access_token?: unknown };
-      token = doc.token ?? doc.access_token;
-    } catch {
-      token = undefined;
-    }
-    if (typeof token !== 'string' || token === '') {
-      throw new OciAuthError(`token service ${realm.origin}${realm.pathname} returned no token`);
-    }
-    return `Bearer ${token}`;
+    return bearerAuthorization({
+      challenge,
+      scope: challenge.params.scope ?? `repository:${this.repository}:${actions}`,
+      credentials: this.credentials,
+      userAgent: this.userAgent,
+      signal: this.signal,
+      fetch: this.fetch,
+    });
   }
 
   private describe(reference?: string): string {

@@ -1,10 +1,11 @@
 // OCI addresses and references: `oci://<registry>/<repository>`, tags, digests, and which tag a
 // semver range picks. Pure functions; the client and the reconciler build on them.
-import { parse } from 'semver';
+import { parse, satisfies } from 'semver';
 import type * as Re2js from 're2js';
 import type { RE2JS } from 're2js';
 import { lazyModule } from '../../util/lazy-module.ts';
 
+import { semverRange } from '../../util/semver-range.ts';
 import { pickSemverTag } from '../git/semver-tag.ts';
 import { OciNotFoundError, OciUrlError } from './errors.ts';
 
@@ -149,13 +150,11 @@ export function chooseRef(ref: OciRefSpec | undefined): OciRefChoice {
 export function pickTagBySemver(tags: readonly string[], range: string, filter?: string): string {
   let candidates = tags;
   if (filter) {
-    let re: RE2JS;
     try {
-      re = re2js().RE2JS.compile(filter);
+      candidates = tagsMatching(tags, filter);
     } catch (err) {
       throw new OciUrlError(`semverFilter '${filter}' is not a valid Go regular expression: ${(err as Error).message}`);
     }
-    candidates = tags.filter((t) => re.matcher(t).find());
   }
   // Flux parses tags leniently (`1.2` is 1.2.0); the picker speaks full versions, so map padded forms back.
   const byVersionName = new Map<string, string>();
@@ -166,6 +165,27 @@ export function pickTagBySemver(tags: readonly string[], range: string, filter?:
   const picked = pickSemverTag([...byVersionName.keys()], range);
   if (picked === undefined) throw new OciNotFoundError(`no match found for semver: ${range}`);
   return byVersionName.get(picked) ?? picked;
+}
+
+/**
+ * The tags `flux list artifacts --filter-semver` keeps: full versions (`x.y.z`, a leading `v` allowed) that
+ * `range` (Masterminds syntax) admits. Throws OciUrlError for a range that does not parse.
+ */
+export function tagsInSemverRange(tags: readonly string[], range: string): string[] {
+  const npmRange = semverRange(range);
+  if (npmRange === null) throw new OciUrlError(`semver '${range}' parse error`);
+  return tags.filter((t) => t.split('.').length >= 3 && parse(t) !== null && satisfies(parse(t)!, npmRange));
+}
+
+/** The tags a Go regular expression matches somewhere (Flux's `--filter-regex`); OciUrlError when it does not compile. */
+export function tagsMatching(tags: readonly string[], pattern: string): string[] {
+  let re: RE2JS;
+  try {
+    re = re2js().RE2JS.compile(pattern);
+  } catch (err) {
+    throw new OciUrlError(`regex '${pattern}' parse error: ${(err as Error).message}`);
+  }
+  return tags.filter((t) => re.matcher(t).find());
 }
 
 /** `tag` as a full `x.y.z[-pre][+build]` version string, or undefined when it is not a version at all. */

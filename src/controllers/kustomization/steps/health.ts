@@ -2,6 +2,7 @@ import { ConditionTypes, Reasons } from '../../../api/constants.ts';
 import type { CustomHealthCheck, Kustomization } from '../../../api/kustomization.ts';
 import type { ResourceInventory } from '../../../api/meta.ts';
 import { Status, waitForHealth, type CustomStatus, type StatusResult } from '../../../apply/health.ts';
+import type { HealthEvents } from '../../../apply/health-events.ts';
 import { entryToRef } from '../../../apply/inventory.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject, ObjectRef } from '../../../kube/types.ts';
@@ -93,12 +94,15 @@ export async function checkHealth(opts: {
   targets: HealthTargets;
   timeoutMs: number;
   signal: AbortSignal;
+  /** Watch events of the targets (re-read on change; the 2 s poll stays the fallback). */
+  events?: HealthEvents | undefined;
 }): Promise<number> {
   const started = Date.now();
   try {
     await waitForHealth(opts.client, opts.targets, {
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
+      ...(opts.events ? { events: opts.events } : {}),
       ...(opts.targets.customStatus ? { customStatus: opts.targets.customStatus } : {}),
     });
   } catch (err) {

@@ -1,11 +1,23 @@
 // A minimal fetch over node:http/https that can trust an extra CA, present a client certificate and
-// go through an HTTP proxy (CONNECT for https), which the global fetch cannot do without undici.
+// go through an HTTP proxy (CONNECT for https), which the global fetch cannot do without undici. Used by
+// the notification providers (bounded bodies) and the OCI registry client (streamed bodies). Redirects
+// are never followed: the caller sees the 3xx, as with `redirect: 'manual'`.
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import tls from 'node:tls';
-import type { FetchLike } from './types.ts';
+
+/** The fetch subset `nodeFetch` implements; the global `fetch` satisfies it too. */
+export type NodeFetch = (
+  url: string,
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Uint8Array<ArrayBuffer>;
+    signal?: AbortSignal;
+  },
+) => Promise<Response>;
 
 /** TLS and proxy settings of `nodeFetch`. */
 export interface TransportOptions {
@@ -15,23 +27,32 @@ export interface TransportOptions {
   clientKey?: string | undefined;
   /** `http://[user:pass@]host:port`; `https:` proxies are not supported. */
   proxy?: string | undefined;
-  /** Largest response body kept, in bytes; the rest is discarded. Default 1 MiB. */
+  /** Largest response body kept, in bytes; the rest is discarded. Default 1 MiB. Ignored with `stream`. */
   maxResponseBytes?: number;
+  /** Hand the body over as it arrives (the caller caps it) instead of buffering it. */
+  stream?: boolean;
+  /** Accept any server certificate (OCIRepository `insecure` without a CA, as Flux; nowhere else). */
+  skipVerify?: boolean;
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
- * A `FetchLike` over node:http(s). Rejects with the socket error (the caller classifies it) or with
- * the signal's reason when aborted. Response bodies beyond `maxResponseBytes` are truncated.
+ * A fetch over node:http(s). Rejects with the socket error (the caller classifies it) or with the
+ * signal's reason when aborted. Buffered response bodies beyond `maxResponseBytes` are truncated.
  */
-export function nodeFetch(options: TransportOptions = {}): FetchLike {
+export function nodeFetch(options: TransportOptions = {}): NodeFetch {
   const proxy = options.proxy ? new URL(options.proxy) : undefined;
   if (proxy && proxy.protocol !== 'http:') {
     throw new Error(`proxy ${proxy.protocol}//${proxy.host} is not supported: use an http:// proxy URL`);
   }
   const ca = options.caCert ? [...tls.rootCertificates, options.caCert] : undefined;
-  const tlsOptions = { ca, cert: options.clientCert, key: options.clientKey };
+  const tlsOptions = {
+    ca,
+    cert: options.clientCert,
+    key: options.clientKey,
+    ...(options.skipVerify ? { rejectUnauthorized: false } : {}),
+  };
   const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
 
   return async (url, init) => {
@@ -78,25 +99,36 @@ export function nodeFetch(options: TransportOptions = {}): FetchLike {
       };
       request = secure ? https.request({ ...options, ...tlsOptions, agent: false }) : http.request(options);
     }
-    let body: Buffer;
     let response: http.IncomingMessage;
     try {
       response = await send(request, init.body);
-      body = await readCapped(response, maxBytes);
-    } finally {
-      // A tunnel carries exactly one request; leaving it open would hold the proxy connection until it times out.
+    } catch (err) {
       tunnel?.destroy();
+      throw err;
     }
     const status = response.statusCode ?? 0;
     const out = new Headers();
     for (const [k, v] of Object.entries(response.headers)) {
       if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
-    return new Response(NULL_BODY_STATUSES.has(status) ? null : new Uint8Array(body), {
-      status,
-      statusText: response.statusMessage ?? '',
-      headers: out,
-    });
+    const init2 = { status, statusText: response.statusMessage ?? '', headers: out };
+    if (NULL_BODY_STATUSES.has(status)) {
+      response.resume();
+      tunnel?.destroy();
+      return new Response(null, init2);
+    }
+    if (options.stream) {
+      // A tunnel carries exactly one request: closed with its response, not left to the proxy's timeout.
+      if (tunnel) response.once('close', () => tunnel.destroy());
+      return new Response(Readable.toWeb(response) as ReadableStream<Uint8Array>, init2);
+    }
+    let body: Buffer;
+    try {
+      body = await readCapped(response, maxBytes);
+    } finally {
+      tunnel?.destroy();
+    }
+    return new Response(new Uint8Array(body), init2);
   };
 }
 
@@ -132,7 +164,10 @@ function connectTunnel(proxy: URL, host: string, port: number, signal: AbortSign
   });
 }
 
-function send(request: http.ClientRequest, body: string | undefined): Promise<http.IncomingMessage> {
+function send(
+  request: http.ClientRequest,
+  body: string | Uint8Array<ArrayBuffer> | undefined,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     request.once('response', resolve);
     request.once('error', reject);

@@ -2,9 +2,9 @@
 // Stand-in client serving Secrets; no cluster, no network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProviderObject } from '../../api/notification.ts';
-import type { KubeClient } from '../../kube/client.ts';
-import { CommitStatusMemo } from '../../notify/providers/commit-status-memo.ts';
+import type { ProviderObject } from '../api/notification.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { CommitStatusMemo } from '../notify/providers/commit-status-memo.ts';
 import { ProviderConfigError, providerConfig } from './provider-config.ts';
 
 const b64 = (data: Record<string, string>) =>

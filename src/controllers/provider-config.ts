@@ -1,12 +1,12 @@
-import { isRecord } from '../../util/is-record.ts';
+import { isRecord } from '../util/is-record.ts';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration } from '../../api/duration.ts';
-import type { ProviderObject } from '../../api/notification.ts';
-import type { KubeClient } from '../../kube/client.ts';
-import type { CommitStatusMemo } from '../../notify/providers/commit-status-memo.ts';
-import { isProviderType } from '../../notify/providers/registry.ts';
-import type { DeliveryObserver, ProviderConfig } from '../../notify/providers/types.ts';
-import { readSecretData } from '../shared.ts';
+import { parseDuration } from '../api/duration.ts';
+import type { ProviderObject } from '../api/notification.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { CommitStatusMemo } from '../notify/providers/commit-status-memo.ts';
+import { isProviderType } from '../notify/providers/registry.ts';
+import type { DeliveryObserver, ProviderConfig } from '../notify/providers/types.ts';
+import { readSecretData } from './shared.ts';
 
 /** A Provider that cannot be turned into a notifier; the message names the field and the fix. */
 export class ProviderConfigError extends Error {
@@ -23,7 +23,7 @@ export class ProviderConfigError extends Error {
 export async function providerConfig(
   client: KubeClient,
   provider: ProviderObject,
-  extra: { statusMemo: CommitStatusMemo; observer: DeliveryObserver },
+  extra: { statusMemo?: CommitStatusMemo; observer?: DeliveryObserver } = {},
 ): Promise<ProviderConfig> {
   const ns = provider.metadata.namespace ?? '';
   const id = `Provider/${ns}/${provider.metadata.name}`;
@@ -50,8 +50,8 @@ export async function providerConfig(
     providerUid: provider.metadata.uid ?? '',
     providerName: provider.metadata.name,
     providerNamespace: ns,
-    statusMemo: extra.statusMemo,
-    observer: extra.observer,
+    ...(extra.statusMemo ? { statusMemo: extra.statusMemo } : {}),
+    ...(extra.observer ? { observer: extra.observer } : {}),
   };
   if (spec.channel) cfg.channel = spec.channel;
   const username = main?.['username'] ?? spec.username;
