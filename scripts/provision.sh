@@ -3,6 +3,7 @@
 # Binaries land in $DRIFTLESS_CACHE/bin (default ~/.cache/driftless/bin), named <tool>-<version>,
 # with an unversioned symlink next to each. Re-running is a no-op when everything is cached.
 # Usage: scripts/provision.sh [tool ...]   (default: every tool but `bench`, Flux's controllers for `npm run bench`)
+# Builds run two at a time (DRIFTLESS_PROVISION_JOBS); a failed build fails the script after the others finish.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-1.34.4}
@@ -510,10 +511,8 @@ install_debs() {
   fi
 }
 
-targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debs etcd kwok kustomize kubernetes flux sops helm registry cosign versitygw nats)
-for t in "${targets[@]}"; do
-  case "$t" in
+build_target() {
+  case "$1" in
     debs) install_debs ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
@@ -527,7 +526,37 @@ for t in "${targets[@]}"; do
     cosign) build_cosign ;;
     nats) build_nats ;;
     bench) build_bench ;; # Flux's controllers, for `npm run bench` only
+    *) echo "unknown tool $1" >&2; exit 2 ;;
+  esac
+}
+
+targets=("$@")
+# Kubernetes first: the longest build, so the other targets fill the second lane around it.
+[ ${#targets[@]} -gt 0 ] || targets=(debs kubernetes etcd kwok kustomize flux sops helm registry cosign versitygw nats)
+for t in "${targets[@]}"; do
+  case "$t" in debs | etcd | kwok | kustomize | kubernetes | flux | sops | helm | versitygw | registry | cosign | nats | bench) ;;
     *) echo "unknown tool $t" >&2; exit 2 ;;
   esac
 done
+# Go builds in $DRIFTLESS_PROVISION_JOBS lanes (default 2): one build's module downloads and links (one core)
+# overlap another's compiles. Go's module and build caches are safe to share between concurrent builds.
+jobs_max=${DRIFTLESS_PROVISION_JOBS:-2}
+running=0 failed=0
+for t in "${targets[@]}"; do
+  if [ "$t" = debs ]; then install_debs; continue; fi # apt-get first and alone: it holds the dpkg lock
+  if [ "$running" -ge "$jobs_max" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  build_target "$t" &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+if [ "$failed" != 0 ]; then
+  log "a build failed (its output is above); re-running builds only what is missing"
+  exit 1
+fi
 log "tools ready in $BIN"
