@@ -176,6 +176,32 @@ for (const [label, entries, message] of hostile) {
   });
 }
 
+void test('a server that stops answering mid-body times out, is retried, then reported as timed out', async (t) => {
+  const base = await tempDir(t);
+  let hits = 0;
+  const stuck = createServer((_req, res) => {
+    hits++;
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('partial'); // then nothing more: the download must not wait forever
+  });
+  await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => stuck.close(() => resolve())));
+  t.after(() => stuck.closeAllConnections());
+  const url = `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/x.tar.gz`;
+  await assert.rejects(
+    fetchArtifact({
+      url,
+      digest: sha256Digest(Buffer.from('')),
+      dest: path.join(base, 'o'),
+      timeoutMs: 100,
+      retries: 1,
+      retryDelayMs: 1,
+    }),
+    (err: unknown) => err instanceof ArtifactFetchError && /timed out.*gave up after 2 attempts/.test(err.message),
+  );
+  assert.equal(hits, 2);
+});
+
 void test('a zero-filled bomb stops at the untar cap and leaves dest empty', async (t) => {
   const env = await setup(t);
   const a = await serveTarball(env, [
