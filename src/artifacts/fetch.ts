@@ -2,8 +2,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { retry } from '../util/retry.ts';
@@ -139,30 +137,28 @@ async function downloadOnce(opts: FetchArtifactOptions, file: string): Promise<s
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? FETCH_DEFAULTS.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   const prefix = `cannot download artifact ${opts.url}`;
-  let res: IncomingMessage;
+  let res: Response;
   try {
-    res = await httpGet(opts.url, signal);
+    res = await fetch(opts.url, { signal });
   } catch (err) {
     opts.signal?.throwIfAborted();
-    // node:http reports an abort as 'aborted' or an AbortError: name the timeout when it was one.
-    throw new RetryableError(opts.url, `${prefix}: ${timeout.aborted ? 'timed out' : describe(err)}`, { cause: err });
+    throw new RetryableError(opts.url, `${prefix}: ${describe(err)}`, { cause: err });
   }
-  const status = res.statusCode ?? 0;
-  if (status === 404) {
-    res.destroy();
+  if (res.status === 404) {
+    await res.body?.cancel();
     throw new ArtifactNotFoundError(
       opts.url,
       `artifact ${opts.url} not found (HTTP 404); the source may not have stored it yet`,
     );
   }
-  if (status < 200 || status > 299) {
-    res.destroy();
-    const ErrorClass = status === 429 || status >= 500 ? RetryableError : ArtifactFetchError;
-    throw new ErrorClass(opts.url, `${prefix}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd());
+  if (!res.ok || res.body === null) {
+    await res.body?.cancel();
+    const ErrorClass = res.status === 429 || res.status >= 500 ? RetryableError : ArtifactFetchError;
+    throw new ErrorClass(opts.url, `${prefix}: HTTP ${res.status} ${res.statusText}`.trimEnd());
   }
-  const declared = Number(res.headers['content-length'] ?? NaN);
+  const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
-    res.destroy();
+    await res.body.cancel();
     throw new ArtifactFetchError(
       opts.url,
       `${prefix}: size ${declared} bytes exceeds the ${formatBytes(maxBytes)} download limit`,
@@ -172,7 +168,7 @@ async function downloadOnce(opts: FetchArtifactOptions, file: string): Promise<s
   const handle = await open(file, 'w', 0o600);
   let received = 0;
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
+    for await (const chunk of res.body) {
       received += chunk.length;
       if (received > maxBytes) {
         throw new ArtifactFetchError(opts.url, `${prefix}: body exceeds the ${formatBytes(maxBytes)} download limit`);
@@ -183,26 +179,11 @@ async function downloadOnce(opts: FetchArtifactOptions, file: string): Promise<s
   } catch (err) {
     if (err instanceof ArtifactFetchError) throw err;
     opts.signal?.throwIfAborted();
-    // node:http reports an abort as 'aborted' or an AbortError: name the timeout when it was one.
-    throw new RetryableError(opts.url, `${prefix}: ${timeout.aborted ? 'timed out' : describe(err)}`, { cause: err });
+    throw new RetryableError(opts.url, `${prefix}: ${describe(err)}`, { cause: err });
   } finally {
-    res.destroy();
     await handle.close();
   }
   return `sha256:${hash.digest('hex')}`;
-}
-
-/**
- * GET over node:http(s), resolving with the response head. Not the global fetch: loading its
- * implementation costs every process about 10 MB of memory, and artifact downloads are often the only
- * HTTP client a Kustomization-only manager needs. `signal` aborts the request and the body stream.
- */
-function httpGet(url: string, signal: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const lib = url.startsWith('https:') ? https : http;
-    const req = lib.get(url, { signal }, resolve);
-    req.on('error', reject);
-  });
 }
 
 function describe(err: unknown): string {
