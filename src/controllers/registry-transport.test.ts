@@ -47,7 +47,10 @@ void test('pull secrets: secretRef first, then the service account; missing ones
     message:
       "FAIL failed to get credential: service account 'apps/ghost' referenced by spec.serviceAccountName not found",
   });
-  await assert.rejects(access({ secretRef: { name: 'absent' } }), /failed to get secret 'apps\/absent' referenced by spec.secretRef/);
+  await assert.rejects(
+    access({ secretRef: { name: 'absent' } }),
+    /failed to get secret 'apps\/absent' referenced by spec.secretRef/,
+  );
 });
 
 void test('certSecretRef and proxySecretRef: a custom client, or a failure naming the Secret, never the password', async () => {
