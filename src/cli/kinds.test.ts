@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CliError } from './errors.ts';
-import { findKind, fluxKinds, humanKind, kindByName, parseKindArgs, parseKindName, type FluxKind } from './kinds.ts';
+import {
+  findKind,
+  fluxKinds,
+  humanKind,
+  kindByName,
+  parseKindArgs,
+  parseKindName,
+  refuseWrittenKind,
+  suspensionOf,
+  type FluxKind,
+} from './kinds.ts';
 
 const kindsOf = (s: { kinds: FluxKind[] }): string[] => s.kinds.map((k) => k.kind);
 
@@ -38,11 +48,23 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
   assert.deepEqual(kindsOf(parseKindArgs(['hr', 'podinfo'])), ['HelmRelease']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'oci', 'podinfo'])), ['OCIRepository']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'bucket', 'assets'])), ['Bucket']);
+  assert.deepEqual(kindsOf(parseKindArgs(['ag', 'fleet'])), ['ArtifactGenerator']);
+  assert.deepEqual(kindsOf(parseKindArgs(['externalartifacts'])), ['ExternalArtifact']);
   const all = parseKindArgs(['all']);
   assert.equal(all.all, true);
   assert.deepEqual(
     kindsOf(all),
-    ['GitRepository', 'OCIRepository', 'Bucket', 'HelmRepository', 'HelmChart', 'Kustomization', 'HelmRelease'],
+    [
+      'GitRepository',
+      'OCIRepository',
+      'Bucket',
+      'HelmRepository',
+      'HelmChart',
+      'ArtifactGenerator',
+      'ExternalArtifact',
+      'Kustomization',
+      'HelmRelease',
+    ],
     'sources first, as flux prints them',
   );
   const ks = parseKindArgs(['ks', 'app']);
@@ -124,4 +146,32 @@ void test('HelmRelease: revision of the newest snapshot, its HelmChart for --wit
   assert.equal(chart.revision(hc), '0.1.0');
   assert.deepEqual(chart.sourceRef?.(hc), { kind: 'GitRepository', name: 'repo', namespace: 'flux-system' });
   assert.equal(humanKind(chart), 'source chart');
+});
+
+void test('an ArtifactGenerator is suspended by its reconcile annotation; an ExternalArtifact is refused by reconcile, suspend and resume', () => {
+  const ag = findKind('artifactgenerators')!;
+  const suspension = suspensionOf(ag);
+  assert.deepEqual(suspension.suspendPatch, {
+    metadata: { annotations: { 'source.extensions.fluxcd.io/reconcile': 'disabled' } },
+  });
+  assert.deepEqual(suspension.resumePatch, {
+    metadata: { annotations: { 'source.extensions.fluxcd.io/reconcile': 'enabled' } },
+  });
+  const paused = {
+    metadata: { name: 'fleet', annotations: { 'source.extensions.fluxcd.io/reconcile': 'Disabled' } },
+    spec: {},
+  };
+  assert.equal(suspension.isSuspended(paused), true);
+  assert.equal(suspension.isSuspended({ metadata: { name: 'fleet' }, spec: { suspend: true } }), false);
+  assert.equal(suspensionOf(findKind('ks')!).isSuspended({ metadata: { name: 'x' }, spec: { suspend: true } }), true);
+  assert.equal(
+    ag.successMessage({ metadata: { name: 'fleet' }, status: { inventory: [{}, {}] } }),
+    'generated 2 artifact(s)',
+  );
+  const ea = findKind('ea')!;
+  assert.throws(() => refuseWrittenKind(ea, 'suspend'), {
+    message:
+      'ExternalArtifact objects are written by their ArtifactGenerator: suspend the ArtifactGenerator instead (driftless suspend artifactgenerator <name>)',
+  });
+  assert.doesNotThrow(() => refuseWrittenKind(ag, 'reconcile'));
 });
