@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CliError } from './errors.ts';
+import type { FluxResource } from './flux-object.ts';
 import {
   findKind,
   fluxKinds,
@@ -42,6 +43,7 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
     'Bucket',
     'HelmRepository',
     'HelmChart',
+    'ExternalArtifact',
   ]);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'helm', 'podinfo'])), ['HelmRepository']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'chart', 'apps-podinfo'])), ['HelmChart']);
@@ -50,6 +52,9 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'bucket', 'assets'])), ['Bucket']);
   assert.deepEqual(kindsOf(parseKindArgs(['ag', 'fleet'])), ['ArtifactGenerator']);
   assert.deepEqual(kindsOf(parseKindArgs(['externalartifacts'])), ['ExternalArtifact']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'external', 'apps'])), ['ExternalArtifact']);
+  assert.deepEqual(kindsOf(parseKindArgs(['artifact', 'generators'])), ['ArtifactGenerator']);
+  assert.deepEqual(parseKindArgs(['artifact', 'generator', 'fleet']).rest, ['fleet']);
   const all = parseKindArgs(['all']);
   assert.equal(all.all, true);
   assert.deepEqual(
@@ -60,8 +65,8 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
       'Bucket',
       'HelmRepository',
       'HelmChart',
-      'ArtifactGenerator',
       'ExternalArtifact',
+      'ArtifactGenerator',
       'Kustomization',
       'HelmRelease',
     ],
@@ -157,15 +162,20 @@ void test('an ArtifactGenerator is suspended by its reconcile annotation; an Ext
   assert.deepEqual(suspension.resumePatch, {
     metadata: { annotations: { 'source.extensions.fluxcd.io/reconcile': 'enabled' } },
   });
-  const paused = {
+  const obj = (o: Omit<FluxResource, 'apiVersion' | 'kind'>): FluxResource =>
+    ({ ...o, apiVersion: 'v1', kind: 'X' }) as FluxResource;
+  const paused = obj({
     metadata: { name: 'fleet', annotations: { 'source.extensions.fluxcd.io/reconcile': 'Disabled' } },
     spec: {},
-  };
+  });
   assert.equal(suspension.isSuspended(paused), true);
-  assert.equal(suspension.isSuspended({ metadata: { name: 'fleet' }, spec: { suspend: true } }), false);
-  assert.equal(suspensionOf(findKind('ks')!).isSuspended({ metadata: { name: 'x' }, spec: { suspend: true } }), true);
+  assert.equal(suspension.isSuspended(obj({ metadata: { name: 'fleet' }, spec: { suspend: true } })), false);
   assert.equal(
-    ag.successMessage({ metadata: { name: 'fleet' }, status: { inventory: [{}, {}] } }),
+    suspensionOf(findKind('ks')!).isSuspended(obj({ metadata: { name: 'x' }, spec: { suspend: true } })),
+    true,
+  );
+  assert.equal(
+    ag.successMessage(obj({ metadata: { name: 'fleet' }, status: { inventory: [{}, {}] } })),
     'generated 2 artifact(s)',
   );
   const ea = findKind('ea')!;

@@ -180,11 +180,12 @@ const artifactGenerator: FluxKind = {
   suspension: annotationSuspension(ArtifactGeneratorNames.reconcileAnnotation),
 };
 
-/** ExternalArtifact (`externalartifacts`, `ea`): status-only, written by its generator; `get` only. */
+/** ExternalArtifact (`sources external`, as flux; `externalartifacts`, `ea`): status-only, written by its generator. */
 const externalArtifact: FluxKind = {
   kind: Kinds.ExternalArtifact,
   apiVersion: ApiVersions.source,
   names: ['externalartifacts', 'externalartifact', 'ea'],
+  sourceWord: 'external',
   revision: artifactRevision,
   successMessage: (obj) => `artifact revision ${artifactRevision(obj)}`,
   sourceRef: (obj) => specRef(obj, obj.spec?.['sourceRef']),
@@ -198,8 +199,8 @@ export const fluxKinds: readonly FluxKind[] = [
   bucket,
   helmRepository,
   helmChart,
-  artifactGenerator,
   externalArtifact,
+  artifactGenerator,
   kustomization,
   helmRelease,
 ];
@@ -278,6 +279,12 @@ export function parseKindArgs(
     if (second === undefined) throw unknown(first);
     if (second === 'all' && allowAll) return { kinds: sources, all: true, rest: args.slice(2) };
     const kind = sources.find((k) => k.sourceWord === second) ?? findKind(second, sources);
+    if (!kind) throw unknown(`${first} ${second}`);
+    return { kinds: [kind], all: false, rest: args.slice(2) };
+  }
+  // flux's two-word form: `artifact generator(s)`.
+  if (first === 'artifact' && (second === 'generator' || second === 'generators')) {
+    const kind = findKind(Kinds.ArtifactGenerator, kinds);
     if (!kind) throw unknown(`${first} ${second}`);
     return { kinds: [kind], all: false, rest: args.slice(2) };
   }
