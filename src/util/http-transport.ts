@@ -147,10 +147,13 @@ export class TunnelAgent extends https.Agent {
     const port = Number(options.port) || 443;
     connectTunnel(this.proxy, host, port, options.signal).then(
       (socket) => {
-        const servername = options.servername || serverName(host);
+        // SNI names a host, never an IP address (RFC 6066), whatever the agent computed.
+        const servername = serverName(options.servername || host);
         const { ca, cert, key, rejectUnauthorized } = options;
         const verify = rejectUnauthorized === false ? { rejectUnauthorized: false } : {};
-        callback?.(null, tls.connect({ ca, cert, key, socket, ...verify, ...(servername ? { servername } : {}) }));
+        // `host` is what the certificate is checked against (the socket is already connected).
+        const sni = servername ? { servername } : {};
+        callback?.(null, tls.connect({ ca, cert, key, socket, host, ...verify, ...sni }));
       },
       (err: Error) => callback?.(err, null as never),
     );
