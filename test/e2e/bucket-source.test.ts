@@ -82,7 +82,7 @@ const patchSpec = async (name: string, spec: Record<string, unknown>): Promise<v
 const initial = { 'config/cm.yaml': cm('from-bucket', 'one'), 'docs/readme.md': '# not applied\n' };
 
 before(async () => {
-  env = await startTestEnv();
+  env = await startTestEnv({ engine: false });
   s3 = await startS3Server();
   const pki = await ensurePki(path.join(env.tmp, 's3-tls'));
   s3tls = await startS3Server({ tls: { certFile: pki.servingCert, keyFile: pki.servingKey, caFile: pki.caCert } });
