@@ -14,6 +14,7 @@ export const BucketFieldSupport: KindFieldSupport = {
     },
     ...implementedBy(e2e, ['spec.bucketName', 'spec.endpoint', 'spec.insecure', 'spec.region', 'spec.prefix']),
     ...implementedBy(e2e, ['spec.secretRef', 'spec.secretRef.name', 'spec.certSecretRef', 'spec.certSecretRef.name']),
+    ...implementedBy(e2e, ['spec.proxySecretRef', 'spec.proxySecretRef.name']),
     ...implementedBy(e2e, ['spec.interval', 'spec.timeout', 'spec.ignore', 'spec.suspend']),
     'spec.sts': {
       refused: 'remove it and put static accesskey/secretkey credentials in the Secret named by spec.secretRef',
@@ -21,6 +22,5 @@ export const BucketFieldSupport: KindFieldSupport = {
     'spec.serviceAccountName': {
       refused: 'remove it and put accesskey/secretkey in a Secret referenced by spec.secretRef (no workload identity)',
     },
-    'spec.proxySecretRef': { refused: 'remove it and make the endpoint reachable without a proxy' },
   },
 };

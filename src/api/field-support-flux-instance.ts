@@ -4,7 +4,6 @@ import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 import { patchTargetPaths } from './field-support-kustomize.ts';
 
 const noImages = 'remove it (Driftless runs no Flux controller images and pulls no manifests)';
-const gitOnly = 'use kind GitRepository (the only sync kind this version supports)';
 const genericSync =
   'use provider generic (the default) with the credentials in the Secret named by spec.sync.pullSecret';
 const checks = 'src/controllers/flux-instance/spec-checks.test.ts';
@@ -39,10 +38,7 @@ export const FluxInstanceFieldSupport: KindFieldSupport = {
       refused: 'remove it (remote clusters use the kubeconfig Secret of spec.kubeConfig.secretRef only)',
     },
     'spec.sync': { implemented: 'src/controllers/flux-instance/sync-objects.test.ts' },
-    'spec.sync.kind': {
-      implemented: 'src/controllers/flux-instance/sync-objects.test.ts',
-      refusedValues: { OCIRepository: gitOnly, Bucket: gitOnly },
-    },
+    'spec.sync.kind': { implemented: 'src/controllers/flux-instance/sync-objects.test.ts' },
     ...implementedBy('src/controllers/flux-instance/sync-objects.test.ts', [
       'spec.sync.url',
       'spec.sync.ref',

@@ -123,11 +123,12 @@ export type ClusterSpec = Static<typeof ClusterSchema>;
 
 /** `spec.sync`: the cluster's own source and Kustomization, created with bootstrap naming. */
 export const SyncSchema = Type.Object({
-  kind: StringEnum(SyncKinds, { description: 'Source kind; this Driftless version supports GitRepository.' }),
-  url: Type.String({ minLength: 1, description: 'Source URL.' }),
+  kind: StringEnum(SyncKinds, { description: 'Kind of the generated source.' }),
+  url: Type.String({ minLength: 1, description: 'Source URL (the endpoint for a Bucket).' }),
   ref: Type.String({
     minLength: 1,
-    description: 'Git ref: refs/heads/<branch>, refs/tags/<tag>, another refs/… name, or a branch name.',
+    description:
+      'Git ref (refs/heads/<branch>, refs/tags/<tag>, another refs/… name, or a branch name), OCI tag, or bucket name.',
   }),
   path: Type.String({ description: 'Path of the Kustomization inside the source.' }),
   pullSecret: Type.Optional(

@@ -4,8 +4,8 @@ import { KubeApiError } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { connect, withClusterFlags, type ClusterFlags } from './cluster.ts';
 import { CliError, runAction } from './errors.ts';
-import { isSuspended, readyColumns, type FluxResource } from './flux-object.ts';
-import { kindSummary, parseKindArgs, type FluxKind } from './kinds.ts';
+import { readyColumns, type FluxResource } from './flux-object.ts';
+import { kindSummary, parseKindArgs, suspensionOf, type FluxKind } from './kinds.ts';
 import {
   paint,
   processIo,
@@ -39,7 +39,13 @@ export function summaryRow(
 ): string[] {
   const name = opts.includeKind ? `${kind.kind.toLowerCase()}/${obj.metadata.name}` : obj.metadata.name;
   const { ready, message } = readyColumns(obj);
-  const row = [name, truncateHex(kind.revision(obj)), titleBool(isSuspended(obj)), ready, truncateHex(message)];
+  const row = [
+    name,
+    truncateHex(kind.revision(obj)),
+    titleBool(suspensionOf(kind).isSuspended(obj)),
+    ready,
+    truncateHex(message),
+  ];
   return opts.includeNamespace ? [obj.metadata.namespace ?? '', ...row] : row;
 }
 

@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CliError } from './errors.ts';
-import { findKind, fluxKinds, humanKind, kindByName, parseKindArgs, parseKindName, type FluxKind } from './kinds.ts';
+import type { FluxResource } from './flux-object.ts';
+import {
+  findKind,
+  fluxKinds,
+  humanKind,
+  kindByName,
+  parseKindArgs,
+  parseKindName,
+  refuseWrittenKind,
+  suspensionOf,
+  type FluxKind,
+} from './kinds.ts';
 
 const kindsOf = (s: { kinds: FluxKind[] }): string[] => s.kinds.map((k) => k.kind);
 
@@ -32,17 +43,33 @@ void test('parseKindArgs reads flux forms: sources git, sources all, all, aliase
     'Bucket',
     'HelmRepository',
     'HelmChart',
+    'ExternalArtifact',
   ]);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'helm', 'podinfo'])), ['HelmRepository']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'chart', 'apps-podinfo'])), ['HelmChart']);
   assert.deepEqual(kindsOf(parseKindArgs(['hr', 'podinfo'])), ['HelmRelease']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'oci', 'podinfo'])), ['OCIRepository']);
   assert.deepEqual(kindsOf(parseKindArgs(['sources', 'bucket', 'assets'])), ['Bucket']);
+  assert.deepEqual(kindsOf(parseKindArgs(['ag', 'fleet'])), ['ArtifactGenerator']);
+  assert.deepEqual(kindsOf(parseKindArgs(['externalartifacts'])), ['ExternalArtifact']);
+  assert.deepEqual(kindsOf(parseKindArgs(['sources', 'external', 'apps'])), ['ExternalArtifact']);
+  assert.deepEqual(kindsOf(parseKindArgs(['artifact', 'generators'])), ['ArtifactGenerator']);
+  assert.deepEqual(parseKindArgs(['artifact', 'generator', 'fleet']).rest, ['fleet']);
   const all = parseKindArgs(['all']);
   assert.equal(all.all, true);
   assert.deepEqual(
     kindsOf(all),
-    ['GitRepository', 'OCIRepository', 'Bucket', 'HelmRepository', 'HelmChart', 'Kustomization', 'HelmRelease'],
+    [
+      'GitRepository',
+      'OCIRepository',
+      'Bucket',
+      'HelmRepository',
+      'HelmChart',
+      'ExternalArtifact',
+      'ArtifactGenerator',
+      'Kustomization',
+      'HelmRelease',
+    ],
     'sources first, as flux prints them',
   );
   const ks = parseKindArgs(['ks', 'app']);
@@ -124,4 +151,37 @@ void test('HelmRelease: revision of the newest snapshot, its HelmChart for --wit
   assert.equal(chart.revision(hc), '0.1.0');
   assert.deepEqual(chart.sourceRef?.(hc), { kind: 'GitRepository', name: 'repo', namespace: 'flux-system' });
   assert.equal(humanKind(chart), 'source chart');
+});
+
+void test('an ArtifactGenerator is suspended by its reconcile annotation; an ExternalArtifact is refused by reconcile, suspend and resume', () => {
+  const ag = findKind('artifactgenerators')!;
+  const suspension = suspensionOf(ag);
+  assert.deepEqual(suspension.suspendPatch, {
+    metadata: { annotations: { 'source.extensions.fluxcd.io/reconcile': 'disabled' } },
+  });
+  assert.deepEqual(suspension.resumePatch, {
+    metadata: { annotations: { 'source.extensions.fluxcd.io/reconcile': 'enabled' } },
+  });
+  const obj = (o: Omit<FluxResource, 'apiVersion' | 'kind'>): FluxResource =>
+    ({ ...o, apiVersion: 'v1', kind: 'X' }) as FluxResource;
+  const paused = obj({
+    metadata: { name: 'fleet', annotations: { 'source.extensions.fluxcd.io/reconcile': 'Disabled' } },
+    spec: {},
+  });
+  assert.equal(suspension.isSuspended(paused), true);
+  assert.equal(suspension.isSuspended(obj({ metadata: { name: 'fleet' }, spec: { suspend: true } })), false);
+  assert.equal(
+    suspensionOf(findKind('ks')!).isSuspended(obj({ metadata: { name: 'x' }, spec: { suspend: true } })),
+    true,
+  );
+  assert.equal(
+    ag.successMessage(obj({ metadata: { name: 'fleet' }, status: { inventory: [{}, {}] } })),
+    'generated 2 artifact(s)',
+  );
+  const ea = findKind('ea')!;
+  assert.throws(() => refuseWrittenKind(ea, 'suspend'), {
+    message:
+      'ExternalArtifact objects are written by their ArtifactGenerator: suspend the ArtifactGenerator instead (driftless suspend artifactgenerator <name>)',
+  });
+  assert.doesNotThrow(() => refuseWrittenKind(ag, 'reconcile'));
 });

@@ -1,7 +1,8 @@
 // The Flux kinds the CLI knows, as a registry: adding a kind (Alert…) is one entry here.
+import { ArtifactGeneratorApiVersion, ArtifactGeneratorNames } from '../api/artifact-generator.ts';
 import { ApiVersions, Kinds } from '../api/constants.ts';
 import { CliError } from './errors.ts';
-import type { FluxResource } from './flux-object.ts';
+import { isSuspended, type FluxResource } from './flux-object.ts';
 
 /** A reference from one Flux object to another (a Kustomization's source). */
 export interface KindRef {
@@ -24,7 +25,40 @@ export interface FluxKind {
   successMessage(obj: FluxResource): string;
   /** The object it reads from: `events --for` adds its events, `reconcile --with-source` reconciles it first. */
   sourceRef?(obj: FluxResource): KindRef | undefined;
+  /** How suspension is read and written; default `spec.suspend` (specSuspension). */
+  suspension?: Suspension;
+  /**
+   * For kinds another object writes (ExternalArtifact → its ArtifactGenerator): `reconcile`, `suspend` and
+   * `resume` refuse them and name that kind instead.
+   */
+  writtenBy?: string;
 }
+
+/** How a kind is suspended: a predicate and the merge patches of `suspend` and `resume`. */
+export interface Suspension {
+  isSuspended(obj: FluxResource): boolean;
+  suspendPatch: Record<string, unknown>;
+  resumePatch: Record<string, unknown>;
+}
+
+/** `spec.suspend: true`; resume removes the field (what flux's merge patch of an omitempty `false` sends). */
+export const specSuspension: Suspension = {
+  isSuspended,
+  suspendPatch: { spec: { suspend: true } },
+  resumePatch: { spec: { suspend: null } },
+};
+
+/** A pause annotation set to `disabled` (any case), as source-watcher reads it; resume sets it to `enabled`. */
+function annotationSuspension(annotation: string): Suspension {
+  return {
+    isSuspended: (obj) => obj.metadata.annotations?.[annotation]?.toLowerCase() === 'disabled',
+    suspendPatch: { metadata: { annotations: { [annotation]: 'disabled' } } },
+    resumePatch: { metadata: { annotations: { [annotation]: 'enabled' } } },
+  };
+}
+
+/** The suspension of `kind`: its own, else `spec.suspend`. */
+export const suspensionOf = (kind: FluxKind): Suspension => kind.suspension ?? specSuspension;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const artifactRevision = (obj: FluxResource): string =>
@@ -130,6 +164,34 @@ const kustomization: FluxKind = {
   sourceRef: (obj) => specRef(obj, obj.spec?.['sourceRef']),
 };
 
+const inventoryCount = (obj: FluxResource): number =>
+  ((obj.status?.['inventory'] as unknown[] | undefined) ?? []).length;
+
+/**
+ * ArtifactGenerator (`artifactgenerators`, `ag`; source-watcher): paused by its reconcile annotation, as
+ * `flux suspend artifact generator`; no revision of its own (its ExternalArtifacts have them).
+ */
+const artifactGenerator: FluxKind = {
+  kind: Kinds.ArtifactGenerator,
+  apiVersion: ArtifactGeneratorApiVersion,
+  names: ['artifactgenerators', 'artifactgenerator', 'ag'],
+  revision: () => '',
+  successMessage: (obj) => `generated ${inventoryCount(obj)} artifact(s)`,
+  suspension: annotationSuspension(ArtifactGeneratorNames.reconcileAnnotation),
+};
+
+/** ExternalArtifact (`sources external`, as flux; `externalartifacts`, `ea`): status-only, written by its generator. */
+const externalArtifact: FluxKind = {
+  kind: Kinds.ExternalArtifact,
+  apiVersion: ApiVersions.source,
+  names: ['externalartifacts', 'externalartifact', 'ea'],
+  sourceWord: 'external',
+  revision: artifactRevision,
+  successMessage: (obj) => `artifact revision ${artifactRevision(obj)}`,
+  sourceRef: (obj) => specRef(obj, obj.spec?.['sourceRef']),
+  writtenBy: Kinds.ArtifactGenerator,
+};
+
 /** The kinds served by Driftless, in the order `get all` prints them (sources first, as flux). */
 export const fluxKinds: readonly FluxKind[] = [
   gitRepository,
@@ -137,9 +199,20 @@ export const fluxKinds: readonly FluxKind[] = [
   bucket,
   helmRepository,
   helmChart,
+  externalArtifact,
+  artifactGenerator,
   kustomization,
   helmRelease,
 ];
+
+/** Refuses a kind that another object writes, naming that one; `verb` is the command's. */
+export function refuseWrittenKind(kind: FluxKind, verb: string): void {
+  if (!kind.writtenBy) return;
+  throw new CliError({
+    reason: 'WrittenByAnother',
+    message: `${kind.kind} objects are written by their ${kind.writtenBy}: ${verb} the ${kind.writtenBy} instead (driftless ${verb} ${kind.writtenBy.toLowerCase()} <name>)`,
+  });
+}
 
 /** The kind named by `word` (a registered name or the Kind itself, any case). */
 export function findKind(word: string, kinds: readonly FluxKind[] = fluxKinds): FluxKind | undefined {
@@ -206,6 +279,12 @@ export function parseKindArgs(
     if (second === undefined) throw unknown(first);
     if (second === 'all' && allowAll) return { kinds: sources, all: true, rest: args.slice(2) };
     const kind = sources.find((k) => k.sourceWord === second) ?? findKind(second, sources);
+    if (!kind) throw unknown(`${first} ${second}`);
+    return { kinds: [kind], all: false, rest: args.slice(2) };
+  }
+  // flux's two-word form: `artifact generator(s)`.
+  if (first === 'artifact' && (second === 'generator' || second === 'generators')) {
+    const kind = findKind(Kinds.ArtifactGenerator, kinds);
     if (!kind) throw unknown(`${first} ${second}`);
     return { kinds: [kind], all: false, rest: args.slice(2) };
   }

@@ -3,8 +3,16 @@ import { Annotations } from '../api/constants.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { connect, deadline, withClusterFlags, type ClusterFlags } from './cluster.ts';
 import { CliError, runAction } from './errors.ts';
-import { isSuspended, requestToken, type FluxResource } from './flux-object.ts';
-import { humanKind, kindByName, kindSummary, parseKindArgs, type FluxKind } from './kinds.ts';
+import { requestToken, type FluxResource } from './flux-object.ts';
+import {
+  humanKind,
+  kindByName,
+  kindSummary,
+  parseKindArgs,
+  refuseWrittenKind,
+  suspensionOf,
+  type FluxKind,
+} from './kinds.ts';
 import { processIo, Reporter, type CliIo, type CommandOptions } from './output.ts';
 import { waitForReconcile } from './wait.ts';
 
@@ -34,6 +42,7 @@ export async function reconcileObject(
   name: string,
   withSource: boolean,
 ): Promise<void> {
+  refuseWrittenKind(kind, 'reconcile');
   const ref = { apiVersion: kind.apiVersion, kind: kind.kind, namespace, name };
   const obj = await ctx.client.get<FluxResource>(ref);
   if (!obj)
@@ -41,7 +50,7 @@ export async function reconcileObject(
       reason: 'NotFound',
       message: `${kind.kind} object '${name}' not found in "${namespace}" namespace`,
     });
-  if (isSuspended(obj)) {
+  if (suspensionOf(kind).isSuspended(obj)) {
     throw new CliError({
       reason: 'Suspended',
       message: `${kind.kind} ${namespace}/${name} is suspended, so it would not reconcile: resume it first with '${resumeHint(kind, namespace, name)}'`,

@@ -78,7 +78,9 @@ export function statsCommand(opts: CommandOptions = {}): Command {
           );
       }
       if (!reconcilers) {
-        const results = await listKinds(client, fluxKinds, {
+        // As the FluxReport: one row per reconciled kind, so not the ExternalArtifacts a generator writes.
+        const reconciled = fluxKinds.filter((k) => !k.writtenBy);
+        const results = await listKinds(client, reconciled, {
           ...(scoped ? { namespace: flags.namespace } : {}),
           skipUnserved: true,
         });

@@ -3,7 +3,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { connect, deadline, withClusterFlags, type ClusterFlags } from './cluster.ts';
 import { CliError, describeError, runAction } from './errors.ts';
 import type { FluxResource } from './flux-object.ts';
-import { humanKind, kindSummary, parseKindArgs, type FluxKind } from './kinds.ts';
+import { humanKind, kindSummary, parseKindArgs, refuseWrittenKind, suspensionOf, type FluxKind } from './kinds.ts';
 import { processIo, Reporter, type CommandOptions } from './output.ts';
 import { waitForReconcile } from './wait.ts';
 
@@ -41,6 +41,7 @@ function selection(args: string[], all: boolean, verb: string): { kind: FluxKind
   const s = parseKindArgs(args, { allowAll: false });
   const kind = s.kinds[0];
   if (!kind) throw new CliError({ reason: 'InvalidArgument', message: 'a kind is required' });
+  refuseWrittenKind(kind, verb);
   if (all && s.rest.length)
     throw new CliError({ reason: 'InvalidArgument', message: 'give object names or --all, not both' });
   if (!all && !s.rest.length) {
@@ -52,7 +53,10 @@ function selection(args: string[], all: boolean, verb: string): { kind: FluxKind
   return { kind, names: s.rest };
 }
 
-/** `driftless suspend <kind> <name…>|--all`: sets `spec.suspend: true` with a merge patch, as `flux suspend`. */
+/**
+ * `driftless suspend <kind> <name…>|--all`: sets `spec.suspend: true` with a merge patch, as `flux suspend`
+ * (an ArtifactGenerator: its `source.extensions.fluxcd.io/reconcile: disabled` annotation).
+ */
 export function suspendCommand(opts: CommandOptions = {}): Command {
   const cmd = new Command('suspend')
     .description(`stop reconciling objects until resumed; kinds: ${kindSummary()}`)
@@ -70,7 +74,7 @@ export function suspendCommand(opts: CommandOptions = {}): Command {
         log.action(`suspending ${humanKind(kind)} ${obj.metadata.name} in ${flags.namespace} namespace`);
         await client.patch(
           { apiVersion: kind.apiVersion, kind: kind.kind, namespace: flags.namespace, name: obj.metadata.name },
-          { spec: { suspend: true } },
+          suspensionOf(kind).suspendPatch,
         );
         log.success(`${humanKind(kind)} suspended`);
       }
@@ -80,7 +84,8 @@ export function suspendCommand(opts: CommandOptions = {}): Command {
 }
 
 /**
- * `driftless resume <kind> <name…>|--all [--wait]`: clears `spec.suspend` (merge patch) and, for a single
+ * `driftless resume <kind> <name…>|--all [--wait]`: clears `spec.suspend` (merge patch; an ArtifactGenerator's
+ * reconcile annotation becomes `enabled`) and, for a single
  * object unless `--no-wait` (or with `--wait`), waits for the reconcile that follows, as `flux resume`.
  */
 export function resumeCommand(opts: CommandOptions = {}): Command {
@@ -104,10 +109,9 @@ export function resumeCommand(opts: CommandOptions = {}): Command {
       for (const obj of found) {
         const name = obj.metadata.name;
         log.action(`resuming ${humanKind(kind)} ${name} in ${flags.namespace} namespace`);
-        // null removes the field, which is what flux's merge patch of `suspend: false` (omitempty) sends.
         await client.patch(
           { apiVersion: kind.apiVersion, kind: kind.kind, namespace: flags.namespace, name },
-          { spec: { suspend: null } },
+          suspensionOf(kind).resumePatch,
         );
         log.success(`${humanKind(kind)} resumed`);
         if (!wait) continue;

@@ -6,7 +6,8 @@ import type { KubeClient } from '../kube/client.ts';
 import type { CommitStatusMemo } from '../notify/providers/commit-status-memo.ts';
 import { isProviderType } from '../notify/providers/registry.ts';
 import type { DeliveryObserver, ProviderConfig } from '../notify/providers/types.ts';
-import { readSecretData } from './shared.ts';
+import { proxyUrl } from './proxy-secret.ts';
+import { messageOf, readSecretData } from './shared.ts';
 
 /** A Provider that cannot be turned into a notifier; the message names the field and the fix. */
 export class ProviderConfigError extends Error {
@@ -75,10 +76,19 @@ export async function providerConfig(
   }
   const proxyAddress = proxy?.['address'] ?? main?.['proxy'] ?? spec.proxy;
   if (proxyAddress) {
-    const u = new URL(proxyAddress);
-    if (proxy?.['username']) u.username = proxy['username'];
-    if (proxy?.['password']) u.password = proxy['password'];
-    cfg.proxy = u.toString();
+    const from = proxy ? `${ns}/${spec.proxySecretRef?.name ?? ''}` : id;
+    try {
+      cfg.proxy = proxyUrl(
+        {
+          address: proxyAddress,
+          ...(proxy?.['username'] ? { username: proxy['username'] } : {}),
+          ...(proxy?.['password'] ? { password: proxy['password'] } : {}),
+        },
+        from,
+      );
+    } catch (err) {
+      throw new ProviderConfigError(`${id}: invalid proxy address: ${messageOf(err)}`);
+    }
   }
   if (spec.commitStatusExpr) cfg.commitStatusExpr = spec.commitStatusExpr;
   const target = provider.metadata.annotations?.['driftless.dev/commit-status-target-url'];

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiVersions } from '../api/constants.ts';
@@ -11,8 +11,11 @@ import { loadKubeConfig } from '../kube/config.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { startEngine, type RunningEngine } from '../main.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { RegistryClient } from '../sources/oci/client.ts';
+import { archiveForPush, pushArtifact } from '../sources/oci/push.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
+import { startLocalRegistry } from './oci-registry.ts';
 
 const run = promisify(execFile);
 
@@ -22,19 +25,25 @@ export interface DevSessionOptions {
   /** Directory whose files seed the Git repository. */
   seedDir: string;
   log: (line: string) => void;
+  /** Deliver through a local OCI registry (`driftless push artifact`) instead of the local Git server. */
+  oci?: boolean;
 }
 
 export interface DevSession {
   kubeconfigPath: string;
+  /** The Git working clone, or with `oci` the directory to edit and push as an artifact. */
   workingClone: string;
+  /** With `oci`: the artifact the OCIRepository follows, `oci://127.0.0.1:<port>/fleet:latest`. */
+  artifactUrl?: string;
   engine: RunningEngine;
   stop(): Promise<void>;
 }
 
 /**
- * The embedded default: a local control plane, a local Git server seeded from `seedDir`, the CRDs,
- * a GitRepository + Kustomization named `flux-system`, and the engine, with progress printed until
- * both are Ready. Stops everything it started when a step fails.
+ * The embedded default: a local control plane, a local Git server seeded from `seedDir` (with `oci`: a
+ * local registry holding `seedDir` as an artifact), the CRDs, a GitRepository (OCIRepository) +
+ * Kustomization named `flux-system`, and the engine, with progress printed until both are Ready. Stops
+ * everything it started when a step fails.
  */
 export async function startDevSession(opts: DevSessionOptions): Promise<DevSession> {
   const { log } = opts;
@@ -54,19 +63,7 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
     log('installing the Flux CRDs…');
     await install(client, { crdsOnly: true });
 
-    log(`starting the local Git server with a repository made from ${opts.seedDir}…`);
-    const password = randomBytes(12).toString('hex');
-    const reposDir = path.join(opts.dir, 'repositories');
-    await rm(reposDir, { recursive: true, force: true });
-    await mkdir(reposDir, { recursive: true });
-    const git: GitServer = await startGitServer({ root: reposDir, username: 'dev', password });
-    cleanups.push(() => git.stop());
-    await git.createRepo('fleet', { files: await readTree(opts.seedDir), branch: 'main' });
-
-    const workingClone = path.join(opts.dir, 'fleet');
-    await rm(workingClone, { recursive: true, force: true });
-    const cloneUrl = git.repoUrl('fleet').replace('http://', `http://dev:${password}@`);
-    await run('git', ['clone', '-q', '--', cloneUrl, workingClone]);
+    const source = opts.oci ? await ociSource(opts, cleanups) : await gitSource(opts, cleanups);
 
     log('starting the engine…');
     const engine = await startEngine(
@@ -85,52 +82,124 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
     );
     cleanups.push(() => engine.stop());
 
-    log('creating GitRepository flux-system/flux-system and Kustomization flux-system/flux-system…');
-    await applyBootstrap(client, git.repoUrl('fleet'), password);
-    await waitReady(client, log);
-    return { kubeconfigPath: cp.kubeconfigPath, workingClone, engine, stop };
+    log(`creating ${source.kind} flux-system/flux-system and Kustomization flux-system/flux-system…`);
+    for (const o of [...source.objects, bootstrapKustomization(source.kind)])
+      await client.apply(o, { fieldManager: 'driftless-dev' });
+    await waitReady(client, source.kind, log);
+    return {
+      kubeconfigPath: cp.kubeconfigPath,
+      workingClone: source.workingDir,
+      ...(source.artifactUrl ? { artifactUrl: source.artifactUrl } : {}),
+      engine,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-async function applyBootstrap(client: KubeClient, url: string, password: string): Promise<void> {
-  const ns = 'flux-system';
-  const objects: KubeObject[] = [
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'flux-system', namespace: ns },
-      stringData: { username: 'dev', password },
-    },
-    {
-      apiVersion: ApiVersions.source,
-      kind: 'GitRepository',
-      metadata: { name: 'flux-system', namespace: ns },
-      // A short interval stands in for a push webhook, so commits are applied within seconds.
-      spec: { url, interval: '5s', ref: { branch: 'main' }, secretRef: { name: 'flux-system' } },
-    },
-    {
-      apiVersion: ApiVersions.kustomize,
-      kind: 'Kustomization',
-      metadata: { name: 'flux-system', namespace: ns },
-      spec: {
-        sourceRef: { kind: 'GitRepository', name: 'flux-system' },
-        path: './',
-        interval: '1m',
-        prune: true,
-        wait: true,
-        timeout: '2m',
-      },
-    },
-  ];
-  for (const o of objects) await client.apply(o, { fieldManager: 'driftless-dev' });
+/** Where the dev loop reads from: the source objects (and their Secrets), the directory to edit, the kind. */
+interface DevSource {
+  kind: 'GitRepository' | 'OCIRepository';
+  objects: KubeObject[];
+  workingDir: string;
+  artifactUrl?: string;
 }
 
-async function waitReady(client: KubeClient, log: (l: string) => void): Promise<void> {
+/** A local Git server with a repository seeded from `seedDir`, and a working clone of it. */
+async function gitSource(opts: DevSessionOptions, cleanups: (() => Promise<void>)[]): Promise<DevSource> {
+  opts.log(`starting the local Git server with a repository made from ${opts.seedDir}…`);
+  const password = randomBytes(12).toString('hex');
+  const reposDir = path.join(opts.dir, 'repositories');
+  await rm(reposDir, { recursive: true, force: true });
+  await mkdir(reposDir, { recursive: true });
+  const git: GitServer = await startGitServer({ root: reposDir, username: 'dev', password });
+  cleanups.push(() => git.stop());
+  await git.createRepo('fleet', { files: await readTree(opts.seedDir), branch: 'main' });
+  const workingDir = path.join(opts.dir, 'fleet');
+  await rm(workingDir, { recursive: true, force: true });
+  const cloneUrl = git.repoUrl('fleet').replace('http://', `http://dev:${password}@`);
+  await run('git', ['clone', '-q', '--', cloneUrl, workingDir]);
+  const ns = 'flux-system';
+  return {
+    kind: 'GitRepository',
+    workingDir,
+    objects: [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'flux-system', namespace: ns },
+        stringData: { username: 'dev', password },
+      },
+      {
+        apiVersion: ApiVersions.source,
+        kind: 'GitRepository',
+        metadata: { name: 'flux-system', namespace: ns },
+        // A short interval stands in for a push webhook, so commits are applied within seconds.
+        spec: {
+          url: git.repoUrl('fleet'),
+          interval: '5s',
+          ref: { branch: 'main' },
+          secretRef: { name: 'flux-system' },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * A local registry (plain HTTP on loopback) with `seedDir` pushed as `fleet:latest` with Flux's media
+ * types, and a copy of `seedDir` to edit and push again with `driftless push artifact`.
+ */
+async function ociSource(opts: DevSessionOptions, cleanups: (() => Promise<void>)[]): Promise<DevSource> {
+  opts.log(`starting the local OCI registry and pushing ${opts.seedDir} as an artifact…`);
+  const registryDir = path.join(opts.dir, 'registry');
+  await rm(registryDir, { recursive: true, force: true });
+  const registry = await startLocalRegistry({ dir: registryDir });
+  cleanups.push(() => registry.stop());
+  const workingDir = path.join(opts.dir, 'fleet');
+  await rm(workingDir, { recursive: true, force: true });
+  await cp(opts.seedDir, workingDir, { recursive: true });
+  const client = new RegistryClient({ registry: registry.host, repository: 'fleet' });
+  await pushArtifact({ client, tag: 'latest', layer: await archiveForPush(workingDir), meta: { source: workingDir } });
+  const url = `oci://${registry.host}/fleet`;
+  return {
+    kind: 'OCIRepository',
+    workingDir,
+    artifactUrl: `${url}:latest`,
+    objects: [
+      {
+        apiVersion: ApiVersions.source,
+        kind: 'OCIRepository',
+        metadata: { name: 'flux-system', namespace: 'flux-system' },
+        // A short interval stands in for a registry webhook, so a push is applied within seconds.
+        spec: { url, interval: '5s', ref: { tag: 'latest' } },
+      },
+    ],
+  };
+}
+
+/** The Kustomization `flux-system` on the dev source: the whole tree, pruned, waited for. */
+function bootstrapKustomization(kind: DevSource['kind']): KubeObject {
+  return {
+    apiVersion: ApiVersions.kustomize,
+    kind: 'Kustomization',
+    metadata: { name: 'flux-system', namespace: 'flux-system' },
+    spec: {
+      sourceRef: { kind, name: 'flux-system' },
+      path: './',
+      interval: '1m',
+      prune: true,
+      wait: true,
+      timeout: '2m',
+    },
+  };
+}
+
+async function waitReady(client: KubeClient, sourceKind: DevSource['kind'], log: (l: string) => void): Promise<void> {
   const kinds = [
-    { apiVersion: ApiVersions.source, kind: 'GitRepository' },
+    { apiVersion: ApiVersions.source, kind: sourceKind },
     { apiVersion: ApiVersions.kustomize, kind: 'Kustomization' },
   ];
   const lastSeen = new Map<string, string>();
@@ -150,7 +219,7 @@ async function waitReady(client: KubeClient, log: (l: string) => void): Promise<
     if (allReady) return;
     if (Date.now() > deadline)
       throw new Error(
-        'GitRepository/Kustomization flux-system did not become Ready within 3 minutes; see the messages above',
+        `${sourceKind}/Kustomization flux-system did not become Ready within 3 minutes; see the messages above`,
       );
     await new Promise((r) => setTimeout(r, 1000));
   }

@@ -1,6 +1,7 @@
 // A minimal fetch over node:http/https that can trust an extra CA, present a client certificate and
 // go through an HTTP proxy (CONNECT for https), which the global fetch cannot do without undici. Used by
-// the notification providers (bounded bodies) and the OCI registry client (streamed bodies). Redirects
+// the notification providers (bounded bodies) and the OCI registry client (streamed bodies); its
+// TunnelAgent carries the S3 client's pooled connections through a proxy. Redirects
 // are never followed: the caller sees the 3xx, as with `redirect: 'manual'`.
 import http from 'node:http';
 import https from 'node:https';
@@ -43,9 +44,6 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  */
 export function nodeFetch(options: TransportOptions = {}): NodeFetch {
   const proxy = options.proxy ? new URL(options.proxy) : undefined;
-  if (proxy && proxy.protocol !== 'http:') {
-    throw new Error(`proxy ${proxy.protocol}//${proxy.host} is not supported: use an http:// proxy URL`);
-  }
   const ca = options.caCert ? [...tls.rootCertificates, options.caCert] : undefined;
   const tlsOptions = {
     ca,
@@ -54,6 +52,9 @@ export function nodeFetch(options: TransportOptions = {}): NodeFetch {
     ...(options.skipVerify ? { rejectUnauthorized: false } : {}),
   };
   const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
+  // Throws for an https: proxy. Without keep-alive a tunnel carries one request and closes with its
+  // response, not at the proxy's idle timeout.
+  const tunnelAgent = proxy ? new TunnelAgent(proxy, { ...tlsOptions, keepAlive: false }) : undefined;
 
   return async (url, init) => {
     const target = new URL(url);
@@ -63,19 +64,14 @@ export function nodeFetch(options: TransportOptions = {}): NodeFetch {
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     const port = Number(target.port) || (secure ? 443 : 80);
     let request: http.ClientRequest;
-    let tunnel: Duplex | undefined;
-    if (proxy && secure) {
-      const socket = await connectTunnel(proxy, target.hostname, port, init.signal);
-      tunnel = socket;
+    if (tunnelAgent && secure) {
       request = https.request({
-        ...tlsOptions,
         method: init.method,
         host: target.hostname,
         port,
         path: target.pathname + target.search,
         headers,
-        agent: false,
-        createConnection: () => tls.connect({ ...tlsOptions, socket, servername: serverName(target.hostname) }),
+        agent: tunnelAgent,
         signal: init.signal,
       });
     } else if (proxy) {
@@ -99,13 +95,7 @@ export function nodeFetch(options: TransportOptions = {}): NodeFetch {
       };
       request = secure ? https.request({ ...options, ...tlsOptions, agent: false }) : http.request(options);
     }
-    let response: http.IncomingMessage;
-    try {
-      response = await send(request, init.body);
-    } catch (err) {
-      tunnel?.destroy();
-      throw err;
-    }
+    const response = await send(request, init.body);
     const status = response.statusCode ?? 0;
     const out = new Headers();
     for (const [k, v] of Object.entries(response.headers)) {
@@ -114,21 +104,10 @@ export function nodeFetch(options: TransportOptions = {}): NodeFetch {
     const init2 = { status, statusText: response.statusMessage ?? '', headers: out };
     if (NULL_BODY_STATUSES.has(status)) {
       response.resume();
-      tunnel?.destroy();
       return new Response(null, init2);
     }
-    if (options.stream) {
-      // A tunnel carries exactly one request: closed with its response, not left to the proxy's timeout.
-      if (tunnel) response.once('close', () => tunnel.destroy());
-      return new Response(Readable.toWeb(response) as ReadableStream<Uint8Array>, init2);
-    }
-    let body: Buffer;
-    try {
-      body = await readCapped(response, maxBytes);
-    } finally {
-      tunnel?.destroy();
-    }
-    return new Response(new Uint8Array(body), init2);
+    if (options.stream) return new Response(Readable.toWeb(response) as ReadableStream<Uint8Array>, init2);
+    return new Response(new Uint8Array(await readCapped(response, maxBytes)), init2);
   };
 }
 
@@ -136,11 +115,50 @@ function serverName(host: string): string | undefined {
   return isIP(host) ? undefined : host;
 }
 
-function proxyAuthorization(proxy: URL): string | undefined {
+/** The `Proxy-Authorization` value for the credentials of a proxy URL; undefined without a username. */
+export function proxyAuthorization(proxy: URL): string | undefined {
   if (!proxy.username) return undefined;
   const user = decodeURIComponent(proxy.username);
   const pass = decodeURIComponent(proxy.password);
   return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}
+
+/**
+ * An https.Agent whose connections are CONNECT tunnels through an http:// proxy (with the proxy URL's
+ * credentials), TLS on top with the agent's and request's options (CA, client certificate, SNI). With
+ * `keepAlive` the tunnelled TLS sockets are pooled like any agent's.
+ */
+export class TunnelAgent extends https.Agent {
+  private readonly proxy: URL;
+
+  constructor(proxy: URL, options: https.AgentOptions = {}) {
+    super(options);
+    if (proxy.protocol !== 'http:') {
+      throw new Error(`proxy ${proxy.protocol}//${proxy.host} is not supported: use an http:// proxy URL`);
+    }
+    this.proxy = proxy;
+  }
+
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const host = options.hostname ?? options.host ?? 'localhost';
+    const port = Number(options.port) || 443;
+    connectTunnel(this.proxy, host, port, options.signal).then(
+      (socket) => {
+        // SNI names a host, never an IP address (RFC 6066), whatever the agent computed.
+        const servername = serverName(options.servername || host);
+        const { ca, cert, key, rejectUnauthorized } = options;
+        const verify = rejectUnauthorized === false ? { rejectUnauthorized: false } : {};
+        // `host` is what the certificate is checked against (the socket is already connected).
+        const sni = servername ? { servername } : {};
+        callback?.(null, tls.connect({ ca, cert, key, socket, host, ...verify, ...sni }));
+      },
+      (err: Error) => callback?.(err, null as never),
+    );
+    return undefined;
+  }
 }
 
 function connectTunnel(proxy: URL, host: string, port: number, signal: AbortSignal | undefined): Promise<Duplex> {

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ArtifactGeneratorApiVersion } from '../../src/api/artifact-generator.ts';
 import { ApiVersions } from '../../src/api/constants.ts';
@@ -157,6 +158,57 @@ test('the flux CLI lists the generator and its ExternalArtifacts as Ready', asyn
   for (const name of ['apps', 'infrastructure']) {
     assert.match(external, new RegExp(`^${name}\\s+latest@sha256:[0-9a-f]+.*True\\s+Artifact is ready`, 'm'));
   }
+});
+
+/** `node bin/driftless.js …` against the test cluster; never rejects, so exit codes can be asserted. */
+function driftless(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = fileURLToPath(new URL('../../bin/driftless.js', import.meta.url));
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args, '-n', ns, '--kubeconfig', env.kubeconfigPath],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+test('the driftless CLI gets, reconciles, suspends and resumes the generator and lists its ExternalArtifacts', async () => {
+  const got = await driftless('get', 'artifactgenerators');
+  assert.equal(got.code, 0, got.stderr);
+  assert.match(got.stdout, /^flux-system\s+False\s+True\s+reconciliation succeeded, generated 2 artifact\(s\)/m);
+  const external = await driftless('get', 'sources', 'external');
+  assert.equal(external.code, 0, external.stderr);
+  for (const name of ['apps', 'infrastructure'])
+    assert.match(
+      external.stdout,
+      new RegExp(`^${name}\\s+latest@sha256:[0-9a-f]+\\s+False\\s+True\\s+Artifact is ready`, 'm'),
+    );
+
+  const reconciled = await driftless('reconcile', 'artifact', 'generator', 'flux-system');
+  assert.equal(reconciled.code, 0, reconciled.stderr);
+  assert.match(reconciled.stdout + reconciled.stderr, /generated 2 artifact\(s\)/);
+
+  const suspended = await driftless('suspend', 'ag', 'flux-system');
+  assert.equal(suspended.code, 0, suspended.stderr);
+  const paused = await env.get(agRef('flux-system'));
+  assert.equal(paused?.metadata.annotations?.['source.extensions.fluxcd.io/reconcile'], 'disabled');
+  assert.match((await driftless('get', 'ag')).stdout, /^flux-system\s+True\s+/m);
+  const refused = await driftless('reconcile', 'ag', 'flux-system');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /is suspended.*driftless resume artifactgenerator flux-system -n flux-system/);
+
+  const resumed = await driftless('resume', 'ag', 'flux-system');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout + resumed.stderr, /ArtifactGenerator flux-system reconciliation completed/);
+  assert.match((await driftless('get', 'ag')).stdout, /^flux-system\s+False\s+True\s+/m);
+
+  const readOnly = await driftless('suspend', 'ea', 'apps');
+  assert.notEqual(readOnly.code, 0);
+  assert.match(readOnly.stderr, /ExternalArtifact objects are written by their ArtifactGenerator/);
 });
 
 test('a commit under apps/ moves only the apps artifact; the infrastructure Kustomization keeps its revision', async () => {

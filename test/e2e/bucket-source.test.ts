@@ -2,8 +2,9 @@
 // (versitygw): the revision is source-controller's (sha256 over the sorted key → ETag index), a
 // Kustomization applies the artifact, a changed object gives a new revision that is applied; a bucket
 // that does not exist, wrong keys, an unsafe key and a hanging endpoint fail with Flux's reasons while
-// the last artifact and the applied state stay; spec.prefix, spec.ignore, .sourceignore, suspend and
-// an HTTPS endpoint trusted through spec.certSecretRef.
+// the last artifact and the applied state stay; spec.prefix, spec.ignore, .sourceignore, suspend,
+// an HTTPS endpoint trusted through spec.certSecretRef and spec.proxySecretRef (a forward proxy of the
+// test's own: a CONNECT tunnel to the HTTPS versitygw, absolute-URI requests to the plain one).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiVersions } from '../../src/api/constants.ts';
 import { ensurePki } from '../../src/devenv/control-plane/pki.ts';
+import { startTestProxy, type TestProxy } from '../../src/devenv/http-proxy.ts';
 import { startS3Server, type S3Server } from '../../src/devenv/s3-server.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { bucketRevision } from '../../src/sources/bucket/revision.ts';
@@ -21,6 +23,8 @@ let env: TestEnv;
 let s3: S3Server;
 let s3tls: S3Server;
 let hanging: Server;
+let proxy: TestProxy;
+const PROXY = { username: 'proxy-user', password: 'proxy-bucket-password-161' };
 const sockets = new Set<Socket>();
 const ns = 'buckets';
 const secretKeyWrong = 'definitely-not-the-secret-7c1e';
@@ -78,7 +82,7 @@ const patchSpec = async (name: string, spec: Record<string, unknown>): Promise<v
 const initial = { 'config/cm.yaml': cm('from-bucket', 'one'), 'docs/readme.md': '# not applied\n' };
 
 before(async () => {
-  env = await startTestEnv();
+  env = await startTestEnv({ engine: false });
   s3 = await startS3Server();
   const pki = await ensurePki(path.join(env.tmp, 's3-tls'));
   s3tls = await startS3Server({ tls: { certFile: pki.servingCert, keyFile: pki.servingKey, caFile: pki.caCert } });
@@ -88,6 +92,7 @@ before(async () => {
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  proxy = await startTestProxy(PROXY);
   await env.namespace(ns);
   await s3.createBucket('manifests', { ...initial, '.sourceignore': 'docs/\n' });
   await s3.createBucket('mixed', {
@@ -107,6 +112,8 @@ before(async () => {
   await env.apply(secret('s3-incomplete', { accesskey: s3.accessKey }));
   await env.apply(secret('s3tls-keys', { accesskey: s3tls.accessKey, secretkey: s3tls.secretKey }));
   await env.apply(secret('s3tls-ca', { 'ca.crt': await readFile(pki.caCert, 'utf8') }));
+  await env.apply(secret('proxy', { address: proxy.url, ...PROXY }));
+  await env.apply(secret('proxy-wrong', { address: proxy.url, username: PROXY.username, password: 'not-it-828' }));
   await env.startEngine();
 });
 
@@ -116,6 +123,7 @@ after(async () => {
   await env?.stop();
   await s3?.stop();
   await s3tls?.stop();
+  await proxy?.stop();
 });
 
 test("Bucket is Ready with source-controller's revision and a Kustomization applies it", async () => {
@@ -190,6 +198,45 @@ test('HTTPS endpoint trusted through spec.certSecretRef; without it the certific
   await env.waitForReady(bucketRef('trusted'), {
     messageIncludes: expectedRevision({ 'cm.yaml': cm('over-tls', 'tls') }),
   });
+});
+
+test('spec.proxySecretRef: the HTTPS endpoint through a CONNECT tunnel, the plain one by absolute URIs; wrong proxy credentials fail without the password', async () => {
+  const seenBefore = proxy.requests.length;
+  await env.apply(
+    bucket('tunnelled', {
+      bucketName: 'secure',
+      endpoint: s3tls.endpoint,
+      insecure: false,
+      secretRef: { name: 's3tls-keys' },
+      certSecretRef: { name: 's3tls-ca' },
+      proxySecretRef: { name: 'proxy' },
+    }),
+  );
+  await env.waitForReady(bucketRef('tunnelled'), {
+    messageIncludes: expectedRevision({ 'cm.yaml': cm('over-tls', 'tls') }),
+  });
+  const tunnels = proxy.requests.slice(seenBefore).filter((r) => r.target === s3tls.endpoint);
+  assert.ok(
+    tunnels.length > 0 && tunnels.every((r) => r.method === 'CONNECT' && r.status === 200),
+    JSON.stringify(tunnels),
+  );
+
+  const plainBefore = proxy.requests.length;
+  await env.apply(bucket('forwarded', { bucketName: 'mixed', prefix: 'team-b/', proxySecretRef: { name: 'proxy' } }));
+  await env.waitForReady(bucketRef('forwarded'), {
+    messageIncludes: expectedRevision({ 'team-b/cm.yaml': cm('team-b', 'b') }),
+  });
+  const forwarded = proxy.requests.slice(plainBefore).filter((r) => r.target.startsWith(`http://${s3.endpoint}/mixed`));
+  assert.ok(
+    forwarded.some((r) => r.method === 'GET' && r.status === 200),
+    JSON.stringify(proxy.requests.slice(plainBefore)),
+  );
+
+  await env.apply(bucket('proxy-wrong', { proxySecretRef: { name: 'proxy-wrong' } }));
+  const failed = await env.waitForReady(bucketRef('proxy-wrong'), { status: 'False', reason: 'BucketOperationFailed' });
+  const texts = [JSON.stringify(failed.status), ...(await eventsOf('proxy-wrong')).map((e) => e.message ?? '')];
+  for (const t of texts) assert.ok(!t.includes('not-it-828') && !t.includes(PROXY.password), `leaked into: ${t}`);
+  assert.ok(proxy.requests.some((r) => r.status === 407));
 });
 
 test('a bucket that does not exist: BucketOperationFailed, FetchFailed', async () => {

@@ -1,16 +1,22 @@
 // FluxInstance against the real control plane: the sync it creates and owns (patched, labelled, waited for),
 // its status, events (`kubectl events --for fluxinstance/flux`), flux_instance_info, the FluxReport's sync,
-// a refused component, pruning when the sync goes, the pause annotation, and deletion.
+// a refused component, pruning when the sync goes, a sync from an OCIRepository (a real registry) and from a
+// Bucket (versitygw), the pause annotation, and deletion.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FluxInstance } from '../../src/api/flux-instance.ts';
 import type { FluxReport } from '../../src/api/flux-report.ts';
+import { startS3Server, type S3Server } from '../../src/devenv/s3-server.ts';
 import type { KubeObject, ObjectRef } from '../../src/kube/types.ts';
-import { gitRepoRef, ksRef, startTestEnv, type TestEnv } from '../support/env.ts';
+import { RegistryClient } from '../../src/sources/oci/client.ts';
+import { archiveForPush, pushArtifact } from '../../src/sources/oci/push.ts';
+import { gitRepoRef, ksRef, ref, startTestEnv, type TestEnv } from '../support/env.ts';
+import { startTestRegistry, type TestRegistry } from '../support/oci-registry.ts';
 
 const run = promisify(execFile);
 const ns = 'flux-system';
@@ -20,6 +26,8 @@ const configMapRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name:
 const generated = [gitRepoRef(ns, 'flux-system'), ksRef(ns, 'flux-system')];
 let env: TestEnv;
 let repoUrl: string;
+let registry: TestRegistry | undefined;
+let s3: S3Server | undefined;
 
 const patchInstance = (patch: unknown) => env.client.patch(instanceRef, patch, { type: 'merge' });
 const gone = (what: string, refs: ObjectRef[]) =>
@@ -53,7 +61,10 @@ before(async () => {
     'clusters/dev/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fleet-config\n  namespace: ${ns}\ndata:\n  a: b\n`,
   });
 });
-after(() => env?.stop());
+after(async () => {
+  await Promise.all([registry?.stop(), s3?.stop()]);
+  await env?.stop();
+});
 
 const sync = () => ({
   kind: 'GitRepository',
@@ -204,6 +215,78 @@ test('removing spec.sync prunes the generated objects (and the sync prunes what 
   await gone('the ConfigMap the sync Kustomization applied to be pruned', [configMapRef]);
   const i = await env.waitForReady(instanceRef, { reason: 'ReconciliationSucceeded' }, 30_000);
   assert.deepEqual(i.status?.['inventory'], { entries: [] });
+});
+
+const fleetConfig = (from: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fleet-config\n  namespace: ${ns}\ndata:\n  from: ${from}\n`;
+const fleetConfigFrom = async () =>
+  ((await env.client.get(configMapRef))?.['data'] as { from?: string } | undefined)?.from;
+
+test('sync.kind OCIRepository pulls the tag from a real registry; switching to a Bucket prunes it and syncs from versitygw', async () => {
+  registry = await startTestRegistry();
+  s3 = await startS3Server();
+  const dir = await mkdtemp(join(env.tmp, 'instance-oci-'));
+  await mkdir(join(dir, 'clusters', 'dev'), { recursive: true });
+  await writeFile(join(dir, 'clusters', 'dev', 'cm.yaml'), fleetConfig('oci'));
+  const client = new RegistryClient({ registry: registry.host, repository: 'fleet' });
+  const { digest } = await pushArtifact({ client, tag: 'v1', layer: await archiveForPush(dir), meta: {} });
+  const ociUrl = `oci://${registry.host}/fleet`;
+  const ociRef = ref('source.toolkit.fluxcd.io/v1', 'OCIRepository', ns, 'flux-system');
+  const bucketRef = ref('source.toolkit.fluxcd.io/v1', 'Bucket', ns, 'flux-system');
+
+  await patchInstance({ spec: { sync: { kind: 'OCIRepository', url: ociUrl, ref: 'v1', path: 'clusters/dev' } } });
+  await env.waitForReady(instanceRef, { reason: 'ReconciliationSucceeded' }, 60_000);
+  const oci = await env.waitForReady(ociRef, {}, 1000);
+  // provider and timeout are the CRD's defaults.
+  assert.deepEqual(oci['spec'], {
+    interval: '1m',
+    ref: { tag: 'v1' },
+    url: ociUrl,
+    provider: 'generic',
+    timeout: '60s',
+  });
+  assert.equal((oci.status?.['artifact'] as { revision?: string } | undefined)?.revision, `v1@${digest}`);
+  const ks = await env.waitForReady(ksRef(ns, 'flux-system'), {}, 1000);
+  assert.deepEqual((ks['spec'] as { sourceRef?: unknown }).sourceRef, { kind: 'OCIRepository', name: 'flux-system' });
+  assert.equal(await fleetConfigFrom(), 'oci');
+  await env.waitFor(
+    'the FluxReport to show the OCI sync',
+    async () => (await env.client.get<FluxReport & KubeObject>(reportRef))?.spec.sync?.source === ociUrl,
+    30_000,
+  );
+
+  await s3.createBucket('fleet', { 'clusters/dev/cm.yaml': fleetConfig('bucket') });
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'bucket-keys', namespace: ns },
+    stringData: { accesskey: s3.accessKey, secretkey: s3.secretKey },
+  } as KubeObject);
+  // The sync has no field for a plain-HTTP endpoint: a patch adds spec.insecure, as with the Flux Operator.
+  await patchInstance({
+    spec: {
+      sync: { kind: 'Bucket', url: s3.endpoint, ref: 'fleet', path: 'clusters/dev', pullSecret: 'bucket-keys' },
+      kustomize: {
+        patches: [{ target: { kind: 'Bucket' }, patch: '- op: add\n  path: /spec/insecure\n  value: true\n' }],
+      },
+    },
+  });
+  await gone('the OCIRepository of the previous sync to be pruned', [ociRef]);
+  await env.waitForReady(instanceRef, { reason: 'ReconciliationSucceeded' }, 60_000);
+  const bucket = await env.waitForReady(bucketRef, {}, 1000);
+  assert.deepEqual(bucket['spec'], {
+    interval: '1m',
+    bucketName: 'fleet',
+    endpoint: s3.endpoint,
+    insecure: true,
+    secretRef: { name: 'bucket-keys' },
+    provider: 'generic',
+    timeout: '60s',
+  });
+  await env.waitFor('the bucket content to be applied', async () => (await fleetConfigFrom()) === 'bucket', 30_000);
+
+  await patchInstance({ spec: { sync: null, kustomize: null } });
+  await gone('the Bucket sync to be pruned', [bucketRef, ksRef(ns, 'flux-system'), configMapRef]);
 });
 
 test('the pause annotation suspends the instance; deleting it removes the sync but keeps what the sync applied', async () => {

@@ -73,7 +73,7 @@ void test('spec.certSecretRef: a registry on HTTPS with a test CA and required c
     await env.waitForReady(repoRef('tls-missing'), {
       status: 'False',
       reason: 'AuthenticationFailed',
-      messageIncludes: `secret '${ns}/nope' referenced by spec.certSecretRef not found`,
+      messageIncludes: `failed to get secret '${ns}/nope': secrets "nope" not found`,
     });
   } finally {
     await tls.stop();

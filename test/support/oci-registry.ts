@@ -1,20 +1,18 @@
 // A real OCI registry for the tests: `registry` from the distribution v3 Go module (built by
 // scripts/provision.sh registry), on a loopback port, plain HTTP, filesystem storage in a temp dir,
-// optionally behind htpasswd basic auth.
-import { spawn, type ChildProcess } from 'node:child_process';
+// optionally behind htpasswd basic auth, token auth or TLS. The process itself is src/devenv/oci-registry.ts'.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
-import { stringify } from 'yaml';
 import { ensurePki } from '../../src/devenv/control-plane/pki.ts';
+import { freePort, spawnRegistry, waitForRegistry, type RegistryProcess } from '../../src/devenv/oci-registry.ts';
 
 /** A running registry. */
 export interface TestRegistry {
@@ -108,39 +106,27 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     );
     tls = { caCert: caCert!, clientCert: clientCert!, clientKey: clientKey! };
   }
-  const configPath = path.join(dir, 'config.yml');
-  await writeFile(configPath, stringify(config));
-  const bin = path.join(opts.binDir ?? testBinDir(), 'registry');
-  let stderr = '';
-  const child: ChildProcess = spawn(bin, ['serve', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '', HOME: dir, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' },
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
-  });
-  const exited = new Promise<never>((_, reject) => {
-    child.once('error', (err) =>
-      reject(new Error(`cannot start ${bin}: ${err.message}; run scripts/provision.sh registry`)),
-    );
-    child.once('exit', (code) => reject(new Error(`registry exited with code ${code}: ${stderr}`)));
-  });
-  exited.catch(() => undefined);
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
-    }
+  const stopTokenServer = async (): Promise<void> => {
     if (tokenServer) await new Promise((r) => tokenServer.close(r));
-    await rm(dir, { recursive: true, force: true });
   };
+  let proc: RegistryProcess;
   try {
-    await Promise.race([waitUntilServing(`${tls ? 'https' : 'http'}://${host}/v2/`, tls), exited]);
+    proc = await spawnRegistry({
+      dir,
+      config,
+      binDir: opts.binDir ?? testBinDir(),
+      ready: () => waitUntilServing(`${tls ? 'https' : 'http'}://${host}/v2/`, tls),
+    });
   } catch (err) {
-    await stop();
+    await stopTokenServer();
+    await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  const stop = async (): Promise<void> => {
+    await proc.stop();
+    await stopTokenServer();
+    await rm(dir, { recursive: true, force: true });
+  };
   return {
     host,
     storageDir,
@@ -148,43 +134,28 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       const hex = digest.replace(/^sha256:/, '');
       return path.join(storageDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
     },
-    logs: () => stderr,
+    logs: proc.logs,
     ...(tls ? { tls } : {}),
     stop,
   };
 }
 
-async function freePort(address: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, address, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitUntilServing(url: string, tls?: TestRegistry['tls']): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const status = tls
-        ? await new Promise<number>((resolve, reject) => {
-            const req = httpsGet(url, { ca: tls.caCert, cert: tls.clientCert, key: tls.clientKey }, (res) => {
-              res.resume();
-              resolve(res.statusCode ?? 0);
-            });
-            req.once('error', reject);
-          })
-        : await fetch(url).then(async (res) => {
-            await res.body?.cancel();
-            return res.status;
+/** Probes `/v2/` (over TLS with the client certificate when the registry requires one). */
+function waitUntilServing(url: string, tls?: TestRegistry['tls']): Promise<void> {
+  return waitForRegistry(url, () =>
+    tls
+      ? new Promise<number>((resolve, reject) => {
+          const req = httpsGet(url, { ca: tls.caCert, cert: tls.clientCert, key: tls.clientKey }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
           });
-      if (status === 200 || status === 401) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`registry at ${url} did not answer within 30 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+          req.once('error', reject);
+        })
+      : fetch(url).then(async (res) => {
+          await res.body?.cancel();
+          return res.status;
+        }),
+  );
 }
 
 const TokenService = 'driftless-test-registry';

@@ -1,5 +1,6 @@
 import {
   ArtifactGeneratorApiVersion,
+  ArtifactGeneratorNames,
   GeneratorSourceKinds,
   type ArtifactGenerator,
 } from '../../api/artifact-generator.ts';
@@ -10,6 +11,7 @@ import type { KubeObject } from '../../kube/types.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
+import { annotationChanged, anyOf } from '../../runtime/predicates.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { artifactGeneratorReconciler } from './reconciler.ts';
 import { sourceKeys } from './sources.ts';
@@ -57,7 +59,11 @@ export function setupArtifactGeneratorController(
     metrics: deps.metrics,
     concurrency: deps.concurrency ?? 2,
   });
-  controller.watchPrimary(informer, fluxPrimaryPredicate);
+  // Lifting the pause annotation (`flux resume artifact generator`) reconciles at once, as a spec change does.
+  controller.watchPrimary(
+    informer,
+    anyOf(fluxPrimaryPredicate, annotationChanged(ArtifactGeneratorNames.reconcileAnnotation)),
+  );
   informer.addIndex(BY_SOURCE, (o) => sourceKeys(o as ArtifactGenerator));
   for (const [kind, sourceInformer] of sources) {
     controller.watchMapped(

@@ -118,20 +118,42 @@ void test('an endpoint with a scheme fails as the client cannot be built, naming
   assert.match(readyMessage(status) ?? '', /must be host\[:port\] without a scheme \(set spec.insecure: true/);
 });
 
-void test('cloud providers, sts, serviceAccountName and proxySecretRef are NotSupported and Stalled', async () => {
+void test('a missing or bad proxySecretRef is AuthenticationFailed naming the Secret, never its password', async () => {
+  const missing = await reconcileOnce({ proxySecretRef: { name: 'proxy' } });
+  assert.deepEqual(conditions(missing.status), [
+    'FetchFailed=True:AuthenticationFailed',
+    'Ready=False:AuthenticationFailed',
+  ]);
+  assert.equal(
+    readyMessage(missing.status),
+    `failed to get proxy URL: failed to get secret 'flux-system/proxy': secrets "proxy" not found`,
+  );
+  const noAddress = await reconcileOnce({ proxySecretRef: { name: 'proxy' } }, { proxy: { password: 'pw-271' } });
+  assert.equal(
+    readyMessage(noAddress.status),
+    "failed to get proxy URL: secret 'flux-system/proxy': key 'address' not found",
+  );
+  const https = await reconcileOnce(
+    { proxySecretRef: { name: 'proxy' } },
+    { proxy: { address: 'https://proxy:3128', password: 'pw-271' } },
+  );
+  assert.match(readyMessage(https.status) ?? '', /only http:\/\/ proxy addresses are supported/);
+  for (const r of [missing, noAddress, https]) assert.doesNotMatch(JSON.stringify(r), /pw-271/);
+});
+
+void test('cloud providers, sts and serviceAccountName are NotSupported and Stalled', async () => {
   const { status } = await reconcileOnce(
     {
       provider: 'gcp',
       sts: { provider: 'ldap', endpoint: 'https://ldap.example' },
       serviceAccountName: 'workload',
-      proxySecretRef: { name: 'proxy' },
     },
     {},
     'stalled',
   );
   assert.deepEqual(conditions(status), ['Ready=False:NotSupported', 'Stalled=True:NotSupported']);
   const message = readyMessage(status) ?? '';
-  for (const field of ["spec.provider 'gcp'", 'spec.sts', 'spec.serviceAccountName', 'spec.proxySecretRef']) {
+  for (const field of ["spec.provider 'gcp'", 'spec.sts', 'spec.serviceAccountName']) {
     assert.ok(message.includes(`${field} is not supported by Driftless yet`), `${field} in: ${message}`);
   }
 });

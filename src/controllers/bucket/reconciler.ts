@@ -17,6 +17,7 @@ import { fetchIndexedObjects, indexBucket, type BucketSource } from '../../sourc
 import { bucketArtifactFilename, bucketRevision, type EtagIndex } from '../../sources/bucket/revision.ts';
 import { S3Client, type S3ClientOptions } from '../../sources/bucket/s3-client.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
+import { readProxyUrl } from '../proxy-secret.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import {
   messageOf,
@@ -198,7 +199,7 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
     });
   }
 
-  /** Endpoint, region, TLS and the static keys of `spec.secretRef` (`accesskey`/`secretkey`). */
+  /** Endpoint, region, TLS, proxy and the static keys of `spec.secretRef` (`accesskey`/`secretkey`). */
   async function clientOptions(obj: Bucket): Promise<S3ClientOptions> {
     const ns = obj.metadata.namespace ?? '';
     const opts: S3ClientOptions = {
@@ -229,6 +230,14 @@ export function bucketReconciler(o: BucketReconcilerOptions): StepReconciler<Buc
       }
       if (tls.ca !== undefined) opts.ca = tls.ca;
       if (tls.cert !== undefined && tls.key !== undefined) Object.assign(opts, { cert: tls.cert, key: tls.key });
+    }
+    const proxyRef = obj.spec.proxySecretRef;
+    if (proxyRef) {
+      try {
+        opts.proxy = await readProxyUrl(client, ns, proxyRef.name);
+      } catch (err) {
+        throw authFailure(`failed to get proxy URL: ${messageOf(err)}`);
+      }
     }
     return opts;
   }

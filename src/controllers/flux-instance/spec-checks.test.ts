@@ -34,15 +34,10 @@ void test('components this Driftless version lacks are refused by name', () => {
   assert.match(problems[1]?.message ?? '', /^component image-automation-controller is not available/);
 });
 
-void test('unsupported sync kinds, sharding, workload identity, bad versions and refs are each reported', () => {
-  const oci = problemsOf({ sync: { kind: 'OCIRepository', url: 'oci://r/x', ref: 'latest', path: './' } });
-  assert.deepEqual(oci, [
-    {
-      reason: 'NotSupported',
-      message:
-        'spec.sync.kind OCIRepository is not supported by this Driftless version: it syncs from a GitRepository only',
-    },
-  ]);
+void test('sharding, workload identity, bad versions and refs are each reported; every sync kind is accepted', () => {
+  for (const kind of ['OCIRepository', 'Bucket'] as const) {
+    assert.deepEqual(problemsOf({ sync: { kind, url: 'oci://r/x', ref: 'latest', path: './' } }), []);
+  }
   assert.match(problemsOf({ sharding: { shards: ['a'] } })[0]?.message ?? '', /^spec\.sharding is not supported/);
   assert.match(
     problemsOf({ cluster: { objectLevelWorkloadIdentity: true } })[0]?.message ?? '',

@@ -24,8 +24,8 @@ export interface SpecProblem {
 /**
  * Every problem of `spec` against `facts`, in field order: an invalid `distribution.version` or sync ref
  * (BuildFailed), components this Driftless version does not have, sharding and workload identity
- * (NotSupported), multi-tenancy that differs from the manager's flags (ManagerConfigMismatch), sync kinds
- * other than GitRepository (NotSupported). Empty when the spec can be applied.
+ * (NotSupported), multi-tenancy that differs from the manager's flags (ManagerConfigMismatch). Empty when
+ * the spec can be applied.
  */
 export function specProblems(spec: FluxInstanceSpec, facts: ManagerFacts): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -61,12 +61,7 @@ export function specProblems(spec: FluxInstanceSpec, facts: ManagerFacts): SpecP
   const mismatch = clusterMismatch(spec.cluster, facts);
   if (mismatch) problems.push({ reason: FluxInstanceReasons.ManagerConfigMismatch, message: mismatch });
   const sync = spec.sync;
-  if (sync && sync.kind !== Kinds.GitRepository) {
-    problems.push({
-      reason: FluxInstanceReasons.NotSupported,
-      message: `spec.sync.kind ${sync.kind} is not supported by this Driftless version: it syncs from a GitRepository only`,
-    });
-  } else if (sync) {
+  if (sync?.kind === Kinds.GitRepository) {
     try {
       gitRefOf(sync.ref);
     } catch (err) {

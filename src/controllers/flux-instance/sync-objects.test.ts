@@ -70,7 +70,29 @@ void test('sync name, interval and provider are carried; no pull secret means no
   assert.equal(syncName(testInstance({}, { namespace: 'ops' })), 'ops');
 });
 
-void test('other sync kinds are refused rather than generated', () => {
-  const oci = testInstance({ sync: { kind: 'OCIRepository', url: 'oci://r/x', ref: 'latest', path: './' } });
-  assert.throws(() => syncObjects(oci), InvalidSpecError);
+void test('an OCIRepository sync pulls the ref as a tag; a Bucket sync reads the ref as the bucket name at the url endpoint', () => {
+  const oci = testInstance({
+    sync: { kind: 'OCIRepository', url: 'oci://registry.example/fleet', ref: 'v1', path: './prod', pullSecret: 'ghcr' },
+  });
+  assert.deepEqual(syncObjects(oci), [
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { interval: '1m', ref: { tag: 'v1' }, url: 'oci://registry.example/fleet', secretRef: { name: 'ghcr' } },
+    },
+    {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: 'flux-system', namespace: 'flux-system' },
+      spec: { interval: '1m', path: './prod', prune: true, sourceRef: { kind: 'OCIRepository', name: 'flux-system' } },
+    },
+  ]);
+  const bucket = testInstance({
+    sync: { kind: 'Bucket', url: 's3.example:9000', ref: 'fleet', path: 'clusters/a', interval: '5m' },
+  });
+  const [source, ks] = syncObjects(bucket);
+  assert.equal(source?.kind, 'Bucket');
+  assert.deepEqual(source?.['spec'], { interval: '5m', bucketName: 'fleet', endpoint: 's3.example:9000' });
+  assert.deepEqual((ks?.['spec'] as { sourceRef: unknown }).sourceRef, { kind: 'Bucket', name: 'flux-system' });
 });

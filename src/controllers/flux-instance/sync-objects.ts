@@ -36,30 +36,41 @@ export function syncName(instance: Pick<FluxInstance, 'metadata' | 'spec'>): str
 }
 
 /**
- * The GitRepository and Kustomization of `spec.sync` (none without a sync), in the instance's namespace:
- * the source with the parsed ref, `secretRef` = pullSecret and the provider; the Kustomization with the
- * path, `prune: true` and a sourceRef to it. Both use `interval` (default 1m). Only GitRepository syncs are
- * generated: callers reject the other kinds first (this throws InvalidSpecError for them).
+ * The source spec of each sync kind, as the Flux Operator generates it: `ref` is a Git ref for a
+ * GitRepository, the tag for an OCIRepository and the bucket name for a Bucket, whose `url` is the endpoint.
+ */
+const sourceSpecs: Record<SyncSpec['kind'], (sync: SyncSpec, interval: string) => Record<string, unknown>> = {
+  GitRepository: (sync, interval) => ({ interval, ref: gitRefOf(sync.ref), url: sync.url }),
+  OCIRepository: (sync, interval) => ({ interval, ref: { tag: sync.ref }, url: sync.url }),
+  Bucket: (sync, interval) => ({ interval, bucketName: sync.ref, endpoint: sync.url }),
+};
+
+/**
+ * The source (`spec.sync.kind`: GitRepository, OCIRepository or Bucket) and Kustomization of `spec.sync`
+ * (none without a sync), in the instance's namespace: the source from `url` and `ref`, `secretRef` =
+ * pullSecret and the provider; the Kustomization with the path, `prune: true` and a sourceRef to it. Both
+ * use `interval` (default 1m). Throws InvalidSpecError for a bad Git ref.
  */
 export function syncObjects(instance: Pick<FluxInstance, 'metadata' | 'spec'>): KubeObject[] {
   const sync: SyncSpec | undefined = instance.spec.sync;
   if (!sync) return [];
-  if (sync.kind !== Kinds.GitRepository) {
+  const build = sourceSpecs[sync.kind];
+  if (!build) {
     throw new InvalidSpecError({ field: 'spec.sync.kind', message: `spec.sync.kind ${sync.kind} cannot be generated` });
   }
   const name = syncName(instance);
   const namespace = instance.metadata.namespace ?? '';
   const interval = sync.interval ?? DefaultSyncInterval;
-  const sourceSpec: Record<string, unknown> = { interval, ref: gitRefOf(sync.ref), url: sync.url };
+  const sourceSpec = build(sync, interval);
   if (sync.pullSecret) sourceSpec['secretRef'] = { name: sync.pullSecret };
   if (sync.provider) sourceSpec['provider'] = sync.provider;
   return [
-    { apiVersion: ApiVersions.source, kind: Kinds.GitRepository, metadata: { name, namespace }, spec: sourceSpec },
+    { apiVersion: ApiVersions.source, kind: sync.kind, metadata: { name, namespace }, spec: sourceSpec },
     {
       apiVersion: ApiVersions.kustomize,
       kind: Kinds.Kustomization,
       metadata: { name, namespace },
-      spec: { interval, path: sync.path, prune: true, sourceRef: { kind: Kinds.GitRepository, name } },
+      spec: { interval, path: sync.path, prune: true, sourceRef: { kind: sync.kind, name } },
     },
   ];
 }

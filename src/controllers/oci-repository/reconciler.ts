@@ -14,7 +14,6 @@ import { ARCHIVE_DEFAULTS, archiveDirectory } from '../../artifacts/archive.ts';
 import { StorageError } from '../../artifacts/errors.ts';
 import { buildIgnoreMatcher } from '../../artifacts/ignore.ts';
 import type { ArtifactStorage } from '../../artifacts/storage.ts';
-import type { RegistryCredentials } from '../../sources/oci/auth.ts';
 import { RegistryClient } from '../../sources/oci/client.ts';
 import { OciAnnotations, type ImageManifest } from '../../sources/oci/manifest.ts';
 import {
@@ -40,8 +39,7 @@ import type { Result } from '../../runtime/result.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
-import { pullSecretCredentials } from '../registry-access.ts';
-import { registryTransport, TransportSettingsError } from './transport.ts';
+import { registryAccess } from '../registry-transport.ts';
 import { ociVerifyStep } from './verify-step.ts';
 
 /** source-controller's OCIRepository reasons (api/v1/ocirepository_types.go). */
@@ -130,19 +128,17 @@ export function ociRepositoryReconciler(
     {
       name: 'credentials',
       run: async (ctx) => {
-        const credentials = await readCredentials(ctx.obj, ctx.address!);
-        let transport;
-        try {
-          transport = await registryTransport(client, ctx.obj);
-        } catch (err) {
-          if (!(err instanceof TransportSettingsError)) throw err;
-          throw fetchFailed(SourceReasons.AuthenticationFailed, err.message);
-        }
+        const { obj } = ctx;
+        const access = await registryAccess(client, obj.metadata.namespace ?? '', obj.spec, {
+          registry: ctx.address!.registry,
+          target: obj.spec.url,
+          fail: (detail) => fetchFailed(SourceReasons.AuthenticationFailed, detail),
+          insecureSkipsVerify: true,
+        });
         ctx.client = new RegistryClient({
           ...ctx.address!,
-          insecure: ctx.obj.spec.insecure ?? false,
-          ...(credentials ? { credentials } : {}),
-          ...(transport ? { fetch: transport } : {}),
+          insecure: obj.spec.insecure ?? false,
+          ...access,
           signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]),
           userAgent: 'driftless/source-controller',
         });
@@ -302,16 +298,6 @@ export function ociRepositoryReconciler(
         metadata: { revision: artifact.revision, digest: artifact.digest },
       });
     }
-  }
-
-  /** Registry credentials, as Flux's keychain finds them (`spec.secretRef`, then the service account's pull secrets). */
-  function readCredentials(
-    obj: OCIRepository,
-    address: OciRepositoryAddress,
-  ): Promise<RegistryCredentials | undefined> {
-    return pullSecretCredentials(client, obj.metadata.namespace ?? '', obj.spec, address.registry, (detail) =>
-      fetchFailed(SourceReasons.AuthenticationFailed, `failed to get credential: ${detail}`),
-    );
   }
 
   return new StepReconciler<OCIRepository, OCIRepositoryStatus, OCIContext>({

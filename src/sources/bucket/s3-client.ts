@@ -8,6 +8,7 @@ import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Aws4 from 'aws4';
+import { proxyAuthorization, TunnelAgent } from '../../util/http-transport.ts';
 import { lazyModule } from '../../util/lazy-module.ts';
 import { BucketEndpointError, BucketError } from './errors.ts';
 import { trimEtag } from './revision.ts';
@@ -48,6 +49,11 @@ export interface S3ClientOptions {
   /** PEM client certificate and key for mutual TLS (`tls.crt`/`tls.key`). */
   cert?: string;
   key?: string;
+  /**
+   * `http://[user:pass@]host:port` (`spec.proxySecretRef`): HTTPS endpoints are reached through a CONNECT
+   * tunnel, plain-HTTP ones by absolute-URI requests to the proxy, as Go's transport does under Flux.
+   */
+  proxy?: string;
 }
 
 /** Default signing region, the one minio-go and S3-compatible servers assume when none is configured. */
@@ -92,6 +98,8 @@ export class S3Client {
   private readonly credentials: S3Credentials | undefined;
   private readonly target: { hostname: string; host: string; port: number };
   private readonly agent: http.Agent;
+  /** Set for plain-HTTP endpoints behind a proxy: requests go to it with an absolute URI. */
+  private readonly forwardProxy: URL | undefined;
 
   constructor(opts: S3ClientOptions) {
     this.insecure = opts.insecure === true;
@@ -99,15 +107,19 @@ export class S3Client {
     this.regionFixed = Boolean(opts.region);
     this.credentials = opts.credentials;
     this.target = parseEndpoint(opts.endpoint, this.insecure);
-    this.agent = this.insecure
-      ? new http.Agent({ keepAlive: true, maxSockets: 16 })
-      : new https.Agent({
-          keepAlive: true,
-          maxSockets: 16,
-          ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
-          ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
-          ...(opts.key !== undefined ? { key: opts.key } : {}),
-        });
+    const proxy = opts.proxy !== undefined ? new URL(opts.proxy) : undefined;
+    if (proxy && proxy.protocol !== 'http:') {
+      throw new BucketEndpointError(`proxy ${proxy.protocol}//${proxy.host} is not supported: use an http:// proxy`);
+    }
+    const pool = { keepAlive: true, maxSockets: 16 };
+    const tls = {
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      ...(opts.cert !== undefined ? { cert: opts.cert } : {}),
+      ...(opts.key !== undefined ? { key: opts.key } : {}),
+    };
+    this.forwardProxy = this.insecure ? proxy : undefined;
+    if (this.insecure) this.agent = new http.Agent(pool);
+    else this.agent = proxy ? new TunnelAgent(proxy, { ...pool, ...tls }) : new https.Agent({ ...pool, ...tls });
   }
 
   /** True when HEAD on the bucket answers 2xx, false on 404; any other answer is an S3ResponseError. */
@@ -259,6 +271,17 @@ export class S3Client {
       ...(req.body !== undefined ? { body: req.body } : {}),
     };
     if (this.credentials) aws4().sign(options, { ...this.credentials });
+    // Signed for the endpoint; only then readdressed to the proxy, which forwards the signed headers as they are.
+    const proxy = this.forwardProxy;
+    if (proxy) {
+      const auth = proxyAuthorization(proxy);
+      Object.assign(options, {
+        hostname: proxy.hostname,
+        port: Number(proxy.port) || 80,
+        path: `http://${this.target.host}${path}`,
+      });
+      if (auth) (options.headers as OutgoingHttpHeaders)['Proxy-Authorization'] = auth;
+    }
     const transport = this.insecure ? http : https;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const request = transport.request({ ...options, ...(req.signal ? { signal: req.signal } : {}) }, resolve);
