@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Finalizer, Reasons } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
-import { gitRepositoryTimeoutMs, type GitRepository } from '../../api/git-repository.ts';
 import type { ImagePolicy, ImageRef } from '../../api/image-policy.ts';
 import {
   AutomationReasons,
@@ -19,10 +18,8 @@ import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import type { RecordOptions } from '../../runtime/events.ts';
 import { fetchRevision } from '../../sources/git/fetch-revision.ts';
-import { gitAuthFromSecret, gitProxyFromSecret, type GitAuth, type GitProxy } from '../../sources/git/git-auth.ts';
 import { withGitSession } from '../../sources/git/git-session.ts';
 import { lsRemote } from '../../sources/git/list-remote-refs.ts';
-import { preparePgpSigner, type PreparedSigner } from '../../sources/git/commit-signing.ts';
 import { formatRevision, parseRevision } from '../../sources/git/revision.ts';
 import {
   CommitTemplateError,
@@ -32,11 +29,12 @@ import {
 } from '../../sources/image/commit-template.ts';
 import { labelSelectorMatcher } from '../../util/label-selector.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { handledRequest, messageOf, readSecretData, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
+import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
 import { ensurePullRequest, type PullRequestResult } from '../../notify/providers/pull-request.ts';
 import type { ProviderConfig } from '../../notify/providers/types.ts';
 import { pullRequestBranch, pullRequestFailure, pullRequestProvider, pullRequestText } from './pull-request-mode.ts';
 import { pushSummary, runUpdate, skippedSummary, type UpdateOutcome } from './run-update.ts';
+import { prepareSigner, readAutomationSource, sessionOptions, type AutomationSource } from './source.ts';
 
 const Kind = 'ImageUpdateAutomation';
 /** Flux's Ready message on success. */
@@ -49,22 +47,12 @@ export interface ImageUpdateAutomationReconcilerOptions extends ControllerDeps {
   noCrossNamespaceRefs?: boolean;
 }
 
-interface Source {
-  url: string;
-  auth?: GitAuth;
-  proxy?: GitProxy;
-  timeoutMs: number;
-  ref: NonNullable<GitRepository['spec']['ref']>;
-  pushBranch: string;
-  switchBranch: boolean;
-}
-
 interface AutomationContext extends ReconcileContext<ImageUpdateAutomation, ImageUpdateAutomationStatus> {
   intervalMs: number;
   policies: ImagePolicy[];
   observed: Record<string, ImageRef>;
   syncNeeded: boolean;
-  source?: Source;
+  source?: AutomationSource;
   work?: string;
   outcome?: UpdateOutcome;
   /** Pull-request mode: the forge, the base branch, and the request after this run. */
@@ -146,7 +134,7 @@ export function imageUpdateAutomationReconciler(
     {
       name: 'source',
       run: async (ctx) => {
-        const src = (ctx.source = await readSource(ctx));
+        const src = (ctx.source = await readAutomationSource(o, ctx.obj));
         const cfg = await pullRequestProvider(o.client, ctx.obj);
         if (!cfg) return;
         const { branch, tag, semver, name, commit } = src.ref;
@@ -187,7 +175,7 @@ export function imageUpdateAutomationReconciler(
         } catch (err) {
           throw failGit('failed to checkout source', err);
         }
-        const signer = await prepareSigner(ctx);
+        const signer = await prepareSigner(o.client, ctx.obj, ctx.signal);
         try {
           ctx.outcome = await withGitSession(sessionOptions(src, ctx.signal), (session) =>
             runUpdate(session, {
@@ -257,93 +245,6 @@ export function imageUpdateAutomationReconciler(
       },
     },
   ];
-
-  /** Flux's resolveSigner: the OpenPGP key of spec.git.commit.signingKey (a Secret of the automation's namespace). */
-  async function prepareSigner(ctx: AutomationContext): Promise<PreparedSigner | undefined> {
-    const key = ctx.obj.spec.git?.commit.signingKey;
-    if (!key) return undefined;
-    const ns = ctx.obj.metadata.namespace ?? '';
-    const failed = (msg: string) =>
-      new ReconcileFailure(AutomationReasons.SourceManagerFailed, `failed configuring source manager: ${msg}`);
-    const data = await readSecretData(o.client, ns, key.secretRef.name);
-    if (!data) throw failed(`could not find signing key secret '${ns}/${key.secretRef.name}'`);
-    const armoredKey = data['git.asc'];
-    if (!armoredKey) throw failed(`secret '${ns}/${key.secretRef.name}' does not contain a 'git.asc' key`);
-    try {
-      return await preparePgpSigner({ armoredKey, passphrase: data['passphrase'] }, ctx.signal);
-    } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      throw failed(messageOf(err));
-    }
-  }
-
-  function sessionOptions(src: Source, signal: AbortSignal) {
-    return {
-      url: src.url,
-      timeoutMs: src.timeoutMs,
-      signal,
-      ...(src.auth ? { auth: src.auth } : {}),
-      ...(src.proxy ? { proxy: src.proxy } : {}),
-    };
-  }
-
-  /** Flux's source manager: the GitRepository, its credentials, the checkout ref and the push branch. */
-  async function readSource(ctx: AutomationContext): Promise<Source> {
-    const obj = ctx.obj;
-    const ns = obj.metadata.namespace ?? '';
-    const git = obj.spec.git;
-    const invalid = (msg: string) =>
-      new ReconcileFailure(AutomationReasons.InvalidSourceConfiguration, `${msg}: invalid source configuration`, {
-        stalled: true,
-      });
-    const kind = obj.spec.sourceRef.kind || 'GitRepository';
-    if (kind !== 'GitRepository') throw invalid(`source kind '${kind}' not supported`);
-    if (!git) throw invalid(`source kind 'GitRepository' necessitates field .spec.git`);
-    const srcNs = obj.spec.sourceRef.namespace || ns;
-    const key = `${srcNs}/${obj.spec.sourceRef.name}`;
-    if (o.noCrossNamespaceRefs && srcNs !== ns)
-      throw new ReconcileFailure(
-        AutomationReasons.AccessDenied,
-        `can't access 'GitRepository/${key}', cross-namespace references have been blocked`,
-        { stalled: true },
-      );
-    const failed = (msg: string) =>
-      new ReconcileFailure(AutomationReasons.SourceManagerFailed, `failed configuring source manager: ${msg}`);
-    const repo = o.sources.get(key) as GitRepository | undefined;
-    if (!repo)
-      throw failed(
-        `referenced git repository does not exist: gitrepositories.source.toolkit.fluxcd.io "${obj.spec.sourceRef.name}" not found`,
-      );
-    const ref = git.checkout?.ref ?? repo.spec.ref ?? { branch: 'master' };
-    const pushBranch = git.push?.branch || ref.branch;
-    if (!pushBranch)
-      throw failed(
-        'push spec not provided, and cannot be inferred from .spec.git.checkout.ref or GitRepository .spec.ref',
-      );
-    const src: Source = {
-      url: repo.spec.url,
-      timeoutMs: gitRepositoryTimeoutMs(repo.spec),
-      ref,
-      pushBranch,
-      switchBranch: pushBranch !== ref.branch,
-    };
-    if (repo.spec.secretRef) {
-      const data = await readSecretData(o.client, srcNs, repo.spec.secretRef.name);
-      if (!data) throw failed(`failed to get auth secret '${srcNs}/${repo.spec.secretRef.name}': secret not found`);
-      src.auth = gitAuthFromSecret(data);
-    }
-    if (repo.spec.proxySecretRef) {
-      const name = `${srcNs}/${repo.spec.proxySecretRef.name}`;
-      const data = await readSecretData(o.client, srcNs, repo.spec.proxySecretRef.name);
-      if (!data) throw failed(`failed to get proxy secret '${name}': secret not found`);
-      try {
-        src.proxy = gitProxyFromSecret(data, name);
-      } catch (err) {
-        throw failed(messageOf(err));
-      }
-    }
-    return src;
-  }
 
   return new StepReconciler<ImageUpdateAutomation, ImageUpdateAutomationStatus, AutomationContext>({
     kind: Kind,
