@@ -15,7 +15,7 @@ import { startSshGitServer, type SshGitServer } from '../../src/devenv/ssh-git-s
 import type { KubeObject } from '../../src/kube/types.ts';
 import { RegistryClient } from '../../src/sources/oci/client.ts';
 import { pushArtifact } from '../../src/sources/oci/push.ts';
-import { gitRepository, ref, startTestEnv, type TestEnv } from '../support/env.ts';
+import { gitRepoRef, gitRepository, ref, startTestEnv, type TestEnv } from '../support/env.ts';
 import { startTestRegistry, type TestRegistry } from '../support/oci-registry.ts';
 
 const run = promisify(execFile);
@@ -201,6 +201,13 @@ void test('a wrong passphrase for the SSH identity is GitOperationFailed naming 
   await env.apply(automation('badpass'));
   const message = await failsWith('badpass', 'GitOperationFailed', /passphrase in the Secret's 'password' is wrong/);
   assert.match(message, /failed to checkout source/);
+  // The GitRepository itself: fetched with the right passphrase, AuthenticationFailed with the wrong one.
+  await env.waitForReady(gitRepoRef(ns, 'gpg'), { status: 'True' });
+  await env.waitForReady(gitRepoRef(ns, 'badpass'), {
+    status: 'False',
+    reason: 'AuthenticationFailed',
+    messageIncludes: "the passphrase in the Secret's 'password' is wrong",
+  });
 });
 
 void test('a wrong passphrase for the signing key is SourceManagerFailed naming the Secret', async () => {

@@ -30,9 +30,15 @@ import {
 import { labelSelectorMatcher } from '../../util/label-selector.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
-import { ensurePullRequest, type PullRequestResult } from '../../notify/providers/pull-request.ts';
+import { closePullRequest, ensurePullRequest, type PullRequestResult } from '../../notify/providers/pull-request.ts';
 import type { ProviderConfig } from '../../notify/providers/types.ts';
-import { pullRequestBranch, pullRequestFailure, pullRequestProvider, pullRequestText } from './pull-request-mode.ts';
+import {
+  pullRequestBranch,
+  pullRequestFailure,
+  pullRequestProvider,
+  pullRequestText,
+  staleRequestText,
+} from './pull-request-mode.ts';
 import { pushSummary, runUpdate, skippedSummary, type UpdateOutcome } from './run-update.ts';
 import { prepareSigner, readAutomationSource, sessionOptions, type AutomationSource } from './source.ts';
 
@@ -56,7 +62,12 @@ interface AutomationContext extends ReconcileContext<ImageUpdateAutomation, Imag
   work?: string;
   outcome?: UpdateOutcome;
   /** Pull-request mode: the forge, the base branch, and the request after this run. */
-  pullRequest?: { cfg: ProviderConfig; base: string; result?: PullRequestResult };
+  pullRequest?: {
+    cfg: ProviderConfig;
+    base: string;
+    result?: PullRequestResult;
+    closed?: { number: number; url: string };
+  };
 }
 
 const sameRefs = (a: Record<string, ImageRef> | undefined, b: Record<string, ImageRef>): boolean => {
@@ -232,12 +243,24 @@ export function imageUpdateAutomationReconciler(
       name: 'pull-request',
       run: async (ctx) => {
         const pr = ctx.pullRequest;
-        const head = ctx.outcome?.pushed ?? ctx.outcome?.unchanged;
-        if (!pr || !ctx.outcome || !head) return;
+        if (!pr || !ctx.outcome) return;
+        const head = ctx.outcome.pushed ?? ctx.outcome.unchanged;
         const branch = ctx.source!.pushBranch;
-        const text = pullRequestText(ctx.obj, ctx.outcome.update, head.message);
         try {
-          pr.result = await ensurePullRequest(pr.cfg, { head: branch, base: pr.base, ...text }, ctx.signal);
+          // Nothing to change on the base: an open request for the branch is stale, so it is closed.
+          if (!head)
+            pr.closed = await closePullRequest(
+              pr.cfg,
+              { head: branch, base: pr.base },
+              staleRequestText(ctx.obj, pr.base),
+              ctx.signal,
+            );
+          else
+            pr.result = await ensurePullRequest(
+              pr.cfg,
+              { head: branch, base: pr.base, ...pullRequestText(ctx.obj, ctx.outcome.update, head.message) },
+              ctx.signal,
+            );
         } catch (err) {
           if (ctx.signal.aborted) throw err;
           throw pullRequestFailure(branch, err);
@@ -282,6 +305,11 @@ export function imageUpdateAutomationReconciler(
         const verb = pr.action === 'opened' ? 'Opened' : 'Updated';
         const message = `${pr.action} pull request #${pr.number} from '${ctx.source!.pushBranch}' to '${ctx.pullRequest!.base}': ${pr.url}`;
         events.push({ type: 'Normal', reason: `PullRequest${verb}`, message, metadata: { url: pr.url } });
+      }
+      const closed = ctx.pullRequest?.closed;
+      if (closed) {
+        const message = `closed pull request #${closed.number} from '${ctx.source!.pushBranch}' to '${ctx.pullRequest!.base}': '${ctx.pullRequest!.base}' already has the images it proposed`;
+        events.push({ type: 'Normal', reason: 'PullRequestClosed', message, metadata: { url: closed.url } });
       }
       return { reason: Reasons.Succeeded, message: ReadyMessage, requeueAfterMs: ctx.intervalMs, events };
     },
