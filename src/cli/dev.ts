@@ -13,15 +13,28 @@ export function devCommand(): Command {
     )
     .option('--path <dir>', 'directory whose files seed the Git repository', examplesDir)
     .option('--dir <dir>', 'state directory', '.driftless-dev')
-    .action(async (o: { path: string; dir: string }) => {
+    .option('--images', 'also the image automation loop: a local registry, a policy, commits to the working clone')
+    .action(async (o: { path: string; dir: string; images?: boolean }) => {
       const log = (l: string): void => void process.stderr.write(`${l}\n`);
       const { startDevSession } = await import('../devenv/dev-session.ts');
-      const session = await startDevSession({ dir: path.resolve(o.dir), seedDir: path.resolve(o.path), log });
+      const session = await startDevSession({
+        dir: path.resolve(o.dir),
+        seedDir: path.resolve(o.path),
+        log,
+        images: o.images === true,
+      });
       log('');
       log('✔ everything is Ready.');
       log(`  kubectl:       export KUBECONFIG=${session.kubeconfigPath}`);
       log(`  working clone: ${session.workingClone}`);
       log('  edit, `git commit -am …` and `git push` there: the change is applied within seconds.');
+      if (session.images) {
+        log(
+          `  images:        ${session.images.image}:1.0.0 runs as Deployment flux-system/image-demo; tag a newer one:`,
+        );
+        log(`                 ${session.images.tagCommand('1.1.0').join(' ')}`);
+        log('                 the automation commits it to main (`git pull` in the working clone) and it rolls out.');
+      }
       log(`  dashboard:     ${session.engine.webUrl ?? 'not serving (see the warning above)'}`);
       log(`  metrics:       ${session.engine.manager.metricsUrl}/metrics`);
       log('  Ctrl-C stops everything.');

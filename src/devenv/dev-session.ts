@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiVersions } from '../api/constants.ts';
+import { ApiVersions, Groups } from '../api/constants.ts';
 import { defaultManagerConfig } from '../config/manager-config.ts';
 import { install } from '../install/install.ts';
 import { KubeClient } from '../kube/client.ts';
@@ -12,6 +12,7 @@ import type { KubeObject } from '../kube/types.ts';
 import { startEngine, type RunningEngine } from '../main.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
+import { ImageDemo, startDevImages, type DevImages } from './dev-images.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
 
 const run = promisify(execFile);
@@ -22,12 +23,16 @@ export interface DevSessionOptions {
   /** Directory whose files seed the Git repository. */
   seedDir: string;
   log: (line: string) => void;
+  /** Also the image-automation loop: a local registry and the demo of `dev-images.ts`. */
+  images?: boolean;
 }
 
 export interface DevSession {
   kubeconfigPath: string;
   workingClone: string;
   engine: RunningEngine;
+  /** With `images`: the registry and the command that tags a newer demo image. */
+  images?: { image: string; tagCommand(tag: string): string[] };
   stop(): Promise<void>;
 }
 
@@ -61,7 +66,14 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
     await mkdir(reposDir, { recursive: true });
     const git: GitServer = await startGitServer({ root: reposDir, username: 'dev', password });
     cleanups.push(() => git.stop());
-    await git.createRepo('fleet', { files: await readTree(opts.seedDir), branch: 'main' });
+    let images: DevImages | undefined;
+    if (opts.images) {
+      log('starting the local OCI registry with demo/web:1.0.0…');
+      images = await startDevImages(path.join(opts.dir, 'registry'));
+      cleanups.push(() => images!.registry.stop());
+    }
+    const files = { ...(await readTree(opts.seedDir)), ...(images?.files ?? {}) };
+    await git.createRepo('fleet', { files, branch: 'main' });
 
     const workingClone = path.join(opts.dir, 'fleet');
     await rm(workingClone, { recursive: true, force: true });
@@ -87,8 +99,21 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
 
     log('creating GitRepository flux-system/flux-system and Kustomization flux-system/flux-system…');
     await applyBootstrap(client, git.repoUrl('fleet'), password);
-    await waitReady(client, log);
-    return { kubeconfigPath: cp.kubeconfigPath, workingClone, engine, stop };
+    const waitFor: { apiVersion: string; kind: string; name: string }[] = [
+      { apiVersion: ApiVersions.source, kind: 'GitRepository', name: 'flux-system' },
+      { apiVersion: ApiVersions.kustomize, kind: 'Kustomization', name: 'flux-system' },
+    ];
+    if (images)
+      for (const kind of ['ImageRepository', 'ImagePolicy', 'ImageUpdateAutomation'])
+        waitFor.push({ apiVersion: `${Groups.image}/v1`, kind, name: ImageDemo.name });
+    await waitReady(client, waitFor, log);
+    return {
+      kubeconfigPath: cp.kubeconfigPath,
+      workingClone,
+      engine,
+      ...(images ? { images: { image: images.image, tagCommand: images.tagCommand } } : {}),
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -128,29 +153,29 @@ async function applyBootstrap(client: KubeClient, url: string, password: string)
   for (const o of objects) await client.apply(o, { fieldManager: 'driftless-dev' });
 }
 
-async function waitReady(client: KubeClient, log: (l: string) => void): Promise<void> {
-  const kinds = [
-    { apiVersion: ApiVersions.source, kind: 'GitRepository' },
-    { apiVersion: ApiVersions.kustomize, kind: 'Kustomization' },
-  ];
+async function waitReady(
+  client: KubeClient,
+  objects: readonly { apiVersion: string; kind: string; name: string }[],
+  log: (l: string) => void,
+): Promise<void> {
   const lastSeen = new Map<string, string>();
   const deadline = Date.now() + 180_000;
   for (;;) {
     let allReady = true;
-    for (const k of kinds) {
+    for (const k of objects) {
       const obj = await client.get<
         KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } }
-      >({ ...k, namespace: 'flux-system', name: 'flux-system' });
+      >({ apiVersion: k.apiVersion, kind: k.kind, namespace: 'flux-system', name: k.name });
       const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
-      const line = `${k.kind}/flux-system: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
-      if (lastSeen.get(k.kind) !== line) log(`  ${line}`);
-      lastSeen.set(k.kind, line);
+      const line = `${k.kind}/${k.name}: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
+      if (lastSeen.get(`${k.kind}/${k.name}`) !== line) log(`  ${line}`);
+      lastSeen.set(`${k.kind}/${k.name}`, line);
       if (ready?.status !== 'True') allReady = false;
     }
     if (allReady) return;
     if (Date.now() > deadline)
       throw new Error(
-        'GitRepository/Kustomization flux-system did not become Ready within 3 minutes; see the messages above',
+        `${objects.map((o) => `${o.kind}/${o.name}`).join(', ')} did not all become Ready within 3 minutes; see the messages above`,
       );
     await new Promise((r) => setTimeout(r, 1000));
   }
