@@ -60,6 +60,8 @@ interface AutomationContext extends ReconcileContext<ImageUpdateAutomation, Imag
   syncNeeded: boolean;
   source?: AutomationSource;
   work?: string;
+  /** The clone of this run; absent when nothing changed since the last run. */
+  checkout?: { dir: string; revision: string };
   outcome?: UpdateOutcome;
   /** Pull-request mode: the forge, the base branch, and the request after this run. */
   pullRequest?: {
@@ -81,9 +83,11 @@ const sameRefs = (a: Record<string, ImageRef> | undefined, b: Record<string, Ima
 };
 
 /**
- * Reconciles ImageUpdateAutomation objects as Flux's image-automation-controller: policies in scope →
- * the GitRepository's URL and credentials → checkout (skipped when neither the policies nor the remote
- * head changed) → setters → commit with the rendered message → push (redone once when the branch moved).
+ * Reconciles ImageUpdateAutomation objects as Flux's image-automation-controller, in named steps:
+ * supported fields → spec → policies in scope → source (the GitRepository's URL and credentials, and
+ * pull-request mode's branch) → checkout (skipped when neither the policies nor the remote head changed)
+ * → update (setters, commit with the rendered message, signed when asked, push redone once when the
+ * branch moved) → pull-request (open, update or close the request, in pull-request mode only).
  */
 export function imageUpdateAutomationReconciler(
   o: ImageUpdateAutomationReconcilerOptions,
@@ -180,12 +184,21 @@ export function imageUpdateAutomationReconciler(
         }
         ctx.work = await mkdtemp(path.join(tmpdir(), 'driftless-iua-'));
         const dir = path.join(ctx.work, 'repo');
-        let revision: string;
         try {
-          revision = (await fetchRevision({ ...sessionOptions(src, ctx.signal), ref: src.ref, dir })).revision;
+          const fetched = await fetchRevision({ ...sessionOptions(src, ctx.signal), ref: src.ref, dir });
+          ctx.checkout = { dir, revision: fetched.revision };
         } catch (err) {
           throw failGit('failed to checkout source', err);
         }
+      },
+    },
+    {
+      name: 'update',
+      run: async (ctx) => {
+        if (!ctx.checkout) return;
+        const { dir, revision } = ctx.checkout;
+        const src = ctx.source!;
+        const git = ctx.obj.spec.git!;
         const signer = await prepareSigner(o.client, ctx.obj, ctx.signal);
         try {
           ctx.outcome = await withGitSession(sessionOptions(src, ctx.signal), (session) =>
