@@ -102,16 +102,11 @@ export const ImageUpdateAutomationFieldSupport: KindFieldSupport = {
     'spec.update.strategy': { implemented: automationE2e },
     'spec.git.commit.messageTemplate': { implemented: templates },
     'spec.git.commit.messageTemplateValues': { implemented: automationE2e },
-    ...implementedBy('src/controllers/image-update-automation/run-update.int.test.ts', [
+    ...implementedBy('test/e2e/image-automation-ssh.test.ts', [
       'spec.git.commit.signingKey',
       'spec.git.commit.signingKey.secretRef',
       'spec.git.commit.signingKey.secretRef.name',
+      'spec.git.commit.signingKey.type',
     ]),
-    'spec.git.commit.signingKey.type': {
-      implemented: 'src/controllers/image-update-automation/run-update.int.test.ts',
-      refusedValues: {
-        ssh: 'use type gpg (the default) with an ASCII-armored OpenPGP key in git.asc; SSH commit signing is not implemented',
-      },
-    },
   },
 };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiVersions } from '../api/constants.ts';
+import { ApiVersions, Groups } from '../api/constants.ts';
 import { defaultManagerConfig } from '../config/manager-config.ts';
 import { install } from '../install/install.ts';
 import { KubeClient } from '../kube/client.ts';
@@ -14,8 +14,9 @@ import { createLogger } from '../runtime/logger.ts';
 import { RegistryClient } from '../sources/oci/client.ts';
 import { archiveForPush, pushArtifact } from '../sources/oci/push.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
+import { ImageDemo, startDevImages, type DevImages } from './dev-images.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
-import { startLocalRegistry } from './oci-registry.ts';
+import { startRegistry } from './oci-registry.ts';
 
 const run = promisify(execFile);
 
@@ -27,6 +28,8 @@ export interface DevSessionOptions {
   log: (line: string) => void;
   /** Deliver through a local OCI registry (`driftless push artifact`) instead of the local Git server. */
   oci?: boolean;
+  /** Also the image-automation loop: a local registry and the demo of `dev-images.ts`. */
+  images?: boolean;
 }
 
 export interface DevSession {
@@ -36,6 +39,8 @@ export interface DevSession {
   /** With `oci`: the artifact the OCIRepository follows, `oci://127.0.0.1:<port>/fleet:latest`. */
   artifactUrl?: string;
   engine: RunningEngine;
+  /** With `images`: the registry and the command that tags a newer demo image. */
+  images?: { image: string; tagCommand(tag: string): string[] };
   stop(): Promise<void>;
 }
 
@@ -46,6 +51,8 @@ export interface DevSession {
  * everything it started when a step fails.
  */
 export async function startDevSession(opts: DevSessionOptions): Promise<DevSession> {
+  // Image automation commits to Git, so the images demo needs the Git source.
+  if (opts.images && opts.oci) throw new Error('--images needs the Git source: drop --oci (or --images)');
   const { log } = opts;
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
@@ -63,7 +70,13 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
     log('installing the Flux CRDs…');
     await install(client, { crdsOnly: true });
 
-    const source = opts.oci ? await ociSource(opts, cleanups) : await gitSource(opts, cleanups);
+    let images: DevImages | undefined;
+    if (opts.images) {
+      log('starting the local OCI registry with demo/web:1.0.0…');
+      images = await startDevImages(path.join(opts.dir, 'registry'));
+      cleanups.push(() => images!.registry.stop());
+    }
+    const source = opts.oci ? await ociSource(opts, cleanups) : await gitSource(opts, cleanups, images?.files ?? {});
 
     log('starting the engine…');
     const engine = await startEngine(
@@ -85,12 +98,20 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
     log(`creating ${source.kind} flux-system/flux-system and Kustomization flux-system/flux-system…`);
     for (const o of [...source.objects, bootstrapKustomization(source.kind)])
       await client.apply(o, { fieldManager: 'driftless-dev' });
-    await waitReady(client, source.kind, log);
+    const waitFor: { apiVersion: string; kind: string; name: string }[] = [
+      { apiVersion: ApiVersions.source, kind: source.kind, name: 'flux-system' },
+      { apiVersion: ApiVersions.kustomize, kind: 'Kustomization', name: 'flux-system' },
+    ];
+    if (images)
+      for (const kind of ['ImageRepository', 'ImagePolicy', 'ImageUpdateAutomation'])
+        waitFor.push({ apiVersion: `${Groups.image}/v1`, kind, name: ImageDemo.name });
+    await waitReady(client, waitFor, log);
     return {
       kubeconfigPath: cp.kubeconfigPath,
       workingClone: source.workingDir,
       ...(source.artifactUrl ? { artifactUrl: source.artifactUrl } : {}),
       engine,
+      ...(images ? { images: { image: images.image, tagCommand: images.tagCommand } } : {}),
       stop,
     };
   } catch (err) {
@@ -108,7 +129,11 @@ interface DevSource {
 }
 
 /** A local Git server with a repository seeded from `seedDir`, and a working clone of it. */
-async function gitSource(opts: DevSessionOptions, cleanups: (() => Promise<void>)[]): Promise<DevSource> {
+async function gitSource(
+  opts: DevSessionOptions,
+  cleanups: (() => Promise<void>)[],
+  extraFiles: Record<string, string>,
+): Promise<DevSource> {
   opts.log(`starting the local Git server with a repository made from ${opts.seedDir}…`);
   const password = randomBytes(12).toString('hex');
   const reposDir = path.join(opts.dir, 'repositories');
@@ -116,7 +141,7 @@ async function gitSource(opts: DevSessionOptions, cleanups: (() => Promise<void>
   await mkdir(reposDir, { recursive: true });
   const git: GitServer = await startGitServer({ root: reposDir, username: 'dev', password });
   cleanups.push(() => git.stop());
-  await git.createRepo('fleet', { files: await readTree(opts.seedDir), branch: 'main' });
+  await git.createRepo('fleet', { files: { ...(await readTree(opts.seedDir)), ...extraFiles }, branch: 'main' });
   const workingDir = path.join(opts.dir, 'fleet');
   await rm(workingDir, { recursive: true, force: true });
   const cloneUrl = git.repoUrl('fleet').replace('http://', `http://dev:${password}@`);
@@ -156,7 +181,7 @@ async function ociSource(opts: DevSessionOptions, cleanups: (() => Promise<void>
   opts.log(`starting the local OCI registry and pushing ${opts.seedDir} as an artifact…`);
   const registryDir = path.join(opts.dir, 'registry');
   await rm(registryDir, { recursive: true, force: true });
-  const registry = await startLocalRegistry({ dir: registryDir });
+  const registry = await startRegistry({ dir: registryDir });
   cleanups.push(() => registry.stop());
   const workingDir = path.join(opts.dir, 'fleet');
   await rm(workingDir, { recursive: true, force: true });
@@ -197,29 +222,29 @@ function bootstrapKustomization(kind: DevSource['kind']): KubeObject {
   };
 }
 
-async function waitReady(client: KubeClient, sourceKind: DevSource['kind'], log: (l: string) => void): Promise<void> {
-  const kinds = [
-    { apiVersion: ApiVersions.source, kind: sourceKind },
-    { apiVersion: ApiVersions.kustomize, kind: 'Kustomization' },
-  ];
+async function waitReady(
+  client: KubeClient,
+  objects: readonly { apiVersion: string; kind: string; name: string }[],
+  log: (l: string) => void,
+): Promise<void> {
   const lastSeen = new Map<string, string>();
   const deadline = Date.now() + 180_000;
   for (;;) {
     let allReady = true;
-    for (const k of kinds) {
+    for (const k of objects) {
       const obj = await client.get<
         KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } }
-      >({ ...k, namespace: 'flux-system', name: 'flux-system' });
+      >({ apiVersion: k.apiVersion, kind: k.kind, namespace: 'flux-system', name: k.name });
       const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
-      const line = `${k.kind}/flux-system: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
-      if (lastSeen.get(k.kind) !== line) log(`  ${line}`);
-      lastSeen.set(k.kind, line);
+      const line = `${k.kind}/${k.name}: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
+      if (lastSeen.get(`${k.kind}/${k.name}`) !== line) log(`  ${line}`);
+      lastSeen.set(`${k.kind}/${k.name}`, line);
       if (ready?.status !== 'True') allReady = false;
     }
     if (allReady) return;
     if (Date.now() > deadline)
       throw new Error(
-        `${sourceKind}/Kustomization flux-system did not become Ready within 3 minutes; see the messages above`,
+        `${objects.map((o) => `${o.kind}/${o.name}`).join(', ')} did not all become Ready within 3 minutes; see the messages above`,
       );
     await new Promise((r) => setTimeout(r, 1000));
   }

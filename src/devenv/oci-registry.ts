@@ -1,40 +1,79 @@
-// A local OCI registry process: `registry` from the distribution v3 Go module (scripts/provision.sh
-// registry) with a config of the caller's making, started, probed until it serves and stopped. The tests'
-// starter (test/support/oci-registry.ts: htpasswd, token auth, TLS) and `driftless dev --oci` (plain HTTP
-// on loopback) both run it through here.
+// A local OCI registry: `registry` from the distribution v3 Go module (built by scripts/provision.sh
+// registry), on a loopback port, filesystem storage. The one registry starter of the project: the tests
+// (test/support/oci-registry.ts adds htpasswd, a token server and TLS on top) and `driftless dev --images`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { defaultBinDir } from './s3-server.ts';
 
-/** A running registry process. */
-export interface RegistryProcess {
-  /** The registry's stderr so far (the last 20,000 characters), for failure messages. */
+/** Options of `startRegistry`. */
+export interface RegistryOptions {
+  /** Directory for the configuration (and the storage unless `storageDir`); created, never removed. */
+  dir: string;
+  /** Where the binary is; default `$DRIFTLESS_CACHE/bin` or ~/.cache/driftless/bin. */
+  binDir?: string | undefined;
+  /** Address to listen on (default 127.0.0.1). */
+  bindAddress?: string | undefined;
+  /** Storage root of the filesystem driver; default `<dir>/storage`. */
+  storageDir?: string | undefined;
+  /** The configuration's `auth` section (htpasswd or token), prepared by the caller. */
+  auth?: Record<string, unknown> | undefined;
+  /** Serve HTTPS only with these PEM files; `clientCaFile` also asks for client certificates. */
+  tls?:
+    | {
+        certFile: string;
+        keyFile: string;
+        clientCaFile?: string | undefined;
+        /** PEM contents the readiness probe uses: the CA, and a client certificate when one is required. */
+        probe: { ca: string; cert?: string | undefined; key?: string | undefined };
+      }
+    | undefined;
+}
+
+/** A running registry. */
+export interface RunningRegistry {
+  /** `<bindAddress>:<port>`, the host part of image references. */
+  host: string;
+  storageDir: string;
+  /** The registry's stderr so far, for failure messages. */
   logs(): string;
-  /** Stops the process (SIGTERM) and waits for it to exit. */
+  /** Stops the process (the caller removes `dir`). */
   stop(): Promise<void>;
 }
 
-/** Options of `spawnRegistry`. */
-export interface SpawnRegistryOptions {
-  /** Where `config.yml` is written; also the process's HOME. */
-  dir: string;
-  /** The registry's configuration (distribution's config.yml as an object). */
-  config: Record<string, unknown>;
-  /** Directory holding `registry`; default `$DRIFTLESS_CACHE/bin` or ~/.cache/driftless/bin. */
-  binDir?: string;
-  /** Resolves once the registry serves; rejecting or a process exit fails the start. */
-  ready: () => Promise<void>;
+/** The binaries directory scripts/provision.sh fills. */
+export function registryBinDir(): string {
+  const cache = process.env['DRIFTLESS_CACHE'] ?? path.join(homedir(), '.cache', 'driftless');
+  return path.join(cache, 'bin');
 }
 
-/** Starts `registry serve` with `config`; rejects (and stops it) when it exits or `ready` fails first. */
-export async function spawnRegistry(opts: SpawnRegistryOptions): Promise<RegistryProcess> {
+/** Starts the registry and waits until `/v2/` answers (200, or 401 with auth); fails with its stderr. */
+export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
+  await mkdir(opts.dir, { recursive: true });
+  const storageDir = opts.storageDir ?? path.join(opts.dir, 'storage');
+  const bindAddress = opts.bindAddress ?? '127.0.0.1';
+  const host = `${bindAddress}:${await freePort(bindAddress)}`;
+  const http: Record<string, unknown> = { addr: host, secret: randomBytes(16).toString('hex') };
+  if (opts.tls)
+    http['tls'] = {
+      certificate: opts.tls.certFile,
+      key: opts.tls.keyFile,
+      ...(opts.tls.clientCaFile ? { clientcas: [opts.tls.clientCaFile] } : {}),
+    };
+  const config = {
+    version: 0.1,
+    log: { level: 'warn', accesslog: { disabled: true } },
+    storage: { filesystem: { rootdirectory: storageDir }, delete: { enabled: true } },
+    http,
+    ...(opts.auth ? { auth: opts.auth } : {}),
+  };
   const configPath = path.join(opts.dir, 'config.yml');
-  await writeFile(configPath, stringify(opts.config));
-  const bin = path.join(opts.binDir ?? defaultBinDir(), 'registry');
+  await writeFile(configPath, stringify(config), { mode: 0o600 });
+  const bin = path.join(opts.binDir ?? registryBinDir(), 'registry');
   let stderr = '';
   const child: ChildProcess = spawn(bin, ['serve', configPath], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -51,22 +90,22 @@ export async function spawnRegistry(opts: SpawnRegistryOptions): Promise<Registr
   });
   exited.catch(() => undefined);
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await gone;
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    }
   };
   try {
-    await Promise.race([opts.ready(), exited]);
+    await Promise.race([waitUntilServing(`${opts.tls ? 'https' : 'http'}://${host}/v2/`, opts.tls?.probe), exited]);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { logs: () => stderr, stop };
+  return { host, storageDir, logs: () => stderr, stop };
 }
 
-/** A free TCP port on `address` (the registry must be told its port up front). */
-export async function freePort(address: string): Promise<number> {
+async function freePort(address: string): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const { port } = server.address() as { port: number };
@@ -74,44 +113,27 @@ export async function freePort(address: string): Promise<number> {
   return port;
 }
 
-/** Polls `url` until it answers 200 or 401 (a registry's `/v2/`); `status` makes one request. */
-export async function waitForRegistry(url: string, status: () => Promise<number>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitUntilServing(url: string, tls?: { ca: string; cert?: string; key?: string }): Promise<void> {
+  const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const code = await status();
-      if (code === 200 || code === 401) return;
+      const status = tls
+        ? await new Promise<number>((resolve, reject) => {
+            const req = httpsGet(url, { ca: tls.ca, cert: tls.cert, key: tls.key }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            });
+            req.once('error', reject);
+          })
+        : await fetch(url).then(async (res) => {
+            await res.body?.cancel();
+            return res.status;
+          });
+      if (status === 200 || status === 401) return;
     } catch {
       // Not listening yet.
     }
-    if (Date.now() > deadline) throw new Error(`registry at ${url} did not answer within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`registry at ${url} did not answer within 30 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A plain-HTTP registry on loopback, anonymous, storing under `dir` (`driftless dev --oci`). */
-export async function startLocalRegistry(opts: { dir: string; binDir?: string }): Promise<{
-  host: string;
-  stop(): Promise<void>;
-}> {
-  await mkdir(opts.dir, { recursive: true });
-  const host = `127.0.0.1:${await freePort('127.0.0.1')}`;
-  const url = `http://${host}/v2/`;
-  const proc = await spawnRegistry({
-    dir: opts.dir,
-    ...(opts.binDir ? { binDir: opts.binDir } : {}),
-    config: {
-      version: 0.1,
-      log: { level: 'warn', accesslog: { disabled: true } },
-      storage: { filesystem: { rootdirectory: path.join(opts.dir, 'storage') }, delete: { enabled: true } },
-      http: { addr: host, secret: randomBytes(16).toString('hex') },
-    },
-    ready: () =>
-      waitForRegistry(url, async () => {
-        const res = await fetch(url);
-        await res.body?.cancel();
-        return res.status;
-      }),
-  });
-  return { host, stop: proc.stop };
 }

@@ -124,6 +124,13 @@ test('the report is created at start and describes the cluster field by field', 
   const keys = reconcilers.map((e) => e.apiVersion + e.kind);
   assert.deepEqual(keys, [...keys].sort(), 'sorted by apiVersion and kind');
   assert.ok(!reconcilers.some((e) => e.kind === 'FluxReport'));
+  // The image kinds are counted like the others (none exist here).
+  for (const kind of ['ImagePolicy', 'ImageRepository', 'ImageUpdateAutomation'])
+    assert.deepEqual(
+      reconcilers.find((e) => e.kind === kind),
+      { apiVersion: 'image.toolkit.fluxcd.io/v1', kind, stats: { running: 0, failing: 0, suspended: 0 } },
+      kind,
+    );
   assert.deepEqual(
     reconcilers.find((e) => e.kind === 'Kustomization'),
     {

@@ -371,7 +371,7 @@ void test('bad input: unknown template field, removed .Updated, unsupported cons
   }
 });
 
-void test('the flux CLI lists the image objects and reconciles, suspends and resumes the automation', async () => {
+void test('the flux CLI lists, reconciles, suspends and resumes the image objects; flux_resource_info lists them', async () => {
   const flux = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(
@@ -386,14 +386,45 @@ void test('the flux CLI lists the image objects and reconciles, suspends and res
   assert.match(out.stdout, /imagerepository\/web\s+.*True/);
   assert.match(out.stdout, /imagepolicy\/web\s+.*1\.3\.0/);
   assert.match(out.stdout, /imageupdateautomation\/web\s+.*True\s+.*repository up-to-date/);
-  for (const args of [
-    ['reconcile', 'image', 'update', 'web'],
-    ['suspend', 'image', 'update', 'web'],
-    ['resume', 'image', 'update', 'web'],
-  ]) {
-    const r = await flux(args);
-    assert.equal(r.code, 0, `flux ${args.join(' ')}: ${r.stderr}`);
+  const suspended = async (r: ReturnType<typeof ref>) =>
+    ((await env.get(r)) as { spec?: { suspend?: boolean } } | undefined)?.spec?.suspend === true;
+  const repoRef = ref(apiVersion, 'ImageRepository', ns, 'web');
+  for (const [kind, r] of [
+    ['repository', repoRef],
+    ['update', autoRef('web')],
+  ] as const) {
+    // flux waits for the reconcile it requests to be handled (lastHandledReconcileAt) and Ready.
+    const reconciled = await flux(['reconcile', 'image', kind, 'web']);
+    assert.equal(reconciled.code, 0, `flux reconcile image ${kind}: ${reconciled.stderr}`);
+    assert.match(
+      reconciled.stderr + reconciled.stdout,
+      /reconciliation completed|fetched revision|repository up-to-date/i,
+    );
+    const s = await flux(['suspend', 'image', kind, 'web']);
+    assert.equal(s.code, 0, `flux suspend image ${kind}: ${s.stderr}`);
+    assert.equal(await suspended(r), true, `suspended ${kind}`);
+    // The SUSPENDED column (flux aligns columns, so the header's offset is the value's).
+    const lines = (await flux(['get', 'images', kind])).stdout.split('\n');
+    const column = lines[0]?.indexOf('SUSPENDED') ?? -1;
+    const row = lines.find((l) => l.startsWith('web '));
+    assert.ok(column > 0 && row, `flux get images ${kind}:\n${lines.join('\n')}`);
+    assert.match(row.slice(column), /^True\b/, `flux get images ${kind} shows SUSPENDED True:\n${lines.join('\n')}`);
+    const resumed = await flux(['resume', 'image', kind, 'web']);
+    assert.equal(resumed.code, 0, `flux resume image ${kind}: ${resumed.stderr}`);
+    assert.equal(await suspended(r), false, `resumed ${kind}`);
   }
-  const o = (await env.get(autoRef('web'))) as Obj;
-  assert.notEqual((o as { spec?: { suspend?: boolean } }).spec?.suspend, true);
+
+  // flux_resource_info follows the image objects live, with the Operator's per-kind labels.
+  const metrics = await engineMetrics(env.engine!);
+  const image = `${registry.host}/apps/web`;
+  for (const [kind, labels] of [
+    ['ImageRepository', { url: image }],
+    ['ImagePolicy', { source_name: 'web' }],
+    ['ImageUpdateAutomation', { source_name: 'auto' }],
+  ] as const)
+    assert.equal(
+      sample(metrics, 'flux_resource_info', { kind, name: 'web', exported_namespace: ns, ready: 'True', ...labels }),
+      1,
+      `flux_resource_info for ${kind}`,
+    );
 });

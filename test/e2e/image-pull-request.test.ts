@@ -2,7 +2,8 @@
 // server, and a stand-in of the GitHub, GitLab and Gitea pull request APIs that checks every call
 // against the forge's API description. The update goes to its own branch, one request is opened and kept
 // up to date (never a second one), main is untouched until the request is merged, and then the
-// Kustomization applies the new image. A Provider that cannot open requests is refused by name.
+// Kustomization applies the new image; the other forges' requests, stale after that merge, are closed.
+// A Provider that cannot open requests is refused by name.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -199,6 +200,28 @@ void test('the update goes to its own branch and one pull request per forge list
     return a?.status?.['lastHandledReconcileAt'] === after && readyOf(a)?.status === 'True';
   });
   assert.equal(forge.open('github').length, 0);
+
+  // The GitLab and Gitea requests are stale now (main has 1.2.0): the next run closes each, saying why.
+  await requestReconcile(env, autoRef('web-gitlab'));
+  await requestReconcile(env, autoRef('web-gitea'));
+  for (const [kind, name, branch] of [
+    ['gitlab', 'web-gitlab', 'gitlab-updates'],
+    ['gitea', 'web-gitea', 'gitea-updates'],
+  ] as const) {
+    const closed = await env.waitFor(`the ${kind} PullRequestClosed event`, async () =>
+      (await eventsOf(env, ns, 'ImageUpdateAutomation', name)).find((e) => e.reason === 'PullRequestClosed'),
+    );
+    assert.match(
+      closed.message ?? '',
+      new RegExp(`^closed pull request #1 from '${branch}' to 'main': 'main' already has`),
+    );
+    assert.equal(forge.open(kind).length, 0);
+    assert.match(
+      forge.pulls[kind][0]!.body,
+      new RegExp(`ImageUpdateAutomation \`prmode/${name}\` closed this request`),
+    );
+    await env.waitForReady(autoRef(name), { status: 'True' });
+  }
   assert.deepEqual(forge.problems, [], 'every forge call matched its API description');
 });
 

@@ -1,18 +1,21 @@
-// A real OCI registry for the tests: `registry` from the distribution v3 Go module (built by
-// scripts/provision.sh registry), on a loopback port, plain HTTP, filesystem storage in a temp dir,
-// optionally behind htpasswd basic auth, token auth or TLS. The process itself is src/devenv/oci-registry.ts'.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// A real OCI registry for the tests, started by the project's one registry starter
+// (src/devenv/oci-registry.ts: `registry` from the distribution v3 Go module, built by
+// scripts/provision.sh registry), optionally behind htpasswd basic auth, a token server, or TLS.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, sign } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { get as httpsGet } from 'node:https';
-import { promisify } from 'node:util';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { ensurePki } from '../../src/devenv/control-plane/pki.ts';
-import { freePort, spawnRegistry, waitForRegistry, type RegistryProcess } from '../../src/devenv/oci-registry.ts';
+import {
+  registryBinDir,
+  startRegistry,
+  type RegistryOptions,
+  type RunningRegistry,
+} from '../../src/devenv/oci-registry.ts';
 
 /** A running registry. */
 export interface TestRegistry {
@@ -52,38 +55,24 @@ export interface TestRegistryOptions {
 }
 
 /** The binaries directory scripts/provision.sh fills. */
-export function testBinDir(): string {
-  const cache = process.env['DRIFTLESS_CACHE'] ?? path.join(homedir(), '.cache', 'driftless');
-  return path.join(cache, 'bin');
-}
+export const testBinDir = registryBinDir;
 
-/** Starts the registry and waits until `/v2/` answers (200, or 401 with auth). */
+/** Starts the registry (the project's one starter, src/devenv/oci-registry.ts) with the test's auth and TLS. */
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'driftless-registry-'));
-  const storageDir = opts.storageDir ?? path.join(dir, 'storage');
-  const port = await freePort(opts.bindAddress ?? '127.0.0.1');
-  const host = `${opts.bindAddress ?? '127.0.0.1'}:${port}`;
-  const config: Record<string, unknown> = {
-    version: 0.1,
-    log: { level: 'warn', accesslog: { disabled: true } },
-    storage: { filesystem: { rootdirectory: storageDir }, delete: { enabled: true } },
-    http: {
-      addr: host,
-      secret: randomBytes(16).toString('hex'),
-    },
-  };
+  let auth: Record<string, unknown> | undefined;
   if (opts.auth) {
     const htpasswd = path.join(dir, 'htpasswd');
     // bcrypt is the only hash the registry's htpasswd accepts; cost 4 keeps the test fast.
     const hash = bcrypt.hashSync(opts.auth.password, bcrypt.genSaltSync(4));
     await writeFile(htpasswd, `${opts.auth.username}:${hash}\n`, { mode: 0o600 });
-    config.auth = { htpasswd: { realm: 'driftless-test', path: htpasswd } };
+    auth = { htpasswd: { realm: 'driftless-test', path: htpasswd } };
   }
   let tokenServer: Server | undefined;
   if (opts.tokenAuth) {
     const token = await startTokenServer(dir, opts.tokenAuth);
     tokenServer = token.server;
-    config.auth = {
+    auth = {
       token: {
         realm: `${token.url}/token`,
         service: TokenService,
@@ -93,69 +82,53 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     };
   }
   let tls: TestRegistry['tls'];
+  let serveTls: RegistryOptions['tls'];
   if (opts.tls) {
     const pki = await ensurePki(path.join(dir, 'pki'));
-    const http = config.http as Record<string, unknown>;
-    http.tls = {
-      certificate: pki.servingCert,
-      key: pki.servingKey,
-      ...(opts.tls.requireClientCert ? { clientcas: [pki.caCert] } : {}),
-    };
     const [caCert, clientCert, clientKey] = await Promise.all(
       [pki.caCert, pki.adminCert, pki.adminKey].map((f) => readFile(f, 'utf8')),
     );
     tls = { caCert: caCert!, clientCert: clientCert!, clientKey: clientKey! };
+    serveTls = {
+      certFile: pki.servingCert,
+      keyFile: pki.servingKey,
+      clientCaFile: opts.tls.requireClientCert ? pki.caCert : undefined,
+      probe: { ca: tls.caCert, cert: tls.clientCert, key: tls.clientKey },
+    };
   }
-  const stopTokenServer = async (): Promise<void> => {
+  const cleanup = async (): Promise<void> => {
     if (tokenServer) await new Promise((r) => tokenServer.close(r));
+    await rm(dir, { recursive: true, force: true });
   };
-  let proc: RegistryProcess;
+  let registry: RunningRegistry;
   try {
-    proc = await spawnRegistry({
+    registry = await startRegistry({
       dir,
-      config,
-      binDir: opts.binDir ?? testBinDir(),
-      ready: () => waitUntilServing(`${tls ? 'https' : 'http'}://${host}/v2/`, tls),
+      binDir: opts.binDir,
+      bindAddress: opts.bindAddress,
+      storageDir: opts.storageDir,
+      auth,
+      tls: serveTls,
     });
   } catch (err) {
-    await stopTokenServer();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
     throw err;
   }
-  const stop = async (): Promise<void> => {
-    await proc.stop();
-    await stopTokenServer();
-    await rm(dir, { recursive: true, force: true });
-  };
+  const storageDir = registry.storageDir;
   return {
-    host,
+    host: registry.host,
     storageDir,
     blobPath: (digest) => {
       const hex = digest.replace(/^sha256:/, '');
       return path.join(storageDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
     },
-    logs: proc.logs,
+    logs: registry.logs,
     ...(tls ? { tls } : {}),
-    stop,
+    stop: async () => {
+      await registry.stop();
+      await cleanup();
+    },
   };
-}
-
-/** Probes `/v2/` (over TLS with the client certificate when the registry requires one). */
-function waitUntilServing(url: string, tls?: TestRegistry['tls']): Promise<void> {
-  return waitForRegistry(url, () =>
-    tls
-      ? new Promise<number>((resolve, reject) => {
-          const req = httpsGet(url, { ca: tls.caCert, cert: tls.clientCert, key: tls.clientKey }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          });
-          req.once('error', reject);
-        })
-      : fetch(url).then(async (res) => {
-          await res.body?.cancel();
-          return res.status;
-        }),
-  );
 }
 
 const TokenService = 'driftless-test-registry';

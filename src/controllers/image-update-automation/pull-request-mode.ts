@@ -2,6 +2,8 @@
 // Provider (github, gitlab or gitea) of the automation's namespace. The update is pushed to its own branch
 // and one pull/merge request from that branch to the checkout branch is opened or kept up to date through
 // the forge's API, listing the changed images; merging it is what brings the change into the GitOps loop.
+// A newer image updates the same request (force-pushed branch, new description); when the base already
+// has every proposed image (merged elsewhere, changed by hand) the request is stale and is closed.
 import { Groups } from '../../api/constants.ts';
 import type { ImageUpdateAutomation } from '../../api/image-update-automation.ts';
 import { NotificationVersions, type ProviderObject } from '../../api/notification.ts';
@@ -88,11 +90,17 @@ export function pullRequestText(
   return { title, body };
 }
 
-/** The failure when the forge refused to open or update the request (the branch was pushed). */
+/** The description a stale request is closed with: the base already holds every image it proposed. */
+export function staleRequestText(obj: ImageUpdateAutomation, base: string): string {
+  const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+  return `ImageUpdateAutomation \`${key}\` closed this request: \`${base}\` already has the images it proposed (merged elsewhere or changed by hand). A newer image opens a new request.`;
+}
+
+/** The failure when the forge refused to open, update or close the request. */
 export function pullRequestFailure(branch: string, err: unknown): ReconcileFailure {
   return new ReconcileFailure(
     PullRequestFailed,
-    `pushed branch '${branch}' but could not open or update its pull request: ${messageOf(err)}`,
+    `could not open, update or close the pull request of branch '${branch}': ${messageOf(err)}`,
     { cause: err },
   );
 }

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Finalizer, Reasons } from '../../api/constants.ts';
 import { parseDuration } from '../../api/duration.ts';
-import { gitRepositoryTimeoutMs, type GitRepository } from '../../api/git-repository.ts';
 import type { ImagePolicy, ImageRef } from '../../api/image-policy.ts';
 import {
   AutomationReasons,
@@ -19,10 +18,8 @@ import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import type { RecordOptions } from '../../runtime/events.ts';
 import { fetchRevision } from '../../sources/git/fetch-revision.ts';
-import { gitAuthFromSecret, gitProxyFromSecret, type GitAuth, type GitProxy } from '../../sources/git/git-auth.ts';
 import { withGitSession } from '../../sources/git/git-session.ts';
 import { lsRemote } from '../../sources/git/list-remote-refs.ts';
-import { preparePgpSigner, type PreparedSigner } from '../../sources/git/commit-signing.ts';
 import { formatRevision, parseRevision } from '../../sources/git/revision.ts';
 import {
   CommitTemplateError,
@@ -32,11 +29,18 @@ import {
 } from '../../sources/image/commit-template.ts';
 import { labelSelectorMatcher } from '../../util/label-selector.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import { handledRequest, messageOf, readSecretData, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
-import { ensurePullRequest, type PullRequestResult } from '../../notify/providers/pull-request.ts';
+import { handledRequest, messageOf, refuseUnsupportedFields, type ControllerDeps } from '../shared.ts';
+import { closePullRequest, ensurePullRequest, type PullRequestResult } from '../../notify/providers/pull-request.ts';
 import type { ProviderConfig } from '../../notify/providers/types.ts';
-import { pullRequestBranch, pullRequestFailure, pullRequestProvider, pullRequestText } from './pull-request-mode.ts';
+import {
+  pullRequestBranch,
+  pullRequestFailure,
+  pullRequestProvider,
+  pullRequestText,
+  staleRequestText,
+} from './pull-request-mode.ts';
 import { pushSummary, runUpdate, skippedSummary, type UpdateOutcome } from './run-update.ts';
+import { prepareSigner, readAutomationSource, sessionOptions, type AutomationSource } from './source.ts';
 
 const Kind = 'ImageUpdateAutomation';
 /** Flux's Ready message on success. */
@@ -49,26 +53,23 @@ export interface ImageUpdateAutomationReconcilerOptions extends ControllerDeps {
   noCrossNamespaceRefs?: boolean;
 }
 
-interface Source {
-  url: string;
-  auth?: GitAuth;
-  proxy?: GitProxy;
-  timeoutMs: number;
-  ref: NonNullable<GitRepository['spec']['ref']>;
-  pushBranch: string;
-  switchBranch: boolean;
-}
-
 interface AutomationContext extends ReconcileContext<ImageUpdateAutomation, ImageUpdateAutomationStatus> {
   intervalMs: number;
   policies: ImagePolicy[];
   observed: Record<string, ImageRef>;
   syncNeeded: boolean;
-  source?: Source;
+  source?: AutomationSource;
   work?: string;
+  /** The clone of this run; absent when nothing changed since the last run. */
+  checkout?: { dir: string; revision: string };
   outcome?: UpdateOutcome;
   /** Pull-request mode: the forge, the base branch, and the request after this run. */
-  pullRequest?: { cfg: ProviderConfig; base: string; result?: PullRequestResult };
+  pullRequest?: {
+    cfg: ProviderConfig;
+    base: string;
+    result?: PullRequestResult;
+    closed?: { number: number; url: string };
+  };
 }
 
 const sameRefs = (a: Record<string, ImageRef> | undefined, b: Record<string, ImageRef>): boolean => {
@@ -82,9 +83,11 @@ const sameRefs = (a: Record<string, ImageRef> | undefined, b: Record<string, Ima
 };
 
 /**
- * Reconciles ImageUpdateAutomation objects as Flux's image-automation-controller: policies in scope →
- * the GitRepository's URL and credentials → checkout (skipped when neither the policies nor the remote
- * head changed) → setters → commit with the rendered message → push (redone once when the branch moved).
+ * Reconciles ImageUpdateAutomation objects as Flux's image-automation-controller, in named steps:
+ * supported fields → spec → policies in scope → source (the GitRepository's URL and credentials, and
+ * pull-request mode's branch) → checkout (skipped when neither the policies nor the remote head changed)
+ * → update (setters, commit with the rendered message, signed when asked, push redone once when the
+ * branch moved) → pull-request (open, update or close the request, in pull-request mode only).
  */
 export function imageUpdateAutomationReconciler(
   o: ImageUpdateAutomationReconcilerOptions,
@@ -146,7 +149,7 @@ export function imageUpdateAutomationReconciler(
     {
       name: 'source',
       run: async (ctx) => {
-        const src = (ctx.source = await readSource(ctx));
+        const src = (ctx.source = await readAutomationSource(o, ctx.obj));
         const cfg = await pullRequestProvider(o.client, ctx.obj);
         if (!cfg) return;
         const { branch, tag, semver, name, commit } = src.ref;
@@ -181,13 +184,22 @@ export function imageUpdateAutomationReconciler(
         }
         ctx.work = await mkdtemp(path.join(tmpdir(), 'driftless-iua-'));
         const dir = path.join(ctx.work, 'repo');
-        let revision: string;
         try {
-          revision = (await fetchRevision({ ...sessionOptions(src, ctx.signal), ref: src.ref, dir })).revision;
+          const fetched = await fetchRevision({ ...sessionOptions(src, ctx.signal), ref: src.ref, dir });
+          ctx.checkout = { dir, revision: fetched.revision };
         } catch (err) {
           throw failGit('failed to checkout source', err);
         }
-        const signer = await prepareSigner(ctx);
+      },
+    },
+    {
+      name: 'update',
+      run: async (ctx) => {
+        if (!ctx.checkout) return;
+        const { dir, revision } = ctx.checkout;
+        const src = ctx.source!;
+        const git = ctx.obj.spec.git!;
+        const signer = await prepareSigner(o.client, ctx.obj, ctx.signal);
         try {
           ctx.outcome = await withGitSession(sessionOptions(src, ctx.signal), (session) =>
             runUpdate(session, {
@@ -244,12 +256,24 @@ export function imageUpdateAutomationReconciler(
       name: 'pull-request',
       run: async (ctx) => {
         const pr = ctx.pullRequest;
-        const head = ctx.outcome?.pushed ?? ctx.outcome?.unchanged;
-        if (!pr || !ctx.outcome || !head) return;
+        if (!pr || !ctx.outcome) return;
+        const head = ctx.outcome.pushed ?? ctx.outcome.unchanged;
         const branch = ctx.source!.pushBranch;
-        const text = pullRequestText(ctx.obj, ctx.outcome.update, head.message);
         try {
-          pr.result = await ensurePullRequest(pr.cfg, { head: branch, base: pr.base, ...text }, ctx.signal);
+          // Nothing to change on the base: an open request for the branch is stale, so it is closed.
+          if (!head)
+            pr.closed = await closePullRequest(
+              pr.cfg,
+              { head: branch, base: pr.base },
+              staleRequestText(ctx.obj, pr.base),
+              ctx.signal,
+            );
+          else
+            pr.result = await ensurePullRequest(
+              pr.cfg,
+              { head: branch, base: pr.base, ...pullRequestText(ctx.obj, ctx.outcome.update, head.message) },
+              ctx.signal,
+            );
         } catch (err) {
           if (ctx.signal.aborted) throw err;
           throw pullRequestFailure(branch, err);
@@ -257,93 +281,6 @@ export function imageUpdateAutomationReconciler(
       },
     },
   ];
-
-  /** Flux's resolveSigner: the OpenPGP key of spec.git.commit.signingKey (a Secret of the automation's namespace). */
-  async function prepareSigner(ctx: AutomationContext): Promise<PreparedSigner | undefined> {
-    const key = ctx.obj.spec.git?.commit.signingKey;
-    if (!key) return undefined;
-    const ns = ctx.obj.metadata.namespace ?? '';
-    const failed = (msg: string) =>
-      new ReconcileFailure(AutomationReasons.SourceManagerFailed, `failed configuring source manager: ${msg}`);
-    const data = await readSecretData(o.client, ns, key.secretRef.name);
-    if (!data) throw failed(`could not find signing key secret '${ns}/${key.secretRef.name}'`);
-    const armoredKey = data['git.asc'];
-    if (!armoredKey) throw failed(`secret '${ns}/${key.secretRef.name}' does not contain a 'git.asc' key`);
-    try {
-      return await preparePgpSigner({ armoredKey, passphrase: data['passphrase'] }, ctx.signal);
-    } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      throw failed(messageOf(err));
-    }
-  }
-
-  function sessionOptions(src: Source, signal: AbortSignal) {
-    return {
-      url: src.url,
-      timeoutMs: src.timeoutMs,
-      signal,
-      ...(src.auth ? { auth: src.auth } : {}),
-      ...(src.proxy ? { proxy: src.proxy } : {}),
-    };
-  }
-
-  /** Flux's source manager: the GitRepository, its credentials, the checkout ref and the push branch. */
-  async function readSource(ctx: AutomationContext): Promise<Source> {
-    const obj = ctx.obj;
-    const ns = obj.metadata.namespace ?? '';
-    const git = obj.spec.git;
-    const invalid = (msg: string) =>
-      new ReconcileFailure(AutomationReasons.InvalidSourceConfiguration, `${msg}: invalid source configuration`, {
-        stalled: true,
-      });
-    const kind = obj.spec.sourceRef.kind || 'GitRepository';
-    if (kind !== 'GitRepository') throw invalid(`source kind '${kind}' not supported`);
-    if (!git) throw invalid(`source kind 'GitRepository' necessitates field .spec.git`);
-    const srcNs = obj.spec.sourceRef.namespace || ns;
-    const key = `${srcNs}/${obj.spec.sourceRef.name}`;
-    if (o.noCrossNamespaceRefs && srcNs !== ns)
-      throw new ReconcileFailure(
-        AutomationReasons.AccessDenied,
-        `can't access 'GitRepository/${key}', cross-namespace references have been blocked`,
-        { stalled: true },
-      );
-    const failed = (msg: string) =>
-      new ReconcileFailure(AutomationReasons.SourceManagerFailed, `failed configuring source manager: ${msg}`);
-    const repo = o.sources.get(key) as GitRepository | undefined;
-    if (!repo)
-      throw failed(
-        `referenced git repository does not exist: gitrepositories.source.toolkit.fluxcd.io "${obj.spec.sourceRef.name}" not found`,
-      );
-    const ref = git.checkout?.ref ?? repo.spec.ref ?? { branch: 'master' };
-    const pushBranch = git.push?.branch || ref.branch;
-    if (!pushBranch)
-      throw failed(
-        'push spec not provided, and cannot be inferred from .spec.git.checkout.ref or GitRepository .spec.ref',
-      );
-    const src: Source = {
-      url: repo.spec.url,
-      timeoutMs: gitRepositoryTimeoutMs(repo.spec),
-      ref,
-      pushBranch,
-      switchBranch: pushBranch !== ref.branch,
-    };
-    if (repo.spec.secretRef) {
-      const data = await readSecretData(o.client, srcNs, repo.spec.secretRef.name);
-      if (!data) throw failed(`failed to get auth secret '${srcNs}/${repo.spec.secretRef.name}': secret not found`);
-      src.auth = gitAuthFromSecret(data);
-    }
-    if (repo.spec.proxySecretRef) {
-      const name = `${srcNs}/${repo.spec.proxySecretRef.name}`;
-      const data = await readSecretData(o.client, srcNs, repo.spec.proxySecretRef.name);
-      if (!data) throw failed(`failed to get proxy secret '${name}': secret not found`);
-      try {
-        src.proxy = gitProxyFromSecret(data, name);
-      } catch (err) {
-        throw failed(messageOf(err));
-      }
-    }
-    return src;
-  }
 
   return new StepReconciler<ImageUpdateAutomation, ImageUpdateAutomationStatus, AutomationContext>({
     kind: Kind,
@@ -381,6 +318,11 @@ export function imageUpdateAutomationReconciler(
         const verb = pr.action === 'opened' ? 'Opened' : 'Updated';
         const message = `${pr.action} pull request #${pr.number} from '${ctx.source!.pushBranch}' to '${ctx.pullRequest!.base}': ${pr.url}`;
         events.push({ type: 'Normal', reason: `PullRequest${verb}`, message, metadata: { url: pr.url } });
+      }
+      const closed = ctx.pullRequest?.closed;
+      if (closed) {
+        const message = `closed pull request #${closed.number} from '${ctx.source!.pushBranch}' to '${ctx.pullRequest!.base}': '${ctx.pullRequest!.base}' already has the images it proposed`;
+        events.push({ type: 'Normal', reason: 'PullRequestClosed', message, metadata: { url: closed.url } });
       }
       return { reason: Reasons.Succeeded, message: ReadyMessage, requeueAfterMs: ctx.intervalMs, events };
     },

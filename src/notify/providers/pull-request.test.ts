@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { NotificationError } from './errors.ts';
-import { ensurePullRequest, type PullRequestSpec } from './pull-request.ts';
+import { closePullRequest, ensurePullRequest, type PullRequestSpec } from './pull-request.ts';
 import { PullRequestForgeStandIn, type PullRequestForgeKind } from './test-pull-request-forge.ts';
 import type { ProviderConfig } from './types.ts';
 
@@ -86,3 +86,25 @@ void test('a wrong token fails with the status and without the token; a Provider
     /pull requests need a Provider of type github, gitlab, gitea/,
   );
 });
+
+for (const kind of kinds) {
+  void test(`${kind}: closes the open request of the branches with the reason as its description; none open is a no-op`, async (t) => {
+    const forge = await startForge(t);
+    await ensurePullRequest(cfg(forge, kind), spec('image-updates'));
+    await ensurePullRequest(cfg(forge, kind), spec('other'));
+    const closed = await closePullRequest(cfg(forge, kind), { head: 'image-updates', base: 'main' }, 'not needed');
+    assert.equal(closed?.number, 1);
+    assert.match(closed?.url ?? '', /\/(pull|mr)\/1$/);
+    assert.deepEqual(
+      forge.pulls[kind].map((p) => [p.head, p.state, p.body]),
+      [
+        ['image-updates', 'closed', 'not needed'],
+        ['other', 'open', 'images:\n- a -> b'],
+      ],
+    );
+    assert.equal(await closePullRequest(cfg(forge, kind), { head: 'image-updates', base: 'main' }, 'x'), undefined);
+    // A later update opens a new request rather than reviving the closed one.
+    assert.equal((await ensurePullRequest(cfg(forge, kind), spec('image-updates'))).action, 'opened');
+    assert.deepEqual(forge.problems, []);
+  });
+}

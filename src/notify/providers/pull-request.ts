@@ -48,6 +48,8 @@ interface PullRequestForge {
   read(entry: Record<string, unknown>): Listed | undefined;
   create(spec: PullRequestSpec): HttpRequest;
   update(number: number, spec: PullRequestSpec): HttpRequest;
+  /** Closes the request, its description replaced by `body` (the reason). */
+  close(number: number, body: string): HttpRequest;
   pageSize: number;
 }
 
@@ -91,6 +93,7 @@ function forgeOf(cfg: ProviderConfig): PullRequestForge {
       read: readPull,
       create: (s) => req('POST', base, h, { title: s.title, head: s.head, base: s.base, body: s.body }),
       update: (n, s) => req('PATCH', `${base}/${n}`, h, { title: s.title, body: s.body }),
+      close: (n, body) => req('PATCH', `${base}/${n}`, h, { state: 'closed', body }),
     };
   }
   if (cfg.type === 'gitlab') {
@@ -124,6 +127,7 @@ function forgeOf(cfg: ProviderConfig): PullRequestForge {
           description: s.body,
         }),
       update: (n, s) => req('PUT', `${base}/${n}`, h, { title: s.title, description: s.body }),
+      close: (n, body) => req('PUT', `${base}/${n}`, h, { state_event: 'close', description: body }),
     };
   }
   if (cfg.type === 'gitea') {
@@ -138,6 +142,7 @@ function forgeOf(cfg: ProviderConfig): PullRequestForge {
       read: readPull,
       create: (s) => req('POST', base, h, { head: s.head, base: s.base, title: s.title, body: s.body }),
       update: (n, s) => req('PATCH', `${base}/${n}`, h, { title: s.title, body: s.body }),
+      close: (n, body) => req('PATCH', `${base}/${n}`, h, { state: 'closed', body }),
     };
   }
   throw invalidConfig(cfg.type, `pull requests need a Provider of type ${PullRequestProviderTypes.join(', ')}`);
@@ -145,6 +150,25 @@ function forgeOf(cfg: ProviderConfig): PullRequestForge {
 
 /** At most this many pages of open requests are read when looking for the existing one. */
 const MaxPages = 20;
+
+/** The open request from `head` to `base`, read page by page (at most `MaxPages`). */
+async function findOpen(
+  cfg: ProviderConfig,
+  forge: PullRequestForge,
+  spec: Pick<PullRequestSpec, 'head' | 'base'>,
+  send: (req: HttpRequest) => Promise<string>,
+): Promise<Listed | undefined> {
+  const full: PullRequestSpec = { ...spec, title: '', body: '' };
+  for (let page = 1; page <= MaxPages; page++) {
+    const listed = parseJsonAnswer(cfg.type, await send(forge.list(full, page)), 'failed to list pull requests');
+    const entries = Array.isArray(listed) ? listed : [];
+    const found = entries
+      .map((e) => (isRecord(e) ? forge.read(e) : undefined))
+      .find((p) => p !== undefined && p.head === spec.head && p.base === spec.base);
+    if (found || entries.length < forge.pageSize) return found;
+  }
+  return undefined;
+}
 
 /**
  * Makes sure one open request from `spec.head` to `spec.base` exists with `spec`'s title and body: the
@@ -160,24 +184,19 @@ export async function ensurePullRequest(
   const http = httpSender(cfg, { includeAddress: false });
   // A create is not retried: a 5xx after the forge stored it would open a second request.
   const once = httpSender({ ...cfg, retry: { ...cfg.retry, attempts: 1 } }, { includeAddress: false });
-  const parse = (text: string, what: string): unknown => parseJsonAnswer(cfg.type, text, what);
   return withDeadline(cfg, signal ? { signal } : undefined, async (deadline) => {
-    let existing: Listed | undefined;
-    for (let page = 1; page <= MaxPages && !existing; page++) {
-      const listed = parse((await http.send(forge.list(spec, page), deadline)).body, 'failed to list pull requests');
-      const entries = Array.isArray(listed) ? listed : [];
-      existing = entries
-        .map((e) => (isRecord(e) ? forge.read(e) : undefined))
-        .find((p) => p !== undefined && p.head === spec.head && p.base === spec.base);
-      if (entries.length < forge.pageSize) break;
-    }
+    const existing = await findOpen(cfg, forge, spec, async (r) => (await http.send(r, deadline)).body);
     if (existing) {
       if (existing.title === spec.title && existing.body === spec.body)
         return { number: existing.number, url: existing.url, action: 'unchanged' };
       await http.send(forge.update(existing.number, spec), deadline);
       return { number: existing.number, url: existing.url, action: 'updated' };
     }
-    const created = parse((await once.send(forge.create(spec), deadline)).body, 'failed to create the pull request');
+    const created = parseJsonAnswer(
+      cfg.type,
+      (await once.send(forge.create(spec), deadline)).body,
+      'failed to create the pull request',
+    );
     const pr = isRecord(created) ? forge.read(created) : undefined;
     if (!pr)
       throw new NotificationError({
@@ -186,5 +205,25 @@ export async function ensurePullRequest(
         message: 'the forge created the pull request but its answer has no number',
       });
     return { number: pr.number, url: pr.url, action: 'opened' };
+  });
+}
+
+/**
+ * Closes the open request from `head` to `base`, if there is one, replacing its description with
+ * `reason`; returns it, or undefined when none was open. Throws `NotificationError` with secrets scrubbed.
+ */
+export async function closePullRequest(
+  cfg: ProviderConfig,
+  branches: { head: string; base: string },
+  reason: string,
+  signal?: AbortSignal,
+): Promise<{ number: number; url: string } | undefined> {
+  const forge = forgeOf(cfg);
+  const http = httpSender(cfg, { includeAddress: false });
+  return withDeadline(cfg, signal ? { signal } : undefined, async (deadline) => {
+    const existing = await findOpen(cfg, forge, branches, async (r) => (await http.send(r, deadline)).body);
+    if (!existing) return undefined;
+    await http.send(forge.close(existing.number, reason), deadline);
+    return { number: existing.number, url: existing.url };
   });
 }

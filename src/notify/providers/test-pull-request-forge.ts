@@ -18,7 +18,7 @@ export interface StoredPullRequest {
   base: string;
   title: string;
   body: string;
-  state: 'open' | 'merged';
+  state: 'open' | 'merged' | 'closed';
 }
 
 const s = (): Schema => ({ type: 'string' });
@@ -219,7 +219,7 @@ export class PullRequestForgeStandIn {
             web_url: `${this.url}/mr/${p.number}`,
             title: p.title,
             description: p.body,
-            state: p.state === 'open' ? 'opened' : 'merged',
+            state: p.state === 'open' ? 'opened' : p.state,
             source_branch: p.head,
             target_branch: p.base,
           }
@@ -285,6 +285,10 @@ export class PullRequestForgeStandIn {
       if (typeof b['title'] === 'string') pr.title = b['title'];
       const text = kind === 'gitlab' ? b['description'] : b['body'];
       if (typeof text === 'string') pr.body = text;
+      // Closing and reopening: GitLab's state_event, GitHub's and Gitea's state.
+      const state = kind === 'gitlab' ? b['state_event'] : b['state'];
+      if (state === 'close' || state === 'closed') pr.state = 'closed';
+      if ((state === 'reopen' || state === 'open') && pr.state === 'closed') pr.state = 'open';
       return { status: 200, body: shown(pr) };
     }
     return fail(405, 'method not allowed');

@@ -1,10 +1,13 @@
-// OpenPGP commit signing with the real gpg: the armored key (Flux's `git.asc`, optional `passphrase`) is
-// imported into a private GNUPGHOME for one commit; git runs gpg through a wrapper that feeds the passphrase.
+// Commit signing with the real tools. OpenPGP: the armored key (Flux's `git.asc`, optional `passphrase`)
+// is imported into a private GNUPGHOME for one run; git runs gpg through a wrapper that feeds the
+// passphrase. SSH: the key (Flux's `identity`, optional `password`) is written decrypted into a private
+// dir and git signs with `ssh-keygen -Y sign` (gpg.format=ssh).
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GitOperationError } from './errors.ts';
 import { runProcess } from './run-git.ts';
+import { writeSshKey } from './ssh-key.ts';
 
 /** A signing key as Flux's Secret holds it. */
 export interface PgpSigningKey {
@@ -70,6 +73,44 @@ export async function preparePgpSigner(key: PgpSigningKey, signal: AbortSignal):
       gitConfig: ['-c', 'gpg.format=openpgp', '-c', `gpg.program=${wrapper}`, '-c', `user.signingkey=${fpr}`],
       dispose,
     };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+/** An SSH signing key as Flux's Secret holds it (`identity`, optional `password`). */
+export interface SshSigningKey {
+  identity: string;
+  password?: string | undefined;
+}
+
+/**
+ * Writes the key (decrypted with its passphrase) into a private temp dir and checks that ssh-keygen can
+ * read it; throws GitError subclasses naming a wrong passphrase or an unreadable key, never the key.
+ */
+export async function prepareSshSigner(key: SshSigningKey, signal: AbortSignal): Promise<PreparedSigner> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'driftless-sshsign-'));
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    const keyFile = path.join(dir, 'signing-key');
+    const what = "the SSH signing key in the Secret's 'identity'";
+    await writeSshKey({ file: keyFile, key: key.identity, passphrase: key.password, what, signal });
+    // Reading the public half proves the key is usable now, instead of a late "failed to sign the data".
+    const check = await runProcess({
+      command: 'ssh-keygen',
+      args: ['-y', '-P', '', '-f', keyFile],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+      signal,
+    });
+    if (!check.ok)
+      throw new GitOperationError(
+        /incorrect passphrase/i.test(check.stderr)
+          ? `${what} is protected by a passphrase: put it in the Secret's 'password'`
+          : `${what} is not a readable SSH private key`,
+      );
+    return { gitConfig: ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${keyFile}`], dispose };
   } catch (err) {
     await dispose();
     throw err;

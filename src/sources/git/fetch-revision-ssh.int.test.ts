@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -75,4 +75,35 @@ void test('unknown host key, missing or wrong identity fail with GitAuthError an
       return true;
     });
   }
+});
+
+void test("a passphrase-protected identity fetches with Flux's 'password'; a wrong passphrase is named, never shown", async () => {
+  // The authorized key, re-encrypted with a passphrase.
+  const file = path.join(scratch, 'protected');
+  await writeFile(file, identity, { mode: 0o600 });
+  await execFileAsync('ssh-keygen', ['-q', '-p', '-P', '', '-N', 'the-passphrase', '-f', file]);
+  const protectedKey = await readFile(file, 'utf8');
+  assert.match(protectedKey, /OPENSSH PRIVATE KEY/);
+  const url = server.repoUrl('app');
+  const got = await fetchRevision({
+    url,
+    ref: { branch: 'main' },
+    auth: { identity: protectedKey, password: 'the-passphrase', knownHosts: server.knownHosts },
+    dir: newDir(),
+  });
+  assert.match(got.revision, /^main@sha1:/);
+  await assert.rejects(
+    fetchRevision({
+      url,
+      ref: { branch: 'main' },
+      auth: { identity: protectedKey, password: 'not-it', knownHosts: server.knownHosts },
+      dir: newDir(),
+    }),
+    (err: unknown) => {
+      assert.ok(err instanceof GitAuthError, String(err));
+      assert.match(err.message, /passphrase in the Secret's 'password' is wrong/);
+      assert.ok(!err.message.includes('not-it') && !err.message.includes('the-passphrase'));
+      return true;
+    },
+  );
 });

@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GitOperationError } from './errors.ts';
+import { writeSshKey } from './ssh-key.ts';
 
 /** Credentials from a GitRepository `secretRef` (Flux keys: username/password, bearerToken, identity, known_hosts, ca.crt). */
 export interface GitAuth {
@@ -9,7 +10,7 @@ export interface GitAuth {
   password?: string;
   /** Sent as `Authorization: Bearer …`; wins over username/password like in Flux. */
   bearerToken?: string;
-  /** SSH private key (PEM/OpenSSH); passphrase-protected keys are not supported. */
+  /** SSH private key (PEM/OpenSSH); for an ssh:// URL `password` is its passphrase, as in Flux. */
   identity?: string;
   /** known_hosts lines for SSH; without them every SSH host key is rejected. */
   knownHosts?: string;
@@ -42,6 +43,7 @@ export async function prepareGitAuth(opts: {
   auth?: GitAuth;
   proxy?: GitProxy;
   dir: string;
+  signal?: AbortSignal;
 }): Promise<PreparedAuth> {
   const auth = opts.auth ?? {};
   const config: [string, string][] = [];
@@ -103,8 +105,15 @@ export async function prepareGitAuth(opts: {
     ];
     if (auth.identity !== undefined && auth.identity !== '') {
       const keyFile = path.join(opts.dir, 'identity');
-      // ssh rejects keys without a final newline and keys readable by others.
-      await writeFile(keyFile, withNewline(auth.identity), { mode: 0o600 });
+      // ssh rejects keys without a final newline and keys readable by others; BatchMode cannot prompt for
+      // a passphrase, so a protected key is decrypted into the private dir first.
+      await writeSshKey({
+        file: keyFile,
+        key: auth.identity,
+        passphrase: auth.password,
+        what: "the SSH key in the Secret's 'identity'",
+        signal: opts.signal,
+      });
       ssh.push(`-i ${shellQuote(keyFile)}`);
     } else {
       // An explicit (missing) identity file stops ssh from falling back to ~/.ssh/id_*.

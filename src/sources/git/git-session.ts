@@ -100,6 +100,7 @@ export async function withGitSession<T>(opts: GitSessionOptions, fn: (session: G
       url: parsed,
       auth: opts.auth,
       dir: home,
+      signal,
       ...(opts.proxy ? { proxy: opts.proxy } : {}),
     });
     const env: NodeJS.ProcessEnv = {
