@@ -38,6 +38,7 @@ import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './controllers/sli-metrics.ts';
 import { DriftLog } from './apply/drift-log.ts';
 import { ComponentKinds } from './controllers/flux-report/components.ts';
+import { ProcessAnnotations } from './api/flux-instance-processes.ts';
 import { checkDashboardAddr, setupDashboard, type DashboardAuthMode } from './web/setup.ts';
 
 /** The Flux controllers this version can serve (`--controllers`): the groups listed in ComponentKinds. */
@@ -102,6 +103,11 @@ export async function startEngine(
             namespace: config.leaderElectionNamespace,
             // One Lease per group set and shard, so separate processes elect separately (as Flux's controllers).
             name: leaseNameFor(config.leaderElectionId, served, available, config.watchLabelSelector),
+            // What this process serves, for the FluxInstance check of every running process.
+            annotations: {
+              [ProcessAnnotations.components]: RunningComponents.join(','),
+              [ProcessAnnotations.watchLabelSelector]: config.watchLabelSelector ?? '',
+            },
             identity: config.identity,
             leaseDurationMs: config.leaseDurationMs,
             renewDeadlineMs: config.renewDeadlineMs,
@@ -283,6 +289,9 @@ export async function startEngine(
       recorder: recorder.forController('flux-operator'),
       namespace: config.runtimeNamespace,
       components: RunningComponents,
+      available,
+      watchLabelSelector: config.watchLabelSelector,
+      leaseNamespace: config.enableLeaderElection ? config.leaderElectionNamespace : undefined,
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       defaultServiceAccount: config.defaultServiceAccount,
       kustomizeBin: config.kustomizeBin,

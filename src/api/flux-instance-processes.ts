@@ -98,3 +98,18 @@ export function selectorScope(selector: string | undefined): { key: string; shar
   if (r.operator === 'in' && r.values.length === 1) return { key: r.key, shard: r.values[0]! };
   return undefined;
 }
+
+/**
+ * Annotations each Driftless manager writes on its leader Lease, so that the FluxInstance reconciler can see
+ * what every running process serves: its components (comma-separated) and its `--watch-label-selector`.
+ */
+export const ProcessAnnotations = {
+  components: 'driftless.dev/components',
+  watchLabelSelector: 'driftless.dev/watch-label-selector',
+} as const;
+
+/** A running manager, as its Lease (or this process itself) describes it. */
+export interface RunningProcess {
+  components: readonly string[];
+  selector?: string | undefined;
+}
