@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeApiError } from './kube/errors.ts';
-import { assertCrdsInstalled } from './main.ts';
+import { assertCrdsInstalled, rootWarning } from './main.ts';
 
 const failingWith = (err: Error) => ({ resource: () => Promise.reject(err) });
 
@@ -58,4 +58,14 @@ void test('a cluster whose CRDs predate Bucket is told to reinstall them, naming
     }),
     /the Bucket CRD \(source\.toolkit\.fluxcd\.io\/v1\) is not installed in this cluster: run `driftless install`/,
   );
+});
+
+void test('running as root gives one clear warning naming the override to remove; other users none', () => {
+  assert.match(
+    rootWarning(0) ?? '',
+    /^running as root \(uid 0\): .* root means a user override: remove the runAsUser: 0 \/ runAsNonRoot: false override$/,
+  );
+  assert.equal(rootWarning(65532), undefined);
+  assert.equal(rootWarning(1000), undefined);
+  assert.equal(rootWarning(undefined), undefined, 'no uids (Windows): no warning');
 });

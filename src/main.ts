@@ -38,10 +38,27 @@ import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './controllers/sli-metrics.ts';
 import { DriftLog } from './apply/drift-log.ts';
 import { ComponentKinds } from './controllers/flux-report/components.ts';
+import { ProcessAnnotations } from './api/flux-instance-processes.ts';
 import { checkDashboardAddr, setupDashboard, type DashboardAuthMode } from './web/setup.ts';
 
 /** The Flux controllers this version can serve (`--controllers`): the groups listed in ComponentKinds. */
 export const availableComponents = (): string[] => Object.keys(ComponentKinds);
+
+/**
+ * The start-up warning for a manager running as root (uid 0), or undefined for any other user (and where
+ * there are no uids). The image runs as the non-root user `driftless`; root comes from a user override.
+ */
+export function rootWarning(uid: number | undefined): string | undefined {
+  if (uid !== 0) return undefined;
+  return (
+    `running as root (uid 0): Driftless works, but Git checkouts, kustomize, helm and SOPS run with root's ` +
+    `rights. In a cluster the image's user is driftless (${ImageUserId}) and the install manifests set ` +
+    `runAsNonRoot, so root means a user override: remove the runAsUser: 0 / runAsNonRoot: false override`
+  );
+}
+
+/** The uid of the image's `driftless` user (src/install/image.ts ImageUser; main.ts may not import install/). */
+const ImageUserId = 65532;
 
 /** A running engine: its manager and the addresses it serves. */
 export interface RunningEngine {
@@ -62,9 +79,17 @@ export interface RunningEngine {
  */
 export async function startEngine(
   config: ManagerConfig,
-  opts: { logger?: Logger; onLeaderLost?: () => void; onStartFailed?: (err: unknown) => void } = {},
+  opts: {
+    logger?: Logger;
+    onLeaderLost?: () => void;
+    onStartFailed?: (err: unknown) => void;
+    /** The process's uid (default `process.getuid()`), for the root warning. */
+    uid?: number;
+  } = {},
 ): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const asRoot = rootWarning(opts.uid ?? process.getuid?.());
+  if (asRoot) logger.warn({ uid: 0 }, asRoot);
   // The reconciler groups this process serves (`--controllers`; all by default). A group is a Flux
   // controller's name; its reconcilers are set up in its `if (serves(…))` block below, its kinds listed in
   // ComponentKinds (src/controllers/flux-report/components.ts), which FluxReport and FluxInstance read.
@@ -102,6 +127,11 @@ export async function startEngine(
             namespace: config.leaderElectionNamespace,
             // One Lease per group set and shard, so separate processes elect separately (as Flux's controllers).
             name: leaseNameFor(config.leaderElectionId, served, available, config.watchLabelSelector),
+            // What this process serves, for the FluxInstance check of every running process.
+            annotations: {
+              [ProcessAnnotations.components]: RunningComponents.join(','),
+              [ProcessAnnotations.watchLabelSelector]: config.watchLabelSelector ?? '',
+            },
             identity: config.identity,
             leaseDurationMs: config.leaseDurationMs,
             renewDeadlineMs: config.renewDeadlineMs,
@@ -283,6 +313,9 @@ export async function startEngine(
       recorder: recorder.forController('flux-operator'),
       namespace: config.runtimeNamespace,
       components: RunningComponents,
+      available,
+      watchLabelSelector: config.watchLabelSelector,
+      leaseNamespace: config.enableLeaderElection ? config.leaderElectionNamespace : undefined,
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       defaultServiceAccount: config.defaultServiceAccount,
       kustomizeBin: config.kustomizeBin,

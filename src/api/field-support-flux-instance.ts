@@ -62,7 +62,13 @@ export const FluxInstanceFieldSupport: KindFieldSupport = {
     // The instance's patches go through the same kustomization writer as a Kustomization's.
     ...implementedBy('src/render/kustomization-inputs.test.ts', patchTargetPaths('spec.kustomize.patches[].target')),
     'spec.storage': { refused: 'remove it (artifacts are kept in `driftless run --storage-path`)' },
-    'spec.sharding': { refused: 'remove it (one manager reconciles every object)' },
+    ...implementedBy(checks, ['spec.sharding', 'spec.sharding.key', 'spec.sharding.shards']),
+    'spec.sharding.storage': {
+      implemented: checks,
+      refusedValues: {
+        persistent: 'set it to ephemeral or remove it (shards keep their artifacts in an emptyDir and rebuild them)',
+      },
+    },
     'spec.migrateResources': { refused: 'remove it (Driftless does not migrate stored versions of Flux resources)' },
     'spec.wait': { implemented: 'test/e2e/flux-instance.test.ts' },
   },

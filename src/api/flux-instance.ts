@@ -54,9 +54,12 @@ export const FluxInstanceLabels = {
 
 /** Ready/Stalled reasons of a FluxInstance beyond Flux's generic ones. */
 export const FluxInstanceReasons = {
-  /** The spec asks for something this Driftless version cannot run (a component, a sync kind, shards). */
+  /** The spec asks for something this Driftless version cannot run (a component, a sync kind, persistent shards). */
   NotSupported: 'NotSupported',
-  /** `spec.cluster` disagrees with the flags the manager runs with; a restart with other flags fixes it. */
+  /**
+   * `spec.cluster`, `spec.components` or `spec.sharding` disagree with what the running managers serve; a
+   * restart with other flags (or `driftless install --instance`) fixes it.
+   */
   ManagerConfigMismatch: 'ManagerConfigMismatch',
   /** A component runs in the manager although `spec.components` leaves it out (event only). */
   ComponentCannotBeDisabled: 'ComponentCannotBeDisabled',
@@ -174,11 +177,14 @@ export const FluxInstanceSpecSchema = Type.Object({
   sharding: Type.Optional(
     Type.Object(
       {
-        key: Type.Optional(Type.String()),
+        key: Type.Optional(Type.String({ description: 'Sharding label key (default sharding.fluxcd.io/key).' })),
         shards: Type.Array(Type.String(), { minItems: 1 }),
         storage: Type.Optional(StringEnum(['ephemeral', 'persistent'] as const)),
       },
-      { description: 'Refused by Driftless when set.' },
+      {
+        description:
+          'Shards: one Driftless process per shard (driftless install --instance); persistent storage is refused.',
+      },
     ),
   ),
   commonMetadata: Type.Optional(

@@ -1,5 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import type { FluxInstance } from '../api/flux-instance.ts';
+
+/** The FluxInstance of `--instance`, checked against what this version can run; errors name the file. */
+async function readInstanceFile(file: string, namespace: string): Promise<FluxInstance> {
+  const [{ readInstance }, { availableComponents }] = await Promise.all([
+    import('../install/instance.ts'),
+    import('../main.ts'),
+  ]);
+  return readInstance(await readFile(file, 'utf8'), file, namespace, availableComponents());
+}
 
 /** `driftless install [--export]`: CRDs, namespace, RBAC and the in-cluster Deployment. */
 export function installCommand(): Command {
@@ -20,6 +31,10 @@ export function installCommand(): Command {
       '--no-cluster-reconciler',
       'do not bind cluster-admin (objects are then applied only as the service accounts Kustomizations and HelmReleases name)',
     )
+    .option(
+      '--instance <file>',
+      'a FluxInstance manifest: its spec.components become the manager’s --controllers, each spec.sharding shard gets a Deployment of its own, and the instance is applied too',
+    )
     .option('--kubeconfig <file>', 'kubeconfig to use')
     .action(
       async (o: {
@@ -28,6 +43,7 @@ export function installCommand(): Command {
         namespace: string;
         image?: string;
         clusterReconciler: boolean;
+        instance?: string;
         kubeconfig?: string;
       }) => {
         // Loaded here, not at the top: the manifests and the client are what `--help` need not pay for.
@@ -35,6 +51,10 @@ export function installCommand(): Command {
           import('../install/manifests.ts'),
           import('../install/image.ts'),
         ]);
+        if (o.instance && o.crdsOnly)
+          throw new Error(
+            '--instance shapes the manager Deployments, which --crds-only leaves out: give one or the other',
+          );
         let image = o.image;
         if (!image && !o.crdsOnly) {
           const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,6 +66,7 @@ export function installCommand(): Command {
           namespace: o.namespace,
           clusterReconciler: o.clusterReconciler,
           ...(image ? { image } : {}),
+          ...(o.instance ? { instance: await readInstanceFile(o.instance, o.namespace) } : {}),
         };
         if (o.export) {
           process.stdout.write(exportManifests({ ...manifestOpts, crdsOnly: o.crdsOnly }));

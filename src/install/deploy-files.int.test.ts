@@ -49,3 +49,28 @@ test('kustomize build of the base is exactly `driftless install --export`', asyn
   const built = await run(path.join(bin, 'kustomize'), ['build', 'deploy/kustomize'], opts);
   assert.deepEqual(byKey(parse(built.stdout)), byKey(installManifests({ version: '0.1.0' })));
 });
+
+test('the dashboard Ingress: off in the chart by default, on with web.ingress.*, and in the kustomize example', async () => {
+  const ingressOf = (objs: KubeObject[]) => objs.find((o) => o.kind === 'Ingress');
+  const plain = await run(path.join(bin, 'helm'), ['template', 'driftless', 'deploy/chart', '-n', 'ops'], opts);
+  assert.equal(ingressOf(parse(plain.stdout)), undefined);
+  const values = ['web.ingress.enabled=true', 'web.ingress.host=gitops.example.org', 'web.ingress.tlsSecretName=tls'];
+  const on = await run(
+    path.join(bin, 'helm'),
+    ['template', 'driftless', 'deploy/chart', '-n', 'ops', ...values.flatMap((v) => ['--set', v])],
+    opts,
+  );
+  const backend = { service: { name: 'driftless-web', port: { number: 9080 } } };
+  assert.deepEqual(ingressOf(parse(on.stdout))?.['spec'], {
+    tls: [{ hosts: ['gitops.example.org'], secretName: 'tls' }],
+    rules: [{ host: 'gitops.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }],
+  });
+  const example = await run(path.join(bin, 'kustomize'), ['build', 'deploy/examples/web-ingress'], opts);
+  const objs = parse(example.stdout);
+  const rules = ingressOf(objs)?.['spec'] as { rules: { http: { paths: { backend: unknown }[] } }[] };
+  assert.deepEqual(rules.rules[0]?.http.paths[0]?.backend, backend);
+  const service = objs.find((o) => o.kind === 'Service' && o.metadata.name === 'driftless-web');
+  assert.deepEqual((service?.['spec'] as { ports: unknown[] }).ports, [
+    { name: 'http', port: 9080, protocol: 'TCP', targetPort: 'http-web' },
+  ]);
+});

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KubeObject } from '../kube/types.ts';
-import { installManifests, packageVersion, toYaml } from './manifests.ts';
+import { installManifests, packageVersion, toYaml, WebPort } from './manifests.ts';
 
 const NS = '__DRIFTLESS_NAMESPACE__';
 const IMAGE = '__DRIFTLESS_IMAGE__';
@@ -29,6 +29,69 @@ function grouped(objects: KubeObject[]): Map<string, KubeObject[]> {
   }
   return files;
 }
+
+/** The example Ingress in front of the dashboard's Service (kustomize example). */
+function webIngress(namespace: string): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'driftless-web', namespace },
+    spec: {
+      tls: [{ hosts: ['driftless.example.com'], secretName: 'driftless-web-tls' }],
+      rules: [
+        {
+          host: 'driftless.example.com',
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'driftless-web', port: { number: WebPort } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The chart's Ingress, off unless `web.ingress.enabled`. */
+const webIngressTemplate = `{{- with .Values.web.ingress }}
+{{- if .enabled }}
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: driftless-web
+  namespace: {{ $.Release.Namespace }}
+  {{- with .annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  {{- with .className }}
+  ingressClassName: {{ . }}
+  {{- end }}
+  {{- if .tlsSecretName }}
+  tls:
+    - hosts:
+        - {{ .host | quote }}
+      secretName: {{ .tlsSecretName }}
+  {{- end }}
+  rules:
+    - host: {{ .host | quote }}
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: driftless-web
+                port:
+                  number: ${WebPort}
+{{- end }}
+{{- end }}
+`;
 
 /** Path (relative to deploy/) → content of every generated file. */
 export function deployFiles(version = packageVersion()): Record<string, string> {
@@ -59,6 +122,12 @@ export function deployFiles(version = packageVersion()): Record<string, string> 
       out['chart/templates/cluster-reconciler.yaml'] =
         `{{- if .Values.clusterReconciler }}\n${expr(toYaml([reconciler]))}{{- end }}\n`;
   }
+  out['chart/templates/web-ingress.yaml'] = webIngressTemplate;
+  out['examples/web-ingress/kustomization.yaml'] =
+    `${header}# The kustomize base plus an Ingress for the dashboard (Service driftless-web, port ${WebPort}).\n` +
+    `# Off loopback the dashboard asks for a Kubernetes bearer token; set your host and TLS Secret.\n` +
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../kustomize\n  - ingress.yaml\n`;
+  out['examples/web-ingress/ingress.yaml'] = header + toYaml([webIngress('flux-system')]);
   out['chart/templates/_helpers.tpl'] =
     '{{/* The manager image: repository:tag, pinned by digest when image.digest is set. */}}\n' +
     '{{- define "driftless.image" -}}\n' +
@@ -73,7 +142,11 @@ export function deployFiles(version = packageVersion()): Record<string, string> 
     `  # sha256:… as \`npm run image\` prints it (.image/image.json); the image is then pulled by digest.\n  digest: ""\n` +
     `# Bind cluster-admin for what Kustomizations and HelmReleases without spec.serviceAccountName apply (Flux's\n` +
     `# cluster-reconciler). false: the manager keeps its own role and applies only as the service accounts named.\n` +
-    `clusterReconciler: true\n`;
+    `clusterReconciler: true\n` +
+    `web:\n  # An Ingress for the dashboard (Service driftless-web, port ${WebPort}); it asks for a Kubernetes bearer token.\n` +
+    `  ingress:\n    enabled: false\n    className: ""\n    annotations: {}\n    host: driftless.example.com\n` +
+    `    # The Secret holding the host's certificate; empty: plain HTTP (tokens would cross the network in clear).\n` +
+    `    tlsSecretName: ""\n`;
   return out;
 }
 

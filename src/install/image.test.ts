@@ -3,7 +3,8 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { installImage, readImageRecord, type ImageRecord } from './image.ts';
+import { ImageUser, installImage, readImageRecord, type ImageRecord } from './image.ts';
+import { installManifests } from './manifests.ts';
 
 const record: ImageRecord = {
   version: '0.1.0',
@@ -38,4 +39,22 @@ test('a missing or malformed build record reads as none', async () => {
   assert.equal(readImageRecord(root), undefined);
   await writeFile(path.join(root, '.image/image.json'), JSON.stringify(record));
   assert.deepEqual(readImageRecord(root), record);
+});
+
+test('the Deployment runs as the image user and refuses root; root is only ever a user override', () => {
+  for (const d of installManifests({ version: '0.1.0' }).filter((o) => o.kind === 'Deployment')) {
+    const pod = (d['spec'] as { template: { spec: Record<string, unknown> } }).template.spec;
+    assert.deepEqual(
+      { ...(pod['securityContext'] as object) },
+      {
+        runAsNonRoot: true,
+        runAsUser: ImageUser,
+        runAsGroup: ImageUser,
+        fsGroup: ImageUser,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+    );
+    const [container] = pod['containers'] as { securityContext: { runAsNonRoot: boolean } }[];
+    assert.equal(container?.securityContext.runAsNonRoot, true);
+  }
 });

@@ -26,6 +26,11 @@ export const managerRules = () => [
   // The FluxReport: the cluster's Nodes and the Flux CRDs.
   { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'list', 'watch'] },
+  // The dashboard off loopback: who a bearer token is (TokenReview) and whether they may act (SubjectAccessReview),
+  // what the built-in system:auth-delegator role grants. Acting as the caller (impersonating users and groups)
+  // comes only with the cluster-reconciler binding: that right is as strong as cluster-admin.
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
 /** In the install namespace: leader election Leases, and the manager's own Deployment (FluxReport components). */

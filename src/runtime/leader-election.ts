@@ -11,6 +11,11 @@ export interface LeaderElectionOptions {
   name: string;
   identity: string;
   logger: Logger;
+  /**
+   * Set on the Lease by its holder (default none), so that other processes can read what the leader of
+   * this Lease runs (e.g. its reconciler groups and label selector). Written on every acquire and renew.
+   */
+  annotations?: Record<string, string>;
   /** Defaults as controller-runtime and Flux: 35 s lease, 30 s renew deadline, 5 s retry period. */
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
@@ -42,7 +47,7 @@ export class LeaderElector {
   private observedRecord = '';
 
   constructor(opts: LeaderElectionOptions) {
-    this.opts = { leaseDurationMs: 35_000, renewDeadlineMs: 30_000, retryPeriodMs: 5_000, ...opts };
+    this.opts = { leaseDurationMs: 35_000, renewDeadlineMs: 30_000, retryPeriodMs: 5_000, annotations: {}, ...opts };
   }
 
   get isLeader(): boolean {
@@ -113,7 +118,7 @@ export class LeaderElector {
       if (!lease) {
         await client.create({
           ...this.ref(),
-          metadata: { name: this.opts.name, namespace: this.opts.namespace },
+          metadata: { name: this.opts.name, namespace: this.opts.namespace, annotations: this.opts.annotations },
           spec: {
             holderIdentity: identity,
             leaseDurationSeconds: durationSeconds,
@@ -135,6 +140,8 @@ export class LeaderElector {
       const expired = Date.now() > this.observedRenew + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
       if (holder && holder !== identity && !expired) return false;
       const transitions = (spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
+      if (Object.keys(this.opts.annotations).length)
+        lease.metadata.annotations = { ...lease.metadata.annotations, ...this.opts.annotations };
       lease.spec = {
         holderIdentity: identity,
         leaseDurationSeconds: durationSeconds,

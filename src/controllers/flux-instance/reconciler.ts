@@ -16,6 +16,7 @@ import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
+import type { RunningProcess } from '../../api/flux-instance-processes.ts';
 import { requestKey, type Reconciler, type Request, type Result } from '../../runtime/result.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import { instanceResourceManager } from './apply-step.ts';
@@ -29,6 +30,8 @@ export interface FluxInstanceReconcilerOptions extends ControllerDeps {
   /** The manager's runtime namespace: the only one where a FluxInstance is reconciled. */
   namespace: string;
   facts: ManagerFacts;
+  /** The other running managers (from their Leases); unset when this one runs without leader election. */
+  peers?: () => Promise<RunningProcess[]>;
   kustomizeBin: string;
   metric: InstanceInfoMetric;
   /** Asks the FluxReport to refresh; called after every reconcile (errors are logged). */
@@ -111,10 +114,14 @@ export class FluxInstanceReconciler implements Reconciler {
             const message = `a FluxInstance is only reconciled in this manager's namespace ${o.namespace}: move it there`;
             throw new ReconcileFailure(FluxInstanceReasons.NotSupported, message, { stalled: true });
           }
-          const problems = specProblems(instance.spec, o.facts);
+          const peers = o.peers ? await o.peers() : undefined;
+          const problems = specProblems(instance.spec, { ...o.facts, peers });
           const first = problems[0];
+          // A process starting elsewhere can fix a mismatch of components or shards: those are retried.
           if (first)
-            throw new ReconcileFailure(first.reason, problems.map((p) => p.message).join('; '), { stalled: true });
+            throw new ReconcileFailure(first.reason, problems.map((p) => p.message).join('; '), {
+              stalled: problems.some((p) => !p.retry),
+            });
           for (const name of unlistedComponents(instance.spec, o.facts)) {
             await ctx.event({
               type: 'Warning',

@@ -7,6 +7,7 @@ import type { Manager } from '../../runtime/manager.ts';
 import { annotationChanged, anyOf, generationChanged } from '../../runtime/predicates.ts';
 import { fluxPrimaryPredicate, messageOf, type ControllerDeps } from '../shared.ts';
 import { InstanceInfoMetric } from './instance-info-metric.ts';
+import { listRunningProcesses } from './peers.ts';
 import { FluxInstanceReconciler } from './reconciler.ts';
 
 export interface FluxInstanceControllerOptions extends ControllerDeps {
@@ -14,6 +15,15 @@ export interface FluxInstanceControllerOptions extends ControllerDeps {
   namespace: string;
   /** Reconciler groups this manager runs, by Flux component name (e.g. `source-controller`). */
   components: readonly string[];
+  /** Components this Driftless version has (default: `components`). */
+  available?: readonly string[];
+  /** The manager's `--watch-label-selector`, compared with `spec.sharding`. */
+  watchLabelSelector?: string | undefined;
+  /**
+   * Where the managers' leader Leases live (with leader election): the other running processes are read
+   * from them. Unset: only this manager is known, and `spec.sharding` cannot be checked.
+   */
+  leaseNamespace?: string | undefined;
   /** The manager's `--no-cross-namespace-refs`, compared with `spec.cluster.multitenant`. */
   noCrossNamespaceRefs: boolean;
   /** The manager's `--default-service-account`, compared with `spec.cluster.tenantDefaultServiceAccount`. */
@@ -56,8 +66,11 @@ export async function setupFluxInstanceController(
   const reconciler = new FluxInstanceReconciler({
     ...opts,
     informer,
+    ...(opts.leaseNamespace ? { peers: () => listRunningProcesses(opts.client, opts.leaseNamespace ?? '') } : {}),
     facts: {
       components: opts.components,
+      available: opts.available ?? opts.components,
+      watchLabelSelector: opts.watchLabelSelector,
       noCrossNamespaceRefs: opts.noCrossNamespaceRefs,
       defaultServiceAccount: opts.defaultServiceAccount,
     },
