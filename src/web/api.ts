@@ -29,6 +29,8 @@ export interface DashboardAppOptions {
   /** How long object changes are gathered into one SSE message (default 200 ms). */
   coalesceMs?: number;
   keepAliveMs?: number;
+  /** How long an object page waits for the API server before it shows what it has and the error (default 3 s). */
+  apiDeadlineMs?: number;
   /** Who may read and act; without it the API is read-only and open (the loopback default of old). */
   auth?: DashboardAuth;
 }
@@ -151,7 +153,7 @@ export function createDashboardApp(
     if (!k) return c.json({ error: `unknown kind "${kind}"` }, 404);
     const obj = k.cache.get(`${namespace}/${name}`);
     if (!obj) return c.json({ error: `${k.kind} ${namespace}/${name} not found` }, 404);
-    return c.json(await detail(src, k, obj, timeline));
+    return c.json(await detail(src, k, obj, timeline, opts.apiDeadlineMs));
   });
 
   app.get('/api/graph', (c) => {

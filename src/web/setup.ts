@@ -12,6 +12,8 @@ import type { Manager } from '../runtime/manager.ts';
 import { createDashboardApp } from './api.ts';
 import { kubeAccessReviewer } from './auth.ts';
 import type { DriftLog } from '../apply/drift-log.ts';
+import type { CommitStatusLog } from '../notify/providers/commit-status-log.ts';
+import { helmReleaseObjectsReader, liveObjectsReader } from './cluster-lookups.ts';
 import { EventLog, type DashboardEvent } from './event-log.ts';
 
 /** Where `npm run build` puts the browser UI (the same from src/web and dist/web). */
@@ -36,6 +38,8 @@ export interface DashboardOptions {
   assetsDir?: string;
   /** Corrected drift, shown on a Kustomization's page. */
   driftLog?: DriftLog;
+  /** Commit statuses sent, shown on the objects' timelines. */
+  commitStatusLog?: CommitStatusLog;
   onListening?: (url: string) => void;
 }
 
@@ -101,7 +105,16 @@ export async function setupDashboard(mgr: Manager, opts: DashboardOptions): Prom
     needsLeader: false,
     start: async () => {
       const made = createDashboardApp(
-        { kinds, report, events, objectEvents, ...(opts.driftLog ? { driftLog: opts.driftLog } : {}) },
+        {
+          kinds,
+          report,
+          events,
+          objectEvents,
+          liveObjects: liveObjectsReader(client),
+          releaseObjects: helmReleaseObjectsReader(client),
+          ...(opts.driftLog ? { driftLog: opts.driftLog } : {}),
+          ...(opts.commitStatusLog ? { commitStatuses: opts.commitStatusLog } : {}),
+        },
         {
           auth: {
             ...dashboardAuthPolicy(opts.addr, opts.auth ?? 'auto', opts.allowRemoteReadOnly),
