@@ -1,6 +1,6 @@
 // The dashboard's HTTP API and the built browser UI, as one Hono app. Everything is read from the
-// engine's informer caches (and the in-memory event log); only an object page's event list asks the
-// API server, one bounded request per page view.
+// engine's informer caches (and its in-memory logs); only an object page asks the API server (its events,
+// the health of the objects it applied), each read bounded by a deadline (detail.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
