@@ -80,6 +80,20 @@ export interface HistoryEntry {
   commitUrl?: string;
 }
 
+/** A HelmRelease's `status.history` entry: one Helm release revision. */
+export interface HelmSnapshot {
+  name: string;
+  namespace: string;
+  version: number;
+  status: string;
+  chartName: string;
+  chartVersion: string;
+  appVersion?: string;
+  firstDeployed?: string;
+  lastDeployed?: string;
+  action?: string;
+}
+
 /** An object's health by the kstatus rules the appliers wait on (src/web/inventory-tree.ts). */
 export type Health = 'Ready' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
 

@@ -49,7 +49,10 @@ function Node({ n }: { n: TreeNode }) {
     <li data-node={label}>
       <details open>
         <summary>
-          {head} <span class="muted">({n.children.length} objects)</span>
+          {head}{' '}
+          <span class="muted">
+            ({n.children.length} {n.children.length === 1 ? 'object' : 'objects'})
+          </span>
         </summary>
         <ul class="tree">
           {n.children.map((c) => (

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Activity } from './activity.tsx';
-import { ApiError, fetchObject, type ObjectDetail } from './api.ts';
+import { ApiError, fetchObject, type HelmSnapshot, type ObjectDetail } from './api.ts';
 import { Actions } from './auth.tsx';
 import { DriftLog } from './drift.tsx';
 import { InventoryTreeView } from './inventory.tsx';
@@ -99,6 +99,8 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
         <h2 id="hist-h">Revision history</h2>
         {data.history.length === 0 ? (
           <p class="muted">No history recorded.</p>
+        ) : r.kind === 'HelmRelease' ? (
+          <ReleaseHistory entries={data.history as unknown as HelmSnapshot[]} />
         ) : (
           <table class="history">
             <thead>
@@ -178,5 +180,45 @@ function Revision({ text, url }: { text: string; url: string | undefined }) {
     <a class="mono" href={url} rel="noopener noreferrer" target="_blank">
       {text}
     </a>
+  );
+}
+
+/** A HelmRelease's status.history: one Helm release revision per row, newest first. */
+function ReleaseHistory({ entries }: { entries: HelmSnapshot[] }) {
+  return (
+    <table class="history">
+      <thead>
+        <tr>
+          <th scope="col">Release</th>
+          <th scope="col">Status</th>
+          <th scope="col">Chart</th>
+          <th scope="col">App version</th>
+          <th scope="col">First deployed</th>
+          <th scope="col">Last deployed</th>
+          <th scope="col">Action</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((h) => (
+          <tr key={`${h.name}-${h.version}`}>
+            <td data-label="Release" class="mono">
+              {h.name}.v{h.version}
+            </td>
+            <td data-label="Status">{h.status}</td>
+            <td data-label="Chart" class="mono">
+              {h.chartName}@{h.chartVersion}
+            </td>
+            <td data-label="App version">{h.appVersion}</td>
+            <td data-label="First deployed">
+              <Ago time={h.firstDeployed} />
+            </td>
+            <td data-label="Last deployed">
+              <Ago time={h.lastDeployed} />
+            </td>
+            <td data-label="Action">{h.action}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
