@@ -44,11 +44,14 @@ export async function detail(
     namespace: obj.metadata.namespace ?? '',
     name: obj.metadata.name,
   };
-  // The two API server reads run side by side, each bounded: a slow or failing API server costs the
-  // page at most `apiDeadlineMs` and an error in words, never a hang.
+  // The events and the inventory's reads run side by side within one deadline: a slow or failing API
+  // server costs the page at most `apiDeadlineMs` and an error in words, never a hang.
+  const until = Date.now() + apiDeadlineMs;
+  const bounded = <T>(p: Promise<T>, what: string): Promise<T> =>
+    withDeadline(p, Math.max(1, until - Date.now()), apiDeadlineMs, what);
   const [fromApi, inventory] = await Promise.all([
     src.objectEvents
-      ? withDeadline(src.objectEvents(ref), apiDeadlineMs, 'the API server did not list the events').then(
+      ? bounded(src.objectEvents(ref), 'the API server did not list the events').then(
           (events) => ({ events }),
           (err: unknown) => ({ error: messageOf(err) }),
         )
@@ -58,12 +61,12 @@ export async function detail(
       ...(src.releaseObjects
         ? {
             releaseObjects: (hr: KubeObject) =>
-              withDeadline(src.releaseObjects!(hr), apiDeadlineMs, 'the API server did not return the Helm release'),
+              bounded(src.releaseObjects!(hr), 'the API server did not return the Helm release'),
           }
         : {}),
       live: (refs) =>
         src.liveObjects
-          ? withDeadline(src.liveObjects(refs), apiDeadlineMs, 'the API server did not return the objects')
+          ? bounded(src.liveObjects(refs), 'the API server did not return the objects')
           : Promise.reject(new Error('no API server lookup')),
     }),
   ]);
@@ -121,11 +124,14 @@ function findCached(src: DashboardSources, id: ObjectIdentity): KubeObject | und
     ?.cache.get(`${id.namespace}/${id.name}`);
 }
 
-/** `p`, or a rejection naming `what` once `ms` have passed (the request itself ends on its own timeout). */
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * `p`, or a rejection saying `what` did not happen within the page's deadline once `ms` have passed
+ * (the request itself ends on its own timeout).
+ */
+function withDeadline<T>(p: Promise<T>, ms: number, deadlineMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} within ${deadlineMs / 1000} s`)), ms);
   });
   return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }
