@@ -37,6 +37,7 @@ import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { SliMetrics } from './controllers/sli-metrics.ts';
 import { DriftLog } from './apply/drift-log.ts';
+import { CommitStatusLog } from './notify/providers/commit-status-log.ts';
 import { ComponentKinds } from './controllers/flux-report/components.ts';
 import { ProcessAnnotations } from './api/flux-instance-processes.ts';
 import { checkDashboardAddr, setupDashboard, type DashboardAuthMode } from './web/setup.ts';
@@ -174,9 +175,12 @@ export async function startEngine(
   const common = { client, logger, metrics };
   const engine: RunningEngine = { manager, storageUrl: advertise, stop: async () => undefined };
   const notificationRecorder = recorder.forController('notification-controller');
+  // Commit statuses the forges accepted, shown on the dashboard's timelines (in memory).
+  const commitStatusLog = new CommitStatusLog();
   if (serves(ControllerNames.notification)) {
     setupNotifications(manager, {
       ...common,
+      statusLog: commitStatusLog,
       recorder: notificationRecorder,
       baseRecorder: recorder,
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
@@ -324,6 +328,7 @@ export async function startEngine(
   }
   await setupDashboard(manager, {
     driftLog,
+    commitStatusLog,
     addr: config.webAddr,
     allowRemoteReadOnly: config.webAllowRemoteReadOnly,
     // In a Pod, loopback is reached by `kubectl port-forward`: whoever may port-forward must not act

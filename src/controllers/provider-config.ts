@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../api/duration.ts';
 import type { ProviderObject } from '../api/notification.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { CommitStatusLog } from '../notify/providers/commit-status-log.ts';
 import type { CommitStatusMemo } from '../notify/providers/commit-status-memo.ts';
 import { isProviderType } from '../notify/providers/registry.ts';
 import type { DeliveryObserver, ProviderConfig } from '../notify/providers/types.ts';
@@ -24,7 +25,7 @@ export class ProviderConfigError extends Error {
 export async function providerConfig(
   client: KubeClient,
   provider: ProviderObject,
-  extra: { statusMemo?: CommitStatusMemo; observer?: DeliveryObserver } = {},
+  extra: { statusMemo?: CommitStatusMemo; statusLog?: CommitStatusLog; observer?: DeliveryObserver } = {},
 ): Promise<ProviderConfig> {
   const ns = provider.metadata.namespace ?? '';
   const id = `Provider/${ns}/${provider.metadata.name}`;
@@ -52,6 +53,7 @@ export async function providerConfig(
     providerName: provider.metadata.name,
     providerNamespace: ns,
     ...(extra.statusMemo ? { statusMemo: extra.statusMemo } : {}),
+    ...(extra.statusLog ? { statusLog: extra.statusLog } : {}),
     ...(extra.observer ? { observer: extra.observer } : {}),
   };
   if (spec.channel) cfg.channel = spec.channel;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createDashboardApp, DetailStringChars } from './api.ts';
+import { createDashboardApp, DetailStringChars, type DashboardSources } from './api.ts';
 import { EventLog } from './event-log.ts';
 import { checkDashboardAddr, dashboardAuthPolicy, dashboardDisabled, isLoopbackHost } from './setup.ts';
 import { statusOf } from './status.ts';
 import { FakeCache, ks } from './test-support.ts';
 
-function setup(opts: { streamBuffer?: number } = {}) {
+function setup(opts: { streamBuffer?: number; apiDeadlineMs?: number; sources?: Partial<DashboardSources> } = {}) {
   const kustomizations = new FakeCache();
   const repos = new FakeCache();
   const events = new EventLog();
@@ -17,8 +17,10 @@ function setup(opts: { streamBuffer?: number } = {}) {
         { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', cache: repos },
       ],
       events,
+      ...opts.sources,
     },
     {
+      ...(opts.apiDeadlineMs ? { apiDeadlineMs: opts.apiDeadlineMs } : {}),
       hostAllowed: (h) => isLoopbackHost(h.replace(/:\d+$/, '')),
       coalesceMs: 1,
       keepAliveMs: 0,
@@ -150,7 +152,7 @@ test('an object page has conditions, history and the inventory parsed; a 10 MB m
   const body = JSON.parse(text) as {
     conditions: { message: string }[];
     history: { digest: string }[];
-    inventory: { namespace: string; name: string; group: string; kind: string }[];
+    inventory: { nodes: { namespace: string; name: string; kind: string; health: string; status?: string }[] };
     events: { reason: string }[];
     eventsFrom: string;
     row: { message: string };
@@ -160,18 +162,15 @@ test('an object page has conditions, history and the inventory parsed; a 10 MB m
     body.history.map((h) => h.digest),
     ['sha256:1'],
   );
-  assert.deepEqual(body.inventory, [
-    { namespace: 'apps', name: 'web', group: 'apps', kind: 'Deployment', version: 'v1' },
-    // A nested Kustomization in the cache comes with its status.
-    {
-      namespace: 'apps',
-      name: 'child',
-      group: 'kustomize.toolkit.fluxcd.io',
-      kind: 'Kustomization',
-      version: 'v1',
-      status: 'failing',
-    },
-  ]);
+  assert.deepEqual(
+    body.inventory.nodes.map((n) => [n.kind, n.name, n.health, n.status]),
+    [
+      // No API server here: the Deployment's health is unknown; a nested Kustomization comes from the cache.
+      ['Deployment', 'web', 'Unknown', undefined],
+      // kstatus reads Ready=False without Stalled as InProgress; the dashboard status says failing.
+      ['Kustomization', 'child', 'InProgress', 'failing'],
+    ],
+  );
   assert.deepEqual([body.eventsFrom, body.events.map((e) => e.reason)], ['engine-memory', ['BuildFailed']]);
   assert.equal((await get('/api/objects/Kustomization/apps/missing')).status, 404);
   made.close();
@@ -283,4 +282,30 @@ test('tokens are asked off loopback (reads only without the read-only flag), on 
     readRequiresToken: false,
     actionsRequireToken: true,
   });
+});
+
+test('an object page answers within its deadline when the API server never does, and says why', async () => {
+  const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+  const { kustomizations, get, made } = setup({
+    apiDeadlineMs: 50,
+    sources: { objectEvents: never, liveObjects: never },
+  });
+  kustomizations.put(
+    ks('app', 'True', { status: { inventory: { entries: [{ id: 'apps_web_apps_Deployment', v: 'v1' }] } } }),
+  );
+  const res = await get('/api/objects/Kustomization/apps/app');
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as {
+    eventsFrom: string;
+    eventsError: string;
+    inventory: { errors: string[]; nodes: { health: string }[] };
+  };
+  assert.equal(body.eventsFrom, 'engine-memory');
+  assert.match(body.eventsError, /did not list the events within 0\.05 s/);
+  assert.deepEqual(
+    body.inventory.nodes.map((n) => n.health),
+    ['Unknown'],
+  );
+  assert.match(body.inventory.errors.join('\n'), /health of 1 object\(s\) is unknown: the API server did not return/);
+  made.close();
 });

@@ -1,6 +1,6 @@
 // The dashboard's HTTP API and the built browser UI, as one Hono app. Everything is read from the
-// engine's informer caches (and the in-memory event log); only an object page's event list asks the
-// API server, one bounded request per page view.
+// engine's informer caches (and its in-memory logs); only an object page asks the API server (its events,
+// the health of the objects it applied), each read bounded by a deadline (detail.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
@@ -29,6 +29,8 @@ export interface DashboardAppOptions {
   /** How long object changes are gathered into one SSE message (default 200 ms). */
   coalesceMs?: number;
   keepAliveMs?: number;
+  /** How long an object page waits for the API server before it shows what it has and the error (default 3 s). */
+  apiDeadlineMs?: number;
   /** Who may read and act; without it the API is read-only and open (the loopback default of old). */
   auth?: DashboardAuth;
 }
@@ -151,7 +153,7 @@ export function createDashboardApp(
     if (!k) return c.json({ error: `unknown kind "${kind}"` }, 404);
     const obj = k.cache.get(`${namespace}/${name}`);
     if (!obj) return c.json({ error: `${k.kind} ${namespace}/${name} not found` }, 404);
-    return c.json(await detail(src, k, obj, timeline));
+    return c.json(await detail(src, k, obj, timeline, opts.apiDeadlineMs));
   });
 
   app.get('/api/graph', (c) => {

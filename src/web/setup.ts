@@ -5,20 +5,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlPlaneApiVersion } from '../api/flux-report.ts';
 import { isNoKindMatch } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/types.ts';
 import type { EventSink } from '../runtime/events.ts';
 import { parseAddress, startHttpServer, type RunningServer } from '../runtime/http-server.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { createDashboardApp } from './api.ts';
 import { kubeAccessReviewer } from './auth.ts';
 import type { DriftLog } from '../apply/drift-log.ts';
-import { EventLog, type DashboardEvent } from './event-log.ts';
+import type { CommitStatusLog } from '../notify/providers/commit-status-log.ts';
+import { helmReleaseObjectsReader, liveObjectsReader, objectEventsReader } from './cluster-lookups.ts';
+import { EventLog } from './event-log.ts';
 
 /** Where `npm run build` puts the browser UI (the same from src/web and dist/web). */
 export const dashboardAssetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/dashboard');
-
-/** Events an object page lists at most. */
-const ObjectEventsLimit = 50;
 
 export interface DashboardOptions {
   /** `host:port`; '' or '0' turns the dashboard off. */
@@ -36,6 +34,8 @@ export interface DashboardOptions {
   assetsDir?: string;
   /** Corrected drift, shown on a Kustomization's page. */
   driftLog?: DriftLog;
+  /** Commit statuses sent, shown on the objects' timelines. */
+  commitStatusLog?: CommitStatusLog;
   onListening?: (url: string) => void;
 }
 
@@ -82,17 +82,7 @@ export async function setupDashboard(mgr: Manager, opts: DashboardOptions): Prom
   const kinds = opts.kinds.map((k) => ({ ...k, cache: mgr.informer(k.apiVersion, k.kind) }));
   const report = await reportCache(mgr, opts.reportNamespace);
   const client = mgr.client;
-  const objectEvents = async (ref: { kind: string; namespace: string; name: string }): Promise<DashboardEvent[]> => {
-    const list = await client.list<KubeObject>('v1', 'Event', {
-      namespace: ref.namespace,
-      fieldSelector: `involvedObject.kind=${ref.kind},involvedObject.name=${ref.name}`,
-      limit: ObjectEventsLimit,
-    });
-    return list.items
-      .map((e) => kubeEvent(e))
-      .sort((a, b) => b.timestamp.localeCompare(a.timestamp))
-      .slice(0, ObjectEventsLimit);
-  };
+  const objectEvents = objectEventsReader(client);
   const remote = !isLoopbackHost(parseAddress(opts.addr).host);
   let server: RunningServer | undefined;
   let close: (() => void) | undefined;
@@ -101,7 +91,16 @@ export async function setupDashboard(mgr: Manager, opts: DashboardOptions): Prom
     needsLeader: false,
     start: async () => {
       const made = createDashboardApp(
-        { kinds, report, events, objectEvents, ...(opts.driftLog ? { driftLog: opts.driftLog } : {}) },
+        {
+          kinds,
+          report,
+          events,
+          objectEvents,
+          liveObjects: liveObjectsReader(client),
+          releaseObjects: helmReleaseObjectsReader(client),
+          ...(opts.driftLog ? { driftLog: opts.driftLog } : {}),
+          ...(opts.commitStatusLog ? { commitStatuses: opts.commitStatusLog } : {}),
+        },
         {
           auth: {
             ...dashboardAuthPolicy(opts.addr, opts.auth ?? 'auto', opts.allowRemoteReadOnly),
@@ -144,32 +143,4 @@ async function reportCache(mgr: Manager, namespace: string): Promise<ReturnType<
     throw err;
   }
   return mgr.informer(ControlPlaneApiVersion, 'FluxReport', { namespace });
-}
-
-function kubeEvent(e: KubeObject): DashboardEvent {
-  const ev = e as KubeObject & {
-    type?: string;
-    reason?: string;
-    message?: string;
-    count?: number;
-    lastTimestamp?: string;
-    eventTime?: string;
-    firstTimestamp?: string;
-    involvedObject?: { kind?: string; namespace?: string; name?: string };
-  };
-  const revision = Object.entries(e.metadata.annotations ?? {}).find(([k]) => k.endsWith('/revision'))?.[1];
-  const message = ev.message ?? '';
-  return {
-    type: ev.type === 'Warning' ? 'Warning' : 'Normal',
-    reason: ev.reason ?? '',
-    message: message.length > 4000 ? `${message.slice(0, 4000)}…` : message,
-    timestamp: ev.lastTimestamp ?? ev.eventTime ?? ev.firstTimestamp ?? e.metadata.creationTimestamp ?? '',
-    involvedObject: {
-      kind: ev.involvedObject?.kind ?? '',
-      namespace: ev.involvedObject?.namespace ?? '',
-      name: ev.involvedObject?.name ?? '',
-    },
-    ...(revision ? { revision } : {}),
-    ...(ev.count ? { count: ev.count } : {}),
-  };
 }

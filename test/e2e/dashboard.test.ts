@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ApiVersions } from '../../src/api/constants.ts';
@@ -100,13 +100,28 @@ test('the overview counts match the cluster', async () => {
     ['xss'],
   );
   const page = (await (await fetch(`${web}/api/objects/Kustomization/${ns}/app`)).json()) as {
-    inventory: { kind: string; name: string }[];
+    inventory: { nodes: { kind: string; name: string; health: string }[]; errors: string[] };
+    sourceChain: { kind: string; name: string; status: string; revision: string }[];
+    activity: { source: string; title: string }[];
+    eventsFrom: string;
     history: unknown[];
     conditions: { type: string }[];
   };
+  // The applied ConfigMap with its kstatus health, read from the API server.
   assert.deepEqual(
-    page.inventory.map((e) => `${e.kind}/${e.name}`),
-    ['ConfigMap/dash'],
+    page.inventory.nodes.map((e) => `${e.kind}/${e.name} ${e.health}`),
+    ['ConfigMap/dash Ready'],
+  );
+  assert.deepEqual(page.inventory.errors, []);
+  assert.deepEqual(
+    page.sourceChain.map((l) => `${l.kind}/${l.name} ${l.status}`),
+    ['GitRepository/dash ready'],
+  );
+  assert.match(page.sourceChain[0]!.revision, /^main@sha1:[0-9a-f]{40}$/);
+  assert.equal(page.eventsFrom, 'api-server');
+  assert.ok(
+    page.activity.some((a) => a.source === 'event'),
+    JSON.stringify(page.activity),
   );
   assert.ok(page.history.length >= 1 && page.conditions.some((c) => c.type === 'Ready'));
 });
@@ -347,6 +362,12 @@ test(
       await page.goto(`${web}/#/object/Kustomization/${ns}/app`);
       await page.locator('.history tbody tr').first().waitFor();
       await page.locator(`.drift tr[data-subject="ConfigMap/${ns}/dash"] .by`).waitFor();
+      // The inventory tree says each object's health in words; the source chain links the GitRepository.
+      await page.locator(`.tree li[data-node="ConfigMap ${ns}/dash"] [data-health="Ready"]`).waitFor();
+      await page
+        .locator(`.source-chain li[data-kind="GitRepository"] a[href="#/object/GitRepository/${ns}/dash"]`)
+        .waitFor();
+      await page.locator('.activity li[data-source="event"]').first().waitFor();
       await page.screenshot({ path: path.join(screenshots, 'object.png'), fullPage: true });
 
       await page.locator('.timeline li[data-revision] .step.done').first().waitFor();
@@ -389,6 +410,10 @@ test(
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
       await phone.screenshot({ path: path.join(screenshots, 'objects-phone.png'), fullPage: true });
+      // The README shows these: refreshed on request only, so a test run never dirties the tree.
+      if (process.env['UPDATE_DOCS_SCREENSHOTS'] === '1')
+        for (const name of ['overview', 'object', 'graph'])
+          await copyFile(path.join(screenshots, `${name}.png`), path.resolve(`docs/dashboard-${name}.png`));
     } finally {
       await browser.close();
     }

@@ -203,6 +203,28 @@ test('a good commit gets pending then success on every forge, each request valid
   }
   const gh = calls.find((c) => forgeOf(c.path)?.type === 'github');
   assert.equal(gh?.headers['authorization'], 'Bearer ghp_not-a-real-token');
+  // The dashboard's page of the Kustomization lists the statuses the forges accepted, on its timeline
+  // (recorded once the forge has answered, so waited for).
+  type Page = {
+    commitStatuses: { sha: string; state: string; provider: { type: string; name: string } }[];
+    activity: { source: string; title: string }[];
+  };
+  const github = (p: Page) => p.commitStatuses.filter((s) => s.provider.type === 'github' && s.sha === sha);
+  const page = await env.waitFor('the dashboard to list the two GitHub statuses', async () => {
+    const p = (await (await fetch(`${env.engine!.webUrl}/api/objects/Kustomization/${ns}/app`)).json()) as Page;
+    return github(p).length >= 2 ? p : undefined;
+  });
+  assert.deepEqual(
+    github(page).map((s) => [s.state, s.provider.name]),
+    [
+      ['success', `${ns}/github`],
+      ['pending', `${ns}/github`],
+    ],
+  );
+  assert.ok(
+    page.activity.some((a) => a.source === 'commit-status' && a.title === `commit ${sha.slice(0, 12)} success`),
+  );
+  assert.ok(!JSON.stringify(page).includes('not-a-real'), 'no secret on the page');
 });
 
 test('a broken commit gets pending then failure on every forge', async () => {

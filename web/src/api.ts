@@ -80,15 +80,64 @@ export interface HistoryEntry {
   commitUrl?: string;
 }
 
-export interface InventoryEntry {
-  namespace?: string;
-  name?: string;
-  group?: string;
-  kind?: string;
-  version: string;
-  id?: string;
-  /** For a Flux object the engine serves (a nested Kustomization, a source): its status. */
+/** A HelmRelease's `status.history` entry: one Helm release revision. */
+export interface HelmSnapshot {
+  name: string;
+  namespace: string;
+  version: number;
+  status: string;
+  chartName: string;
+  chartVersion: string;
+  appVersion?: string;
+  firstDeployed?: string;
+  lastDeployed?: string;
+  action?: string;
+}
+
+/** An object's health by the kstatus rules the appliers wait on (src/web/inventory-tree.ts). */
+export type Health = 'Ready' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+
+/** One applied object, and for a nested Kustomization or HelmRelease what it applied. */
+export interface TreeNode {
+  namespace: string;
+  name: string;
+  group: string;
+  kind: string;
+  apiVersion: string;
+  health: Health;
+  healthMessage: string;
+  /** For a Flux object the engine serves (a nested Kustomization, a HelmRelease, a source): its status. */
   status?: ObjectStatus;
+  children?: TreeNode[];
+}
+
+export interface InventoryTree {
+  nodes: TreeNode[];
+  from: 'inventory' | 'helm-release' | 'none';
+  omitted: number;
+  errors: string[];
+}
+
+/** One link of the source chain, nearest first (src/web/source-chain.ts). */
+export interface SourceLink {
+  kind: string;
+  namespace: string;
+  name: string;
+  status: ObjectStatus;
+  revision: string;
+  message: string;
+  url?: string;
+  missing?: true;
+}
+
+/** One line of an object's timeline (src/web/activity.ts). */
+export interface ActivityEntry {
+  at: string;
+  source: 'event' | 'commit-status' | 'helm-release';
+  outcome: string;
+  title: string;
+  detail: string;
+  revision?: string;
 }
 
 /** An object someone else changed, and when Driftless changed it back (src/apply/drift-log.ts). */
@@ -138,11 +187,16 @@ export interface ObjectDetail {
   spec: Record<string, unknown>;
   conditions: Condition[];
   history: HistoryEntry[];
-  inventory: InventoryEntry[];
+  inventory: InventoryTree;
   source: { kind?: string; name?: string; namespace?: string } | null;
+  sourceChain: SourceLink[];
   status: Record<string, unknown>;
   events: DashboardEvent[];
   eventsFrom: 'api-server' | 'engine-memory';
+  /** Why the events could not be read from the API server. */
+  eventsError?: string;
+  /** Events, commit statuses sent and Helm release revisions, newest first. */
+  activity: ActivityEntry[];
   /** Drift this Kustomization corrected, newest first (kept in the engine's memory since it started). */
   drift: DriftRecord[];
   timeline: TimelineRow[];

@@ -1,15 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, fetchObject, type InventoryEntry, type ObjectDetail } from './api.ts';
+import { Activity } from './activity.tsx';
+import { ApiError, fetchObject, type HelmSnapshot, type ObjectDetail } from './api.ts';
 import { Actions } from './auth.tsx';
 import { DriftLog } from './drift.tsx';
-import { EventList } from './events.tsx';
+import { InventoryTreeView } from './inventory.tsx';
+import { SourceChain } from './source-chain.tsx';
 import { Timeline } from './timeline.tsx';
 import { subscribe } from './live.ts';
-import { objectHref } from './router.ts';
 import { Ago, conditionSentence, StatusBadge } from './status.tsx';
-
-/** Inventory kinds the dashboard has pages for (nested Kustomizations and sources link to theirs). */
-const fluxGroups = new Set(['kustomize.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io']);
 
 export function ObjectPage({ kind, namespace, name }: { kind: string; namespace: string; name: string }) {
   const [data, setData] = useState<ObjectDetail | undefined>();
@@ -78,18 +76,10 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
         hasSource={Boolean(data.source?.name)}
       />
       {data.source?.name && (
-        <p>
-          Source:{' '}
-          <a
-            href={objectHref(
-              data.source.kind ?? 'GitRepository',
-              data.source.namespace ?? r.namespace,
-              data.source.name,
-            )}
-          >
-            {data.source.kind} {data.source.namespace ?? r.namespace}/{data.source.name}
-          </a>
-        </p>
+        <section aria-labelledby="src-h">
+          <h2 id="src-h">Source chain</h2>
+          <SourceChain links={data.sourceChain} kind={r.kind} name={r.name} />
+        </section>
       )}
       <section aria-labelledby="cond-h">
         <h2 id="cond-h">Conditions</h2>
@@ -109,6 +99,8 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
         <h2 id="hist-h">Revision history</h2>
         {data.history.length === 0 ? (
           <p class="muted">No history recorded.</p>
+        ) : r.kind === 'HelmRelease' ? (
+          <ReleaseHistory entries={data.history as unknown as HelmSnapshot[]} />
         ) : (
           <table class="history">
             <thead>
@@ -144,13 +136,13 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
       </section>
       {r.kind === 'Kustomization' && (
         <section aria-labelledby="tl-h">
-          <h2 id="tl-h">Timeline</h2>
+          <h2 id="tl-h">Revisions on their way</h2>
           <Timeline rows={data.timeline ?? []} />
         </section>
       )}
       <section aria-labelledby="inv-h">
         <h2 id="inv-h">Inventory</h2>
-        <Inventory entries={data.inventory} />
+        <InventoryTreeView tree={data.inventory} />
       </section>
       {r.kind === 'Kustomization' && (
         <section aria-labelledby="drift-h">
@@ -158,14 +150,16 @@ export function ObjectPage({ kind, namespace, name }: { kind: string; namespace:
           <DriftLog records={data.drift ?? []} />
         </section>
       )}
-      <section aria-labelledby="ev-h">
-        <h2 id="ev-h">Events</h2>
+      <section aria-labelledby="act-h">
+        <h2 id="act-h">Timeline</h2>
         {data.eventsFrom === 'engine-memory' && (
-          <p class="muted">
-            The API server could not be asked; these are the events this engine recorded since it started.
+          <p role="alert" class="warning">
+            The API server could not be asked for this object's events
+            {data.eventsError ? ` (${data.eventsError})` : ''}; shown are the events this engine recorded since it
+            started.
           </p>
         )}
-        <EventList events={data.events} empty="No event for this object." />
+        <Activity entries={data.activity ?? []} />
       </section>
       <details>
         <summary>Spec</summary>
@@ -189,44 +183,42 @@ function Revision({ text, url }: { text: string; url: string | undefined }) {
   );
 }
 
-function Inventory({ entries }: { entries: InventoryEntry[] }) {
-  if (entries.length === 0) return <p class="muted">Nothing applied (or not a kind that applies objects).</p>;
-  const byKind = new Map<string, InventoryEntry[]>();
-  for (const e of entries) {
-    const k = e.kind ? `${e.kind}${e.group ? `.${e.group}` : ''}` : 'unreadable entries';
-    byKind.set(k, [...(byKind.get(k) ?? []), e]);
-  }
+/** A HelmRelease's status.history: one Helm release revision per row, newest first. */
+function ReleaseHistory({ entries }: { entries: HelmSnapshot[] }) {
   return (
-    <ul class="inventory">
-      {[...byKind].map(([k, list]) => (
-        <li key={k}>
-          <strong>{k}</strong> <span class="muted">({list.length})</span>
-          <ul>
-            {list.map((e) => (
-              <li key={e.id ?? `${e.namespace}/${e.name}`}>
-                {e.group && fluxGroups.has(e.group) && e.kind && e.name ? (
-                  <a href={objectHref(e.kind, e.namespace ?? '', e.name)}>
-                    {e.namespace ? `${e.namespace}/` : ''}
-                    {e.name}
-                  </a>
-                ) : (
-                  <span>
-                    {e.namespace ? `${e.namespace}/` : ''}
-                    {e.name ?? e.id}
-                  </span>
-                )}{' '}
-                <span class="muted">{e.version}</span>
-                {e.status && (
-                  <>
-                    {' '}
-                    <StatusBadge status={e.status} />
-                  </>
-                )}
-              </li>
-            ))}
-          </ul>
-        </li>
-      ))}
-    </ul>
+    <table class="history">
+      <thead>
+        <tr>
+          <th scope="col">Release</th>
+          <th scope="col">Status</th>
+          <th scope="col">Chart</th>
+          <th scope="col">App version</th>
+          <th scope="col">First deployed</th>
+          <th scope="col">Last deployed</th>
+          <th scope="col">Action</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((h) => (
+          <tr key={`${h.name}-${h.version}`}>
+            <td data-label="Release" class="mono">
+              {h.name}.v{h.version}
+            </td>
+            <td data-label="Status">{h.status}</td>
+            <td data-label="Chart" class="mono">
+              {h.chartName}@{h.chartVersion}
+            </td>
+            <td data-label="App version">{h.appVersion}</td>
+            <td data-label="First deployed">
+              <Ago time={h.firstDeployed} />
+            </td>
+            <td data-label="Last deployed">
+              <Ago time={h.lastDeployed} />
+            </td>
+            <td data-label="Action">{h.action}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

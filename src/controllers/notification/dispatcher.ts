@@ -7,6 +7,7 @@ import { mergeMetadata } from '../../notify/alerts/metadata.ts';
 import { RateLimiter } from '../../notify/alerts/rate-limiter.ts';
 import type { Alert } from '../../notify/alerts/types.ts';
 import { cleanMetadata, type FluxEvent } from '../../notify/event.ts';
+import type { CommitStatusLog } from '../../notify/providers/commit-status-log.ts';
 import { CommitStatusMemo } from '../../notify/providers/commit-status-memo.ts';
 import { NotificationDispatchFailedReason } from '../../notify/providers/errors.ts';
 import { createNotifier, providerAcceptsEvent } from '../../notify/providers/registry.ts';
@@ -27,6 +28,8 @@ export interface DispatcherOptions {
   metrics: RuntimeMetrics;
   noCrossNamespaceRefs: boolean;
   rateLimitIntervalMs?: number;
+  /** Records the commit statuses forges accepted (shown on the dashboard's timeline). */
+  statusLog?: CommitStatusLog;
 }
 
 /**
@@ -108,7 +111,11 @@ export class NotificationDispatcher {
     if (!providerAcceptsEvent(provider.spec.type, event)) return;
     const merged = mergeMetadata(event, alert);
     try {
-      const cfg = await providerConfig(this.o.client, provider, { statusMemo: this.memo, observer: this.observer });
+      const cfg = await providerConfig(this.o.client, provider, {
+        statusMemo: this.memo,
+        observer: this.observer,
+        ...(this.o.statusLog ? { statusLog: this.o.statusLog } : {}),
+      });
       await createNotifier(cfg).post(merged.event, { alert: { name: alert.metadata.name, namespace: ns } });
     } catch (err) {
       await fail(

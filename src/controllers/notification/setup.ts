@@ -3,6 +3,7 @@ import { Groups } from '../../api/constants.ts';
 import { NotificationVersions } from '../../api/notification.ts';
 import { toFluxEvent } from '../../notify/event.ts';
 import { createEventIntakeApp, startEventIntakeServer } from '../../notify/intake/event-intake.ts';
+import type { CommitStatusLog } from '../../notify/providers/commit-status-log.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import type { ControllerDeps } from '../shared.ts';
@@ -14,6 +15,8 @@ export interface NotificationOptions extends ControllerDeps {
   /** `host:port` of the HTTP event intake for external Flux controllers; omit to not serve it. */
   eventsAddr?: string;
   noCrossNamespaceRefs: boolean;
+  /** Records the commit statuses forges accepted (the dashboard shows them). */
+  statusLog?: CommitStatusLog;
   onListening?: (url: string) => void;
 }
 
@@ -32,6 +35,7 @@ export function setupNotifications(mgr: Manager, opts: NotificationOptions): Not
     logger: opts.logger,
     metrics: opts.metrics,
     noCrossNamespaceRefs: opts.noCrossNamespaceRefs,
+    ...(opts.statusLog ? { statusLog: opts.statusLog } : {}),
   });
   // Only the leader reconciles, so only the leader's events reach the sink: no duplicate notifications.
   opts.baseRecorder.addSink((event) => dispatcher.submit(toFluxEvent(event)));

@@ -4,6 +4,7 @@ import { makeEvent, testSha } from '../alerts/test-events.ts';
 import { azureDevOpsRepository } from './azure-devops.ts';
 import { bitbucketRepository } from './bitbucket.ts';
 import { bitbucketServerRepository } from './bitbucket-server.ts';
+import { CommitStatusLog } from './commit-status-log.ts';
 import { CommitStatusMemo } from './commit-status-memo.ts';
 import { commitStateOf, defaultCommitStatusContext } from './commit-status.ts';
 import { NotificationError, NotificationReasons } from './errors.ts';
@@ -153,13 +154,17 @@ void test('identical statuses are posted once; a change or a failed post is not 
   server.defaultReply = { status: 201, body: '{}' };
   const skipped: string[] = [];
   const memo = new CommitStatusMemo();
+  const log = new CommitStatusLog();
   const make = () =>
     providerFactories.github({
       type: 'github',
       address: `${server.url}/org/app`,
       token: TOKEN,
       providerUid: PROVIDER_UID,
+      providerName: 'gh',
+      providerNamespace: 'flux-system',
       statusMemo: memo,
+      statusLog: log,
       retry: { attempts: 1 },
       observer: { skipped: (_type, why) => void skipped.push(why) },
     });
@@ -173,6 +178,18 @@ void test('identical statuses are posted once; a change or a failed post is not 
   await assert.rejects(make().post(makeEvent({ reason: 'Progressing', message: 'm' })));
   await make().post(makeEvent({ reason: 'Progressing', message: 'm' }));
   assert.equal(server.requests.length, 4, 'the failed post was retried by the next event');
+  // The log holds what the forge accepted: no duplicate, no failed post, no token.
+  const sent = log.list();
+  assert.deepEqual(
+    sent.map((s) => [s.state, s.description]),
+    [
+      ['pending', 'm'],
+      ['success', 'Reconciliation finished in 2.0s'],
+      ['success', makeEvent().message],
+    ],
+  );
+  assert.deepEqual(sent[0]!.provider, { type: 'github', name: 'flux-system/gh' });
+  assert.ok(!JSON.stringify(sent).includes(TOKEN));
 });
 
 void test('GitHub descriptions are cut to 140 characters and still match the OpenAPI schema', async (t) => {

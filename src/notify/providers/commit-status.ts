@@ -2,6 +2,7 @@
 // duplicate suppression; each forge file only maps states and shapes its request.
 import type { FluxEvent } from '../event.ts';
 import { EventSeverity, extractCommitSha, MetadataKeys, metadataValue, revisionOf } from '../event.ts';
+import type { SentCommitStatus } from './commit-status-log.ts';
 import { CommitStatusMemo } from './commit-status-memo.ts';
 import { CommitStatusExprError, parseCommitStatusExpr } from './commit-status-expr.ts';
 import type { CommitStatusExpr } from './commit-status-expr.ts';
@@ -85,7 +86,21 @@ export function commitStatusNotifier(cfg: ProviderConfig, adapter: ForgeAdapter)
         }
         await http.send(adapter.request(status), signal);
         memo.remember(key, fingerprint);
+        cfg.statusLog?.add(sentRecord(cfg, status));
       }),
+  };
+}
+
+function sentRecord(cfg: ProviderConfig, status: CommitStatus): SentCommitStatus {
+  const o = status.event.involvedObject;
+  return {
+    object: { kind: o.kind, namespace: o.namespace, name: o.name },
+    provider: { type: cfg.type, name: `${cfg.providerNamespace ?? ''}/${cfg.providerName ?? ''}` },
+    sha: status.sha,
+    state: status.state,
+    context: status.context,
+    description: status.description,
+    sentAt: new Date().toISOString(),
   };
 }
 

@@ -1,5 +1,6 @@
 // The provider contract: one `post` per notifier, configured from a Provider and its Secrets.
 import type { FluxEvent } from '../event.ts';
+import type { CommitStatusLog } from './commit-status-log.ts';
 import type { CommitStatusMemo } from './commit-status-memo.ts';
 
 /** Provider types Driftless can deliver to (a subset of Flux's enum; §3.1). */
@@ -121,6 +122,8 @@ export interface ProviderConfig {
   targetUrl?: string;
   /** Remembers the last status per commit and context; share one across notifiers to skip duplicates. */
   statusMemo?: CommitStatusMemo;
+  /** Records each commit status a forge accepted (the dashboard's timeline shows them). */
+  statusLog?: CommitStatusLog;
   observer?: DeliveryObserver;
   retry?: RetryOptions;
   /** HTTP client; default a node:https client honouring `caCert`, client certificates and `proxy`. */
