@@ -12,6 +12,7 @@ const cli = 'src/helm/cli.test.ts';
 const drift = 'test/e2e/helm-release-drift.test.ts';
 const postRender = 'test/e2e/helm-release-post-render.test.ts';
 const postRenderUnit = 'src/helm/post-render.test.ts';
+const oci = 'test/e2e/helm-release-oci.test.ts';
 const remediateOnFailure =
   'remove it (or use RemediateOnFailure, the default): Driftless remediates failed actions, it does not retry them on an interval';
 
@@ -41,10 +42,9 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     },
     ...implementedBy(e2e, ['spec.chartRef', 'spec.chartRef.name']),
     'spec.chartRef.kind': {
-      implemented: e2e,
+      implemented: oci,
       refusedValues: {
-        OCIRepository: 'use spec.chart with a HelmRepository, or a HelmChart in spec.chartRef',
-        ExternalArtifact: 'use spec.chart with a HelmRepository, or a HelmChart in spec.chartRef',
+        ExternalArtifact: 'use an OCIRepository or a HelmChart in spec.chartRef, or spec.chart with a HelmRepository',
       },
     },
     'spec.chartRef.namespace': { implemented: template },

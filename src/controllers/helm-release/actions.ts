@@ -32,12 +32,20 @@ async function recordObserved(req: ReleaseRequest, beforeMax: number, action?: s
     const h = history[i] as HelmSnapshot;
     const stored = all.find((r) => r.name === h.name && r.namespace === h.namespace && r.version === h.version);
     if (stored && stored.info.status !== h.status) {
-      history[i] = { ...snapshotOf(stored, h.action), ...(h.testHooks ? { testHooks: h.testHooks } : {}) };
+      history[i] = {
+        ...snapshotOf(stored, h.action),
+        ...(h.testHooks ? { testHooks: h.testHooks } : {}),
+        ...(h.ociDigest ? { ociDigest: h.ociDigest } : {}),
+      };
     }
   }
   const newest = fresh.at(-1);
   if (!newest) return false;
-  history.unshift(snapshotOf(newest, action));
+  const snap = snapshotOf(newest, action);
+  // An install or upgrade was made from the chart of the last attempt (helm-controller's mutateOCIDigest).
+  const ociDigest = req.status.lastAttemptedRevisionDigest;
+  if ((action === 'install' || action === 'upgrade') && ociDigest) snap.ociDigest = ociDigest;
+  history.unshift(snap);
   return true;
 }
 
@@ -109,7 +117,12 @@ function releaseAction(
       const stored = await recordObserved(req, before, name);
       if (err !== undefined) {
         const message = `Helm ${name} failed for release ${req.releaseNamespace}/${req.releaseName} with chart ${chart.name}@${chart.version}: ${messageOf(err).trim()}`;
-        const attempted = { chartVersion: chart.version, configDigest: req.configDigest, appVersion: chart.appVersion };
+        const attempted = {
+          chartVersion: chart.version,
+          configDigest: req.configDigest,
+          appVersion: chart.appVersion,
+          ociDigest: status.lastAttemptedRevisionDigest,
+        };
         await recordActionOutcome(req, HelmConditions.Released, { failed: true, reason: failed, message }, attempted);
         if (!stored) throw new ActionError(message);
         (name === 'install' ? installRemediation(obj) : upgradeRemediation(obj)).increment(status);

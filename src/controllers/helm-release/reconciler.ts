@@ -29,7 +29,15 @@ import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
-import { applyChartTemplate, deleteChartTemplate, loadChart, readySourceArtifact, templateChartKey } from './chart.ts';
+import {
+  applyChartTemplate,
+  chartSourceKindOf,
+  deleteChartTemplate,
+  loadChart,
+  mutateOciChart,
+  readySourceArtifact,
+  templateChartKey,
+} from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
 import { checkDependencies } from './inputs.ts';
 import { atomicRelease } from './release.ts';
@@ -38,6 +46,7 @@ import type { LoadedChart } from './types.ts';
 export interface HelmReleaseReconcilerOptions extends ControllerDeps {
   informer: Informer;
   helmCharts: Informer;
+  ociRepositories: Informer;
   cli: HelmCli;
   artifacts: ArtifactTreeCache;
   requeueDependencyMs: number;
@@ -54,6 +63,8 @@ interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
   artifact?: Artifact;
   values?: Values;
   chart?: LoadedChart;
+  /** The OCI artifact digest of a chart from an OCIRepository (status.lastAttemptedRevisionDigest). */
+  ociDigest?: string;
   workDir?: string;
   /** Stalled with a reason of its own (RetriesExceeded) while Ready keeps the release's. */
   stalled?: { reason: string; message: string };
@@ -116,14 +127,15 @@ export function helmReleaseReconciler(
         } catch (err) {
           throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
         }
-        if (!hr.spec.chart && hr.spec.chartRef?.kind !== 'HelmChart') {
+        const kind = chartSourceKindOf(hr);
+        if (!kind) {
           throw new ReconcileFailure('InvalidChartReference', 'invalid Chart reference', { stalled: true });
         }
         const ref = helmChartRefOf(hr);
         if (o.noCrossNamespaceRefs && ref.namespace !== hr.metadata.namespace) {
           throw new ReconcileFailure(
             Reasons.AccessDenied,
-            `cross-namespace references are not allowed: can't access 'HelmChart/${ref.namespace}/${ref.name}'`,
+            `cross-namespace references are not allowed: can't access '${kind}/${ref.namespace}/${ref.name}'`,
             { stalled: true },
           );
         }
@@ -151,7 +163,7 @@ export function helmReleaseReconciler(
       run: (ctx) => {
         ctx.artifact = readySourceArtifact({
           hr: ctx.obj,
-          helmCharts: o.helmCharts,
+          sources: { HelmChart: o.helmCharts, OCIRepository: o.ociRepositories },
           requeueMs: o.requeueDependencyMs,
         }).artifact;
       },
@@ -172,14 +184,18 @@ export function helmReleaseReconciler(
       name: 'chart',
       run: async (ctx) => {
         ctx.workDir = await mkdtemp(path.join(tmpdir(), 'driftless-hr-'));
+        const artifact = need(ctx.artifact, 'artifact');
         ctx.chart = await loadChart({
           artifacts: o.artifacts,
-          artifact: need(ctx.artifact, 'artifact'),
+          artifact,
           dest: path.join(ctx.workDir, 'chart'),
           signal: ctx.signal,
           timeoutMs: helmReleaseTimeoutMs(ctx.obj.spec),
           requeueMs: o.requeueDependencyMs,
         });
+        if (chartSourceKindOf(ctx.obj) === 'OCIRepository') {
+          ctx.ociDigest = await mutateOciChart(ctx.chart, artifact.revision);
+        }
       },
     },
     {
@@ -227,6 +243,8 @@ export function helmReleaseReconciler(
         }
         status.lastAttemptedGeneration = hr.metadata.generation ?? 0;
         status.lastAttemptedRevision = chart.version;
+        if (ctx.ociDigest) status.lastAttemptedRevisionDigest = ctx.ociDigest;
+        else delete status.lastAttemptedRevisionDigest;
         status.lastAttemptedConfigDigest = configDigest;
         const forceRequested = handleAnnotationRequest(hr, status, Annotations.forceRequestedAt, 'lastHandledForceAt');
         const outcome = await atomicRelease({
