@@ -9,6 +9,7 @@ import type { Values } from '../../helm/values.ts';
 import { deleteCondition, markUnknown } from '../../runtime/conditions.ts';
 import { messageOf } from '../shared.ts';
 import { installOptionsOf, rollbackOptionsOf, uninstallOptionsOf, upgradeOptionsOf } from './action-options.ts';
+import { applyChartCrds, crdPolicyOf } from './crds.ts';
 import { recordActionOutcome } from './outcome.ts';
 import {
   activeRemediation,
@@ -16,6 +17,7 @@ import {
   installRemediation,
   latest,
   previousSnapshot,
+  retryOf,
   upgradeRemediation,
 } from './remediation.ts';
 import { ActionError, StalledError, type Action, type ReleaseRequest } from './types.ts';
@@ -129,6 +131,12 @@ function releaseAction(
         return;
       }
       const cur = latest(status) as HelmSnapshot;
+      // Under RetryOnFailure the failure counters only matter while the release is failed.
+      if (retryOf(obj, name)) {
+        delete status.failures;
+        delete status.installFailures;
+        delete status.upgradeFailures;
+      }
       const message = `Helm ${name} succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
       await recordActionOutcome(
         req,
@@ -146,13 +154,17 @@ function releaseAction(
   };
 }
 
-export const installAction = releaseAction('install', (req, target) =>
-  req.cli.install({ ...installOptionsOf(req.obj), ...target }),
-);
+export const installAction = releaseAction('install', async (req, target) => {
+  const options = installOptionsOf(req.obj);
+  await applyChartCrds(req, crdPolicyOf(req.obj, 'install'), options.serverSide);
+  await req.cli.install({ ...options, ...target });
+});
 
 export const upgradeAction = releaseAction('upgrade', async (req, target) => {
   const last = await req.storage.last(req.releaseName);
-  await req.cli.upgrade({ ...upgradeOptionsOf(req.obj, last?.apply_method), ...target });
+  const options = upgradeOptionsOf(req.obj, last?.apply_method);
+  await applyChartCrds(req, crdPolicyOf(req.obj, 'upgrade'), options.serverSide === 'true');
+  await req.cli.upgrade({ ...options, ...target });
 });
 
 export const testAction: Action = {

@@ -41,6 +41,7 @@ import {
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
 import { checkDependencies } from './inputs.ts';
 import { atomicRelease } from './release.ts';
+import { retryOf } from './remediation.ts';
 import type { LoadedChart } from './types.ts';
 
 export interface HelmReleaseReconcilerOptions extends ControllerDeps {
@@ -124,6 +125,8 @@ export function helmReleaseReconciler(
           ctx.intervalMs = helmReleaseIntervalMs(hr.spec);
           helmReleaseTimeoutMs(hr.spec);
           for (const a of ['install', 'upgrade', 'test', 'rollback', 'uninstall'] as const) actionTimeoutMs(hr.spec, a);
+          retryOf(hr, 'install');
+          retryOf(hr, 'upgrade');
         } catch (err) {
           throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
         }
@@ -282,6 +285,13 @@ export function helmReleaseReconciler(
             throw new ReconcileFailure(reason, message, { stalled: true, event: 'none' });
           case 'error':
             throw new ReconcileFailure(outcome.reason, outcome.message, { event: 'none' });
+          case 'retry':
+            // helm-controller returns no error here: the generation counts as observed.
+            ctx.observed = true;
+            throw new ReconcileFailure(reason, message, {
+              requeueAfterMs: withJitter(outcome.afterMs),
+              event: 'none',
+            });
         }
       },
     },
