@@ -175,9 +175,13 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     ]),
     'spec.waitStrategy': { implemented: options },
     'spec.waitStrategy.name': { implemented: options },
-    'spec.healthCheckExprs': {
-      refused:
-        'remove it (Helm waits for the objects with kstatus; CEL health checks of releases are not evaluated by Driftless yet)',
-    },
+    ...implementedBy(crds, [
+      'spec.healthCheckExprs',
+      'spec.healthCheckExprs[].apiVersion',
+      'spec.healthCheckExprs[].kind',
+      'spec.healthCheckExprs[].current',
+      'spec.healthCheckExprs[].inProgress',
+      'spec.healthCheckExprs[].failed',
+    ]),
   },
 };

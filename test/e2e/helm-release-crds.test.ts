@@ -1,7 +1,8 @@
 // HelmRelease CRD policies end to end (spec.install.crds, spec.upgrade.crds): charts of this test's making
 // with crds/ directories in a GitRepository, released by the real helm (`helm-controller` build), the
 // chart's CRDs applied by the reconciler as helm-controller's applyCRDs does: Create by default, Skip,
-// CreateReplace; origin labels and the field manager helm-controller on what it applied.
+// CreateReplace; origin labels and the field manager helm-controller on what it applied. Then
+// spec.healthCheckExprs: a custom resource of the chart judged by CEL rules before the release is Ready.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, constants } from 'node:fs/promises';
@@ -166,4 +167,78 @@ test('install crds Skip: the chart installs without its CRDs', async () => {
     '0.1.0',
   );
   assert.equal(await env.get(crdRef('things')), undefined);
+});
+
+// CEL rules for the Widgets of the chart: Current when status.phase is Ready, Failed when it is Failed.
+const widgetHealth = [
+  {
+    apiVersion: 'crds.e2e.driftless.dev/v1',
+    kind: 'Widget',
+    current: "has(status.phase) && status.phase == 'Ready'",
+    inProgress: "!has(status.phase) || status.phase == 'Pending'",
+    failed: "has(status.phase) && status.phase == 'Failed'",
+  },
+];
+
+/** Sets the Widget's status.phase once it exists (the CRD has no status subresource). */
+async function setPhase(name: string, phase: string): Promise<void> {
+  const widgetRef = ref('crds.e2e.driftless.dev/v1', 'Widget', ns, name);
+  await env.waitFor(`Widget ${name}`, () => env.get(widgetRef), 120_000);
+  await env.client.patch(widgetRef, { status: { phase } });
+}
+
+test('healthCheckExprs: the release is Ready only when the CEL rules say the Widget is Current', async () => {
+  const files = {
+    'charts/healthy/Chart.yaml': chartYaml('healthy', '0.1.0'),
+    'charts/healthy/templates/widget.yaml': widget,
+  };
+  await env.commit('charts', files, 'chart healthy');
+  await env.apply(helmRelease('healthy', './charts/healthy', { healthCheckExprs: widgetHealth }));
+  await env.client.patch(ref(ApiVersions.source, 'GitRepository', ns, 'charts'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': `healthy-${Date.now()}` } },
+  });
+  // helm's own wait is over as soon as the Widget exists; the release is not Ready until the rule holds.
+  const widgetRef = ref('crds.e2e.driftless.dev/v1', 'Widget', ns, 'healthy-widget');
+  await env.waitFor('Widget healthy-widget', () => env.get(widgetRef), 120_000);
+  const early = ((await env.get(hrRef('healthy'))) as unknown as { status?: HrStatus } | undefined)?.status;
+  assert.notEqual(
+    early?.conditions?.find((c) => c.type === 'Ready')?.status,
+    'True',
+    'not Ready before the rule holds',
+  );
+  await setPhase('healthy-widget', 'Ready');
+  await env.waitForReady(hrRef('healthy'), { reason: 'InstallSucceeded' }, 120_000);
+});
+
+test('healthCheckExprs: a Widget the rules call Failed fails the install, and Helm stores the release failed', async () => {
+  await env.commit(
+    'charts',
+    { 'charts/sick/Chart.yaml': chartYaml('sick', '0.1.0'), 'charts/sick/templates/widget.yaml': widget },
+    'chart sick',
+  );
+  await env.apply(helmRelease('sick', './charts/sick', { timeout: '1m', healthCheckExprs: widgetHealth }));
+  await env.client.patch(ref(ApiVersions.source, 'GitRepository', ns, 'charts'), {
+    metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': `sick-${Date.now()}` } },
+  });
+  await setPhase('sick-widget', 'Failed');
+  const ready = await env.waitForReady(hrRef('sick'), { status: 'False', reason: 'InstallFailed' }, 180_000);
+  const message = ready.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
+  assert.match(message, /^Helm install failed for release hr-crds\/sick with chart sick@0\.1\.0: .*Widget.*Failed/s);
+  const secret = await env.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'sh.helm.release.v1.sick.v1' });
+  assert.equal(secret?.metadata.labels?.['status'], 'failed');
+});
+
+test('healthCheckExprs that do not compile stall the release: InvalidCELExpression', async () => {
+  await env.apply(
+    helmRelease('badcel', './charts/healthy', {
+      healthCheckExprs: [{ apiVersion: 'crds.e2e.driftless.dev/v1', kind: 'Widget', current: 'status.phase ==' }],
+    }),
+  );
+  const ready = await env.waitForReady(hrRef('badcel'), { status: 'False', reason: 'InvalidCELExpression' }, 60_000);
+  const stalled = ready.status?.conditions?.find((c) => c.type === 'Stalled');
+  assert.equal(stalled?.status, 'True');
+  assert.match(
+    stalled?.message ?? '',
+    /^Reconciliation failed terminally due to configuration error: spec\.healthCheckExprs\[0\]\.current/,
+  );
 });

@@ -10,6 +10,7 @@ import { deleteCondition, markUnknown } from '../../runtime/conditions.ts';
 import { messageOf } from '../shared.ts';
 import { installOptionsOf, rollbackOptionsOf, uninstallOptionsOf, upgradeOptionsOf } from './action-options.ts';
 import { applyChartCrds, crdPolicyOf } from './crds.ts';
+import { waitForHealthExprs } from './health.ts';
 import { recordActionOutcome } from './outcome.ts';
 import {
   activeRemediation,
@@ -155,16 +156,20 @@ function releaseAction(
 }
 
 export const installAction = releaseAction('install', async (req, target) => {
+  const startedAt = Date.now();
   const options = installOptionsOf(req.obj);
   await applyChartCrds(req, crdPolicyOf(req.obj, 'install'), options.serverSide);
   await req.cli.install({ ...options, ...target });
+  await waitForHealthExprs(req, { waited: options.wait !== 'hookOnly', timeoutMs: options.timeoutMs, startedAt });
 });
 
 export const upgradeAction = releaseAction('upgrade', async (req, target) => {
+  const startedAt = Date.now();
   const last = await req.storage.last(req.releaseName);
   const options = upgradeOptionsOf(req.obj, last?.apply_method);
   await applyChartCrds(req, crdPolicyOf(req.obj, 'upgrade'), options.serverSide === 'true');
   await req.cli.upgrade({ ...options, ...target });
+  await waitForHealthExprs(req, { waited: options.wait !== 'hookOnly', timeoutMs: options.timeoutMs, startedAt });
 });
 
 export const testAction: Action = {

@@ -15,6 +15,7 @@ import {
   type HelmReleaseStatus,
 } from '../../api/helm-release.ts';
 import type { Artifact } from '../../api/meta.ts';
+import { HealthExprCompileError } from '../../apply/health-exprs.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { HelmCli } from '../../helm/cli.ts';
 import { valuesDigest } from '../../helm/observation.ts';
@@ -39,6 +40,7 @@ import {
   templateChartKey,
 } from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
+import { healthExprsOf } from './health.ts';
 import { checkDependencies } from './inputs.ts';
 import { atomicRelease } from './release.ts';
 import { retryOf } from './remediation.ts';
@@ -129,6 +131,16 @@ export function helmReleaseReconciler(
           retryOf(hr, 'upgrade');
         } catch (err) {
           throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
+        }
+        try {
+          healthExprsOf(hr);
+        } catch (err) {
+          if (!(err instanceof HealthExprCompileError)) throw err;
+          throw new ReconcileFailure(
+            Reasons.InvalidCELExpression,
+            `Reconciliation failed terminally due to configuration error: ${err.message}`,
+            { stalled: true, cause: err },
+          );
         }
         const kind = chartSourceKindOf(hr);
         if (!kind) {

@@ -275,9 +275,6 @@ void test('nothing refused among strategies and CRD policies; driftDetection and
     paths({ upgrade: { crds: 'Create', strategy: { name: 'RetryOnFailure', retryInterval: '1m' } } }),
     [],
   );
-  assert.deepEqual(paths({ healthCheckExprs: [{ apiVersion: 'v1', kind: 'X', current: 'true' }] }), [
-    'spec.healthCheckExprs',
-  ]);
 });
 
 // A fake of Helm's storage for the pure state decisions (the e2e test drives the real one).
