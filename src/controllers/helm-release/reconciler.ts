@@ -87,8 +87,11 @@ export function serviceAccountUser(hr: HelmRelease, defaultServiceAccount?: stri
   return sa ? `system:serviceaccount:${hr.metadata.namespace ?? ''}:${sa}` : undefined;
 }
 
-/** Flux's HandleAnnotationRequest: `annotation` equals requestedAt, and neither was handled yet. */
-function handleAnnotationRequest(
+/**
+ * Flux's HandleAnnotationRequest (forceAt, resetAt): true when `annotation` equals requestedAt and neither was
+ * handled yet; `status[field]` takes the annotation's value either way, so a request is handled once.
+ */
+export function handleAnnotationRequest(
   hr: HelmRelease,
   status: HelmReleaseStatus,
   annotation: string,
