@@ -188,3 +188,32 @@ test('chartRef to a missing OCIRepository waits with ArtifactFailed naming the k
     'could not get Source object: OCIRepository.source.toolkit.fluxcd.io "nowhere" not found',
   );
 });
+
+test('a HelmRepository of type oci: the HelmChart picks a version from the tags and pulls the chart layer', async () => {
+  await env.apply({
+    apiVersion: ApiVersions.source,
+    kind: 'HelmRepository',
+    metadata: { name: 'registry', namespace: ns },
+    spec: { type: 'oci', url: `oci://${registry.host}/charts`, interval: '10m' },
+  });
+  await env.apply(
+    helmRelease('templated', {
+      chart: {
+        spec: { chart: 'app', version: '0.1.x', sourceRef: { kind: 'HelmRepository', name: 'registry' } },
+      },
+      values: { message: 'from-oci-repository' },
+    }),
+  );
+  await env.waitForReady(hrRef('templated'), { reason: 'InstallSucceeded' }, 180_000);
+  const chart = (await env.get(ref(ApiVersions.source, 'HelmChart', ns, `${ns}-templated`))) as unknown as {
+    status?: { artifact?: { revision?: string }; conditions?: Cond[] };
+  };
+  assert.equal(chart.status?.artifact?.revision, '0.1.0');
+  assert.equal(
+    chart.status?.conditions?.find((c) => c.type === 'Ready')?.message,
+    "pulled 'app' chart with version '0.1.0'",
+  );
+  assert.equal(await configMessage('templated-config'), 'from-oci-repository');
+  // Not an OCIRepository: the version is the chart's own, no digest metadata.
+  assert.equal((await statusOf('templated')).lastAttemptedRevision, '0.1.0');
+});
