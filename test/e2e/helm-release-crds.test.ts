@@ -71,13 +71,17 @@ const helmRelease = (name: string, chart: string, spec: Record<string, unknown> 
   },
 });
 
-/** Commits `files`, asks the GitRepository to fetch, and waits until the release runs `version`. */
-async function release(name: string, files: Record<string, string>, version: string): Promise<void> {
+/**
+ * Commits `files`, asks the GitRepository to fetch, applies `hr` when given (after the chart exists), and
+ * waits until the release runs `version`.
+ */
+async function release(name: string, files: Record<string, string>, version: string, hr?: KubeObject): Promise<void> {
   await env.commit('charts', files, `chart ${version}`);
   const token = `${version}-${Date.now()}`;
   await env.client.patch(ref(ApiVersions.source, 'GitRepository', ns, 'charts'), {
     metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } },
   });
+  if (hr) await env.apply(hr);
   let last: HrStatus = {};
   await env.waitFor(
     () => `HelmRelease ${name} Ready at chart ${version} (last: ${JSON.stringify(last.conditions)})`,
@@ -105,7 +109,6 @@ before(async () => {
 after(() => env?.stop());
 
 test('install crds default Create: the CRD made with origin labels before the objects that use it', async () => {
-  await env.apply(helmRelease('app', './charts/app'));
   await release(
     'app',
     {
@@ -114,6 +117,7 @@ test('install crds default Create: the CRD made with origin labels before the ob
       'charts/app/templates/widget.yaml': widget,
     },
     '0.1.0',
+    helmRelease('app', './charts/app'),
   );
   const made = await env.get(crdRef('widgets'));
   assert.equal(made?.metadata.labels?.['helm.toolkit.fluxcd.io/name'], 'app');
@@ -156,7 +160,6 @@ test('upgrade crds Skip leaves a new CRD out; CreateReplace creates it and repla
 });
 
 test('install crds Skip: the chart installs without its CRDs', async () => {
-  await env.apply(helmRelease('bare', './charts/bare', { install: { crds: 'Skip' } }));
   await release(
     'bare',
     {
@@ -165,6 +168,7 @@ test('install crds Skip: the chart installs without its CRDs', async () => {
       'charts/bare/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bare\ndata: {}\n',
     },
     '0.1.0',
+    helmRelease('bare', './charts/bare', { install: { crds: 'Skip' } }),
   );
   assert.equal(await env.get(crdRef('things')), undefined);
 });
