@@ -12,8 +12,9 @@ const cli = 'src/helm/cli.test.ts';
 const drift = 'test/e2e/helm-release-drift.test.ts';
 const postRender = 'test/e2e/helm-release-post-render.test.ts';
 const postRenderUnit = 'src/helm/post-render.test.ts';
-const remediateOnFailure =
-  'remove it (or use RemediateOnFailure, the default): Driftless remediates failed actions, it does not retry them on an interval';
+const oci = 'test/e2e/helm-release-oci.test.ts';
+const crds = 'test/e2e/helm-release-crds.test.ts';
+const retry = 'src/controllers/helm-release/retry.test.ts';
 
 /** HelmRelease (helm.toolkit.fluxcd.io/v2). */
 export const HelmReleaseFieldSupport: KindFieldSupport = {
@@ -41,10 +42,9 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     },
     ...implementedBy(e2e, ['spec.chartRef', 'spec.chartRef.name']),
     'spec.chartRef.kind': {
-      implemented: e2e,
+      implemented: oci,
       refusedValues: {
-        OCIRepository: 'use spec.chart with a HelmRepository, or a HelmChart in spec.chartRef',
-        ExternalArtifact: 'use spec.chart with a HelmRepository, or a HelmChart in spec.chartRef',
+        ExternalArtifact: 'use an OCIRepository or a HelmChart in spec.chartRef, or spec.chart with a HelmRepository',
       },
     },
     'spec.chartRef.namespace': { implemented: template },
@@ -87,7 +87,6 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       'spec.install.disableOpenAPIValidation',
       'spec.install.disableSchemaValidation',
       'spec.install.replace',
-      'spec.install.skipCRDs',
       'spec.install.createNamespace',
       'spec.install.serverSideApply',
       'spec.install.remediation',
@@ -96,12 +95,11 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       'spec.install.remediation.remediateLastFailure',
       'spec.install.strategy',
     ]),
-    'spec.install.strategy.name': { implemented: options, refusedValues: { RetryOnFailure: remediateOnFailure } },
-    'spec.install.strategy.retryInterval': { refused: remediateOnFailure },
-    'spec.install.crds': {
-      implemented: options,
-      refusedValues: { CreateReplace: 'use Create (helm creates missing CRDs of crds/ and leaves existing ones)' },
+    'spec.install.skipCRDs': {
+      fluxIgnores: 'deprecated: helm-controller applies crds/ per spec.install.crds and never reads it',
     },
+    ...implementedBy(retry, ['spec.install.strategy.name', 'spec.install.strategy.retryInterval']),
+    'spec.install.crds': { implemented: crds },
     ...implementedBy(options, [
       'spec.upgrade',
       'spec.upgrade.timeout',
@@ -123,16 +121,8 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       'spec.upgrade.strategy',
       'spec.upgrade.chartNameChangeStrategy',
     ]),
-    'spec.upgrade.strategy.name': { implemented: options, refusedValues: { RetryOnFailure: remediateOnFailure } },
-    'spec.upgrade.strategy.retryInterval': { refused: remediateOnFailure },
-    'spec.upgrade.crds': {
-      implemented: options,
-      refusedValues: {
-        Create: 'use Skip (the default) and ship CRD changes outside the chart (helm upgrade never applies crds/)',
-        CreateReplace:
-          'use Skip (the default) and ship CRD changes outside the chart (helm upgrade never applies crds/)',
-      },
-    },
+    ...implementedBy(retry, ['spec.upgrade.strategy.name', 'spec.upgrade.strategy.retryInterval']),
+    'spec.upgrade.crds': { implemented: crds },
     ...implementedBy(options, ['spec.test', 'spec.test.enable', 'spec.test.timeout', 'spec.test.ignoreFailures']),
     ...implementedBy(cli, ['spec.test.filters', 'spec.test.filters[].name', 'spec.test.filters[].exclude']),
     ...implementedBy(options, [
@@ -185,9 +175,13 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     ]),
     'spec.waitStrategy': { implemented: options },
     'spec.waitStrategy.name': { implemented: options },
-    'spec.healthCheckExprs': {
-      refused:
-        'remove it (Helm waits for the objects with kstatus; CEL health checks of releases are not evaluated by Driftless yet)',
-    },
+    ...implementedBy(crds, [
+      'spec.healthCheckExprs',
+      'spec.healthCheckExprs[].apiVersion',
+      'spec.healthCheckExprs[].kind',
+      'spec.healthCheckExprs[].current',
+      'spec.healthCheckExprs[].inProgress',
+      'spec.healthCheckExprs[].failed',
+    ]),
   },
 };

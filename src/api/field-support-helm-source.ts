@@ -21,10 +21,9 @@ export const HelmRepositoryFieldSupport: KindFieldSupport = {
       implemented: repoApi,
       refusedValues: { aws: cloudProviders, azure: cloudProviders, gcp: cloudProviders },
     },
-    // source-controller reads insecure only for type oci, which it treats as a static object with no fetch.
-    'spec.insecure': {
-      fluxIgnores: 'source-controller fetches nothing for type oci, the only type whose documentation it applies to',
-    },
+    // Read for type oci only, by the HelmChart reconciler that pulls from the registry (as source-controller's):
+    // plain HTTP after HTTPS fails, as the OCIRepository's insecure.
+    'spec.insecure': { implemented: 'src/sources/oci/reference.test.ts' },
     // acl.AccessFrom is "Not implemented, provisional as of fluxcd/flux2#2092" in Flux's own API.
     'spec.accessFrom': { fluxIgnores: 'Flux documents it as "Not implemented, provisional"' },
     'spec.accessFrom.namespaceSelectors': { fluxIgnores: 'Flux documents accessFrom as "Not implemented"' },
@@ -52,7 +51,7 @@ export const HelmChartFieldSupport: KindFieldSupport = {
     'spec.sourceRef.apiVersion': { fluxIgnores: 'source-controller looks the source up by kind and name only' },
     ...implementedBy(chartApi, ['spec.interval', 'spec.suspend']),
     'spec.verify': {
-      refused: 'remove it: signature verification applies to OCI charts, which Driftless does not fetch yet',
+      refused: 'remove it: signatures of OCI charts are not verified by Driftless yet',
     },
   },
 };

@@ -287,6 +287,7 @@ export const HelmReasons = {
   MissingRollbackTarget: 'MissingRollbackTarget',
   AwaitingTests: 'AwaitingTests',
   StateError: 'StateError',
+  ChartMutateError: 'ChartMutateError',
 } as const;
 
 const defaultTimeoutMs = 5 * 60_000;

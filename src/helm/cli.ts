@@ -247,6 +247,11 @@ export class HelmCli {
     await this.run(uninstallArgs(o, this.kubeconfig), opt(o));
   }
 
+  /** `helm show crds`: the CRD files of the chart's crds/ directories, its dependencies' included (no cluster). */
+  async showCrds(chartPath: string, signal?: AbortSignal): Promise<string> {
+    return await this.run(['show', 'crds', chartPath], signal ? { signal } : {});
+  }
+
   /** `helm test`; rejects when a test hook fails (the hooks' phases are in the stored release either way). */
   async test(o: TestOptions): Promise<void> {
     await this.run(testArgs(o, this.kubeconfig), opt(o));

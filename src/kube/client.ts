@@ -269,12 +269,16 @@ export class KubeClient {
   }
 
   /** PUT (optionally to a subresource such as `status`); fails with 409 on a stale resourceVersion. */
-  async replace<T extends KubeObject = KubeObject>(obj: KubeObject, opts: { subresource?: string } = {}): Promise<T> {
+  async replace<T extends KubeObject = KubeObject>(
+    obj: KubeObject,
+    opts: { subresource?: string; fieldManager?: string } = {},
+  ): Promise<T> {
     return await this.transport.send<T>({
       method: 'PUT',
       path: await this.path({ ...obj, namespace: obj.metadata.namespace, name: obj.metadata.name }, opts.subresource),
       headers: this.headers(),
       body: obj,
+      ...(opts.fieldManager ? { query: { fieldManager: opts.fieldManager } } : {}),
     });
   }
 

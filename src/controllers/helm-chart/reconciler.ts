@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConditionTypes, Reasons, SourceReasons } from '../../api/constants.ts';
+import { ConditionTypes, SourceReasons } from '../../api/constants.ts';
 import type { GitRepository } from '../../api/git-repository.ts';
 import {
   HelmChartReasons,
@@ -45,6 +45,7 @@ import {
   selectChartVersion,
 } from '../../sources/helm-repository/repo-index.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
+import { ociChartClient, ociChartIndex, pullOciChart, tagOfChartUrl } from './oci-chart.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 
@@ -139,12 +140,11 @@ export function helmChartReconciler(
             { conditions: fetchFailed, requeueAfterMs: o.requeueDependencyMs ?? 30_000 },
           );
         }
+        // A HelmRepository of type oci has no artifact: the chart is pulled from the registry itself.
         if (kind === 'HelmRepository' && isOciHelmRepository((source as HelmRepository).spec)) {
-          throw new ReconcileFailure(
-            Reasons.NotSupported,
-            `HelmRepository '${name}' is of type oci: OCI Helm charts are not supported by Driftless yet; serve the chart from an HTTP Helm repository or a GitRepository`,
-            { stalled: true },
-          );
+          ctx.source = source;
+          delete ctx.status.observedSourceArtifactRevision;
+          return;
         }
         if (!source.status?.artifact) {
           throw new ReconcileFailure('NoSourceArtifact', `no artifact available for ${kind} source '${name}'`, {
@@ -162,8 +162,9 @@ export function helmChartReconciler(
       name: 'build',
       run: async (ctx) => {
         try {
-          if (ctx.obj.spec.sourceRef.kind === 'HelmRepository') await fromHelmRepository(ctx);
-          else await fromGitRepository(ctx);
+          if (ctx.obj.spec.sourceRef.kind !== 'HelmRepository') await fromGitRepository(ctx);
+          else if (isOciHelmRepository((ctx.source as HelmRepository).spec)) await fromOciRepository(ctx);
+          else await fromHelmRepository(ctx);
         } catch (err) {
           throw toFailure(err, ctx.obj.spec.sourceRef.kind === 'HelmRepository');
         }
@@ -222,6 +223,42 @@ export function helmChartReconciler(
           what: 'chart',
           signal: ctx.signal,
         }),
+    });
+    await store(ctx, build);
+  }
+
+  /** A chart of an OCI HelmRepository: versions from the tags, the chart layer of the chosen one. */
+  async function fromOciRepository(ctx: HelmChartContext): Promise<void> {
+    const { obj } = ctx;
+    const repo = ctx.source as HelmRepository;
+    const rc = await ociChartClient({ client, repo, chart: obj.spec.chart, signal: ctx.signal });
+    let tags: string[];
+    try {
+      tags = await rc.listTags();
+    } catch (err) {
+      throw new ChartBuildError(
+        'ChartPullError',
+        `failed to get chart version for remote reference: ${messageOf(err)}`,
+      );
+    }
+    const index = ociChartIndex(repo.spec.url, obj.spec.chart, tags);
+    const meta = versionMetadata(obj, undefined);
+    const valuesFiles = effectiveValuesFiles(obj.spec.valuesFiles ?? []);
+    const target = remoteBuildTarget(index, obj.spec.chart, helmChartVersion(obj.spec), meta);
+    if (await cached(ctx, target.name, target.version)) {
+      const packaged = valuesFiles.length > 0 || meta !== '';
+      ctx.build = { ...target, packaged, valuesFiles: ctx.status.observedValuesFiles ?? valuesFiles };
+      return;
+    }
+    const build = await buildRemoteChart({
+      index,
+      repositoryUrl: repo.spec.url,
+      chart: obj.spec.chart,
+      version: helmChartVersion(obj.spec),
+      valuesFiles: obj.spec.valuesFiles ?? [],
+      ignoreMissingValuesFiles: obj.spec.ignoreMissingValuesFiles === true,
+      versionMetadata: meta,
+      download: (url) => pullOciChart(rc, tagOfChartUrl(url)),
     });
     await store(ctx, build);
   }

@@ -17,7 +17,8 @@ export function installOptionsOf(hr: HelmRelease) {
     waitForJobs: !spec.disableWaitForJobs,
     disableHooks: spec.disableHooks ?? false,
     createNamespace: !!hr.spec.targetNamespace && (spec.createNamespace ?? false),
-    skipCrds: spec.skipCRDs === true || spec.crds === 'Skip',
+    // helm never installs the chart's CRDs: applyChartCrds does, per spec.install.crds (helm-controller's way).
+    skipCrds: true,
     serverSide: spec.serverSideApply ?? true,
     takeOwnership: !spec.disableTakeOwnership,
     disableOpenApiValidation: spec.disableOpenAPIValidation ?? false,

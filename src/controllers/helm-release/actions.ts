@@ -9,6 +9,8 @@ import type { Values } from '../../helm/values.ts';
 import { deleteCondition, markUnknown } from '../../runtime/conditions.ts';
 import { messageOf } from '../shared.ts';
 import { installOptionsOf, rollbackOptionsOf, uninstallOptionsOf, upgradeOptionsOf } from './action-options.ts';
+import { applyChartCrds, crdPolicyOf } from './crds.ts';
+import { waitForHealthExprs } from './health.ts';
 import { recordActionOutcome } from './outcome.ts';
 import {
   activeRemediation,
@@ -16,6 +18,7 @@ import {
   installRemediation,
   latest,
   previousSnapshot,
+  retryOf,
   upgradeRemediation,
 } from './remediation.ts';
 import { ActionError, StalledError, type Action, type ReleaseRequest } from './types.ts';
@@ -32,12 +35,20 @@ async function recordObserved(req: ReleaseRequest, beforeMax: number, action?: s
     const h = history[i] as HelmSnapshot;
     const stored = all.find((r) => r.name === h.name && r.namespace === h.namespace && r.version === h.version);
     if (stored && stored.info.status !== h.status) {
-      history[i] = { ...snapshotOf(stored, h.action), ...(h.testHooks ? { testHooks: h.testHooks } : {}) };
+      history[i] = {
+        ...snapshotOf(stored, h.action),
+        ...(h.testHooks ? { testHooks: h.testHooks } : {}),
+        ...(h.ociDigest ? { ociDigest: h.ociDigest } : {}),
+      };
     }
   }
   const newest = fresh.at(-1);
   if (!newest) return false;
-  history.unshift(snapshotOf(newest, action));
+  const snap = snapshotOf(newest, action);
+  // An install or upgrade was made from the chart of the last attempt (helm-controller's mutateOCIDigest).
+  const ociDigest = req.status.lastAttemptedRevisionDigest;
+  if ((action === 'install' || action === 'upgrade') && ociDigest) snap.ociDigest = ociDigest;
+  history.unshift(snap);
   return true;
 }
 
@@ -109,13 +120,24 @@ function releaseAction(
       const stored = await recordObserved(req, before, name);
       if (err !== undefined) {
         const message = `Helm ${name} failed for release ${req.releaseNamespace}/${req.releaseName} with chart ${chart.name}@${chart.version}: ${messageOf(err).trim()}`;
-        const attempted = { chartVersion: chart.version, configDigest: req.configDigest, appVersion: chart.appVersion };
+        const attempted = {
+          chartVersion: chart.version,
+          configDigest: req.configDigest,
+          appVersion: chart.appVersion,
+          ociDigest: status.lastAttemptedRevisionDigest,
+        };
         await recordActionOutcome(req, HelmConditions.Released, { failed: true, reason: failed, message }, attempted);
         if (!stored) throw new ActionError(message);
         (name === 'install' ? installRemediation(obj) : upgradeRemediation(obj)).increment(status);
         return;
       }
       const cur = latest(status) as HelmSnapshot;
+      // Under RetryOnFailure the failure counters only matter while the release is failed.
+      if (retryOf(obj, name)) {
+        delete status.failures;
+        delete status.installFailures;
+        delete status.upgradeFailures;
+      }
       const message = `Helm ${name} succeeded for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`;
       await recordActionOutcome(
         req,
@@ -133,13 +155,21 @@ function releaseAction(
   };
 }
 
-export const installAction = releaseAction('install', (req, target) =>
-  req.cli.install({ ...installOptionsOf(req.obj), ...target }),
-);
+export const installAction = releaseAction('install', async (req, target) => {
+  const startedAt = Date.now();
+  const options = installOptionsOf(req.obj);
+  await applyChartCrds(req, crdPolicyOf(req.obj, 'install'), options.serverSide);
+  await req.cli.install({ ...options, ...target });
+  await waitForHealthExprs(req, { waited: options.wait !== 'hookOnly', timeoutMs: options.timeoutMs, startedAt });
+});
 
 export const upgradeAction = releaseAction('upgrade', async (req, target) => {
+  const startedAt = Date.now();
   const last = await req.storage.last(req.releaseName);
-  await req.cli.upgrade({ ...upgradeOptionsOf(req.obj, last?.apply_method), ...target });
+  const options = upgradeOptionsOf(req.obj, last?.apply_method);
+  await applyChartCrds(req, crdPolicyOf(req.obj, 'upgrade'), options.serverSide === 'true');
+  await req.cli.upgrade({ ...options, ...target });
+  await waitForHealthExprs(req, { waited: options.wait !== 'hookOnly', timeoutMs: options.timeoutMs, startedAt });
 });
 
 export const testAction: Action = {

@@ -1,9 +1,9 @@
 // The chart of a HelmRelease: the HelmChart its template makes (created by server-side apply, owned by
 // labels, deleted when the template moves or the release goes), whether that source is ready as Flux
 // judges it, and the chart loaded from the source's artifact.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { ApiVersions, Kinds, Labels, Reasons } from '../../api/constants.ts';
 import { helmChartRefOf, HelmReasons, type HelmRelease } from '../../api/helm-release.ts';
 import type { Artifact } from '../../api/meta.ts';
@@ -16,6 +16,7 @@ import { getCondition } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { messageOf } from '../shared.ts';
+import { ociChartVersion } from './oci-chart.ts';
 import type { LoadedChart } from './types.ts';
 
 type SourceObject = KubeObject & {
@@ -93,17 +94,33 @@ export async function deleteChartTemplate(client: KubeClient, key: string): Prom
   }
 }
 
+/** The kind of the release's chart source: HelmChart (template or chartRef) or OCIRepository (chartRef). */
+export type ChartSourceKind = 'HelmChart' | 'OCIRepository';
+
+/** `spec.chartRef.kind`, or HelmChart for a template; undefined for a kind the release cannot use. */
+export function chartSourceKindOf(hr: HelmRelease): ChartSourceKind | undefined {
+  if (hr.spec.chart) return 'HelmChart';
+  const kind = hr.spec.chartRef?.kind;
+  return kind === 'HelmChart' || kind === 'OCIRepository' ? kind : undefined;
+}
+
 /**
  * The chart source's artifact when Flux would use it: the source has caught up with its generation, is not
  * stalled and has an artifact. Otherwise a waiting failure, reason SourceNotReady, with Flux's message.
  */
-export function readySourceArtifact(opts: { hr: HelmRelease; helmCharts: Informer; requeueMs: number }): {
+export function readySourceArtifact(opts: {
+  hr: HelmRelease;
+  sources: Readonly<Record<ChartSourceKind, Informer>>;
+  requeueMs: number;
+}): {
   artifact: Artifact;
   key: string;
+  kind: ChartSourceKind;
 } {
+  const kind = chartSourceKindOf(opts.hr) ?? 'HelmChart';
   const ref = helmChartRefOf(opts.hr);
   const key = `${ref.namespace}/${ref.name}`;
-  const src = opts.helmCharts.get(key) as SourceObject | undefined;
+  const src = opts.sources[kind].get(key) as SourceObject | undefined;
   const notReady = (msg: string): never => {
     throw new ReconcileFailure(HelmReasons.ArtifactFailed, msg, {
       requeueAfterMs: opts.requeueMs,
@@ -111,9 +128,9 @@ export function readySourceArtifact(opts: { hr: HelmRelease; helmCharts: Informe
       event: 'none',
     });
   };
-  if (!src) return notReady(`could not get Source object: HelmChart.source.toolkit.fluxcd.io "${ref.name}" not found`);
+  if (!src) return notReady(`could not get Source object: ${kind}.source.toolkit.fluxcd.io "${ref.name}" not found`);
   const fail = (msg: string): never => {
-    throw new ReconcileFailure(HelmReasons.SourceNotReady, `HelmChart '${key}' is not ready: ${msg}`, {
+    throw new ReconcileFailure(HelmReasons.SourceNotReady, `${kind} '${key}' is not ready: ${msg}`, {
       requeueAfterMs: opts.requeueMs,
       waiting: true,
       event: 'none',
@@ -127,7 +144,30 @@ export function readySourceArtifact(opts: { hr: HelmRelease; helmCharts: Informe
   if (stalled?.status === 'True') fail(stalled.message);
   const artifact = src.status?.artifact;
   if (!artifact) return fail('does not have an artifact');
-  return { artifact, key };
+  return { artifact, key, kind };
+}
+
+/**
+ * Gives a chart from an OCIRepository the artifact digest as version build metadata (helm-controller's
+ * mutateChartWithSourceRevision): Chart.yaml is rewritten for helm, which stores that version, so a chart
+ * pushed again under the same tag upgrades the release. Resolves the OCI digest for status; a tag that is
+ * not the chart's version fails with ChartMutateError.
+ */
+export async function mutateOciChart(chart: LoadedChart, revision: string): Promise<string> {
+  let mutated;
+  try {
+    mutated = ociChartVersion(chart.version, revision);
+  } catch (err) {
+    throw new ReconcileFailure(HelmReasons.ChartMutateError, messageOf(err), { cause: err });
+  }
+  const file = path.join(chart.path, 'Chart.yaml');
+  const doc = parseDocument(await readFile(file, 'utf8'));
+  doc.set('version', mutated.version);
+  // The file is a hard link into the shared artifact tree cache: replace it, never write through it.
+  await rm(file);
+  await writeFile(file, doc.toString());
+  chart.version = mutated.version;
+  return mutated.ociDigest;
 }
 
 /** Downloads (via the tree cache) and reads the chart of an artifact: the single chart directory inside. */

@@ -28,13 +28,14 @@ export function summarize(req: Pick<ReleaseRequest, 'obj' | 'metadata' | 'status
 }
 
 /** The revision a snapshot (or an attempted chart and config) stands for. */
-export type EventRevision = Pick<HelmSnapshot, 'chartVersion' | 'configDigest' | 'appVersion'>;
+export type EventRevision = Pick<HelmSnapshot, 'chartVersion' | 'configDigest' | 'appVersion' | 'ociDigest'>;
 
-/** helm-controller's event metadata: revision (chart version), token (config digest), app-version. */
+/** helm-controller's event metadata: revision (chart version), token (config digest), app-version, oci-digest. */
 export const eventMeta = (s: EventRevision): Record<string, string> => ({
   revision: s.chartVersion,
   token: s.configDigest,
   ...(s.appVersion ? { 'app-version': s.appVersion } : {}),
+  ...(s.ociDigest ? { 'oci-digest': s.ociDigest } : {}),
 });
 
 /** What an action came to: failed (a Warning, the failure counter) or succeeded (a Normal event). */

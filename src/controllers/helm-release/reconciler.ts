@@ -15,6 +15,7 @@ import {
   type HelmReleaseStatus,
 } from '../../api/helm-release.ts';
 import type { Artifact } from '../../api/meta.ts';
+import { HealthExprCompileError } from '../../apply/health-exprs.ts';
 import type { ArtifactTreeCache } from '../../artifacts/tree-cache.ts';
 import type { HelmCli } from '../../helm/cli.ts';
 import { valuesDigest } from '../../helm/observation.ts';
@@ -29,15 +30,26 @@ import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
-import { applyChartTemplate, deleteChartTemplate, loadChart, readySourceArtifact, templateChartKey } from './chart.ts';
+import {
+  applyChartTemplate,
+  chartSourceKindOf,
+  deleteChartTemplate,
+  loadChart,
+  mutateOciChart,
+  readySourceArtifact,
+  templateChartKey,
+} from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
+import { healthExprsOf } from './health.ts';
 import { checkDependencies } from './inputs.ts';
 import { atomicRelease } from './release.ts';
+import { retryOf } from './remediation.ts';
 import type { LoadedChart } from './types.ts';
 
 export interface HelmReleaseReconcilerOptions extends ControllerDeps {
   informer: Informer;
   helmCharts: Informer;
+  ociRepositories: Informer;
   cli: HelmCli;
   artifacts: ArtifactTreeCache;
   requeueDependencyMs: number;
@@ -54,6 +66,8 @@ interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
   artifact?: Artifact;
   values?: Values;
   chart?: LoadedChart;
+  /** The OCI artifact digest of a chart from an OCIRepository (status.lastAttemptedRevisionDigest). */
+  ociDigest?: string;
   workDir?: string;
   /** Stalled with a reason of its own (RetriesExceeded) while Ready keeps the release's. */
   stalled?: { reason: string; message: string };
@@ -73,8 +87,11 @@ export function serviceAccountUser(hr: HelmRelease, defaultServiceAccount?: stri
   return sa ? `system:serviceaccount:${hr.metadata.namespace ?? ''}:${sa}` : undefined;
 }
 
-/** Flux's HandleAnnotationRequest: `annotation` equals requestedAt, and neither was handled yet. */
-function handleAnnotationRequest(
+/**
+ * Flux's HandleAnnotationRequest (forceAt, resetAt): true when `annotation` equals requestedAt and neither was
+ * handled yet; `status[field]` takes the annotation's value either way, so a request is handled once.
+ */
+export function handleAnnotationRequest(
   hr: HelmRelease,
   status: HelmReleaseStatus,
   annotation: string,
@@ -113,17 +130,30 @@ export function helmReleaseReconciler(
           ctx.intervalMs = helmReleaseIntervalMs(hr.spec);
           helmReleaseTimeoutMs(hr.spec);
           for (const a of ['install', 'upgrade', 'test', 'rollback', 'uninstall'] as const) actionTimeoutMs(hr.spec, a);
+          retryOf(hr, 'install');
+          retryOf(hr, 'upgrade');
         } catch (err) {
           throw new ReconcileFailure('InvalidSpec', messageOf(err), { stalled: true });
         }
-        if (!hr.spec.chart && hr.spec.chartRef?.kind !== 'HelmChart') {
+        try {
+          healthExprsOf(hr);
+        } catch (err) {
+          if (!(err instanceof HealthExprCompileError)) throw err;
+          throw new ReconcileFailure(
+            Reasons.InvalidCELExpression,
+            `Reconciliation failed terminally due to configuration error: ${err.message}`,
+            { stalled: true, cause: err },
+          );
+        }
+        const kind = chartSourceKindOf(hr);
+        if (!kind) {
           throw new ReconcileFailure('InvalidChartReference', 'invalid Chart reference', { stalled: true });
         }
         const ref = helmChartRefOf(hr);
         if (o.noCrossNamespaceRefs && ref.namespace !== hr.metadata.namespace) {
           throw new ReconcileFailure(
             Reasons.AccessDenied,
-            `cross-namespace references are not allowed: can't access 'HelmChart/${ref.namespace}/${ref.name}'`,
+            `cross-namespace references are not allowed: can't access '${kind}/${ref.namespace}/${ref.name}'`,
             { stalled: true },
           );
         }
@@ -151,7 +181,7 @@ export function helmReleaseReconciler(
       run: (ctx) => {
         ctx.artifact = readySourceArtifact({
           hr: ctx.obj,
-          helmCharts: o.helmCharts,
+          sources: { HelmChart: o.helmCharts, OCIRepository: o.ociRepositories },
           requeueMs: o.requeueDependencyMs,
         }).artifact;
       },
@@ -172,14 +202,18 @@ export function helmReleaseReconciler(
       name: 'chart',
       run: async (ctx) => {
         ctx.workDir = await mkdtemp(path.join(tmpdir(), 'driftless-hr-'));
+        const artifact = need(ctx.artifact, 'artifact');
         ctx.chart = await loadChart({
           artifacts: o.artifacts,
-          artifact: need(ctx.artifact, 'artifact'),
+          artifact,
           dest: path.join(ctx.workDir, 'chart'),
           signal: ctx.signal,
           timeoutMs: helmReleaseTimeoutMs(ctx.obj.spec),
           requeueMs: o.requeueDependencyMs,
         });
+        if (chartSourceKindOf(ctx.obj) === 'OCIRepository') {
+          ctx.ociDigest = await mutateOciChart(ctx.chart, artifact.revision);
+        }
       },
     },
     {
@@ -227,6 +261,8 @@ export function helmReleaseReconciler(
         }
         status.lastAttemptedGeneration = hr.metadata.generation ?? 0;
         status.lastAttemptedRevision = chart.version;
+        if (ctx.ociDigest) status.lastAttemptedRevisionDigest = ctx.ociDigest;
+        else delete status.lastAttemptedRevisionDigest;
         status.lastAttemptedConfigDigest = configDigest;
         const forceRequested = handleAnnotationRequest(hr, status, Annotations.forceRequestedAt, 'lastHandledForceAt');
         const outcome = await atomicRelease({
@@ -264,6 +300,13 @@ export function helmReleaseReconciler(
             throw new ReconcileFailure(reason, message, { stalled: true, event: 'none' });
           case 'error':
             throw new ReconcileFailure(outcome.reason, outcome.message, { event: 'none' });
+          case 'retry':
+            // helm-controller returns no error here: the generation counts as observed.
+            ctx.observed = true;
+            throw new ReconcileFailure(reason, message, {
+              requeueAfterMs: withJitter(outcome.afterMs),
+              event: 'none',
+            });
         }
       },
     },

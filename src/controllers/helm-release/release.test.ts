@@ -32,7 +32,7 @@ void test('install options follow spec.install as helm-controller sets them', ()
     waitForJobs: true,
     disableHooks: false,
     createNamespace: false,
-    skipCrds: false,
+    skipCrds: true,
     serverSide: true,
     takeOwnership: true,
     disableOpenApiValidation: false,
@@ -87,7 +87,8 @@ void test('install options follow spec.install as helm-controller sets them', ()
     false,
     'only with a targetNamespace',
   );
-  assert.equal(installOptionsOf(hr({ install: { skipCRDs: true } })).skipCrds, true);
+  // helm is always told to skip crds/: the reconciler applies them per spec.install.crds, as helm-controller.
+  assert.equal(installOptionsOf(hr({ install: { crds: 'Create' } })).skipCrds, true);
 });
 
 void test('upgrade options: serverSideApply auto follows the last release, force only client-side, values reset unless preserved', () => {
@@ -258,22 +259,22 @@ void test('serviceAccountName (or the default service account) is impersonated a
   assert.equal(serviceAccountUser(hr()), undefined);
 });
 
-void test('refused values: RetryOnFailure, CRD policies helm cannot honour; driftDetection and persistentClient are fine', () => {
+void test('nothing refused among strategies and CRD policies; driftDetection and persistentClient are fine', () => {
   const paths = (spec: Partial<HelmRelease['spec']>) =>
     refusedFields('HelmRelease', hr(spec)).map((r) => `${r.path}${r.value ? `=${r.value}` : ''}`);
   assert.deepEqual(paths({ driftDetection: { mode: 'disabled' }, persistentClient: false }), []);
   assert.deepEqual(paths({ driftDetection: { mode: 'warn', ignore: [{ paths: ['/data'] }] } }), []);
-  assert.deepEqual(paths({ install: { strategy: { name: 'RetryOnFailure' }, crds: 'CreateReplace' } }), [
-    'spec.install.strategy.name=RetryOnFailure',
-    'spec.install.crds=CreateReplace',
-  ]);
+  assert.deepEqual(paths({ install: { strategy: { name: 'RetryOnFailure' }, crds: 'CreateReplace' } }), []);
   assert.deepEqual(
     paths({
       upgrade: { strategy: { name: 'RemediateOnFailure' }, crds: 'Skip', chartNameChangeStrategy: 'Reinstall' },
     }),
     [],
   );
-  assert.deepEqual(paths({ upgrade: { crds: 'Create' } }), ['spec.upgrade.crds=Create']);
+  assert.deepEqual(
+    paths({ upgrade: { crds: 'Create', strategy: { name: 'RetryOnFailure', retryInterval: '1m' } } }),
+    [],
+  );
 });
 
 // A fake of Helm's storage for the pure state decisions (the e2e test drives the real one).

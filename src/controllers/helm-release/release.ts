@@ -28,6 +28,7 @@ import { summarize } from './outcome.ts';
 import { observedDigests } from '../../helm/post-render.ts';
 import {
   activeRemediation,
+  activeRetry,
   hasBeenTested,
   hasFailedTest,
   ignoresTestFailures,
@@ -35,6 +36,7 @@ import {
   latest,
   previousSnapshot,
   truncateHistory,
+  truncateHistoryKeepingNewest,
   upgradeRemediation,
 } from './remediation.ts';
 import { StalledError, type Action, type ActionType, type ReleaseOutcome, type ReleaseRequest } from './types.ts';
@@ -115,7 +117,8 @@ async function actionFor(req: ReleaseRequest, state: State): Promise<Action | un
   const { obj, status } = req;
   switch (state.status) {
     case 'InSync': {
-      truncateHistory(status, ignoresTestFailures(obj, status));
+      if (activeRetry(obj, status)) truncateHistoryKeepingNewest(status);
+      else truncateHistory(status, ignoresTestFailures(obj, status));
       if (req.forceRequested) return upgradeAction;
       const cur = latest(status) as HelmSnapshot;
       clearRemediated(req, cur);
@@ -163,6 +166,11 @@ async function actionFor(req: ReleaseRequest, state: State): Promise<Action | un
       clearRemediated(req, latest(status) as HelmSnapshot);
       return testAction;
     case 'Failed': {
+      // RetryOnFailure: no remediation, the failed release is upgraded again (as a forced upgrade would be).
+      if (activeRetry(obj, status)) {
+        truncateHistoryKeepingNewest(status);
+        return upgradeAction;
+      }
       const remediation = activeRemediation(obj, status);
       if (!remediation || remediation.failureCount(status) <= 0 || req.forceRequested) return upgradeAction;
       if (remediation.exhausted(status) && !remediation.remediateLastFailure) {
@@ -200,6 +208,14 @@ const timeoutOf = (req: ReleaseRequest, a: Action): number => {
 
 const readyMessage = (req: ReleaseRequest): string => getCondition(req, 'Ready')?.message ?? '';
 
+/** Under RetryOnFailure: Reconciling ProgressingWithRetry "retrying after <interval>" and the retry outcome. */
+function retryAfterInterval(req: ReleaseRequest): ReleaseOutcome | undefined {
+  const retry = activeRetry(req.obj, req.status);
+  if (!retry) return undefined;
+  markTrue(req, 'Reconciling', 'ProgressingWithRetry', `retrying after ${formatDuration(retry.intervalMs)}`);
+  return { kind: 'retry', afterMs: retry.intervalMs };
+}
+
 /** Runs the atomic release (Flux's AtomicRelease.Reconcile) and says how it ended. */
 export async function atomicRelease(req: ReleaseRequest): Promise<ReleaseOutcome> {
   const previous: ActionType[] = [];
@@ -223,6 +239,8 @@ export async function atomicRelease(req: ReleaseRequest): Promise<ReleaseOutcome
       return isTrue(req, 'Ready') ? { kind: 'ready' } : { kind: 'notReady' };
     }
     if (previous.includes(next.type)) {
+      const retry = retryAfterInterval(req);
+      if (retry) return retry;
       const remediation = activeRemediation(req.obj, req.status);
       if (!remediation || !remediation.exhausted(req.status)) {
         markTrue(req, 'Reconciling', 'ProgressingWithRetry', readyMessage(req));
@@ -240,11 +258,15 @@ export async function atomicRelease(req: ReleaseRequest): Promise<ReleaseOutcome
     } catch (err) {
       if (err instanceof StalledError) return { kind: 'stalled', reason: err.reason, message: err.message };
       if (req.signal.aborted) throw err;
+      const retry = retryAfterInterval(req);
+      if (retry) return retry;
       if (isTrue(req, 'Ready')) markFalse(req, 'Ready', 'ReconcileError', messageOf(err));
       const ready = getCondition(req, 'Ready');
       return { kind: 'error', reason: ready?.reason ?? 'ReconcileError', message: ready?.message ?? messageOf(err) };
     }
     if (next.type === 'remediate') {
+      const retry = retryAfterInterval(req);
+      if (retry) return retry;
       const remediation = activeRemediation(req.obj, req.status);
       if (!remediation || !remediation.exhausted(req.status) || remediation.uninstallAfterUpgrade) {
         markTrue(req, 'Reconciling', 'ProgressingWithRetry', readyMessage(req));

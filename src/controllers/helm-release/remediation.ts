@@ -1,5 +1,6 @@
 // The remediation of the last attempted release action (install or upgrade), as helm-controller's api/v2
 // defines it, and the history helpers it relies on (tested, previous good revision, truncation).
+import { parseDuration } from '../../api/duration.ts';
 import type { HelmRelease, HelmReleaseStatus, HelmSnapshot } from '../../api/helm-release.ts';
 
 export const latest = (s: HelmReleaseStatus): HelmSnapshot | undefined => s.history?.[0];
@@ -91,5 +92,35 @@ export function truncateHistory(status: HelmReleaseStatus, ignoreTests: boolean)
       return;
     }
   }
+  if (history.length > 5) history.splice(5);
+}
+
+/** The retry strategy of an action (`strategy.name: RetryOnFailure`): failures are retried, never remediated. */
+export interface Retry {
+  /** `strategy.retryInterval`, default 5m. */
+  intervalMs: number;
+}
+
+const defaultRetryIntervalMs = 5 * 60_000;
+
+/** Flux's GetRetry of `spec.install` or `spec.upgrade`: set only for the RetryOnFailure strategy. */
+export function retryOf(hr: HelmRelease, action: 'install' | 'upgrade'): Retry | undefined {
+  const strategy = (action === 'install' ? hr.spec.install : hr.spec.upgrade)?.strategy;
+  if (strategy?.name !== 'RetryOnFailure') return undefined;
+  const field = `spec.${action}.strategy.retryInterval`;
+  return { intervalMs: strategy.retryInterval ? parseDuration(strategy.retryInterval, field) : defaultRetryIntervalMs };
+}
+
+/** Flux's GetActiveRetry: the retry strategy of the last attempted release action. */
+export function activeRetry(hr: HelmRelease, s: HelmReleaseStatus): Retry | undefined {
+  const action = s.lastAttemptedReleaseAction;
+  return action === 'install' || action === 'upgrade' ? retryOf(hr, action) : undefined;
+}
+
+/** Flux's Snapshots.TruncateIgnoringPreviousSnapshots: newest first, at most 5. */
+export function truncateHistoryKeepingNewest(status: HelmReleaseStatus): void {
+  const history = status.history;
+  if (!history) return;
+  history.sort((a, b) => b.version - a.version);
   if (history.length > 5) history.splice(5);
 }

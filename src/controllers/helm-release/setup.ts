@@ -9,6 +9,7 @@ import { Controller } from '../../runtime/controller.ts';
 import { keyOf } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
+import { chartSourceKindOf } from './chart.ts';
 import { helmReleaseReconciler } from './reconciler.ts';
 
 export interface HelmReleaseControllerOptions extends ControllerDeps {
@@ -31,18 +32,20 @@ const artifactOf = (o: KubeObject): string => {
 };
 
 /**
- * Registers the HelmRelease controller: reconciles on spec/annotation changes, when its HelmChart
- * publishes a new artifact, and when a dependency becomes Ready.
+ * Registers the HelmRelease controller: reconciles on spec/annotation changes, when its HelmChart or
+ * OCIRepository publishes a new artifact, and when a dependency becomes Ready.
  */
 export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseControllerOptions): Controller {
   const informer = mgr.informer(ApiVersions.helm, Kinds.HelmRelease);
   // Charts of every shard, as helm-controller's cache sees them: a sharded release may use another shard's chart.
   const helmCharts = mgr.informer(ApiVersions.source, Kinds.HelmChart, { allShards: true });
+  const ociRepositories = mgr.informer(ApiVersions.source, Kinds.OCIRepository, { allShards: true });
   const cli = new HelmCli({ bin: opts.helmBin, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
   const reconciler = helmReleaseReconciler({
     ...opts,
     informer,
     helmCharts,
+    ociRepositories,
     cli,
     requeueDependencyMs: opts.requeueDependencyMs ?? 30_000,
     noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false,
@@ -56,18 +59,26 @@ export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseContro
     concurrency: opts.concurrency ?? 4,
   });
   controller.watchPrimary(informer, fluxPrimaryPredicate);
+  // Keyed `<kind>/<namespace>/<name>`: a HelmChart and an OCIRepository may share a name.
   informer.addIndex(BY_CHART, (o) => {
-    const ref = helmChartRefOf(o as HelmRelease);
-    return ref.name ? [`${ref.namespace}/${ref.name}`] : [];
+    const hr = o as HelmRelease;
+    const kind = chartSourceKindOf(hr);
+    const ref = helmChartRefOf(hr);
+    return kind && ref.name ? [`${kind}/${ref.namespace}/${ref.name}`] : [];
   });
   informer.addIndex(BY_DEPENDENCY, (o) =>
     ((o as HelmRelease).spec.dependsOn ?? []).map((d) => `${d.namespace ?? o.metadata.namespace}/${d.name}`),
   );
-  controller.watchMapped(
-    helmCharts,
-    (chart) => informer.keysByIndex(BY_CHART, keyOf(chart)),
-    (a, b) => artifactOf(a) !== artifactOf(b),
-  );
+  for (const [kind, sources] of [
+    [Kinds.HelmChart, helmCharts],
+    [Kinds.OCIRepository, ociRepositories],
+  ] as const) {
+    controller.watchMapped(
+      sources,
+      (src) => informer.keysByIndex(BY_CHART, `${kind}/${keyOf(src)}`),
+      (a, b) => artifactOf(a) !== artifactOf(b),
+    );
+  }
   const becameReady = (a: KubeObject, b: KubeObject): boolean => {
     const ready = (x: KubeObject): string | undefined => getCondition(x as never, 'Ready')?.status;
     return ready(a) !== ready(b) && ready(b) === 'True';

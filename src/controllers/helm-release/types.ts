@@ -49,7 +49,9 @@ export type ReleaseOutcome =
   /** Nothing more to do now, but Ready is not True (e.g. retries exhausted): come back at the interval. */
   | { kind: 'notReady' }
   /** An action failed before storing anything: retry with backoff. */
-  | { kind: 'error'; reason: string; message: string };
+  | { kind: 'error'; reason: string; message: string }
+  /** A failure under the RetryOnFailure strategy: Ready is False; try again after the retry interval. */
+  | { kind: 'retry'; afterMs: number };
 
 export type ActionType = 'release' | 'test' | 'remediate' | 'unlock' | 'drift correction';
 export type ActionName = 'install' | 'upgrade' | 'test' | 'rollback' | 'uninstall' | 'unlock' | 'correct cluster drift';
