@@ -128,24 +128,36 @@ async function applyBootstrap(client: KubeClient, url: string, password: string)
   for (const o of objects) await client.apply(o, { fieldManager: 'driftless-dev' });
 }
 
+type WithConditions = KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } };
+
+const progressLine = (name: string, obj: WithConditions | undefined): string => {
+  const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
+  return `${name}: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
+};
+
 async function waitReady(client: KubeClient, log: (l: string) => void): Promise<void> {
   const kinds = [
     { apiVersion: ApiVersions.source, kind: 'GitRepository' },
     { apiVersion: ApiVersions.kustomize, kind: 'Kustomization' },
   ];
   const lastSeen = new Map<string, string>();
+  const show = (key: string, line: string): void => {
+    if (lastSeen.get(key) !== line) log(`  ${line}`);
+    lastSeen.set(key, line);
+  };
   const deadline = Date.now() + 180_000;
   for (;;) {
     let allReady = true;
     for (const k of kinds) {
-      const obj = await client.get<
-        KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } }
-      >({ ...k, namespace: 'flux-system', name: 'flux-system' });
-      const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
-      const line = `${k.kind}/flux-system: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
-      if (lastSeen.get(k.kind) !== line) log(`  ${line}`);
-      lastSeen.set(k.kind, line);
-      if (ready?.status !== 'True') allReady = false;
+      const obj = await client.get<WithConditions>({ ...k, namespace: 'flux-system', name: 'flux-system' });
+      show(k.kind, progressLine(`${k.kind}/flux-system`, obj));
+      if (obj?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') allReady = false;
+    }
+    // The HelmReleases the repository holds (examples/ has one): shown as they progress; the
+    // Kustomization's health check (wait: true) is what waits for them.
+    for (const hr of (await client.list<WithConditions>(ApiVersions.helm, 'HelmRelease')).items) {
+      const name = `HelmRelease/${hr.metadata.namespace ?? ''}/${hr.metadata.name}`;
+      show(name, progressLine(name, hr));
     }
     if (allReady) return;
     if (Date.now() > deadline)
