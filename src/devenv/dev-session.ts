@@ -153,16 +153,18 @@ async function waitReady(client: KubeClient, log: (l: string) => void): Promise<
       show(k.kind, progressLine(`${k.kind}/flux-system`, obj));
       if (obj?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') allReady = false;
     }
-    // The HelmReleases the repository holds (examples/ has one): shown as they progress; the
-    // Kustomization's health check (wait: true) is what waits for them.
+    // The HelmReleases the repository holds (examples/ has one) are waited for too: a HelmRelease
+    // nothing has reconciled yet has no conditions, which the Kustomization's health check counts as
+    // Current. Listed after the Kustomization, so one it applied before turning Ready is seen.
     for (const hr of (await client.list<WithConditions>(ApiVersions.helm, 'HelmRelease')).items) {
       const name = `HelmRelease/${hr.metadata.namespace ?? ''}/${hr.metadata.name}`;
       show(name, progressLine(name, hr));
+      if (hr.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') allReady = false;
     }
     if (allReady) return;
     if (Date.now() > deadline)
       throw new Error(
-        'GitRepository/Kustomization flux-system did not become Ready within 3 minutes; see the messages above',
+        'GitRepository/Kustomization flux-system (and the HelmReleases they apply) did not become Ready within 3 minutes; see the messages above',
       );
     await new Promise((r) => setTimeout(r, 1000));
   }

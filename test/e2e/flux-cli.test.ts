@@ -300,6 +300,8 @@ test('flux get hr, reconcile hr --with-source, events --for HelmRelease and tree
   await env.apply(gitRepository(sys, 'helm', env.git.repoUrl('helm')));
   await env.apply(kustomization(sys, 'helm', 'helm', { path: './release', wait: true, timeout: '3m' }));
   await env.waitForReady(ksRef(sys, 'helm'), {}, 240_000);
+  const hrRef = { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', namespace: sys, name: 'web' };
+  await env.waitForReady(hrRef, { reason: 'InstallSucceeded' }, 240_000);
 
   const hr = rows((await fluxOk(['get', 'helmreleases'])).stdout);
   assert.deepEqual(hr[0], ['NAME', 'REVISION', 'SUSPENDED', 'READY', 'MESSAGE']);
@@ -312,12 +314,7 @@ test('flux get hr, reconcile hr --with-source, events --for HelmRelease and tree
   assert.match(reconciled.stderr, new RegExp(`annotating HelmChart ${sys}-web in ${sys} namespace`));
   assert.match(reconciled.stderr, /✔ fetched revision 0\.1\.0/);
   assert.match(reconciled.stderr, /✔ applied revision 0\.1\.0/);
-  const handled = await env.get({
-    apiVersion: 'helm.toolkit.fluxcd.io/v2',
-    kind: 'HelmRelease',
-    namespace: sys,
-    name: 'web',
-  });
+  const handled = await env.get(hrRef);
   assert.equal(
     handled?.status?.['lastHandledReconcileAt'],
     handled?.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'],
