@@ -25,7 +25,6 @@ const chartFiles = {
   'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "1.0.0"\n',
   'charts/app/values.yaml': 'message: hello\nreplicas: 1\nbadHook: false\nunschedulable: false\n',
   'charts/app/values.schema.json': JSON.stringify({
-    $schema: 'https://json-schema.org/draft-07/schema#',
     type: 'object',
     required: ['message', 'replicas'],
     properties: { message: { type: 'string' }, replicas: { type: 'integer', minimum: 0 } },
