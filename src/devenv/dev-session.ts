@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { ApiVersions, Groups } from '../api/constants.ts';
 import { defaultManagerConfig } from '../config/manager-config.ts';
 import { install } from '../install/install.ts';
@@ -96,7 +97,7 @@ export async function startDevSession(opts: DevSessionOptions): Promise<DevSessi
     cleanups.push(() => engine.stop());
 
     log(`creating ${source.kind} flux-system/flux-system and Kustomization flux-system/flux-system…`);
-    for (const o of [...source.objects, bootstrapKustomization(source.kind)])
+    for (const o of [...source.objects, bootstrapKustomization(source.kind, source.patches)])
       await client.apply(o, { fieldManager: 'driftless-dev' });
     const waitFor: { apiVersion: string; kind: string; name: string }[] = [
       { apiVersion: ApiVersions.source, kind: source.kind, name: 'flux-system' },
@@ -126,6 +127,8 @@ interface DevSource {
   objects: KubeObject[];
   workingDir: string;
   artifactUrl?: string;
+  /** Kustomization `spec.patches` the source needs (the OCI source leaves out Git-sourced HelmReleases). */
+  patches?: { patch: string; target: Record<string, string> }[];
 }
 
 /** A local Git server with a repository seeded from `seedDir`, and a working clone of it. */
@@ -189,10 +192,19 @@ async function ociSource(opts: DevSessionOptions, cleanups: (() => Promise<void>
   const client = new RegistryClient({ registry: registry.host, repository: 'fleet' });
   await pushArtifact({ client, tag: 'latest', layer: await archiveForPush(workingDir), meta: { source: workingDir } });
   const url = `oci://${registry.host}/fleet`;
+  // A HelmChart cannot be built from an OCIRepository (nor in Flux), so a HelmRelease whose chart comes from
+  // the dev GitRepository would never be Ready here: the Kustomization leaves it out, and says so.
+  const gitCharts = gitSourcedHelmReleases(await readTree(workingDir));
+  for (const hr of gitCharts)
+    opts.log(`  leaving out HelmRelease ${hr.namespace}/${hr.name}: its chart comes from the Git repository --oci does not run`);
   return {
     kind: 'OCIRepository',
     workingDir,
     artifactUrl: `${url}:latest`,
+    patches: gitCharts.map((hr) => ({
+      patch: `apiVersion: ${ApiVersions.helm}\nkind: HelmRelease\nmetadata:\n  name: ${hr.name}\n  namespace: ${hr.namespace}\n$patch: delete\n`,
+      target: { kind: 'HelmRelease', name: hr.name, namespace: hr.namespace },
+    })),
     objects: [
       {
         apiVersion: ApiVersions.source,
@@ -206,13 +218,14 @@ async function ociSource(opts: DevSessionOptions, cleanups: (() => Promise<void>
 }
 
 /** The Kustomization `flux-system` on the dev source: the whole tree, pruned, waited for. */
-function bootstrapKustomization(kind: DevSource['kind']): KubeObject {
+function bootstrapKustomization(kind: DevSource['kind'], patches: DevSource['patches']): KubeObject {
   return {
     apiVersion: ApiVersions.kustomize,
     kind: 'Kustomization',
     metadata: { name: 'flux-system', namespace: 'flux-system' },
     spec: {
       sourceRef: { kind, name: 'flux-system' },
+      ...(patches?.length ? { patches } : {}),
       path: './',
       interval: '1m',
       prune: true,
@@ -222,32 +235,74 @@ function bootstrapKustomization(kind: DevSource['kind']): KubeObject {
   };
 }
 
+type WithConditions = KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } };
+
+const progressLine = (name: string, obj: WithConditions | undefined): string => {
+  const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
+  return `${name}: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
+};
+
 async function waitReady(
   client: KubeClient,
   objects: readonly { apiVersion: string; kind: string; name: string }[],
   log: (l: string) => void,
 ): Promise<void> {
   const lastSeen = new Map<string, string>();
+  const show = (key: string, line: string): void => {
+    if (lastSeen.get(key) !== line) log(`  ${line}`);
+    lastSeen.set(key, line);
+  };
   const deadline = Date.now() + 180_000;
   for (;;) {
     let allReady = true;
     for (const k of objects) {
-      const obj = await client.get<
-        KubeObject & { status?: { conditions?: { type: string; status: string; message: string }[] } }
-      >({ apiVersion: k.apiVersion, kind: k.kind, namespace: 'flux-system', name: k.name });
-      const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready');
-      const line = `${k.kind}/${k.name}: ${ready ? `${ready.status === 'True' ? '✔' : '…'} ${ready.message}` : 'waiting for the first reconcile'}`;
-      if (lastSeen.get(`${k.kind}/${k.name}`) !== line) log(`  ${line}`);
-      lastSeen.set(`${k.kind}/${k.name}`, line);
-      if (ready?.status !== 'True') allReady = false;
+      const obj = await client.get<WithConditions>({
+        apiVersion: k.apiVersion,
+        kind: k.kind,
+        namespace: 'flux-system',
+        name: k.name,
+      });
+      show(`${k.kind}/${k.name}`, progressLine(`${k.kind}/${k.name}`, obj));
+      if (obj?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') allReady = false;
+    }
+    // The HelmReleases the repository holds (examples/ has one) are waited for too: a HelmRelease
+    // nothing has reconciled yet has no conditions, which the Kustomization's health check counts as
+    // Current. Listed after the Kustomization, so one it applied before turning Ready is seen.
+    for (const hr of (await client.list<WithConditions>(ApiVersions.helm, 'HelmRelease')).items) {
+      const name = `HelmRelease/${hr.metadata.namespace ?? ''}/${hr.metadata.name}`;
+      show(name, progressLine(name, hr));
+      if (hr.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') allReady = false;
     }
     if (allReady) return;
     if (Date.now() > deadline)
       throw new Error(
-        `${objects.map((o) => `${o.kind}/${o.name}`).join(', ')} did not all become Ready within 3 minutes; see the messages above`,
+        `${objects.map((o) => `${o.kind}/${o.name}`).join(', ')} (and the HelmReleases they apply) did not all become Ready within 3 minutes; see the messages above`,
       );
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** The HelmReleases in `files` whose chart is built from the GitRepository `flux-system/flux-system`. */
+export function gitSourcedHelmReleases(files: Record<string, string>): { name: string; namespace: string }[] {
+  const found: { name: string; namespace: string }[] = [];
+  for (const [file, content] of Object.entries(files)) {
+    if (!/\.ya?ml$/.test(file)) continue;
+    for (const doc of parseAllDocuments(content)) {
+      const o = doc.toJS() as
+        | {
+            kind?: string;
+            metadata?: { name?: string; namespace?: string };
+            spec?: { chart?: { spec?: { sourceRef?: { kind?: string; name?: string; namespace?: string } } } };
+          }
+        | null;
+      const ref = o?.spec?.chart?.spec?.sourceRef;
+      if (o?.kind !== 'HelmRelease' || !o.metadata?.name || ref?.kind !== 'GitRepository') continue;
+      const namespace = o.metadata.namespace ?? 'default';
+      if (ref.name === 'flux-system' && (ref.namespace ?? namespace) === 'flux-system')
+        found.push({ name: o.metadata.name, namespace });
+    }
+  }
+  return found;
 }
 
 /** Reads a directory into `relative path → content` (what the Git server seeds a repository with). */

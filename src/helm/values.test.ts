@@ -52,7 +52,7 @@ void test('a missing reference fails with Flux wording; optional ones are skippe
       err instanceof ValuesReferenceError &&
       err.reason === 'ValuesError' &&
       err.message ===
-        "could not resolve ConfigMap chart values reference 'apps/gone' with key 'values.yaml': ConfigMap 'gone' not found",
+        "could not resolve ConfigMap chart values reference 'apps/gone' with key 'values.yaml': configmaps \"gone\" not found",
   );
   assert.throws(
     () => composeValues([ref({ kind: 'Secret', name: 's', valuesKey: 'other' })], {}),

@@ -123,7 +123,8 @@ export function composeValues(refs: readonly ResolvedReference[], inline: Values
     if (ref.data === undefined) {
       if (ref.optional) continue;
       throw new ValuesReferenceError(
-        describe(ref.objectMissing ? `${ref.kind} '${ref.name}' not found` : 'key not found'),
+        // A missing object reads as the API server's NotFound, as in Flux's message.
+        describe(ref.objectMissing ? `${ref.kind.toLowerCase()}s "${ref.name}" not found` : 'key not found'),
       );
     }
     if (ref.targetPath) {

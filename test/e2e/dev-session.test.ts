@@ -37,6 +37,35 @@ test('dev brings the examples up and reports progress until Ready', async () => 
     2,
     'rolled out (wait: true)',
   );
+
+  // The HelmRelease beside the manifests: its chart from the same repository, released by the real helm.
+  assert.ok(
+    progress.some((l) => l.includes('HelmRelease/demo/hello: ✔ Helm install succeeded for release demo/hello.v1')),
+    progress.join('\n'),
+  );
+  const hr = (await client.get({
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    namespace: 'demo',
+    name: 'hello',
+  })) as unknown as { status?: { helmChart?: string; conditions?: { type: string; status: string }[] } };
+  assert.equal(hr.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  assert.equal(hr.status?.helmChart, 'flux-system/demo-hello');
+  const settings = (await client.get({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: 'demo',
+    name: 'hello-settings',
+  })) as unknown as { data?: { greeting?: string }; metadata: { annotations?: Record<string, string> } };
+  assert.equal(settings.data?.greeting, 'hello from a HelmRelease', 'the HelmRelease values over the chart defaults');
+  assert.equal(settings.metadata.annotations?.['meta.helm.sh/release-name'], 'hello');
+  const release = await client.get({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    namespace: 'demo',
+    name: 'sh.helm.release.v1.hello.v1',
+  });
+  assert.ok(release, 'Helm storage: the release Secret helm list reads');
 });
 
 test('a push to the working clone is applied within seconds', async () => {

@@ -1,5 +1,7 @@
 // The real `flux` CLI (built by `scripts/provision.sh flux`) as a client of Driftless: get, reconcile,
-// suspend/resume, tree, events and stats read and write the same fields they do against Flux.
+// suspend/resume, tree, events and stats read and write the same fields they do against Flux; for
+// Kustomizations and for a HelmRelease a Kustomization applies (get hr, reconcile hr --with-source, events
+// --for HelmRelease/x, tree through the HelmRelease's Helm storage).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -269,4 +271,70 @@ test('a broken manifest: flux reconcile fails, flux get and flux events show the
   );
   assert.ok(warning, warnings.stdout);
   assert.match(warning[4] ?? '', /broken\/cm\.yaml/);
+});
+
+// A HelmRelease applied by a Kustomization, its chart in the same repository: the flux CLI reads the status
+// helm-controller writes, walks the HelmChart for --with-source, and `flux tree` reads the release's Helm storage.
+test('flux get hr, reconcile hr --with-source, events --for HelmRelease and tree through the release', async () => {
+  await env.createRepo('helm', {
+    'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: "1.0.0"\n',
+    'charts/web/templates/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  message: {{ .Values.message | quote }}\n',
+    'release/hr.yaml': [
+      'apiVersion: helm.toolkit.fluxcd.io/v2',
+      'kind: HelmRelease',
+      'metadata:',
+      '  name: web',
+      `  namespace: ${sys}`,
+      'spec:',
+      '  interval: 10m',
+      '  chart:',
+      '    spec:',
+      '      chart: ./charts/web',
+      '      sourceRef: { kind: GitRepository, name: helm }',
+      '      interval: 1m',
+      '  values: { message: from-helm }',
+      '',
+    ].join('\n'),
+  });
+  await env.apply(gitRepository(sys, 'helm', env.git.repoUrl('helm')));
+  await env.apply(kustomization(sys, 'helm', 'helm', { path: './release', wait: true, timeout: '3m' }));
+  await env.waitForReady(ksRef(sys, 'helm'), {}, 240_000);
+  const hrRef = { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', namespace: sys, name: 'web' };
+  await env.waitForReady(hrRef, { reason: 'InstallSucceeded' }, 240_000);
+
+  const hr = rows((await fluxOk(['get', 'helmreleases'])).stdout);
+  assert.deepEqual(hr[0], ['NAME', 'REVISION', 'SUSPENDED', 'READY', 'MESSAGE']);
+  assert.deepEqual(
+    hr.find((r) => r[0] === 'web'),
+    ['web', '0.1.0', 'False', 'True', `Helm install succeeded for release ${sys}/web.v1 with chart web@0.1.0`],
+  );
+
+  const reconciled = await fluxOk(['reconcile', 'hr', 'web', '--with-source', '--timeout', '90s']);
+  assert.match(reconciled.stderr, new RegExp(`annotating HelmChart ${sys}-web in ${sys} namespace`));
+  assert.match(reconciled.stderr, /✔ fetched revision 0\.1\.0/);
+  assert.match(reconciled.stderr, /✔ applied revision 0\.1\.0/);
+  const handled = await env.get(hrRef);
+  assert.equal(
+    handled?.status?.['lastHandledReconcileAt'],
+    handled?.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'],
+    'the request was handled',
+  );
+
+  const events = rows((await fluxOk(['events', '--for', 'HelmRelease/web'])).stdout);
+  assert.ok(
+    events.some(
+      (r) =>
+        r[1] === 'Normal' &&
+        r[2] === 'InstallSucceeded' &&
+        r[3] === 'HelmRelease/web' &&
+        r[4] === `Helm install succeeded for release ${sys}/web.v1 with chart web@0.1.0`,
+    ),
+    JSON.stringify(events),
+  );
+
+  // The HelmRelease in the Kustomization's inventory, and under it the objects of its latest release.
+  const tree = await fluxOk(['tree', 'kustomization', 'helm']);
+  assert.match(tree.stdout, new RegExp(`^Kustomization/${sys}/helm$`, 'm'));
+  assert.match(tree.stdout, new RegExp(`HelmRelease/${sys}/web\n\\s+└── ConfigMap/${sys}/web-config$`, 'm'));
 });

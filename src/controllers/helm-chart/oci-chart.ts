@@ -7,7 +7,7 @@ import { helmRepositoryTimeoutMs, type HelmRepository } from '../../api/helm-rep
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { readSecretData, messageOf } from '../shared.ts';
-import { pullSecretCredentials, registryTransport } from '../registry-access.ts';
+import { registryAccess } from '../registry-transport.ts';
 import { HelmLimits, type RepositoryIndex } from '../../sources/helm-repository/repo-index.ts';
 import type { RegistryCredentials } from '../../sources/oci/auth.ts';
 import { RegistryClient } from '../../sources/oci/client.ts';
@@ -53,25 +53,27 @@ export async function ociChartClient(opts: {
     });
   }
   let credentials: RegistryCredentials | undefined;
+  let dockerConfigSecret: { name: string } | undefined;
   const secretName = repo.spec.secretRef?.name;
   if (secretName) {
     const data = await readSecretData(opts.client, ns, secretName);
     if (!data) throw fail(`failed to get secret '${ns}/${secretName}': secret not found`);
     if (data['.dockerconfigjson'] !== undefined) {
-      credentials = await pullSecretCredentials(
-        opts.client,
-        ns,
-        { secretRef: { name: secretName } },
-        address.registry,
-        fail,
-      );
+      dockerConfigSecret = { name: secretName };
     } else if (data['username'] !== undefined && data['password'] !== undefined) {
       credentials = { username: data['username'], password: data['password'] };
     } else {
       throw fail(`secret '${ns}/${secretName}': neither '.dockerconfigjson' nor 'username' and 'password' found`);
     }
   }
-  const fetch = await registryTransport(opts.client, ns, { certSecretRef: repo.spec.certSecretRef }, fail);
+  const access = await registryAccess(
+    opts.client,
+    ns,
+    { secretRef: dockerConfigSecret, certSecretRef: repo.spec.certSecretRef },
+    { registry: address.registry, target: repo.spec.url, fail },
+  );
+  credentials ??= access.credentials;
+  const fetch = access.fetch;
   return new RegistryClient({
     registry: address.registry,
     repository: address.repository,
