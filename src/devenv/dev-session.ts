@@ -196,7 +196,9 @@ async function ociSource(opts: DevSessionOptions, cleanups: (() => Promise<void>
   // the dev GitRepository would never be Ready here: the Kustomization leaves it out, and says so.
   const gitCharts = gitSourcedHelmReleases(await readTree(workingDir));
   for (const hr of gitCharts)
-    opts.log(`  leaving out HelmRelease ${hr.namespace}/${hr.name}: its chart comes from the Git repository --oci does not run`);
+    opts.log(
+      `  leaving out HelmRelease ${hr.namespace}/${hr.name}: its chart comes from the Git repository --oci does not run`,
+    );
   return {
     kind: 'OCIRepository',
     workingDir,
@@ -288,13 +290,11 @@ export function gitSourcedHelmReleases(files: Record<string, string>): { name: s
   for (const [file, content] of Object.entries(files)) {
     if (!/\.ya?ml$/.test(file)) continue;
     for (const doc of parseAllDocuments(content)) {
-      const o = doc.toJS() as
-        | {
-            kind?: string;
-            metadata?: { name?: string; namespace?: string };
-            spec?: { chart?: { spec?: { sourceRef?: { kind?: string; name?: string; namespace?: string } } } };
-          }
-        | null;
+      const o = doc.toJS() as {
+        kind?: string;
+        metadata?: { name?: string; namespace?: string };
+        spec?: { chart?: { spec?: { sourceRef?: { kind?: string; name?: string; namespace?: string } } } };
+      } | null;
       const ref = o?.spec?.chart?.spec?.sourceRef;
       if (o?.kind !== 'HelmRelease' || !o.metadata?.name || ref?.kind !== 'GitRepository') continue;
       const namespace = o.metadata.namespace ?? 'default';
