@@ -91,7 +91,8 @@ before(async () => {
   const ksRef = { apiVersion: ApiVersions.kustomize, kind: 'Kustomization', namespace: ns, name: 'app' };
   await direct.apply(
     {
-      ...ksRef,
+      apiVersion: ksRef.apiVersion,
+      kind: ksRef.kind,
       metadata: { name: 'app', namespace: ns },
       spec: { sourceRef: { kind: 'GitRepository', name: 'repo' }, interval: '1m', prune: true, path: './' },
     },
