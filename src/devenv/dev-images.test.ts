@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { applySetters, setterValues } from '../sources/image/setters.ts';
-import { demoFiles, ImageDemo } from './dev-images.ts';
+import { demoFiles, ImageDemo, withDemoFiles } from './dev-images.ts';
 
 const image = '127.0.0.1:5000/demo/web';
 
@@ -35,4 +35,16 @@ void test('the demo image objects: repository of the registry, semver policy, au
   assert.equal(docs[0]!.spec['image'], image);
   assert.deepEqual(docs[2]!.spec['sourceRef'], { kind: 'GitRepository', name: 'flux-system' });
   assert.deepEqual(docs[2]!.spec['update'], { strategy: 'Setters', path: './images' });
+});
+
+void test('a seed with a root kustomization.yaml lists the demo files in its resources, comments kept', () => {
+  const demo = demoFiles(image);
+  const seed = { 'kustomization.yaml': '# the fleet\nresources:\n  - app/config.yaml\n', 'app/config.yaml': 'x: 1\n' };
+  const files = withDemoFiles(seed, demo);
+  assert.equal(
+    files['kustomization.yaml'],
+    '# the fleet\nresources:\n  - app/config.yaml\n  - images/automation.yaml\n  - images/deployment.yaml\n',
+  );
+  assert.equal(files['images/deployment.yaml'], demo['images/deployment.yaml']);
+  assert.deepEqual(withDemoFiles({ 'a.yaml': 'x: 1\n' }, demo), { 'a.yaml': 'x: 1\n', ...demo });
 });

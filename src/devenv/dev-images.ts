@@ -4,7 +4,7 @@
 // ImageUpdateAutomation that keep it at the newest semver tag by committing to `main`.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { Groups } from '../api/constants.ts';
 import { RegistryClient } from '../sources/oci/client.ts';
 import { pushArtifact } from '../sources/oci/push.ts';
@@ -106,4 +106,25 @@ spec:
     'images/automation.yaml': objects.map((o) => stringify(o)).join('---\n'),
     'images/deployment.yaml': deploymentYaml,
   };
+}
+
+/**
+ * The seed files with the demo's added. A seed with a root kustomization.yaml (examples/ has one) lists its
+ * resources, so the demo's files are appended to them there, or kustomize would leave them out.
+ */
+export function withDemoFiles(seed: Record<string, string>, demo: Record<string, string>): Record<string, string> {
+  const files = { ...seed, ...demo };
+  if (Object.keys(demo).length === 0) return files;
+  const root = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].find((f) => seed[f] !== undefined);
+  if (!root) return files;
+  const doc = parseDocument(seed[root]!);
+  const listed = doc.get('resources') as { items?: unknown[] } | undefined;
+  const present = new Set((listed?.items ?? []).map((i) => String((i as { value?: unknown }).value ?? i)));
+  for (const file of Object.keys(demo).sort())
+    if (!present.has(file)) {
+      if (listed) doc.addIn(['resources'], file);
+      else doc.set('resources', doc.createNode([file]));
+    }
+  files[root] = doc.toString();
+  return files;
 }

@@ -15,7 +15,7 @@ import { createLogger } from '../runtime/logger.ts';
 import { RegistryClient } from '../sources/oci/client.ts';
 import { archiveForPush, pushArtifact } from '../sources/oci/push.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
-import { ImageDemo, startDevImages, type DevImages } from './dev-images.ts';
+import { ImageDemo, startDevImages, withDemoFiles, type DevImages } from './dev-images.ts';
 import { startGitServer, type GitServer } from './git-server.ts';
 import { startRegistry } from './oci-registry.ts';
 
@@ -144,7 +144,7 @@ async function gitSource(
   await mkdir(reposDir, { recursive: true });
   const git: GitServer = await startGitServer({ root: reposDir, username: 'dev', password });
   cleanups.push(() => git.stop());
-  await git.createRepo('fleet', { files: { ...(await readTree(opts.seedDir)), ...extraFiles }, branch: 'main' });
+  await git.createRepo('fleet', { files: withDemoFiles(await readTree(opts.seedDir), extraFiles), branch: 'main' });
   const workingDir = path.join(opts.dir, 'fleet');
   await rm(workingDir, { recursive: true, force: true });
   const cloneUrl = git.repoUrl('fleet').replace('http://', `http://dev:${password}@`);

@@ -393,12 +393,13 @@ void test('the flux CLI lists, reconciles, suspends and resumes the image object
     ['repository', repoRef],
     ['update', autoRef('web')],
   ] as const) {
-    // flux waits for the reconcile it requests to be handled (lastHandledReconcileAt) and Ready.
+    // flux waits for the reconcile it requests to be handled (lastHandledReconcileAt) and Ready, then
+    // prints its own summary: `scan fetched N tags` from status.lastScanResult for a repository.
     const reconciled = await flux(['reconcile', 'image', kind, 'web']);
     assert.equal(reconciled.code, 0, `flux reconcile image ${kind}: ${reconciled.stderr}`);
     assert.match(
       reconciled.stderr + reconciled.stdout,
-      /reconciliation completed|fetched revision|repository up-to-date/i,
+      kind === 'repository' ? /scan fetched 5 tags/ : /reconciliation completed|repository up-to-date/i,
     );
     const s = await flux(['suspend', 'image', kind, 'web']);
     assert.equal(s.code, 0, `flux suspend image ${kind}: ${s.stderr}`);
