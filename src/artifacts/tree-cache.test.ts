@@ -95,3 +95,28 @@ test('a consumer holding a stale URL does not fail one holding the current URL o
   assert.equal(current.status, 'fulfilled', 'the current URL is downloaded by itself');
   assert.equal(await readFile(path.join(dir, 'current', 'f.yaml'), 'utf8'), 'n: 1\n');
 });
+
+test('withSharedTree hands readers the cached tree itself, downloaded once; a tree in use is not evicted', async (t) => {
+  const tarballs = await Promise.all([0, 1].map((i) => buildTarGz([{ name: 'f.yaml', content: `n: ${i}\n` }])));
+  const { url, hits } = await serve(t, Object.fromEntries(tarballs.map((b, i) => [`/${i}.tar.gz`, b])));
+  const dir = await tempDir(t);
+  const cache = new ArtifactTreeCache({ dir: path.join(dir, 'cache'), maxEntries: 1 });
+  const at = (i: number) => ({ url: `${url}/${i}.tar.gz`, digest: sha256Digest(tarballs[i]!) });
+  const trees: string[] = [];
+  const read = async (tree: string): Promise<string> => {
+    trees.push(tree);
+    return await readFile(path.join(tree, 'f.yaml'), 'utf8');
+  };
+  const [a, b] = await Promise.all([cache.withSharedTree(at(0), read), cache.withSharedTree(at(0), read)]);
+  assert.deepEqual([a?.value, b?.value], ['n: 0\n', 'n: 0\n']);
+  assert.equal(trees[0], trees[1], 'both read the same directory');
+  assert.equal(trees[0], path.join(dir, 'cache', sha256Digest(tarballs[0]!).slice('sha256:'.length)));
+  assert.equal(hits['/0.tar.gz'], 1);
+  // While tree 0 is read, loading tree 1 (over maxEntries) must not evict it.
+  const reading = cache.withSharedTree(at(0), async (tree) => {
+    await cache.withSharedTree(at(1), read);
+    return await readFile(path.join(tree, 'f.yaml'), 'utf8');
+  });
+  assert.equal((await reading)?.value, 'n: 0\n');
+  assert.equal(await cache.withSharedTree({ url: `${url}/0.tar.gz`, digest: 'md5:x' }, read), undefined);
+});

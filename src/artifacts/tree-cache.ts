@@ -21,6 +21,8 @@ export class ArtifactTreeCache {
   private readonly dir: string;
   private readonly maxEntries: number;
   private readonly pending = new Map<string, Promise<string>>();
+  /** Trees in use by `withSharedTree` callers, by path: never evicted while pinned. */
+  private readonly pinned = new Map<string, number>();
 
   constructor(opts: ArtifactTreeCacheOptions) {
     this.dir = opts.dir;
@@ -32,9 +34,47 @@ export class ArtifactTreeCache {
     const hex = parseDigest(opts.digest)?.encoded.toLowerCase();
     // Not a digest we can key on: fetchArtifact reports it (or handles it) without the cache.
     if (!hex || !/^[0-9a-f]{64}$/.test(hex)) return await fetchArtifact(opts);
-    const tree = await this.tree(opts, path.join(this.dir, hex));
-    await mkdir(opts.dest, { recursive: true });
-    await linkTree(tree, opts.dest);
+    const final = path.join(this.dir, hex);
+    const release = this.pin(final);
+    try {
+      const tree = await this.tree(opts, final);
+      await mkdir(opts.dest, { recursive: true });
+      await linkTree(tree, opts.dest);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `read` on the cached tree itself instead of a copy: for consumers that only read (a kustomize build
+   * that writes no kustomization.yaml), so N consumers of one revision do not each recreate the whole tree,
+   * which costs a file system operation per entry. The tree is kept from eviction until `read` settles.
+   * Undefined (and `read` not called) when the digest cannot key the cache: the caller materializes instead.
+   */
+  async withSharedTree<T>(
+    opts: Omit<FetchArtifactOptions, 'dest'>,
+    read: (tree: string) => Promise<T>,
+  ): Promise<{ value: T } | undefined> {
+    const hex = parseDigest(opts.digest)?.encoded.toLowerCase();
+    if (!hex || !/^[0-9a-f]{64}$/.test(hex)) return undefined;
+    const final = path.join(this.dir, hex);
+    const release = this.pin(final);
+    try {
+      const tree = await this.tree(opts, final);
+      return { value: await read(tree) };
+    } finally {
+      release();
+    }
+  }
+
+  /** Keeps `tree` from eviction until the returned function is called. */
+  private pin(tree: string): () => void {
+    this.pinned.set(tree, (this.pinned.get(tree) ?? 0) + 1);
+    return () => {
+      const left = (this.pinned.get(tree) ?? 1) - 1;
+      if (left > 0) this.pinned.set(tree, left);
+      else this.pinned.delete(tree);
+    };
   }
 
   /** Removes every cached tree. */
@@ -93,7 +133,8 @@ export class ArtifactTreeCache {
     const aged = await Promise.all(entries.map(async (n) => ({ n, t: (await stat(path.join(this.dir, n))).mtimeMs })));
     aged.sort((a, b) => a.t - b.t);
     for (const { n } of aged.slice(0, aged.length - this.maxEntries)) {
-      if (!this.pending.has(path.join(this.dir, n))) await rm(path.join(this.dir, n), { recursive: true, force: true });
+      const tree = path.join(this.dir, n);
+      if (!this.pinned.has(tree)) await rm(tree, { recursive: true, force: true });
     }
   }
 }

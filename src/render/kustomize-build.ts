@@ -38,7 +38,19 @@ export type BuildKustomizationOptions = {
   maxFiles?: number;
   /** PATH given to kustomize; default `/usr/local/bin:/usr/bin:/bin`. */
   pathEnv?: string;
+  /**
+   * `root` is shared and must not be written: a build that would write its kustomization.yaml (none in the
+   * directory, or spec overlays) throws {@link NeedsPrivateCopy} before touching anything.
+   */
+  readOnly?: boolean;
 };
+
+/** A read-only build that has to write a kustomization.yaml: run it again on a private copy of the tree. */
+export class NeedsPrivateCopy extends Error {
+  constructor() {
+    super('the build writes a kustomization.yaml: it needs a private copy of the source');
+  }
+}
 
 /**
  * The build output: objects in kustomize order, their YAML stream, `sha256:<hex>` of that stream, and whether a
@@ -60,7 +72,9 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
   const root = await realRoot(opts.root);
   const dir = await resolveBuildDir(root, opts.path ?? './');
 
-  await prepareKustomization(root, dir, spec, limits);
+  if (opts.readOnly) {
+    if (hasOverlays(spec) || !(await findKustomizationFile(dir))) throw new NeedsPrivateCopy();
+  } else await prepareKustomization(root, dir, spec, limits);
   const guard = await checkKustomizationTree({
     ...limits,
     root,

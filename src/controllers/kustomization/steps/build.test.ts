@@ -2,7 +2,8 @@
 // reports for a missing artifact, a missing path and a failed build. No kustomize process runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Kustomization } from '../../../api/kustomization.ts';
 import type { Artifact } from '../../../api/meta.ts';
@@ -113,4 +114,49 @@ void test('spec.decryption: a missing decryption Secret is BuildFailed naming it
   assert.deepEqual(asked, ['Secret/flux-system/sops-keys']);
   assert.equal(missing.reason, 'BuildFailed');
   assert.match(missing.message, /^decryption Secret 'flux-system\/sops-keys' not found: create it/);
+});
+
+void test('a build that only reads runs on the shared tree; one that writes a kustomization.yaml gets a copy', async () => {
+  const calls: string[] = [];
+  const run = (files: (dir: string) => Promise<void>, spec: Partial<Kustomization['spec']>) =>
+    failure(
+      buildManifests({
+        ks: ks({ path: './app', ...spec }),
+        artifact: { ...artifact, digest: `sha256:${'a'.repeat(64)}` },
+        artifacts: {
+          materialize: async (o) => {
+            calls.push('materialize');
+            await files(o.dest);
+          },
+          withSharedTree: async (_o, read) => {
+            calls.push('shared');
+            const tree = await mkdtemp(path.join(tmpdir(), 'driftless-shared-test-'));
+            try {
+              await files(tree);
+              return { value: await read(tree) };
+            } finally {
+              await rm(tree, { recursive: true, force: true });
+            }
+          },
+        },
+        client: {} as KubeClient,
+        kustomizeBin: '/nonexistent/kustomize',
+        allowRemoteBases: false,
+        signal: new AbortController().signal,
+        timeoutMs: 10_000,
+      }),
+    );
+  const withKustomization = async (dest: string): Promise<void> => {
+    await withApp(dest);
+    await writeFile(path.join(dest, 'app', 'kustomization.yaml'), 'resources: [cm.yaml]\n');
+  };
+  // kustomize is not there, so each build fails at the run: the calls show which tree it ran on.
+  assert.match((await run(withKustomization, {})).message, /kustomize binary .* cannot be run/);
+  assert.deepEqual(calls.splice(0), ['shared']);
+  await run(withApp, {});
+  assert.deepEqual(calls.splice(0), ['shared', 'materialize'], 'no kustomization.yaml: generated in a copy');
+  await run(withKustomization, { targetNamespace: 'apps' });
+  assert.deepEqual(calls.splice(0), ['shared', 'materialize'], 'spec overlays are written into a copy');
+  await run(withKustomization, { decryption: { provider: 'sops' } });
+  assert.deepEqual(calls.splice(0), ['materialize'], 'decryption never shares: it writes decrypted files');
 });

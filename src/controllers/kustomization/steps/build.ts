@@ -9,7 +9,7 @@ import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject } from '../../../kube/types.ts';
 import { substituteObjects } from '../../../render/envsubst.ts';
 import { KustomizationPathError } from '../../../render/errors.ts';
-import { buildKustomization } from '../../../render/kustomize-build.ts';
+import { buildKustomization, NeedsPrivateCopy } from '../../../render/kustomize-build.ts';
 import type { BuildKustomizationOptions } from '../../../render/kustomize-build.ts';
 import { decryptGeneratorSources, decryptSecrets } from '../../../render/sops-decrypt.ts';
 import { sopsKeysFromSecretData } from '../../../render/sops-format.ts';
@@ -44,7 +44,7 @@ export interface BuildResult {
 export async function buildManifests(opts: {
   ks: Kustomization;
   artifact: Artifact;
-  artifacts: Pick<ArtifactTreeCache, 'materialize'>;
+  artifacts: Pick<ArtifactTreeCache, 'materialize'> & Partial<Pick<ArtifactTreeCache, 'withSharedTree'>>;
   client: KubeClient;
   /**
    * Reads `spec.decryption.secretRef`; default `client`. kustomize-controller reads it with its own identity, not
@@ -73,6 +73,45 @@ export async function buildManifests(opts: {
       throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
     }
   }
+  // Most builds only read the source (the directory has its kustomization.yaml, no spec overlays, no SOPS):
+  // those run on the cached tree itself, shared by every Kustomization of the revision. Recreating the whole
+  // tree per Kustomization costs one file system operation per entry: seconds for a repository of a few
+  // thousand files, for each of its Kustomizations.
+  if (!ks.spec.decryption && opts.artifacts.withSharedTree) {
+    const artifactOpts = {
+      url: opts.artifact.url,
+      digest: opts.artifact.digest,
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    };
+    let shared: { value: Awaited<ReturnType<typeof buildKustomization>> | undefined } | undefined;
+    try {
+      shared = await opts.artifacts.withSharedTree(artifactOpts, async (tree) => {
+        try {
+          return await buildKustomization({ ...buildOptions(opts, tree), readOnly: true });
+        } catch (err) {
+          if (err instanceof NeedsPrivateCopy) return undefined;
+          throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+        }
+      });
+    } catch (err) {
+      if (err instanceof ReconcileFailure) throw err;
+      throw new ReconcileFailure(
+        Reasons.ArtifactFailed,
+        `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`,
+        { cause: err },
+      );
+    }
+    if (shared?.value) {
+      const built = shared.value;
+      if (key !== undefined && !built.remoteReferences) opts.cache?.set(key, built);
+      try {
+        return { objects: await substitute(opts, built.objects), digest: built.digest };
+      } catch (err) {
+        throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+      }
+    }
+  }
   const work = await mkdtemp(path.join(tmpdir(), 'driftless-ks-'));
   try {
     const root = path.join(work, 'src');
@@ -93,15 +132,7 @@ export async function buildManifests(opts: {
       );
     }
     try {
-      const build: BuildKustomizationOptions = {
-        root,
-        path: ks.spec.path ?? './',
-        kustomizeBin: opts.kustomizeBin,
-        spec: kustomizeSpecOf(ks),
-        allowRemoteBases: opts.allowRemoteBases,
-        signal: opts.signal,
-        timeoutMs: opts.timeoutMs,
-      };
+      const build = buildOptions(opts, root);
       const keys = ks.spec.decryption ? await decryptionKeys(ks, opts.decryptionClient ?? opts.client) : undefined;
       const built = keys
         ? await withSopsSession(
@@ -121,6 +152,22 @@ export async function buildManifests(opts: {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The kustomize build of `ks` on the source tree at `root`. */
+function buildOptions(
+  opts: { ks: Kustomization; kustomizeBin: string; allowRemoteBases: boolean; signal: AbortSignal; timeoutMs: number },
+  root: string,
+): BuildKustomizationOptions {
+  return {
+    root,
+    path: opts.ks.spec.path ?? './',
+    kustomizeBin: opts.kustomizeBin,
+    spec: kustomizeSpecOf(opts.ks),
+    allowRemoteBases: opts.allowRemoteBases,
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs,
+  };
 }
 
 /** Everything the kustomize build depends on (post-build substitution comes after it, on every reconcile). */
