@@ -139,8 +139,8 @@ export class ArtifactTreeCache {
   }
 }
 
-/** Recreates `src` under `dest`: directories made, files hard-linked (copied across devices). */
-async function linkTree(src: string, dest: string): Promise<void> {
+/** Recreates `src` under `dest` (which must exist): directories made, files hard-linked (copied across devices). */
+export async function linkTree(src: string, dest: string): Promise<void> {
   for (const entry of await readdir(src, { withFileTypes: true })) {
     const from = path.join(src, entry.name);
     const to = path.join(dest, entry.name);

@@ -36,6 +36,8 @@ export function isRemoteReference(ref: string): boolean {
 export type GuardReport = {
   /** A reference kustomize may fetch over the network was let through (`allowRemoteBases`): the output can change without the source changing. */
   remoteReferences: boolean;
+  /** Real paths of every local file and directory referenced, the entry directory's own kustomization file included. */
+  localPaths: Set<string>;
 };
 
 /**
@@ -46,7 +48,7 @@ export type GuardReport = {
  */
 export async function checkKustomizationTree(opts: GuardOptions): Promise<GuardReport> {
   const { root } = opts;
-  const report: GuardReport = { remoteReferences: false };
+  const report: GuardReport = { remoteReferences: false, localPaths: new Set() };
   const maxVisits = opts.maxKustomizations ?? 1_000;
   const queue: Visit[] = [{ dir: opts.entryDir, mode: 'kustomization' }];
   const seen = new Set<string>();
@@ -62,6 +64,7 @@ export async function checkKustomizationTree(opts: GuardOptions): Promise<GuardR
     const file = await resolveInside(root, visit.dir, name);
     const source = relativeTo(root, path.join(visit.dir, name));
     if (!file.inside) throw new BuildError({ message: `${source} is a symlink that points outside the source` });
+    report.localPaths.add(file.real);
     const kustomization = await readKustomization(file.real, source, opts);
     const ctx = { ...opts, root, dir: visit.dir, source, queue, report };
     await checkFields(kustomization, visit.mode, ctx);
@@ -143,6 +146,7 @@ async function checkReference(
     if (allowRemote(ctx)) return;
     throw new BuildError({ message: `'${ref}' in ${field} of ${ctx.source} does not exist in the source` });
   }
+  ctx.report.localPaths.add(resolved.real);
   const info = await stat(resolved.real);
   if (info.isDirectory()) ctx.queue.push({ dir: resolved.real, mode });
   else if (pluginFiles) checkPluginConfigs(await readFile(resolved.real), relativeTo(ctx.root, resolved.real), ctx);
@@ -155,6 +159,7 @@ async function checkLocalFile(ref: string, field: string, ctx: Ctx, yaml: boolea
   }
   const resolved = await resolveInside(ctx.root, ctx.dir, ref);
   if (!resolved.inside) throw outside(ref, field, ctx);
+  if (resolved.exists) ctx.report.localPaths.add(resolved.real);
   if (yaml && resolved.exists && (await stat(resolved.real)).isFile()) await checkYamlFile(resolved.real, ctx);
 }
 

@@ -45,9 +45,12 @@ export type BuildKustomizationOptions = {
   readOnly?: boolean;
 };
 
-/** A read-only build that has to write a kustomization.yaml: run it again on a private copy of the tree. */
+/**
+ * A read-only build that has to write a kustomization.yaml: run it again on a private copy. `subtree` (relative
+ * to the root) is set when everything the build reads lies under that directory, so copying it is enough.
+ */
 export class NeedsPrivateCopy extends Error {
-  constructor() {
+  constructor(readonly subtree: string | undefined) {
     super('the build writes a kustomization.yaml: it needs a private copy of the source');
   }
 }
@@ -72,9 +75,9 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
   const root = await realRoot(opts.root);
   const dir = await resolveBuildDir(root, opts.path ?? './');
 
-  if (opts.readOnly) {
-    if (hasOverlays(spec) || !(await findKustomizationFile(dir))) throw new NeedsPrivateCopy();
-  } else await prepareKustomization(root, dir, spec, limits);
+  if (opts.readOnly && (hasOverlays(spec) || !(await findKustomizationFile(dir))))
+    throw new NeedsPrivateCopy(await selfContained(root, dir, spec, limits, opts.allowRemoteBases ?? false));
+  if (!opts.readOnly) await prepareKustomization(root, dir, spec, limits);
   const guard = await checkKustomizationTree({
     ...limits,
     root,
@@ -106,6 +109,29 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
 const hasCommonMetadata = (spec: KustomizeSpec): boolean =>
   Object.keys(spec.commonMetadata?.labels ?? {}).length + Object.keys(spec.commonMetadata?.annotations ?? {}).length >
   0;
+
+/**
+ * `dir` relative to `root` when the build reads nothing outside it: every local reference the guard finds is
+ * under `dir`, and the spec adds no components (which Flux resolves relative to `dir`, often `../`). Undefined
+ * otherwise, and when the guard refuses the tree (the private build reports that).
+ */
+async function selfContained(
+  root: string,
+  dir: string,
+  spec: KustomizeSpec,
+  limits: { maxBytes?: number | undefined; maxFiles?: number | undefined },
+  allowRemoteBases: boolean,
+): Promise<string | undefined> {
+  if ((spec.components ?? []).length > 0) return undefined;
+  try {
+    const guard = await checkKustomizationTree({ ...limits, root, entryDir: dir, allowRemoteBases });
+    const prefix = dir + path.sep;
+    for (const p of guard.localPaths) if (p !== dir && !p.startsWith(prefix)) return undefined;
+    return path.relative(root, dir) || '.';
+  } catch {
+    return undefined;
+  }
+}
 
 async function realRoot(root: string): Promise<string> {
   try {

@@ -153,10 +153,21 @@ void test('a build that only reads runs on the shared tree; one that writes a ku
   // kustomize is not there, so each build fails at the run: the calls show which tree it ran on.
   assert.match((await run(withKustomization, {})).message, /kustomize binary .* cannot be run/);
   assert.deepEqual(calls.splice(0), ['shared']);
-  await run(withApp, {});
-  assert.deepEqual(calls.splice(0), ['shared', 'materialize'], 'no kustomization.yaml: generated in a copy');
-  await run(withKustomization, { targetNamespace: 'apps' });
-  assert.deepEqual(calls.splice(0), ['shared', 'materialize'], 'spec overlays are written into a copy');
+  assert.match((await run(withApp, {})).message, /kustomize binary .* cannot be run/);
+  assert.deepEqual(calls.splice(0), ['shared'], 'no kustomization.yaml: generated in a copy of app/ alone');
+  assert.match(
+    (await run(withKustomization, { targetNamespace: 'apps' })).message,
+    /kustomize binary .* cannot be run/,
+  );
+  assert.deepEqual(calls.splice(0), ['shared'], 'spec overlays are written into a copy of app/ alone');
+  const withBase = async (dest: string): Promise<void> => {
+    await withApp(dest);
+    await mkdir(path.join(dest, 'base'));
+    await writeFile(path.join(dest, 'base', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n');
+    await writeFile(path.join(dest, 'app', 'kustomization.yaml'), 'resources: [cm.yaml, ../base/cm.yaml]\n');
+  };
+  assert.match((await run(withBase, { targetNamespace: 'apps' })).message, /kustomize binary .* cannot be run/);
+  assert.deepEqual(calls.splice(0), ['shared', 'materialize'], 'a reference outside app/: the whole tree is copied');
   await run(withKustomization, { decryption: { provider: 'sops' } });
   assert.deepEqual(calls.splice(0), ['materialize'], 'decryption never shares: it writes decrypted files');
 });

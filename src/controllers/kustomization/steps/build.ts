@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Reasons } from '../../../api/constants.ts';
 import type { Kustomization } from '../../../api/kustomization.ts';
 import type { Artifact } from '../../../api/meta.ts';
-import type { ArtifactTreeCache } from '../../../artifacts/tree-cache.ts';
+import { linkTree, type ArtifactTreeCache } from '../../../artifacts/tree-cache.ts';
 import type { KubeClient } from '../../../kube/client.ts';
 import type { KubeObject } from '../../../kube/types.ts';
 import { substituteObjects } from '../../../render/envsubst.ts';
@@ -74,8 +74,9 @@ export async function buildManifests(opts: {
     }
   }
   // Most builds only read the source (the directory has its kustomization.yaml, no spec overlays, no SOPS):
-  // those run on the cached tree itself, shared by every Kustomization of the revision. Recreating the whole
-  // tree per Kustomization costs one file system operation per entry: seconds for a repository of a few
+  // those run on the cached tree itself, shared by every Kustomization of the revision. A build that writes its
+  // kustomization.yaml but reads nothing outside its directory gets a copy of that directory alone. Recreating the
+  // whole tree per Kustomization costs a file system operation per entry: seconds for a repository of a few
   // thousand files, for each of its Kustomizations.
   if (!ks.spec.decryption && opts.artifacts.withSharedTree) {
     const artifactOpts = {
@@ -90,8 +91,9 @@ export async function buildManifests(opts: {
         try {
           return await buildKustomization({ ...buildOptions(opts, tree), readOnly: true });
         } catch (err) {
-          if (err instanceof NeedsPrivateCopy) return undefined;
-          throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+          if (!(err instanceof NeedsPrivateCopy)) throw buildFailure(err);
+          if (err.subtree === undefined || err.subtree === '.') return undefined;
+          return await buildOnSubtree(opts, tree, err.subtree);
         }
       });
     } catch (err) {
@@ -108,7 +110,7 @@ export async function buildManifests(opts: {
       try {
         return { objects: await substitute(opts, built.objects), digest: built.digest };
       } catch (err) {
-        throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+        throw buildFailure(err);
       }
     }
   }
@@ -148,6 +150,30 @@ export async function buildManifests(opts: {
       return { objects: await substitute(opts, built.objects), digest: built.digest };
     } catch (err) {
       throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const buildFailure = (err: unknown): ReconcileFailure =>
+  new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+
+/** Builds on a private copy of `subtree` alone (relative to `tree`), at the same place under a new root. */
+async function buildOnSubtree(
+  opts: Parameters<typeof buildOptions>[0],
+  tree: string,
+  subtree: string,
+): Promise<Awaited<ReturnType<typeof buildKustomization>>> {
+  const work = await mkdtemp(path.join(tmpdir(), 'driftless-ks-'));
+  try {
+    const root = path.join(work, 'src');
+    await mkdir(path.join(root, subtree), { recursive: true });
+    await linkTree(path.join(tree, subtree), path.join(root, subtree));
+    try {
+      return await buildKustomization(buildOptions(opts, root));
+    } catch (err) {
+      throw buildFailure(err);
     }
   } finally {
     await rm(work, { recursive: true, force: true });
