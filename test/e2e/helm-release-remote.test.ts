@@ -69,7 +69,7 @@ function helmList(kubeconfig: string): Promise<string[]> {
   return new Promise((resolve, reject) =>
     execFile(
       helmBin,
-      ['list', '--all', '-o', 'json', '--kubeconfig', kubeconfig, '--namespace', ns],
+      ['list', '-o', 'json', '--kubeconfig', kubeconfig, '--namespace', ns],
       { timeout: 60_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: helmHome } },
       (err, stdout, stderr) =>
         err
@@ -140,6 +140,7 @@ test('installed, health-checked and stored in the cluster of spec.kubeConfig; th
 
 test('drift in the remote cluster is detected and corrected there', async () => {
   await remoteClient.patch(cmRef('app-config'), { data: { message: 'edited' } });
+  assert.equal(messageOf(await remoteClient.get(cmRef('app-config'))), 'edited');
   const token = `drift-${Date.now()}`;
   await env.client.patch(hrRef('app'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } });
   await env.waitFor(
@@ -149,6 +150,13 @@ test('drift in the remote cluster is detected and corrected there', async () => 
       messageOf(await remoteClient.get(cmRef('app-config'))) === 'desired',
     120_000,
   );
+  // Put back by drift correction (no upgrade): helm-controller's event, and still revision 1 there.
+  const events = (await env.client.list('v1', 'Event', { namespace: ns })).items as unknown as {
+    reason?: string;
+    involvedObject?: { name?: string; kind?: string };
+  }[];
+  assert.ok(events.some((e) => e.involvedObject?.name === 'app' && e.reason === 'DriftCorrected'));
+  assert.equal(await remoteClient.get(releaseSecret('sh.helm.release.v1.app.v2')), undefined);
 });
 
 test('a missing kubeconfig Secret is Ready=False RESTClientError naming the Secret', async () => {
