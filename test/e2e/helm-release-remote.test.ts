@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiVersions } from '../../src/api/constants.ts';
@@ -18,6 +19,7 @@ import { gitRepository, ref, startTestEnv, type TestEnv } from '../support/env.t
 
 const binDir = process.env['DRIFTLESS_TEST_BIN_DIR'] ?? path.join(homedir(), '.cache', 'driftless', 'bin');
 const helmBin = path.join(binDir, 'helm');
+const driftlessBin = fileURLToPath(new URL('../../bin/driftless.js', import.meta.url));
 const ns = 'hr-remote';
 let env: TestEnv;
 let remote: TestControlPlane;
@@ -157,6 +159,21 @@ test('drift in the remote cluster is detected and corrected there', async () => 
   }[];
   assert.ok(events.some((e) => e.involvedObject?.name === 'app' && e.reason === 'DriftCorrected'));
   assert.equal(await remoteClient.get(releaseSecret('sh.helm.release.v1.app.v2')), undefined);
+});
+
+test('driftless diff hr renders and compares in the remote cluster: nothing to change', async () => {
+  // Against the local cluster every object of the release would be missing; in the remote one all match.
+  const res = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [driftlessBin, 'diff', 'hr', 'app', '-n', ns, '--kubeconfig', env.kubeconfigPath],
+      { timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
+  assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+  assert.equal(res.stdout, '');
 });
 
 test('a missing kubeconfig Secret is Ready=False RESTClientError naming the Secret', async () => {
