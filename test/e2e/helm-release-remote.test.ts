@@ -2,7 +2,8 @@
 // health-checks and uninstalls the release in the cluster the kubeconfig Secret names, with Helm's storage
 // there (`helm list` against that cluster shows it), while the HelmChart stays in the local cluster and no
 // release object or Secret lands there; a missing Secret and an unreachable cluster are Ready=False with
-// helm-controller's RESTClientError, naming the Secret or the address, never the credentials.
+// helm-controller's RESTClientError, naming the Secret or the address, never the credentials; a release whose
+// Secret is gone at deletion is left in place, as helm-controller leaves it.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { homedir, tmpdir } from 'node:os';
@@ -206,10 +207,27 @@ test('an unreachable cluster is Ready=False naming its address, never its creden
   await env.waitFor('gone to be gone', async () => (await env.get(hrRef('gone'))) === undefined, 60_000);
 });
 
+test('a release whose kubeconfig Secret is gone at deletion is left in place (as helm-controller)', async () => {
+  await env.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'short-lived-kubeconfig', namespace: ns },
+    stringData: { 'value.yaml': remoteKubeconfig },
+  });
+  await env.apply(helmRelease('orphan', { secretRef: { name: 'short-lived-kubeconfig' } }));
+  await env.waitForReady(hrRef('orphan'), { reason: 'InstallSucceeded' }, 180_000);
+  assert.ok((await helmList(remote.kubeconfigPath)).includes('orphan:deployed'));
+  await env.client.delete({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'short-lived-kubeconfig' });
+  await env.client.delete(hrRef('orphan'));
+  await env.waitFor('orphan to be gone', async () => (await env.get(hrRef('orphan'))) === undefined, 60_000);
+  assert.ok((await helmList(remote.kubeconfigPath)).includes('orphan:deployed'));
+  assert.equal(messageOf(await remoteClient.get(cmRef('orphan-config'))), 'desired');
+});
+
 test('deleting the HelmRelease uninstalls the release in the remote cluster', async () => {
   await env.client.delete(hrRef('app'));
   await env.waitFor('the HelmRelease to be gone', async () => (await env.get(hrRef('app'))) === undefined, 120_000);
-  assert.deepEqual(await helmList(remote.kubeconfigPath), []);
+  assert.deepEqual(await helmList(remote.kubeconfigPath), ['orphan:deployed']);
   assert.equal(await remoteClient.get(cmRef('app-config')), undefined);
   assert.equal(await remoteClient.get(releaseSecret('sh.helm.release.v1.app.v1')), undefined);
 });
