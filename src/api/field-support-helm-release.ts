@@ -15,6 +15,7 @@ const postRenderUnit = 'src/helm/post-render.test.ts';
 const oci = 'test/e2e/helm-release-oci.test.ts';
 const crds = 'test/e2e/helm-release-crds.test.ts';
 const retry = 'src/controllers/helm-release/retry.test.ts';
+const remote = 'test/e2e/helm-release-remote.test.ts';
 
 /** HelmRelease (helm.toolkit.fluxcd.io/v2). */
 export const HelmReleaseFieldSupport: KindFieldSupport = {
@@ -58,9 +59,16 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     ]),
     'spec.storageNamespace': { implemented: storageAndTests },
     'spec.suspend': { implemented: e2e },
-    'spec.kubeConfig': {
+    ...implementedBy(remote, [
+      'spec.kubeConfig',
+      'spec.kubeConfig.secretRef',
+      'spec.kubeConfig.secretRef.name',
+      'spec.kubeConfig.secretRef.key',
+    ]),
+    // Workload identity for cloud clusters (Flux's kubeconfig provider in a ConfigMap).
+    'spec.kubeConfig.configMapRef': {
       refused:
-        'remove it and run a Driftless manager in the target cluster (the release would be made in this cluster)',
+        'remove it and put a kubeconfig with a token or client certificate in a Secret named by spec.kubeConfig.secretRef',
     },
     ...implementedBy(e2e, ['spec.dependsOn', 'spec.dependsOn[].name', 'spec.dependsOn[].namespace']),
     'spec.dependsOn[].readyExpr': {

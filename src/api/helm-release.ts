@@ -288,6 +288,8 @@ export const HelmReasons = {
   AwaitingTests: 'AwaitingTests',
   StateError: 'StateError',
   ChartMutateError: 'ChartMutateError',
+  // The kubeconfig of spec.kubeConfig cannot be read, or its cluster does not answer.
+  RESTClientError: 'RESTClientError',
 } as const;
 
 const defaultTimeoutMs = 5 * 60_000;

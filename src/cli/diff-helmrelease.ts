@@ -23,6 +23,7 @@ import { postRenderOf } from '../helm/post-render.ts';
 import { ReleaseStorage } from '../helm/release-storage.ts';
 import { resolveValues } from '../helm/values-from.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { RemoteClusters, type RemoteCluster } from '../controllers/remote-cluster.ts';
 import type { KubeObject, ObjectRef } from '../kube/types.ts';
 import { CliError, ExitCodes } from './errors.ts';
 
@@ -79,6 +80,14 @@ export async function helmReleaseDiff(o: {
   const release = helmReleaseName(hr);
   const namespace = releaseNamespaceOf(hr);
   const storageNamespace = storageNamespaceOf(hr);
+  // spec.kubeConfig: rendered, compared and read from storage in that cluster; chart and values stay here.
+  let remote: RemoteCluster | undefined;
+  try {
+    remote = await new RemoteClusters(client).clusterFor(hr);
+  } catch (err) {
+    throw refuse('RESTClientError', err instanceof Error ? err.message : String(err));
+  }
+  const target = remote?.client ?? client;
   const dir = await mkdtemp(path.join(tmpdir(), 'driftless-diff-hr-'));
   const cli = new HelmCli({ bin: o.helmBin, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
   try {
@@ -95,16 +104,21 @@ export async function helmReleaseDiff(o: {
       waitForJobs: false,
       maxHistory: maxHistory(hr.spec),
       postRender: postRenderOf(hr),
+      ...(remote ? { remoteKubeConfig: remote.kubeConfig } : {}),
       signal,
     });
     const meta = helmMetadata(release, namespace);
-    const objects = withHelmMetadata(await manifestObjects(client, manifest, namespace), release, namespace);
+    const objects = withHelmMetadata(await manifestObjects(target, manifest, namespace), release, namespace);
     const { ResourceManager } = await import('../apply/apply.ts');
-    const manager = new ResourceManager({ client, fieldManager: ControllerNames.helm, ownerLabels: meta.labels });
+    const manager = new ResourceManager({
+      client: target,
+      fieldManager: ControllerNames.helm,
+      ownerLabels: meta.labels,
+    });
     const entries = await manager.diff(objects, { signal });
-    const current = await new ReleaseStorage(client, storageNamespace).last(release);
+    const current = await new ReleaseStorage(target, storageNamespace).last(release);
     const wanted = new Set(objects.map((obj) => keyOf(refOf(obj))));
-    const stale = (current?.manifest ? await manifestObjects(client, current.manifest, namespace) : [])
+    const stale = (current?.manifest ? await manifestObjects(target, current.manifest, namespace) : [])
       .map(refOf)
       .filter((r) => !wanted.has(keyOf(r)));
     return { entries, stale };

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { installArgs, rollbackArgs, testArgs, uninstallArgs, upgradeArgs } from './cli.ts';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { HelmCli, installArgs, rollbackArgs, testArgs, uninstallArgs, upgradeArgs } from './cli.ts';
 
 const base = { namespace: 'apps', timeoutMs: 300_000, wait: 'watcher' as const, waitForJobs: true };
 
@@ -162,4 +165,42 @@ void test('test filters: name= to include, !name= to exclude', () => {
     '--filter',
     '!name=slow',
   ]);
+});
+
+void test('a remote kubeconfig reaches helm as a private 0600 file that is gone after the run', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'helm-cli-test-'));
+  try {
+    // A stand-in for the helm binary that records what it was given (mode, path, content of --kubeconfig).
+    const bin = path.join(dir, 'helm');
+    await writeFile(
+      bin,
+      [
+        '#!/bin/sh',
+        'while [ $# -gt 0 ]; do [ "$1" = --kubeconfig ] && kc="$2"; shift; done',
+        `stat -c %a "$kc" > '${dir}/mode' 2>/dev/null; printf %s "$kc" > '${dir}/path'; cp "$kc" '${dir}/copy' 2>/dev/null`,
+        'exit 0',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const cli = new HelmCli({ bin, kubeconfig: '/engine/kubeconfig' });
+    await cli.uninstall({
+      namespace: 'apps',
+      release: 'web',
+      timeoutMs: 1000,
+      wait: 'hookOnly',
+      remoteKubeConfig: 'remote-kc',
+    });
+    const used = await readFile(path.join(dir, 'path'), 'utf8');
+    assert.notEqual(used, '/engine/kubeconfig');
+    assert.equal((await readFile(path.join(dir, 'mode'), 'utf8')).trim(), '600');
+    assert.equal(await readFile(path.join(dir, 'copy'), 'utf8'), 'remote-kc');
+    await assert.rejects(stat(used), { code: 'ENOENT' });
+    // Without one, the engine's kubeconfig.
+    await cli.uninstall({ namespace: 'apps', release: 'web', timeoutMs: 1000, wait: 'hookOnly' });
+    assert.equal(await readFile(path.join(dir, 'path'), 'utf8'), '/engine/kubeconfig');
+    await cli.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

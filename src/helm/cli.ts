@@ -56,6 +56,11 @@ export interface HelmTarget {
   asUser?: string;
   /** `--kube-as-group`, repeated. */
   asGroups?: readonly string[];
+  /**
+   * A kubeconfig's text (HelmRelease spec.kubeConfig) to use instead of the engine's: written to a private
+   * 0600 file for the one helm run and deleted after it; never on the command line, never logged.
+   */
+  remoteKubeConfig?: string;
 }
 
 /** How Helm waits for the release's objects: `watcher` (kstatus, Flux's default) or `hookOnly` (disableWait). */
@@ -206,24 +211,46 @@ export class HelmCli {
     await writeFile(path.join(dir, 'plugin.yaml'), stringify(plugin));
   }
 
-  /** Writes values to a private file for `--values` (never on the command line: they may hold secrets). */
-  private async withValues<T>(values: Record<string, unknown>, fn: (file: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(path.join(await this.helmHome(), 'values-'));
-    const file = path.join(dir, 'values.yaml');
+  /**
+   * Runs `fn` with the kubeconfig file of `t`: the engine's, or the target's own written to a private 0600
+   * file in a private directory that is removed when `fn` settles.
+   */
+  private async withKubeconfig<T>(t: HelmTarget, fn: (kubeconfig: string | undefined) => Promise<T>): Promise<T> {
+    if (t.remoteKubeConfig === undefined) return await fn(this.kubeconfig);
+    const dir = await mkdtemp(path.join(await this.helmHome(), 'kubeconfig-'));
+    const file = path.join(dir, 'config');
     try {
-      await writeFile(file, stringify(values), { mode: 0o600 });
+      await writeFile(file, t.remoteKubeConfig, { mode: 0o600 });
       return await fn(file);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
+  /**
+   * Writes values to a private file for `--values` (never on the command line: they may hold secrets), and
+   * the target's kubeconfig file.
+   */
+  private async withValues<T>(
+    o: HelmTarget & { values: Record<string, unknown> },
+    fn: (file: string, kubeconfig: string | undefined) => Promise<T>,
+  ): Promise<T> {
+    const dir = await mkdtemp(path.join(await this.helmHome(), 'values-'));
+    const file = path.join(dir, 'values.yaml');
+    try {
+      await writeFile(file, stringify(o.values), { mode: 0o600 });
+      return await this.withKubeconfig(o, (kubeconfig) => fn(file, kubeconfig));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   async install(o: InstallOptions): Promise<void> {
-    await this.withValues(o.values, (file) => this.run(installArgs(o, file, this.kubeconfig), opt(o)));
+    await this.withValues(o, (file, kc) => this.run(installArgs(o, file, kc), opt(o)));
   }
 
   async upgrade(o: UpgradeOptions): Promise<void> {
-    await this.withValues(o.values, (file) => this.run(upgradeArgs(o, file, this.kubeconfig), opt(o)));
+    await this.withValues(o, (file, kc) => this.run(upgradeArgs(o, file, kc), opt(o)));
   }
 
   /**
@@ -232,19 +259,19 @@ export class HelmCli {
    * the manifest helm would apply.
    */
   async dryRunUpgrade(o: UpgradeOptions): Promise<string> {
-    const out = await this.withValues(o.values, (file) =>
-      this.run([...upgradeArgs(o, file, this.kubeconfig), '--install', '--dry-run=server', '-o', 'json'], opt(o)),
+    const out = await this.withValues(o, (file, kc) =>
+      this.run([...upgradeArgs(o, file, kc), '--install', '--dry-run=server', '-o', 'json'], opt(o)),
     );
     const rel = JSON.parse(out) as { manifest?: unknown };
     return typeof rel.manifest === 'string' ? rel.manifest : '';
   }
 
   async rollback(o: RollbackOptions): Promise<void> {
-    await this.run(rollbackArgs(o, this.kubeconfig), opt(o));
+    await this.withKubeconfig(o, (kc) => this.run(rollbackArgs(o, kc), opt(o)));
   }
 
   async uninstall(o: UninstallOptions): Promise<void> {
-    await this.run(uninstallArgs(o, this.kubeconfig), opt(o));
+    await this.withKubeconfig(o, (kc) => this.run(uninstallArgs(o, kc), opt(o)));
   }
 
   /** `helm show crds`: the CRD files of the chart's crds/ directories, its dependencies' included (no cluster). */
@@ -254,7 +281,7 @@ export class HelmCli {
 
   /** `helm test`; rejects when a test hook fails (the hooks' phases are in the stored release either way). */
   async test(o: TestOptions): Promise<void> {
-    await this.run(testArgs(o, this.kubeconfig), opt(o));
+    await this.withKubeconfig(o, (kc) => this.run(testArgs(o, kc), opt(o)));
   }
 }
 

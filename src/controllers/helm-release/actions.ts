@@ -65,10 +65,11 @@ async function attempt(fn: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-/** Who helm acts as, and where it keeps the release. */
+/** Who helm acts as, in which cluster, and where it keeps the release. */
 const actorOf = (req: ReleaseRequest) => ({
   storageNamespace: req.storageNamespace,
   ...(req.asUser ? { asUser: req.asUser } : {}),
+  ...(req.remoteKubeConfig !== undefined ? { remoteKubeConfig: req.remoteKubeConfig } : {}),
 });
 
 interface ReleaseTarget {
@@ -78,6 +79,7 @@ interface ReleaseTarget {
   namespace: string;
   storageNamespace: string;
   asUser?: string;
+  remoteKubeConfig?: string;
   signal: AbortSignal;
 }
 

@@ -21,6 +21,8 @@ export async function uninstallCurrent(opts: {
   status: HelmReleaseStatus;
   cli: HelmCli;
   asUser?: string;
+  /** The kubeconfig of spec.kubeConfig (absent: the engine's cluster). */
+  remoteKubeConfig?: string;
   recorder: Pick<EventRecorder, 'record'>;
   signal: AbortSignal;
 }): Promise<void> {
@@ -38,6 +40,7 @@ export async function uninstallCurrent(opts: {
       namespace: cur.namespace,
       ...(opts.status.storageNamespace ? { storageNamespace: opts.status.storageNamespace } : {}),
       ...(opts.asUser ? { asUser: opts.asUser } : {}),
+      ...(opts.remoteKubeConfig !== undefined ? { remoteKubeConfig: opts.remoteKubeConfig } : {}),
       signal: opts.signal,
     });
   } catch (err) {
@@ -54,24 +57,30 @@ export async function uninstallCurrent(opts: {
     .catch(() => undefined);
 }
 
-/** Runs when a HelmRelease is deleted. */
+/**
+ * Runs when a HelmRelease is deleted. `remote` resolves the cluster of spec.kubeConfig: `null` when its
+ * Secret is gone, so the release cannot be reached and the uninstall is skipped (as helm-controller).
+ */
 export async function finalizeHelmRelease(opts: {
   hr: HelmRelease;
   client: KubeClient;
   cli: HelmCli;
   recorder: Pick<EventRecorder, 'record'>;
   asUser?: string;
+  remote?: () => Promise<{ kubeConfig: string } | null | undefined>;
   signal: AbortSignal;
 }): Promise<void> {
   const { hr } = opts;
   const status = hr.status ?? {};
   if (!hr.spec.suspend) {
-    if (status.storageNamespace) {
+    const remote = status.storageNamespace && opts.remote ? await opts.remote() : undefined;
+    if (status.storageNamespace && remote !== null) {
       await uninstallCurrent({
         hr,
         status,
         cli: opts.cli,
         ...(opts.asUser ? { asUser: opts.asUser } : {}),
+        ...(remote ? { remoteKubeConfig: remote.kubeConfig } : {}),
         recorder: opts.recorder,
         signal: opts.signal,
       });

@@ -28,6 +28,7 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
+import { RemoteClusters, type RemoteCluster } from '../remote-cluster.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import {
@@ -66,6 +67,8 @@ interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
   artifact?: Artifact;
   values?: Values;
   chart?: LoadedChart;
+  /** The cluster of spec.kubeConfig, when set: helm releases there and keeps its storage there. */
+  remote?: RemoteCluster;
   /** The OCI artifact digest of a chart from an OCIRepository (status.lastAttemptedRevisionDigest). */
   ociDigest?: string;
   workDir?: string;
@@ -120,6 +123,11 @@ export function helmReleaseReconciler(
   o: HelmReleaseReconcilerOptions,
 ): StepReconciler<HelmRelease, HelmReleaseStatus, HrContext> {
   const sli = new SliMetrics({ registry: o.metrics.registry });
+  // helm-controller's reason and message when the kubeconfig cannot be read or the cluster reached.
+  const remoteClusters = new RemoteClusters(o.client, {
+    reason: HelmReasons.RESTClientError,
+    readError: (secret, detail) => `could not get KubeConfig secret '${secret}': ${detail}`,
+  });
   const steps: Step<HrContext, Result>[] = [
     refuseUnsupportedFields<HrContext>('HelmRelease'),
     {
@@ -217,12 +225,25 @@ export function helmReleaseReconciler(
       },
     },
     {
+      // After the chart, as helm-controller builds its REST client getter: the release's cluster answers.
+      name: 'cluster',
+      run: async (ctx) => {
+        const remote = await remoteClusters.clusterFor(ctx.obj);
+        if (!remote) return;
+        await remoteClusters.probe(remote);
+        ctx.remote = remote;
+      },
+    },
+    {
       name: 'release',
       run: async (ctx) => {
         const { obj: hr, status } = ctx;
         const chart = need(ctx.chart, 'chart');
         const values = need(ctx.values, 'values');
-        const storage = new ReleaseStorage(o.client, ctx.storageNamespace);
+        // In a remote cluster, Helm's storage is there too and the service account is impersonated there.
+        const cluster = ctx.remote?.client ?? o.client;
+        const remoteKubeConfig = ctx.remote ? { remoteKubeConfig: ctx.remote.kubeConfig } : {};
+        const storage = new ReleaseStorage(cluster, ctx.storageNamespace);
         // The release target moved (namespace, name, chart name): uninstall the old one first, as Flux.
         const cur = status.history?.[0];
         if (
@@ -238,6 +259,7 @@ export function helmReleaseReconciler(
             status,
             cli: o.cli,
             ...(ctx.asUser ? { asUser: ctx.asUser } : {}),
+            ...remoteKubeConfig,
             recorder: o.recorder,
             signal: ctx.signal,
           });
@@ -277,8 +299,9 @@ export function helmReleaseReconciler(
           storageNamespace: ctx.storageNamespace,
           cli: o.cli,
           storage,
-          client: ctx.asUser ? o.client.impersonate(ctx.asUser) : o.client,
+          client: ctx.asUser ? cluster.impersonate(ctx.asUser) : cluster,
           ...(ctx.asUser ? { asUser: ctx.asUser } : {}),
+          ...remoteKubeConfig,
           forceRequested,
           signal: ctx.signal,
           write: () => ctx.writeNow(),
@@ -329,6 +352,11 @@ export function helmReleaseReconciler(
         ...(serviceAccountUser(hr, o.defaultServiceAccount)
           ? { asUser: serviceAccountUser(hr, o.defaultServiceAccount) as string }
           : {}),
+        remote: async () => {
+          // The Secret is gone: the release cannot be reached, skip its uninstall (as helm-controller).
+          if (!(await remoteClusters.secretExists(hr))) return null;
+          return await remoteClusters.clusterFor(hr);
+        },
         signal,
       });
       return {};

@@ -32,6 +32,8 @@ export interface ReleaseRequest {
   /** The cluster as the release's identity sees it (impersonated as `asUser` when set): drift detection. */
   client: KubeClient;
   asUser?: string;
+  /** The kubeconfig of spec.kubeConfig, handed to helm for every action (absent: the engine's cluster). */
+  remoteKubeConfig?: string;
   forceRequested: boolean;
   signal: AbortSignal;
   /** Writes the status now (Flux patches before each action). */

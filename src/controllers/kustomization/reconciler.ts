@@ -35,7 +35,7 @@ import type { DriftWatcher } from './drift-watch.ts';
 import type { DriftLog } from '../../apply/drift-log.ts';
 import { reportChanges } from './report-changes.ts';
 import { finalizeKustomization } from './finalize.ts';
-import { RemoteClusters, type RemoteCluster } from './remote-cluster.ts';
+import { RemoteClusters, type RemoteCluster } from '../remote-cluster.ts';
 import { applyKustomization } from './steps/apply.ts';
 import { buildManifests } from './steps/build.ts';
 import { checkDependencies } from './steps/dependencies.ts';

@@ -1,17 +1,28 @@
-// Kustomization `spec.kubeConfig.secretRef`: the cluster a Kustomization applies to, prunes in and
-// health-checks, read from a kubeconfig in a Secret as kustomize-controller does.
+// `spec.kubeConfig.secretRef` of a Kustomization or a HelmRelease: the cluster it applies to (or releases
+// in), prunes in and health-checks, read from a kubeconfig in a Secret as Flux's controllers do.
 import { createHash } from 'node:crypto';
-import { Reasons } from '../../api/constants.ts';
-import type { Kustomization } from '../../api/kustomization.ts';
-import { KubeClient } from '../../kube/client.ts';
-import { KubeConfig } from '../../kube/client-node-kubeconfig.ts';
-import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
-import { messageOf, readSecretData } from '../shared.ts';
+import { Reasons } from '../api/constants.ts';
+import type { KubeConfigReference } from '../api/meta.ts';
+import { KubeClient } from '../kube/client.ts';
+import { KubeConfig } from '../kube/client-node-kubeconfig.ts';
+import { ReconcileFailure } from '../runtime/reconcile/failure.ts';
+import { messageOf, readSecretData } from './shared.ts';
 
-/** A cluster named by a kubeconfig: its client and its server address (credentials never included). */
+/**
+ * A cluster named by a kubeconfig: its client, its server address (credentials never included) and, for
+ * tools that take a kubeconfig file (helm), the kubeconfig reduced to what the client uses. `kubeConfig`
+ * holds credentials: it is written only to private files and never logged.
+ */
 export interface RemoteCluster {
   client: KubeClient;
   server: string;
+  kubeConfig: string;
+}
+
+/** An object that may name a remote cluster (Kustomization, HelmRelease). */
+export interface RemoteClusterOwner {
+  metadata: { namespace?: string };
+  spec: { kubeConfig?: KubeConfigReference };
 }
 
 /** The kubeconfig text from the Secret's data, picking the key as Flux does: `key`, else `value`, else `value.yaml`. */
@@ -83,34 +94,100 @@ export function parseRemoteKubeConfig(text: string): { kubeConfig: KubeConfig; s
   return { kubeConfig: kc, server: cluster.server };
 }
 
+/**
+ * The kubeconfig a parsed one stands for, with its current context only and no fields beyond those
+ * parseRemoteKubeConfig checked (no exec, files, token files or skipped TLS verification), for a tool
+ * that reads a kubeconfig file, so the tool trusts exactly what the engine's own client does.
+ */
+export function minimalKubeConfig(kc: KubeConfig): string {
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  const defined = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'remote',
+        cluster: defined({
+          server: cluster?.server,
+          'certificate-authority-data': cluster?.caData,
+          'tls-server-name': cluster?.tlsServerName,
+          'proxy-url': cluster?.proxyUrl,
+        }),
+      },
+    ],
+    users: [
+      {
+        name: 'remote',
+        user: defined({
+          'client-certificate-data': user?.certData,
+          'client-key-data': user?.keyData,
+          token: user?.token,
+          username: user?.username,
+          password: user?.password,
+          as: user?.impersonateUser,
+        }),
+      },
+    ],
+    contexts: [{ name: 'remote', context: { cluster: 'remote', user: 'remote' } }],
+    'current-context': 'remote',
+  });
+}
+
+/** How a caller's failures are reported: the Ready reason, and the field named in messages. */
+export interface RemoteClustersOptions {
+  /** Ready reason of a failure to read or reach the cluster (default ReconciliationFailed, kustomize-controller's). */
+  reason?: string;
+  /** The message of a Secret that cannot be read (default kustomize-controller's `unable to read KubeConfig secret …`). */
+  readError?: (secret: string, detail: string) => string;
+  maxEntries?: number;
+}
+
 /** Clients of remote clusters, one per Secret content, so connections are reused across reconciles. */
 export class RemoteClusters {
   private readonly cache = new Map<string, RemoteCluster>();
+  private readonly reason: string;
+  private readonly maxEntries: number;
+  private readonly readError: (secret: string, detail: string) => string;
 
   constructor(
     private readonly adminClient: KubeClient,
-    private readonly maxEntries = 64,
-  ) {}
+    opts: RemoteClustersOptions = {},
+  ) {
+    this.reason = opts.reason ?? Reasons.ReconciliationFailed;
+    this.maxEntries = opts.maxEntries ?? 64;
+    this.readError =
+      opts.readError ?? ((secret, detail) => `unable to read KubeConfig secret '${secret}' error: ${detail}`);
+  }
+
+  /** Whether the kubeconfig Secret `obj` names exists (a deleted object whose Secret is gone cannot be cleaned up). */
+  async secretExists(obj: RemoteClusterOwner): Promise<boolean> {
+    const ref = obj.spec.kubeConfig?.secretRef;
+    if (!ref) return true;
+    return (await readSecretData(this.adminClient, obj.metadata.namespace ?? '', ref.name)) !== undefined;
+  }
 
   /**
    * The cluster `spec.kubeConfig` names, or `undefined` without one. The Secret is read by the controller
-   * (as Flux); failures are Ready=False ReconciliationFailed with Flux's messages. `configMapRef` is
-   * refused by the field-support table before this runs.
+   * (as Flux); failures are Ready=False with the options' reason and kustomize-controller's messages.
+   * `configMapRef` is refused by the field-support tables before this runs.
    */
-  async clusterFor(ks: Kustomization): Promise<RemoteCluster | undefined> {
-    const ref = ks.spec.kubeConfig?.secretRef;
+  async clusterFor(obj: RemoteClusterOwner): Promise<RemoteCluster | undefined> {
+    const ref = obj.spec.kubeConfig?.secretRef;
     if (!ref) return undefined;
-    const ns = ks.metadata.namespace ?? '';
+    const ns = obj.metadata.namespace ?? '';
     const secret = `${ns}/${ref.name}`;
     const fail = (message: string, cause?: unknown): ReconcileFailure =>
-      new ReconcileFailure(Reasons.ReconciliationFailed, message, cause === undefined ? {} : { cause });
+      new ReconcileFailure(this.reason, message, cause === undefined ? {} : { cause });
     let data: Record<string, string> | undefined;
     try {
       data = await readSecretData(this.adminClient, ns, ref.name);
     } catch (err) {
-      throw fail(`unable to read KubeConfig secret '${secret}' error: ${messageOf(err)}`, err);
+      throw fail(this.readError(secret, messageOf(err)), err);
     }
-    if (!data) throw fail(`unable to read KubeConfig secret '${secret}' error: secrets "${ref.name}" not found`);
+    if (!data) throw fail(this.readError(secret, `secrets "${ref.name}" not found`));
     let text: string;
     try {
       text = kubeConfigFromSecret(data, secret, ref.key);
@@ -126,7 +203,11 @@ export class RemoteClusters {
     } catch (err) {
       throw fail(`invalid kubeconfig in secret '${secret}': ${messageOf(err)}`, err);
     }
-    const cluster = { client: new KubeClient({ kubeConfig: parsed.kubeConfig }), server: shownServer(parsed.server) };
+    const cluster = {
+      client: new KubeClient({ kubeConfig: parsed.kubeConfig }),
+      server: shownServer(parsed.server),
+      kubeConfig: minimalKubeConfig(parsed.kubeConfig),
+    };
     // A changed Secret replaces the entry of its previous content.
     for (const key of this.cache.keys()) if (key.startsWith(`${secret}\n`)) this.cache.delete(key);
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value ?? '');
@@ -140,7 +221,7 @@ export class RemoteClusters {
       await cluster.client.serverVersion();
     } catch (err) {
       throw new ReconcileFailure(
-        Reasons.ReconciliationFailed,
+        this.reason,
         `failed to reach the cluster at '${cluster.server}' of spec.kubeConfig: ${messageOf(err)}`,
         { cause: err },
       );

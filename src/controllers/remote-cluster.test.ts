@@ -2,11 +2,17 @@
 // not do (exec plugins, host files, skipping TLS verification), and the reasons and messages of failures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringify } from 'yaml';
-import type { Kustomization } from '../../api/kustomization.ts';
-import type { KubeClient } from '../../kube/client.ts';
-import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
-import { kubeConfigFromSecret, parseRemoteKubeConfig, RemoteClusters, shownServer } from './remote-cluster.ts';
+import { parse, stringify } from 'yaml';
+import type { Kustomization } from '../api/kustomization.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { ReconcileFailure } from '../runtime/reconcile/failure.ts';
+import {
+  kubeConfigFromSecret,
+  minimalKubeConfig,
+  parseRemoteKubeConfig,
+  RemoteClusters,
+  shownServer,
+} from './remote-cluster.ts';
 
 const kubeconfig = (cluster: Record<string, unknown>, user: Record<string, unknown> = { token: 'tok-123456' }) =>
   stringify({
@@ -106,4 +112,57 @@ void test('clusterFor: none without kubeConfig; a missing Secret or key is Recon
   const changed = await clusters.clusterFor(ks({ secretRef: { name: 'kc' } }));
   assert.notEqual(changed, first);
   assert.equal(changed?.server, 'https://10.0.0.10:6443');
+});
+
+void test('the kubeconfig handed to helm: the current context only, no TLS skip, nothing it would read from the host', () => {
+  const text = stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'remote',
+        cluster: {
+          server: 'https://10.0.0.9:6443',
+          'certificate-authority-data': 'Y2E=',
+          'insecure-skip-tls-verify': true,
+        },
+      },
+      { name: 'other', cluster: { server: 'https://10.0.0.1:6443' } },
+    ],
+    users: [
+      { name: 'u', user: { token: 'tok-123456', 'token-file': '/var/run/secrets/token' } },
+      { name: 'plugin', user: { exec: { command: 'sh' } } },
+    ],
+    contexts: [
+      { name: 'c', context: { cluster: 'remote', user: 'u' } },
+      { name: 'p', context: { cluster: 'other', user: 'plugin' } },
+    ],
+    'current-context': 'c',
+  });
+  const out = parse(minimalKubeConfig(parseRemoteKubeConfig(text).kubeConfig)) as Record<string, unknown>;
+  assert.deepEqual(out, {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'remote', cluster: { server: 'https://10.0.0.9:6443', 'certificate-authority-data': 'Y2E=' } }],
+    users: [{ name: 'remote', user: { token: 'tok-123456' } }],
+    contexts: [{ name: 'remote', context: { cluster: 'remote', user: 'remote' } }],
+    'current-context': 'remote',
+  });
+});
+
+void test('clusterFor with a caller reason (helm-controller RESTClientError); secretExists', async () => {
+  const admin = { get: () => Promise.resolve(undefined) } as unknown as KubeClient;
+  const clusters = new RemoteClusters(admin, {
+    reason: 'RESTClientError',
+    readError: (secret, detail) => `could not get KubeConfig secret '${secret}': ${detail}`,
+  });
+  const owner = { metadata: { namespace: 'team' }, spec: { kubeConfig: { secretRef: { name: 'kc' } } } };
+  await assert.rejects(clusters.clusterFor(owner), (err: unknown) => {
+    assert.ok(err instanceof ReconcileFailure);
+    assert.equal(err.reason, 'RESTClientError');
+    assert.equal(err.message, `could not get KubeConfig secret 'team/kc': secrets "kc" not found`);
+    return true;
+  });
+  assert.equal(await clusters.secretExists(owner), false);
+  assert.equal(await clusters.secretExists({ metadata: {}, spec: {} }), true);
 });
