@@ -23,6 +23,7 @@ export class ArtifactTreeCache {
   private readonly pending = new Map<string, Promise<string>>();
   /** Trees in use by `withSharedTree` callers, by path: never evicted while pinned. */
   private readonly pinned = new Map<string, number>();
+  private evicting: Promise<void> = Promise.resolve();
 
   constructor(opts: ArtifactTreeCacheOptions) {
     this.dir = opts.dir;
@@ -127,10 +128,28 @@ export class ArtifactTreeCache {
     return await mkdtemp(path.join(this.dir, '.tmp-'));
   }
 
-  private async evict(): Promise<void> {
+  /**
+   * Removes the least recently used trees beyond maxEntries, never a pinned one. One eviction at a time: two
+   * downloads finishing together used to race, one removing a tree while the other read its time (ENOENT,
+   * failing a consumer whose artifact was fine). Eviction is housekeeping: its errors never fail a consumer.
+   */
+  private evict(): Promise<void> {
+    const run = this.evicting.then(() => this.evictNow()).catch(() => undefined);
+    this.evicting = run;
+    return run;
+  }
+
+  private async evictNow(): Promise<void> {
     const entries = (await readdir(this.dir)).filter((n) => !n.startsWith('.'));
     if (entries.length <= this.maxEntries) return;
-    const aged = await Promise.all(entries.map(async (n) => ({ n, t: (await stat(path.join(this.dir, n))).mtimeMs })));
+    const aged = (
+      await Promise.all(
+        entries.map(async (n) => {
+          const info = await stat(path.join(this.dir, n)).catch(() => undefined);
+          return info ? { n, t: info.mtimeMs } : undefined;
+        }),
+      )
+    ).filter((a): a is { n: string; t: number } => a !== undefined);
     aged.sort((a, b) => a.t - b.t);
     for (const { n } of aged.slice(0, aged.length - this.maxEntries)) {
       const tree = path.join(this.dir, n);
