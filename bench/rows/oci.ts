@@ -110,7 +110,9 @@ async function turn(
   });
   const timeout = `${Math.ceil(s.opts.timeoutMs / 1000)}s`;
   const before = await t.snapshot();
-  t.log(`creating ${apps.length} ${kind}s and their Kustomizations`);
+  t.log(
+    `creating ${apps.length} ${kind === 'OCIRepository' ? 'OCIRepositories' : 'GitRepositories'} and their Kustomizations`,
+  );
   await mapLimited(
     apps.map((app, i) => ({ app, url: urls[i]! })),
     16,
