@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { appName, oneConfigMapApp } from '../fixtures.ts';
 import { collectRow } from './common.ts';
-import { OCI_ROW_TAG, appKustomization, appSource, sourceOrder } from './oci.ts';
+import { OCI_ROW_TAG, appKustomization, appSource, noteMilestones, sinceStart, sourceOrder } from './oci.ts';
 
 test('an OCIRepository source pins the row tag over plain HTTP; a GitRepository follows main with the Git credentials', () => {
   const oci = appSource('OCIRepository', 'ns', 'app-0001', 'oci://127.0.0.1:5000/ns/app-0001');
@@ -70,4 +70,19 @@ test('a Driftless-only row keeps metrics in first-put order, skips missing value
     { row: 'O', metric: 'time to all Ready', unit: 'ms', driftless: [], flux: [], note: 'no engine' },
   ]);
   assert.equal(collectRow().lines('O', [])[0]?.note, undefined);
+});
+
+test('milestones keep the first poll that reached them: all sources, then 95% of the Kustomizations', () => {
+  let m = noteMilestones({}, 100, { sources: 19, kustomizations: 0 }, 20);
+  assert.deepEqual(m, {});
+  m = noteMilestones(m, 200, { sources: 20, kustomizations: 18 }, 20);
+  assert.deepEqual(m, { sources: 200 });
+  m = noteMilestones(m, 300, { sources: 20, kustomizations: 19 }, 20);
+  assert.deepEqual(m, { sources: 200, kustomizations95: 300 });
+  m = noteMilestones(m, 400, { sources: 20, kustomizations: 20 }, 20);
+  assert.deepEqual(m, { sources: 200, kustomizations95: 300 });
+  // 95% of 3 rounds up to all 3.
+  assert.deepEqual(noteMilestones({}, 5, { sources: 0, kustomizations: 2 }, 3), {});
+  assert.equal(sinceStart(300, 50), 250);
+  assert.equal(sinceStart(undefined, 50), undefined);
 });
