@@ -173,24 +173,36 @@ export function noteMilestones(
 export const sinceStart = (at: number | undefined, start: number): number | undefined =>
   at === undefined ? undefined : at - start;
 
-/** Waits until all `n` Kustomizations are Ready, listing sources and Kustomizations once a second. */
+/**
+ * Waits until all `n` Kustomizations are Ready, listing sources and Kustomizations once a second; once 95% are
+ * Ready, logs the Ready messages of the others once (why they straggle).
+ */
 async function waitWithMilestones(s: Session, t: Turn, kind: OciRowSource, n: number): Promise<Milestones> {
+  type Flux = Parameters<typeof fluxReady>[0];
   let marks: Milestones = {};
-  const readyIn = async (apiVersion: string, k: string): Promise<number> =>
-    (await s.client.list<Parameters<typeof fluxReady>[0]>(apiVersion, k, { namespace: t.ns })).items.filter(
-      (o) => fluxReady(o).ready,
-    ).length;
+  const list = async (apiVersion: string, k: string): Promise<Flux[]> =>
+    (await s.client.list<Flux>(apiVersion, k, { namespace: t.ns })).items;
   await pollUntil({
     what: `${n} Kustomizations to be Ready`,
     check: async () => {
       const [sources, kustomizations] = await Promise.all([
-        readyIn(FluxApi.source, kind),
-        readyIn(FluxApi.kustomize, 'Kustomization'),
+        list(FluxApi.source, kind),
+        list(FluxApi.kustomize, 'Kustomization'),
       ]);
-      marks = noteMilestones(marks, performance.now(), { sources, kustomizations }, n);
+      const ready = {
+        sources: sources.filter((o) => fluxReady(o).ready).length,
+        kustomizations: kustomizations.filter((o) => fluxReady(o).ready).length,
+      };
+      const before95 = marks.kustomizations95 === undefined;
+      marks = noteMilestones(marks, performance.now(), ready, n);
+      if (before95 && marks.kustomizations95 !== undefined && ready.kustomizations < n)
+        for (const ks of kustomizations.filter((o) => !fluxReady(o).ready)) {
+          const c = ks.status?.conditions?.find((x) => x.type === 'Ready') as { message?: string } | undefined;
+          t.log(`not Ready yet: ${ks.metadata.name}: ${c?.message ?? 'no Ready condition'}`);
+        }
       return {
-        done: kustomizations === n,
-        progress: `${sources}/${n} ${kind} and ${kustomizations}/${n} Kustomizations Ready`,
+        done: ready.kustomizations === n,
+        progress: `${ready.sources}/${n} ${kind} and ${ready.kustomizations}/${n} Kustomizations Ready`,
       };
     },
     timeoutMs: s.opts.timeoutMs,
