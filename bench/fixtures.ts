@@ -137,26 +137,39 @@ export function p5Fixture(push: number): BenchFixture {
 }
 
 /**
- * The sharding row: `n` small applications, one directory each (`apps/app-NNNN/`, a kustomization.yaml plus one
- * ConfigMap), all in one repository; one Kustomization per directory.
+ * One small application at the root of its own tree: a kustomization.yaml and one ConfigMap `<app>-config`. The
+ * sharding row puts one per directory of one repository; the OCI row one per artifact and per repository.
+ */
+export function oneConfigMapApp(app: string): Record<string, string> {
+  return {
+    'kustomization.yaml': stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['configmap.yaml'],
+    }),
+    'configmap.yaml': stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${app}-config`, labels: { app, [BENCH_LABEL]: 'true' } },
+      data: { GREETING: `hello from ${app}` },
+    }),
+  };
+}
+
+/** The name of application `i` of a benchmark (`app-0007`). */
+export const appName = (i: number): string => `app-${pad(i)}`;
+
+/**
+ * The sharding row: `n` small applications, one directory each (`apps/app-NNNN/`, {@link oneConfigMapApp}), all in
+ * one repository; one Kustomization per directory.
  */
 export function shardFixture(n: number): BenchFixture {
   const files: Record<string, string> = {};
   const units: BenchUnit[] = [];
   for (let i = 0; i < n; i++) {
-    const app = `app-${pad(i)}`;
+    const app = appName(i);
     const dir = `apps/${app}`;
-    files[`${dir}/kustomization.yaml`] = stringify({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      resources: ['configmap.yaml'],
-    });
-    files[`${dir}/configmap.yaml`] = stringify({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: `${app}-config`, labels: { app, [BENCH_LABEL]: 'true' } },
-      data: { GREETING: `hello from ${app}` },
-    });
+    for (const [file, text] of Object.entries(oneConfigMapApp(app))) files[`${dir}/${file}`] = text;
     units.push({ name: app, path: `./${dir}` });
   }
   return { files, units, expected: { ConfigMap: n, Secret: 0, Service: 0, Deployment: 0 } };

@@ -11,6 +11,7 @@ import { markdownTable, resultsSection, type Line } from './report.ts';
 import { runP1 } from './rows/p1.ts';
 import { runP2 } from './rows/p2.ts';
 import { runP5 } from './rows/p5.ts';
+import { runOci } from './rows/oci.ts';
 import { runP7, runP8 } from './rows/p7.ts';
 import { runShards } from './rows/shards.ts';
 import { describeMachine, measuredCommit, openSession } from './setup.ts';
@@ -21,9 +22,11 @@ const positiveInt = (v: string): number => {
   return n;
 };
 const sizes = (v: string): number[] => v.split(',').map((s) => positiveInt(s.trim()));
-const ROWS = ['p1', 'p2', 'p5', 'p7', 'p8', 'shards'] as const;
-/** Rows a plain `npm run bench` runs; `shards` (Driftless alone, long) only when named. */
+const ROWS = ['p1', 'p2', 'p5', 'p7', 'p8', 'shards', 'oci'] as const;
+/** Rows a plain `npm run bench` runs; `shards` and `oci` (Driftless alone) only when named. */
 const DEFAULT_ROWS: readonly RowId[] = ['p1', 'p2', 'p5', 'p7', 'p8'];
+/** Rows that measure Driftless alone: Flux's controllers are not needed when only these run. */
+const DRIFTLESS_ONLY: readonly RowId[] = ['shards', 'oci'];
 type RowId = (typeof ROWS)[number];
 const rowList = (v: string): RowId[] =>
   v.split(',').map((s) => {
@@ -42,6 +45,7 @@ const LAYOUT = [
   "P5: one Kustomization (interval 1m) of one ConfigMap; 20 times: commit and push, POST the generic Receiver's webhook, poll the ConfigMap every 50 ms until it has the pushed value. P6: then `kubectl edit` (a scripted editor) changes that ConfigMap; time until it has the Git value again.",
   'P7: an engine with no objects: spawn to /readyz, then RSS and CPU after the settle period. P8: 1000 Kustomizations with a Ready status and no engine running; each CLI run once to warm up, then the median of 5 runs under GNU time.',
   "S (Driftless only, no Flux column): N Kustomizations of one ConfigMap each (own directory, one GitRepository labelled shard1), labelled round-robin `sharding.fluxcd.io/key=shard<k>` over 1, 2, 4 shard processes (`--watch-label-selector`, `--enable-leader-election`, `--controllers=source,kustomize`, default --kube-api-qps 50 / burst 300 each); time from the first create until all are Ready. kube-apiserver and etcd CPU from /proc; the API server's requests (all clients, the harness's 1/s list included), mean non-watch latency and priority-and-fairness queue wait from its /metrics (`kubectl get --raw /metrics`).",
+  "O (Driftless only, no Flux column): N applications of one ConfigMap each (a kustomization.yaml and the ConfigMap at the root), delivered two ways in two turns, each with a fresh Driftless (`driftless run`, default flags): N OCIRepositories (interval 60m, tag v1, `insecure`), each its own repository in a local registry (distribution v3, plain HTTP on loopback) pushed before the clock with Driftless's own `push artifact` code; then N GitRepositories (interval 60m, branch main), each its own repository on the Git server. One Kustomization per source (path ./, interval 60m, no `wait`). The clock runs from the first create (source and Kustomization created together, 16 at a time) until all N Kustomizations are Ready; sources and Kustomizations are listed once a second for the times until all sources and 95% of the Kustomizations were Ready (retryInterval 30s).",
 ];
 
 type CliOptions = {
@@ -67,6 +71,7 @@ type CliOptions = {
   nodeArgs?: string;
   shardCounts: number[];
   shardKustomizations: number;
+  ociN: number;
 };
 
 /** Parses argv, runs the chosen rows in order and reports; exits non-zero only when the harness itself fails. */
@@ -107,6 +112,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--results-dir <dir>', 'where <date>.md is written', path.join(here, 'results'))
     .option('--shard-counts <list>', 'row shards: shard processes per turn, comma-separated', sizes, [1, 2, 4])
     .option('--shard-kustomizations <n>', 'row shards: Kustomizations split over the shards', positiveInt, 2000)
+    .option(
+      '--oci-n <n>',
+      'row oci: OCIRepositories (and GitRepositories) with one Kustomization each',
+      positiveInt,
+      100,
+    )
     .argument('[rows]', 'rows to run, as --only', rowList)
     .parse(argv);
   const o = program.opts<CliOptions>();
@@ -121,10 +132,10 @@ async function main(argv: string[]): Promise<void> {
     await requireFile(file, what);
   const flux = await findFluxPeers(cacheDir);
   const only = new Set<RowId>(o.only ?? DEFAULT_ROWS);
-  // The shards row measures Driftless alone: Flux's controllers are not needed for it.
+  // The shards and oci rows measure Driftless alone: Flux's controllers are not needed for them.
   const engines: EngineName[] = o.engine
     ? [o.engine]
-    : [...only].every((r) => r === 'shards')
+    : [...only].every((r) => DRIFTLESS_ONLY.includes(r))
       ? ['driftless']
       : ['driftless', 'flux'];
   if (o.engine) o.write = false;
@@ -176,6 +187,7 @@ async function main(argv: string[]): Promise<void> {
       if (only.has('p7')) lines.push(...(await runP7(session, o.repeat)));
       if (only.has('p8')) lines.push(...(await runP8(session, o.cliObjects, 5)));
       if (only.has('shards')) lines.push(...(await runShards(session, o.shardKustomizations, o.shardCounts, o.repeat)));
+      if (only.has('oci')) lines.push(...(await runOci(session, o.ociN, o.repeat)));
     } catch (err) {
       failure = err;
     }

@@ -165,6 +165,7 @@ export async function waitReady(
 const FINALIZED_KINDS = [
   [FluxApi.kustomize, 'Kustomization'],
   [FluxApi.source, 'GitRepository'],
+  [FluxApi.source, 'OCIRepository'],
   [FluxApi.notification, 'Receiver'],
 ] as const;
 

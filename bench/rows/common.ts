@@ -75,3 +75,41 @@ export function toLines(
     };
   });
 }
+
+/** Gathers a Driftless-only row's numbers metric by metric over its repetitions (see {@link collectRow}). */
+export type RowCollector = {
+  /** Adds one repetition's value of `metric`; undefined and non-finite values are left out. */
+  put(metric: string, unit: Unit, value: number | undefined): void;
+  /** The row's lines, metrics in the order first put, Flux column empty, `errors` as the first line's note. */
+  lines(row: string, errors: readonly string[]): Line[];
+};
+
+/**
+ * A collector for a row Driftless runs alone (shards, OCI): no engine alternation, so the lines are built from
+ * whatever each repetition measured; a row with nothing measured still prints one empty line with its errors. Pure.
+ */
+export function collectRow(): RowCollector {
+  const values = new Map<string, { metric: string; unit: Unit; values: number[] }>();
+  return {
+    put(metric, unit, value) {
+      if (value === undefined || !Number.isFinite(value)) return;
+      const entry = values.get(metric) ?? { metric, unit, values: [] };
+      entry.values.push(value);
+      values.set(metric, entry);
+    },
+    lines(row, errors) {
+      const note = errors.length > 0 ? { note: errors.join('; ') } : {};
+      const entries = [...values.values()];
+      if (entries.length === 0)
+        return [{ row, metric: 'time to all Ready', unit: 'ms', driftless: [], flux: [], ...note }];
+      return entries.map((e, i) => ({
+        row,
+        metric: e.metric,
+        unit: e.unit,
+        driftless: e.values,
+        flux: [],
+        ...(i === 0 ? note : {}),
+      }));
+    },
+  };
+}

@@ -10,8 +10,9 @@ import { requestCounts } from '../engine-metrics.ts';
 import { SHARD_KEY, shardName } from '../engines.ts';
 import { shardFixture } from '../fixtures.ts';
 import { sampleProcesses } from '../proc.ts';
-import type { Line, Unit } from '../report.ts';
+import type { Line } from '../report.ts';
 import { withEngine, type Session, type Turn } from '../session.ts';
+import { collectRow } from './common.ts';
 import { createKustomizations, waitAllReady } from './p1.ts';
 
 const run = promisify(execFile);
@@ -127,13 +128,7 @@ export async function runShards(
   const lines: Line[] = [];
   for (const shards of counts) {
     const row = `S N=${n} shards=${shards}`;
-    const values = new Map<string, { metric: string; unit: Unit; values: number[] }>();
-    const put = (metric: string, unit: Unit, v: number | undefined): void => {
-      if (v === undefined || !Number.isFinite(v)) return;
-      const entry = values.get(metric) ?? { metric, unit, values: [] };
-      entry.values.push(v);
-      values.set(metric, entry);
-    };
+    const { put, lines: rowLines } = collectRow();
     const errors: string[] = [];
     for (let r = 0; r < repetitions; r++) {
       try {
@@ -190,18 +185,7 @@ export async function runShards(
         errors.push(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err));
       }
     }
-    const entries = [...values.values()];
-    if (entries.length === 0) lines.push({ row, metric: 'time to all Ready', unit: 'ms', driftless: [], flux: [] });
-    for (const [i, e] of entries.entries())
-      lines.push({
-        row,
-        metric: e.metric,
-        unit: e.unit,
-        driftless: e.values,
-        flux: [],
-        ...(i === 0 && errors.length > 0 ? { note: errors.join('; ') } : {}),
-      });
-    if (entries.length === 0 && errors.length > 0) lines[lines.length - 1]!.note = errors.join('; ');
+    lines.push(...rowLines(row, errors));
   }
   return lines;
 }
