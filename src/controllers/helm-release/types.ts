@@ -32,6 +32,8 @@ export interface ReleaseRequest {
   /** The cluster as the release's identity sees it (impersonated as `asUser` when set): drift detection. */
   client: KubeClient;
   asUser?: string;
+  /** The chart's crds/ files as `helm show crds` prints them, read once per reconcile (chartCrdsYaml). */
+  crdsYaml?: string;
   forceRequested: boolean;
   signal: AbortSignal;
   /** Writes the status now (Flux patches before each action). */
