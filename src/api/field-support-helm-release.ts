@@ -71,9 +71,7 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
         'remove it and put a kubeconfig with a token or client certificate in a Secret named by spec.kubeConfig.secretRef',
     },
     ...implementedBy(e2e, ['spec.dependsOn', 'spec.dependsOn[].name', 'spec.dependsOn[].namespace']),
-    'spec.dependsOn[].readyExpr': {
-      refused: 'remove it (dependencies are ready when their Ready condition is True)',
-    },
+    'spec.dependsOn[].readyExpr': { implemented: 'src/controllers/helm-release/inputs.test.ts' },
     'spec.serviceAccountName': { implemented: options },
     // Driftless spawns helm per action; there is no client to keep, so both values behave the same.
     'spec.persistentClient': { implemented: options },

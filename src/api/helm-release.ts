@@ -290,6 +290,10 @@ export const HelmReasons = {
   ChartMutateError: 'ChartMutateError',
   // The kubeconfig of spec.kubeConfig cannot be read, or its cluster does not answer.
   RESTClientError: 'RESTClientError',
+  /** Warning event: status.inventory could not be built from the stored release (the old one stays). */
+  InventoryBuildFailed: 'InventoryBuildFailed',
+  /** Warning event: a kind's scope was unknown, so its objects keep the namespace the manifest gives. */
+  NamespaceCheckSkipped: 'NamespaceCheckSkipped',
 } as const;
 
 const defaultTimeoutMs = 5 * 60_000;

@@ -79,6 +79,7 @@ export function liveObjectsReader(client: KubeClient): (refs: ObjectRef[]) => Pr
 /**
  * The objects of a HelmRelease's current release: its newest `status.history` snapshot names the
  * release and version, whose Helm storage Secret holds the manifest. Empty when nothing was released.
+ * Read only for a HelmRelease without `status.inventory` (released before the engine wrote one).
  */
 export function helmReleaseObjectsReader(client: KubeClient): (hr: KubeObject) => Promise<Entry[]> {
   return async (obj) => {

@@ -120,6 +120,35 @@ test('a HelmRelease without status.inventory shows its release objects; failures
   ]);
 });
 
+test('a HelmRelease with status.inventory (even empty) shows it; its release manifest is not read', async () => {
+  const manifestRead: string[] = [];
+  const deps = {
+    cached: () => undefined,
+    releaseObjects: async (o: KubeObject): Promise<Entry[]> => {
+      manifestRead.push(o.metadata.name);
+      return [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'apps', name: 'old' }];
+    },
+    live: async (refs: ObjectRef[]) =>
+      new Map(refs.map((r) => [refKey(r), r.name === 'db' ? deployment('db', 2) : null] as const)),
+  };
+  const withInventory = await buildInventoryTree(
+    helmRelease(
+      'db',
+      inv('apps_db_apps_Deployment', '_widgets.example.com_apiextensions.k8s.io_CustomResourceDefinition'),
+    ),
+    deps,
+  );
+  assert.equal(withInventory.from, 'inventory');
+  assert.deepEqual(flat(withInventory.nodes), [
+    'CustomResourceDefinition/widgets.example.com NotFound',
+    'Deployment/db Ready',
+  ]);
+  const empty = await buildInventoryTree(helmRelease('empty', inv()), deps);
+  assert.equal(empty.from, 'none');
+  assert.deepEqual(empty.nodes, []);
+  assert.deepEqual(manifestRead, []);
+});
+
 test('the tree stops at the node limit and at a reference loop', async () => {
   const a = ks('a', 'True', {
     status: inv('apps_b_kustomize.toolkit.fluxcd.io_Kustomization', 'apps_x_apps_Deployment', 'apps_y_apps_Deployment'),

@@ -78,6 +78,12 @@ export function inventoryEntries(obj: KubeObject): Entry[] {
   return out;
 }
 
+/** Whether the object's status holds an inventory at all (an empty one included). */
+export function hasInventory(obj: KubeObject): boolean {
+  const inv = (obj['status'] as { inventory?: { entries?: unknown } } | undefined)?.inventory;
+  return Array.isArray(inv?.entries);
+}
+
 const apiVersionOf = (e: Entry): string => (e.group ? `${e.group}/${e.version}` : e.version);
 
 /** Builds the tree of `root` (a Kustomization or HelmRelease); other kinds give an empty tree. */
@@ -99,7 +105,10 @@ export async function buildInventoryTree(root: KubeObject, deps: InventoryTreeDe
 
   const childrenOf = async (obj: KubeObject): Promise<{ entries: Entry[]; from: InventoryTree['from'] }> => {
     const own = inventoryEntries(obj);
-    if (own.length > 0 || obj.kind !== 'HelmRelease') return { entries: own, from: own.length ? 'inventory' : 'none' };
+    // A HelmRelease reconciled since status.inventory was written has one (maybe empty): it is the answer.
+    // Only one released before has none; its objects come from its Helm release's manifest.
+    if (own.length > 0 || obj.kind !== 'HelmRelease' || hasInventory(obj))
+      return { entries: own, from: own.length ? 'inventory' : 'none' };
     if (!deps.releaseObjects) return { entries: [], from: 'none' };
     try {
       return { entries: await deps.releaseObjects(obj), from: 'helm-release' };

@@ -129,6 +129,13 @@ test('install crds default Create: the CRD made with origin labels before the ob
   // helm was told to skip crds/: the CRD is not part of the release manifest, the Widget is.
   const cr = await env.get(ref('crds.e2e.driftless.dev/v1', 'Widget', ns, 'app-widget'));
   assert.equal(cr?.metadata.annotations?.['meta.helm.sh/release-name'], 'app');
+  // status.inventory as helm-controller's: the manifest's objects (the custom kind's namespace completed
+  // from discovery), then the chart's crds/.
+  const hr = (await env.get(hrRef('app'))) as unknown as { status?: { inventory?: { entries: unknown[] } } };
+  assert.deepEqual(hr.status?.inventory?.entries, [
+    { id: `${ns}_app-widget_crds.e2e.driftless.dev_Widget`, v: 'v1' },
+    { id: '_widgets.crds.e2e.driftless.dev_apiextensions.k8s.io_CustomResourceDefinition', v: 'v1' },
+  ]);
 });
 
 test('upgrade crds Skip leaves a new CRD out; CreateReplace creates it and replaces the changed one', async () => {

@@ -152,6 +152,11 @@ test('targetNamespace only: objects in the target namespace, release Secrets in 
   assert.equal(await configMessage(fluxNs, 'apps-web-config'), undefined);
   assert.deepEqual(await releaseSecrets(fluxNs, 'apps-web'), ['sh.helm.release.v1.apps-web.v1']);
   assert.deepEqual(await releaseSecrets(appsNs, 'apps-web'), []);
+  // status.inventory puts the objects in the release's namespace (the target), not the storage's; the
+  // chart's test hook is not in it.
+  assert.deepEqual((s as { inventory?: unknown }).inventory, {
+    entries: [{ id: `${appsNs}_apps-web-config__ConfigMap`, v: 'v1' }],
+  });
 
   // The real helm reads the storage namespace and shows the release in its own namespace, as for Flux.
   const [rel] = (await listed(fluxNs)).filter((r) => r.name === 'apps-web');

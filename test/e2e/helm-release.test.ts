@@ -22,11 +22,32 @@ const ns = 'hr-e2e';
 let env: TestEnv;
 let home: string;
 
-// A chart of this test's own: one ConfigMap, a template that fails on request, and an object the API
-// server rejects on request (so that the upgrade stores a failed release to remediate).
+// A chart of this test's own: one ConfigMap, a template that fails on request, an object the API
+// server rejects on request (so that the upgrade stores a failed release to remediate), a cluster-scoped
+// ClusterRole on request (`extra`), and a hook ConfigMap (never in status.inventory).
 const chartFiles = {
   'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\nappVersion: "1.0.0"\n',
-  'charts/app/values.yaml': 'message: hello\nfail: false\nbadName: false\n',
+  'charts/app/values.yaml': 'message: hello\nfail: false\nbadName: false\nextra: false\n',
+  'charts/app/templates/extra.yaml': [
+    '{{- if .Values.extra }}',
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: ClusterRole',
+    'metadata:',
+    '  name: {{ .Release.Namespace }}:{{ .Release.Name }}-reader',
+    'rules: []',
+    '{{- end }}',
+    '',
+  ].join('\n'),
+  'charts/app/templates/hook.yaml': [
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    '  name: {{ .Release.Name }}-hook',
+    '  annotations:',
+    '    helm.sh/hook: pre-install,pre-upgrade',
+    '    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded',
+    '',
+  ].join('\n'),
   'charts/app/templates/cm.yaml': [
     'apiVersion: v1',
     'kind: ConfigMap',
@@ -59,6 +80,7 @@ type HrStatus = {
   upgradeFailures?: number;
   failures?: number;
   observedGeneration?: number;
+  inventory?: { entries: { id: string; v: string }[] };
 };
 
 const hrRef = (name: string) => ref(ApiVersions.helm, 'HelmRelease', ns, name);
@@ -75,6 +97,7 @@ const chartTemplate = {
 const statusOf = async (name: string): Promise<HrStatus> =>
   ((await env.get(hrRef(name))) as unknown as { status?: HrStatus } | undefined)?.status ?? {};
 const condition = (s: HrStatus, type: string): Cond | undefined => s.conditions?.find((c) => c.type === type);
+const inventoryIds = (s: HrStatus): string[] => (s.inventory?.entries ?? []).map((e) => e.id).sort();
 
 function run(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -148,9 +171,15 @@ before(async () => {
 after(() => env?.stop());
 
 test('install: Ready InstallSucceeded, Helm storage the helm CLIs read, field manager helm-controller', async () => {
-  await env.apply(helmRelease('app', { chart: chartTemplate, values: { message: 'one' } }));
+  await env.apply(helmRelease('app', { chart: chartTemplate, values: { message: 'one', extra: true } }));
   await env.waitForReady(hrRef('app'), { reason: 'InstallSucceeded' }, 180_000);
   const s = await statusOf('app');
+  // status.inventory as helm-controller writes it: the release's objects (hooks not), ids in Flux's codec.
+  assert.deepEqual(inventoryIds(s), [
+    `_${ns}__app-reader_rbac.authorization.k8s.io_ClusterRole`,
+    `${ns}_app-config__ConfigMap`,
+  ]);
+  assert.ok(s.inventory?.entries.every((e) => e.v === 'v1'));
   assert.equal(condition(s, 'Ready')?.message, `Helm install succeeded for release ${ns}/app.v1 with chart app@0.1.0`);
   assert.equal(condition(s, 'Released')?.reason, 'InstallSucceeded');
   assert.equal(s.helmChart, `${ns}/${ns}-app`);
@@ -214,6 +243,12 @@ test('a values change upgrades to revision 2; a restart does not upgrade again',
   assert.equal(s.history?.[0]?.['version'], 2);
   assert.equal(s.history?.[1]?.['status'], 'superseded');
   assert.equal(await configMessage('app-config'), 'two');
+  // The upgrade dropped the ClusterRole: gone from the inventory, and from the cluster.
+  assert.deepEqual(inventoryIds(s), [`${ns}_app-config__ConfigMap`]);
+  assert.equal(
+    await env.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: `${ns}:app-reader` }),
+    undefined,
+  );
   const values = await helmJson<{ message?: string }>(['get', 'values', 'app']);
   assert.equal(values.message, 'two');
 
@@ -225,7 +260,9 @@ test('a values change upgrades to revision 2; a restart does not upgrade again',
   await env.client.patch(hrRef('app'), { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } });
   await waitStatus('app', 'the request handled', (x) => x.lastHandledReconcileAt === token);
   assert.equal((await listed()).find((r) => r.name === 'app')?.revision, '2');
-  assert.equal(condition(await statusOf('app'), 'Ready')?.status, 'True');
+  const after = await statusOf('app');
+  assert.equal(condition(after, 'Ready')?.status, 'True');
+  assert.deepEqual(after.inventory, s.inventory, 'no release action, the inventory as it was');
 });
 
 test('a template error: Ready=False UpgradeFailed, the last release stays', async () => {
@@ -350,7 +387,7 @@ test('a release made by `helm install` is taken over with an upgrade (as helm-co
   assert.equal((await listed()).find((r) => r.name === 'adopted')?.revision, '4');
 });
 
-test('chartRef to a HelmChart, dependsOn a HelmRelease in this namespace', async () => {
+test('chartRef to a HelmChart, dependsOn a HelmRelease in this namespace (Ready, readyExpr)', async () => {
   await env.apply({
     apiVersion: ApiVersions.source,
     kind: 'HelmChart',
@@ -370,10 +407,29 @@ test('chartRef to a HelmChart, dependsOn a HelmRelease in this namespace', async
     (x) => condition(x, 'Ready')?.reason === 'DependencyNotReady',
   );
   assert.match(condition(waiting, 'Ready')?.message ?? '', /missing/);
+  // readyExpr in place of the Ready check: CEL over the dependency (`dep`) and this release (`self`).
   await env.apply(
     helmRelease('byref', {
       chartRef: { kind: 'HelmChart', name: 'shared' },
-      dependsOn: [{ name: 'adopted' }],
+      dependsOn: [{ name: 'adopted', readyExpr: "dep.status.history[0].chartVersion == '9.9.9'" }],
+      values: { message: 'by-ref' },
+    }),
+  );
+  await waitStatus(
+    'byref',
+    'DependencyNotReady by readyExpr',
+    (x) => condition(x, 'Ready')?.message === `dependency '${ns}/adopted' is not ready according to readyExpr eval`,
+  );
+  await env.apply(
+    helmRelease('byref', {
+      chartRef: { kind: 'HelmChart', name: 'shared' },
+      dependsOn: [
+        { name: 'adopted' },
+        {
+          name: 'adopted',
+          readyExpr: "dep.metadata.namespace == self.metadata.namespace && dep.status.history[0].status == 'deployed'",
+        },
+      ],
       values: { message: 'by-ref' },
     }),
   );

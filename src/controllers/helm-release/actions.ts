@@ -11,6 +11,7 @@ import { messageOf } from '../shared.ts';
 import { installOptionsOf, rollbackOptionsOf, uninstallOptionsOf, upgradeOptionsOf } from './action-options.ts';
 import { applyChartCrds, crdPolicyOf } from './crds.ts';
 import { waitForHealthExprs } from './health.ts';
+import { observeInventory } from './inventory.ts';
 import { recordActionOutcome } from './outcome.ts';
 import {
   activeRemediation,
@@ -120,6 +121,7 @@ function releaseAction(
       );
       status.lastAttemptedReleaseActionDuration = formatDuration(Date.now() - started);
       const stored = await recordObserved(req, before, name);
+      if (stored) await observeInventory(req);
       if (err !== undefined) {
         const message = `Helm ${name} failed for release ${req.releaseNamespace}/${req.releaseName} with chart ${chart.name}@${chart.version}: ${messageOf(err).trim()}`;
         const attempted = {
@@ -253,7 +255,7 @@ export const rollbackAction: Action = {
         signal: req.signal,
       }),
     );
-    await recordObserved(req, before, 'rollback');
+    if (await recordObserved(req, before, 'rollback')) await observeInventory(req);
     await recordRemediation(req, err, prev, {
       subject: `Helm rollback to previous release ${fullReleaseName(prev)} with chart ${versionedChartName(prev)}`,
       failed: HelmReasons.RollbackFailed,

@@ -49,6 +49,12 @@ export function chartCrds(yaml: string, hr: Pick<HelmRelease, 'metadata'>): Kube
   return out;
 }
 
+/** The chart's crds/ YAML (its dependencies' too), from `helm show crds` the first time it is asked for. */
+export async function chartCrdsYaml(req: ReleaseRequest): Promise<string> {
+  req.crdsYaml ??= await req.cli.showCrds(req.chart.path, req.signal);
+  return req.crdsYaml;
+}
+
 const alreadyExists = (err: unknown): boolean =>
   err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';
 
@@ -64,7 +70,7 @@ const crdWaitMs = 60_000;
 export async function applyChartCrds(req: ReleaseRequest, policy: CrdPolicy, serverSide: boolean): Promise<void> {
   if (policy === 'Skip') return;
   try {
-    const crds = chartCrds(await req.cli.showCrds(req.chart.path, req.signal), req.obj);
+    const crds = chartCrds(await chartCrdsYaml(req), req.obj);
     const applied: KubeObject[] = [];
     for (const crd of crds) {
       const name = crd.metadata.name;

@@ -1,28 +1,21 @@
-// A HelmRelease's dependencies (dependsOn): each exists, has caught up with its generation and is Ready.
+// A HelmRelease's dependencies (dependsOn), as helm-controller's checkDependencies: each exists, then either its
+// readyExpr holds or it has caught up with its generation and is Ready.
 import { Reasons } from '../../api/constants.ts';
 import { HelmReasons, type HelmRelease } from '../../api/helm-release.ts';
 import { getCondition } from '../../runtime/conditions.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
-import { CelCompileError, compileCel } from '../../util/cel.ts';
+import { CelCompileError } from '../../util/cel.ts';
+import { compileReadyExpr, evaluateReadyExpr } from '../ready-expr.ts';
 
-/** Flux's HelmRelease dependency check: each dependency exists, has caught up with its generation and is Ready (or its readyExpr holds). */
+/**
+ * Throws DependencyNotReady (requeued after `requeueDependencyMs`, a Normal event) for the first dependency
+ * that is missing or not ready; a readyExpr that does not compile stalls the release InvalidCELExpression
+ * (helm-controller compiles it once the dependency is found, and names the dependency without namespace).
+ */
 export function checkDependencies(hr: HelmRelease, o: { informer: Informer; requeueDependencyMs: number }): void {
   for (const dep of hr.spec.dependsOn ?? []) {
     const name = `${dep.namespace ?? hr.metadata.namespace ?? ''}/${dep.name}`;
-    let expr;
-    if (dep.readyExpr) {
-      try {
-        expr = compileCel(dep.readyExpr, { variables: ['self', 'dep'] });
-      } catch (err) {
-        if (!(err instanceof CelCompileError)) throw err;
-        throw new ReconcileFailure(
-          Reasons.InvalidCELExpression,
-          `failed to evaluate dependency ${dep.name}: ${err.message}`,
-          { stalled: true },
-        );
-      }
-    }
     const fail = (why: string): never => {
       throw new ReconcileFailure(HelmReasons.DependencyNotReady, why, {
         requeueAfterMs: o.requeueDependencyMs,
@@ -33,14 +26,23 @@ export function checkDependencies(hr: HelmRelease, o: { informer: Informer; requ
     const other = o.informer.get(name) as HelmRelease | undefined;
     if (!other)
       return fail(`unable to get '${name}' dependency: HelmRelease.helm.toolkit.fluxcd.io "${dep.name}" not found`);
-    if (expr) {
-      let ok = false;
+    if (dep.readyExpr) {
+      let expr;
       try {
-        ok = expr.evaluateBool({ self: hr, dep: other });
-      } catch {
-        ok = false;
+        expr = compileReadyExpr(dep.readyExpr);
+      } catch (err) {
+        if (!(err instanceof CelCompileError)) throw err;
+        const message = `failed to evaluate dependency ${dep.name}: ${err.message}`;
+        throw new ReconcileFailure(
+          Reasons.InvalidCELExpression,
+          `Reconciliation failed terminally due to configuration error: ${message}`,
+          { stalled: true, eventMessage: message, cause: err },
+        );
       }
-      if (!ok) fail(`dependency '${name}' is not ready according to readyExpr eval`);
+      const { ready, error } = evaluateReadyExpr(expr, hr, other);
+      // helm-controller reports an evaluation error as it is (not ready, retried).
+      if (error !== undefined) fail(error);
+      if (!ready) fail(`dependency '${name}' is not ready according to readyExpr eval`);
       continue;
     }
     if (!other.status?.conditions?.length || other.metadata.generation !== other.status.observedGeneration) {

@@ -264,6 +264,8 @@ export function helmReleaseReconciler(
             signal: ctx.signal,
           });
           delete status.history;
+          // Nothing of the old release is left (helm-controller's uninstall clears the inventory).
+          delete status.inventory;
           status.failures = 0;
           status.installFailures = 0;
           status.upgradeFailures = 0;

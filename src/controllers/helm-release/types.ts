@@ -34,6 +34,8 @@ export interface ReleaseRequest {
   asUser?: string;
   /** The kubeconfig of spec.kubeConfig, handed to helm for every action (absent: the engine's cluster). */
   remoteKubeConfig?: string;
+  /** The chart's crds/ files as `helm show crds` prints them, read once per reconcile (chartCrdsYaml). */
+  crdsYaml?: string;
   forceRequested: boolean;
   signal: AbortSignal;
   /** Writes the status now (Flux patches before each action). */

@@ -4,7 +4,8 @@ import type { Kustomization } from '../../../api/kustomization.ts';
 import { getCondition } from '../../../runtime/conditions.ts';
 import type { Informer } from '../../../runtime/informer.ts';
 import { ReconcileFailure } from '../../../runtime/reconcile/failure.ts';
-import { CelCompileError, compileCel, type CelProgram } from '../../../util/cel.ts';
+import { CelCompileError, type CelProgram } from '../../../util/cel.ts';
+import { compileReadyExpr as compileCelReadyExpr, evaluateReadyExpr } from '../../ready-expr.ts';
 import { compileHealthCheckExprs } from './health.ts';
 import { sourceKey } from './source.ts';
 
@@ -14,7 +15,7 @@ const invalidCel = (message: string, cause: unknown): ReconcileFailure =>
 /** Compiles `readyExpr` (variables `self`, the Kustomization, and `dep`, the dependency), as Flux. */
 function compileReadyExpr(source: string, depName: string): CelProgram {
   try {
-    return compileCel(source, { variables: ['self', 'dep'] });
+    return compileCelReadyExpr(source);
   } catch (err) {
     if (!(err instanceof CelCompileError)) throw err;
     throw invalidCel(`failed to evaluate dependency ${depName}: ${err.message}`, err);
@@ -55,13 +56,8 @@ export function checkDependencies(opts: {
     if (!other) fail('not found');
     const d = other!;
     if (readyExpr) {
-      let ready: boolean;
-      try {
-        ready = readyExpr.evaluateBool({ self: ks, dep: d });
-      } catch (err) {
-        // A field the dependency does not have yet (e.g. no status) is "not ready", not a spec error.
-        return fail(`is not ready: readyExpr: ${(err as Error).message}`);
-      }
+      const { ready, error } = evaluateReadyExpr(readyExpr, ks, d);
+      if (error !== undefined) fail(`is not ready: readyExpr: ${error}`);
       if (!ready) fail('is not ready according to readyExpr eval');
       continue;
     }
