@@ -245,8 +245,19 @@ void test('an identity without RBAC gets an ApplyError naming the object and say
       subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns }],
     },
   ]);
+  // RBAC takes effect when the authorizer's cache has seen the binding: wait until the tenant can read.
+  const tenantClient = client.asServiceAccount(ns, 'tenant');
+  const canRead = async (): Promise<boolean> =>
+    tenantClient.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cfg' }).then(
+      () => true,
+      () => false,
+    );
+  for (const deadline = Date.now() + 30_000; !(await canRead());) {
+    assert.ok(Date.now() < deadline, 'the tenant still cannot read ConfigMaps 30 s after its RoleBinding');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const tenant = new ResourceManager({
-    client: client.asServiceAccount(ns, 'tenant'),
+    client: tenantClient,
     fieldManager: 'driftless-test',
     ownerLabels: owner,
   });
