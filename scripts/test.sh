@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quick start 2: the whole test suite. `scripts/test.sh [part]` runs one part:
-#   unit  pure tests beside the code (src/**/*.test.ts except *.int.test.ts, and bench/*.test.ts), all
+#   unit  pure tests beside the code (src/**/*.test.ts except *.int.test.ts, bench/ and web/src/), all
 #         in one process: no processes, no control plane, no provisioning (npm packages only); seconds
 #   int   integration tests beside the code (src/**/*.int.test.ts): the real API server, kustomize,
 #         git, openssl and the HTTP/SSH Git servers
@@ -38,7 +38,7 @@ if [ "$part" = all ] || [ "$part" = lint ]; then
 fi
 if [ "$part" = lint ]; then exit 0; fi
 
-unit_files() { find src bench -name '*.test.ts' ! -name '*.int.test.ts'; }
+unit_files() { find src bench web/src -name '*.test.ts' ! -name '*.int.test.ts'; }
 int_files() { find src -name '*.int.test.ts'; }
 e2e_files() { find test/e2e -name '*.test.ts'; }
 

@@ -171,9 +171,15 @@ export interface GraphNode {
   missing?: true;
 }
 
+export interface GraphEdge {
+  from: string;
+  to: string;
+  type: 'source' | 'dependsOn';
+}
+
 export interface Graph {
   nodes: GraphNode[];
-  edges: { from: string; to: string; type: 'source' | 'dependsOn' }[];
+  edges: GraphEdge[];
 }
 
 export const fetchGraph = (namespace: string): Promise<Graph> =>
