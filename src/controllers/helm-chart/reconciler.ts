@@ -36,15 +36,9 @@ import {
 } from '../../sources/helm-repository/build.ts';
 import { ChartBuildError } from '../../sources/helm-repository/errors.ts';
 import { httpGet } from '../../sources/helm-repository/http-get.ts';
-import {
-  HelmLimits,
-  indexUrlOf,
-  normalizeRepositoryUrl,
-  parseIndex,
-  resolveChartUrl,
-  selectChartVersion,
-} from '../../sources/helm-repository/repo-index.ts';
+import { HelmLimits, parseIndex, type RepositoryIndex } from '../../sources/helm-repository/repo-index.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
+import { fetchChartDependency } from './dependency.ts';
 import { ociChartClient, ociChartIndex, pullOciChart, tagOfChartUrl } from './oci-chart.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
@@ -75,12 +69,6 @@ interface HelmChartContext extends ReconcileContext<HelmChart, HelmChartStatus> 
 }
 
 const fetchFailed = [{ type: ConditionTypes.FetchFailed, status: 'True' as const }];
-
-/** Index of HelmRepositories by `<namespace>/<url without trailing slash>`, for chart dependencies. */
-export const BY_REPOSITORY_URL = 'url';
-/** The BY_REPOSITORY_URL value of a HelmRepository. */
-export const repositoryUrlKey = (namespace: string, url: string): string =>
-  `${namespace}/${normalizeRepositoryUrl(url)}`;
 
 /** source-controller's Build.Summary(): `pulled|packaged '<name>' chart with version '<v>'[ and merged values files [a b]]`. */
 export function buildSummary(b: BuildSummary): string {
@@ -186,35 +174,19 @@ export function helmChartReconciler(
   }
 
   async function fromHelmRepository(ctx: HelmChartContext): Promise<void> {
-    const { obj } = ctx;
     const repo = ctx.source as HelmRepository;
     const repoArtifact = repo.status!.artifact!;
     const index = parseIndex(await readFile(storage.localPath(repoArtifact.path)));
-    const meta = versionMetadata(obj, repoArtifact.revision);
-    const valuesFiles = effectiveValuesFiles(obj.spec.valuesFiles ?? []);
-    const target = remoteBuildTarget(index, obj.spec.chart, helmChartVersion(obj.spec), meta);
-    const packaged = valuesFiles.length > 0 || meta !== '';
-    if (await cached(ctx, target.name, target.version)) {
-      ctx.build = { ...target, packaged, valuesFiles: ctx.status.observedValuesFiles ?? valuesFiles };
-      return;
-    }
-    const ns = obj.metadata.namespace ?? '';
-    let auth;
-    try {
-      auth = await readRepositoryAuth(ns, repo.spec, (n, name) => readSecretData(client, n, name));
-    } catch (err) {
-      if (!(err instanceof RepositoryAuthError)) throw err;
-      throw new ReconcileFailure(SourceReasons.AuthenticationFailed, err.message, { conditions: fetchFailed });
-    }
-    const build = await buildRemoteChart({
-      index,
-      repositoryUrl: repo.spec.url,
-      chart: obj.spec.chart,
-      version: helmChartVersion(obj.spec),
-      valuesFiles: obj.spec.valuesFiles ?? [],
-      ignoreMissingValuesFiles: obj.spec.ignoreMissingValuesFiles === true,
-      versionMetadata: meta,
-      download: (url) =>
+    await fromIndex(ctx, index, versionMetadata(ctx.obj, repoArtifact.revision), async () => {
+      const ns = ctx.obj.metadata.namespace ?? '';
+      let auth;
+      try {
+        auth = await readRepositoryAuth(ns, repo.spec, (n, name) => readSecretData(client, n, name));
+      } catch (err) {
+        if (!(err instanceof RepositoryAuthError)) throw err;
+        throw new ReconcileFailure(SourceReasons.AuthenticationFailed, err.message, { conditions: fetchFailed });
+      }
+      return (url) =>
         httpGet(url, {
           ...(auth ? { auth } : {}),
           ...(repo.spec.passCredentials ? {} : { credentialsOrigin: new URL(repo.spec.url).origin }),
@@ -222,16 +194,14 @@ export function helmChartReconciler(
           maxBytes: HelmLimits.maxChartBytes,
           what: 'chart',
           signal: ctx.signal,
-        }),
+        });
     });
-    await store(ctx, build);
   }
 
   /** A chart of an OCI HelmRepository: versions from the tags, the chart layer of the chosen one. */
   async function fromOciRepository(ctx: HelmChartContext): Promise<void> {
-    const { obj } = ctx;
     const repo = ctx.source as HelmRepository;
-    const rc = await ociChartClient({ client, repo, chart: obj.spec.chart, signal: ctx.signal });
+    const rc = await ociChartClient({ client, repo, chart: ctx.obj.spec.chart, signal: ctx.signal });
     let tags: string[];
     try {
       tags = await rc.listTags();
@@ -241,8 +211,24 @@ export function helmChartReconciler(
         `failed to get chart version for remote reference: ${messageOf(err)}`,
       );
     }
-    const index = ociChartIndex(repo.spec.url, obj.spec.chart, tags);
-    const meta = versionMetadata(obj, undefined);
+    const index = ociChartIndex(repo.spec.url, ctx.obj.spec.chart, tags);
+    await fromIndex(ctx, index, versionMetadata(ctx.obj, undefined), () =>
+      Promise.resolve((url) => pullOciChart(rc, tagOfChartUrl(url))),
+    );
+  }
+
+  /**
+   * The chart version `spec.version` picks from a repository index: the stored artifact when it is that build,
+   * else downloaded with what `downloader` returns (asked only then: it may read credentials) and stored.
+   */
+  async function fromIndex(
+    ctx: HelmChartContext,
+    index: RepositoryIndex,
+    meta: string,
+    downloader: () => Promise<(url: string) => Promise<Buffer>>,
+  ): Promise<void> {
+    const { obj } = ctx;
+    const repo = ctx.source as HelmRepository;
     const valuesFiles = effectiveValuesFiles(obj.spec.valuesFiles ?? []);
     const target = remoteBuildTarget(index, obj.spec.chart, helmChartVersion(obj.spec), meta);
     if (await cached(ctx, target.name, target.version)) {
@@ -258,7 +244,7 @@ export function helmChartReconciler(
       valuesFiles: obj.spec.valuesFiles ?? [],
       ignoreMissingValuesFiles: obj.spec.ignoreMissingValuesFiles === true,
       versionMetadata: meta,
-      download: (url) => pullOciChart(rc, tagOfChartUrl(url)),
+      download: await downloader(),
     });
     await store(ctx, build);
   }
@@ -277,7 +263,8 @@ export function helmChartReconciler(
       valuesFiles: obj.spec.valuesFiles ?? [],
       ignoreMissingValuesFiles: obj.spec.ignoreMissingValuesFiles === true,
       versionMetadata: versionMetadata(obj, artifact.revision),
-      remoteDependency: (dep: RemoteDependency) => fetchDependency(ctx, dep),
+      remoteDependency: (dep: RemoteDependency) =>
+        fetchChartDependency({ ...o, namespace: obj.metadata.namespace ?? '', signal: ctx.signal }, dep),
     };
     const target = await localBuildTarget(options);
     if (await cached(ctx, target.name, target.version)) {
@@ -286,49 +273,6 @@ export function helmChartReconciler(
       return;
     }
     await store(ctx, await buildLocalChart(options));
-  }
-
-  /**
-   * A chart dependency from an http(s) repository, as source-controller's dependency manager gets it: through
-   * the namespace's HelmRepository with that URL (its stored index, its credentials), else anonymously.
-   */
-  async function fetchDependency(ctx: HelmChartContext, dep: RemoteDependency): Promise<Buffer> {
-    const ns = ctx.obj.metadata.namespace ?? '';
-    const repos = o.sources.get('HelmRepository');
-    // Several HelmRepositories may share the URL: the ones with an index stored, Ready first, by name.
-    const candidates = (repos?.keysByIndex(BY_REPOSITORY_URL, repositoryUrlKey(ns, dep.repository)) ?? [])
-      .sort()
-      .map((key) => repos?.get(key) as HelmRepository | undefined)
-      .filter((r): r is HelmRepository => !!r && !isOciHelmRepository(r.spec) && !!r.status?.artifact);
-    const isReady = (r: HelmRepository): boolean =>
-      getCondition(r.status as never, ConditionTypes.Ready)?.status === 'True';
-    const known = candidates.find(isReady) ?? candidates[0];
-    const timeoutMs = known ? helmRepositoryTimeoutMs(known.spec) : 60_000;
-    const index = known
-      ? parseIndex(await readFile(storage.localPath(known.status!.artifact!.path)))
-      : parseIndex(
-          await httpGet(indexUrlOf(dep.repository), {
-            timeoutMs,
-            maxBytes: HelmLimits.maxIndexBytes,
-            what: 'index',
-            signal: ctx.signal,
-          }),
-        );
-    const auth = known
-      ? await readRepositoryAuth(ns, known.spec, (n, name) => readSecretData(client, n, name))
-      : undefined;
-    const cv = selectChartVersion(index, dep.name, dep.version);
-    const ref = cv.urls?.[0];
-    if (!ref) throw new Error(`chart '${cv.name}' has no downloadable URLs`);
-    const repositoryUrl = known?.spec.url ?? dep.repository;
-    return httpGet(resolveChartUrl(repositoryUrl, ref), {
-      ...(auth ? { auth } : {}),
-      ...(known?.spec.passCredentials ? {} : { credentialsOrigin: new URL(repositoryUrl).origin }),
-      timeoutMs,
-      maxBytes: HelmLimits.maxChartBytes,
-      what: 'chart',
-      signal: ctx.signal,
-    });
   }
 
   async function store(ctx: HelmChartContext, build: ChartBuild): Promise<void> {

@@ -7,7 +7,8 @@ import { Controller } from '../../runtime/controller.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import type { HelmRepository } from '../../api/helm-repository.ts';
-import { BY_REPOSITORY_URL, helmChartReconciler, repositoryUrlKey } from './reconciler.ts';
+import { BY_REPOSITORY_URL, repositoryUrlKey } from './dependency.ts';
+import { helmChartReconciler } from './reconciler.ts';
 
 const BY_SOURCE = 'sourceRef';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HelmRelease, HelmReleaseStatus } from '../../api/helm-release.ts';
-import { handleAnnotationRequest } from './reconciler.ts';
+import { handleAnnotationRequest } from './attempt.ts';
 
 const hr = (annotations: Record<string, string>, status: HelmReleaseStatus = {}): HelmRelease => ({
   apiVersion: 'helm.toolkit.fluxcd.io/v2',

@@ -1,5 +1,5 @@
-// A HelmRelease's dependencies (dependsOn), as helm-controller's checkDependencies: each exists, then either its
-// readyExpr holds or it has caught up with its generation and is Ready.
+// A HelmRelease's inputs: the identity helm acts as, and its dependencies (dependsOn) as helm-controller's
+// checkDependencies sees them: each exists, then either its readyExpr holds or it is caught up and Ready.
 import { Reasons } from '../../api/constants.ts';
 import { HelmReasons, type HelmRelease } from '../../api/helm-release.ts';
 import { getCondition } from '../../runtime/conditions.ts';
@@ -50,4 +50,10 @@ export function checkDependencies(hr: HelmRelease, o: { informer: Informer; requ
     }
     if (getCondition(other as never, 'Ready')?.status !== 'True') fail(`dependency '${name}' is not ready`);
   }
+}
+
+/** The impersonated user of `spec.serviceAccountName` (or the default service account), for helm. */
+export function serviceAccountUser(hr: HelmRelease, defaultServiceAccount?: string): string | undefined {
+  const sa = hr.spec.serviceAccountName || defaultServiceAccount;
+  return sa ? `system:serviceaccount:${hr.metadata.namespace ?? ''}:${sa}` : undefined;
 }

@@ -42,7 +42,8 @@ import {
 } from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
 import { healthExprsOf } from './health.ts';
-import { checkDependencies } from './inputs.ts';
+import { recordAttempt, handleAnnotationRequest, releaseTargetMoved } from './attempt.ts';
+import { checkDependencies, serviceAccountUser } from './inputs.ts';
 import { atomicRelease } from './release.ts';
 import { retryOf } from './remediation.ts';
 import type { LoadedChart } from './types.ts';
@@ -83,36 +84,6 @@ const need = <T>(value: T | undefined, what: string): T => {
   if (value === undefined) throw new Error(`internal: ${what} is not known at this step`);
   return value;
 };
-
-/** The impersonated user of `spec.serviceAccountName` (or the default service account), for helm. */
-export function serviceAccountUser(hr: HelmRelease, defaultServiceAccount?: string): string | undefined {
-  const sa = hr.spec.serviceAccountName || defaultServiceAccount;
-  return sa ? `system:serviceaccount:${hr.metadata.namespace ?? ''}:${sa}` : undefined;
-}
-
-/**
- * Flux's HandleAnnotationRequest (forceAt, resetAt): true when `annotation` equals requestedAt and neither was
- * handled yet; `status[field]` takes the annotation's value either way, so a request is handled once.
- */
-export function handleAnnotationRequest(
-  hr: HelmRelease,
-  status: HelmReleaseStatus,
-  annotation: string,
-  field: 'lastHandledForceAt' | 'lastHandledResetAt',
-): boolean {
-  const annotations = hr.metadata.annotations ?? {};
-  const requestAt = annotations[annotation];
-  const reconcileAt = annotations[Annotations.reconcileRequestedAt];
-  if (requestAt === undefined) return false;
-  const lastHandled = status[field];
-  status[field] = requestAt;
-  return (
-    reconcileAt !== undefined &&
-    requestAt === reconcileAt &&
-    hr.status?.lastHandledReconcileAt !== reconcileAt &&
-    lastHandled !== requestAt
-  );
-}
 
 /**
  * Reconciles HelmReleases as helm-controller does, with the real helm binary doing every release action:
@@ -245,15 +216,7 @@ export function helmReleaseReconciler(
         const remoteKubeConfig = ctx.remote ? { remoteKubeConfig: ctx.remote.kubeConfig } : {};
         const storage = new ReleaseStorage(cluster, ctx.storageNamespace);
         // The release target moved (namespace, name, chart name): uninstall the old one first, as Flux.
-        const cur = status.history?.[0];
-        if (
-          status.storageNamespace &&
-          cur &&
-          (status.storageNamespace !== ctx.storageNamespace ||
-            cur.namespace !== ctx.releaseNamespace ||
-            cur.name !== ctx.releaseName ||
-            (cur.chartName !== chart.name && hr.spec.upgrade?.chartNameChangeStrategy !== 'InPlaceUpdate'))
-        ) {
+        if (releaseTargetMoved(hr, status, { ...ctx, chartName: chart.name })) {
           await uninstallCurrent({
             hr,
             status,
@@ -272,22 +235,7 @@ export function helmReleaseReconciler(
         }
         status.storageNamespace = ctx.storageNamespace;
         const configDigest = valuesDigest(values);
-        const resetRequested = handleAnnotationRequest(hr, status, Annotations.resetRequestedAt, 'lastHandledResetAt');
-        if (
-          status.lastAttemptedGeneration !== hr.metadata.generation ||
-          status.lastAttemptedRevision !== chart.version ||
-          (status.lastAttemptedConfigDigest && status.lastAttemptedConfigDigest !== configDigest) ||
-          resetRequested
-        ) {
-          delete status.failures;
-          delete status.installFailures;
-          delete status.upgradeFailures;
-        }
-        status.lastAttemptedGeneration = hr.metadata.generation ?? 0;
-        status.lastAttemptedRevision = chart.version;
-        if (ctx.ociDigest) status.lastAttemptedRevisionDigest = ctx.ociDigest;
-        else delete status.lastAttemptedRevisionDigest;
-        status.lastAttemptedConfigDigest = configDigest;
+        recordAttempt(hr, status, { revision: chart.version, configDigest, ociDigest: ctx.ociDigest });
         const forceRequested = handleAnnotationRequest(hr, status, Annotations.forceRequestedAt, 'lastHandledForceAt');
         const outcome = await atomicRelease({
           obj: hr,

@@ -4,7 +4,7 @@ import { refusedFields } from '../../api/field-support.ts';
 import type { HelmRelease, HelmReleaseStatus } from '../../api/helm-release.ts';
 import { snapshotOf, valuesDigest } from '../../helm/observation.ts';
 import type { HelmStoredRelease, ReleaseStorage } from '../../helm/release-storage.ts';
-import { serviceAccountUser } from './reconciler.ts';
+import { serviceAccountUser } from './inputs.ts';
 import {
   installOptionsOf,
   rollbackOptionsOf,
