@@ -15,7 +15,7 @@ import { decryptGeneratorSources, decryptSecrets } from '../../../render/sops-de
 import { sopsKeysFromSecretData } from '../../../render/sops-format.ts';
 import type { SopsKeys } from '../../../render/sops-format.ts';
 import { withSopsSession } from '../../../render/sops.ts';
-import { buildCacheKey, type BuildCache } from '../../../render/build-cache.ts';
+import { buildCacheKey, type BuildCache, type CachedBuild } from '../../../render/build-cache.ts';
 import { kustomizeSpecOf, postBuildVariables } from '../../../render/kustomization-inputs.ts';
 import { readConfigData } from '../../../kube/config-data.ts';
 import { messageOf } from '../../shared.ts';
@@ -66,105 +66,97 @@ export async function buildManifests(opts: {
   const { ks } = opts;
   const key = opts.cache && !ks.spec.decryption && opts.artifact.digest ? buildKey(opts) : undefined;
   const cached = key === undefined ? undefined : opts.cache?.get(key);
-  if (cached) {
-    try {
-      return { objects: await substitute(opts, cached.objects), digest: cached.digest };
-    } catch (err) {
-      throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
-    }
+  let built: CachedBuild;
+  if (cached) built = cached;
+  else {
+    const fresh = (await buildShared(opts)) ?? (await buildOnCopy(opts));
+    if (key !== undefined && !fresh.remoteReferences) opts.cache?.set(key, fresh);
+    built = fresh;
   }
-  // Most builds only read the source (the directory has its kustomization.yaml, no spec overlays, no SOPS):
-  // those run on the cached tree itself, shared by every Kustomization of the revision. A build that writes its
-  // kustomization.yaml but reads nothing outside its directory gets a copy of that directory alone. Recreating the
-  // whole tree per Kustomization costs a file system operation per entry: seconds for a repository of a few
-  // thousand files, for each of its Kustomizations.
-  if (!ks.spec.decryption && opts.artifacts.withSharedTree) {
-    const artifactOpts = {
-      url: opts.artifact.url,
-      digest: opts.artifact.digest,
-      signal: opts.signal,
-      timeoutMs: opts.timeoutMs,
-    };
-    let shared: { value: Awaited<ReturnType<typeof buildKustomization>> | undefined } | undefined;
-    try {
-      shared = await opts.artifacts.withSharedTree(artifactOpts, async (tree) => {
-        try {
-          return await buildKustomization({ ...buildOptions(opts, tree), readOnly: true });
-        } catch (err) {
-          if (!(err instanceof NeedsPrivateCopy)) throw buildFailure(err);
-          if (err.subtree === undefined || err.subtree === '.') return undefined;
-          return await buildOnSubtree(opts, tree, err.subtree);
-        }
-      });
-    } catch (err) {
-      if (err instanceof ReconcileFailure) throw err;
-      throw new ReconcileFailure(
-        Reasons.ArtifactFailed,
-        `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`,
-        { cause: err },
-      );
-    }
-    if (shared?.value) {
-      const built = shared.value;
-      if (key !== undefined && !built.remoteReferences) opts.cache?.set(key, built);
+  try {
+    return { objects: await substitute(opts, built.objects), digest: built.digest };
+  } catch (err) {
+    throw buildFailure(err);
+  }
+}
+
+type BuildOpts = Parameters<typeof buildManifests>[0];
+type KustomizeBuild = Awaited<ReturnType<typeof buildKustomization>>;
+
+const buildFailure = (err: unknown): ReconcileFailure =>
+  new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+
+/** Whatever stops the artifact from reaching the disk (download, digest, unpack) is the artifact's failure. */
+async function fetchingArtifact<T>(opts: BuildOpts, fetch: () => Promise<T>): Promise<T> {
+  try {
+    return await fetch();
+  } catch (err) {
+    if (err instanceof ReconcileFailure) throw err;
+    throw new ReconcileFailure(
+      Reasons.ArtifactFailed,
+      `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Most builds only read the source (the directory has its kustomization.yaml, no spec overlays, no SOPS): those
+ * run on the cached tree itself, shared by every Kustomization of the revision. A build that writes its
+ * kustomization.yaml but reads nothing outside its directory gets a copy of that directory alone. Recreating the
+ * whole tree per Kustomization costs a file system operation per entry: seconds for a repository of a few
+ * thousand files, for each of its Kustomizations. Undefined when the build needs a copy of the whole tree.
+ */
+async function buildShared(opts: BuildOpts): Promise<KustomizeBuild | undefined> {
+  const withSharedTree = opts.artifacts.withSharedTree?.bind(opts.artifacts);
+  if (opts.ks.spec.decryption || !withSharedTree) return undefined;
+  const { url, digest } = opts.artifact;
+  const shared = await fetchingArtifact(opts, () =>
+    withSharedTree({ url, digest, signal: opts.signal, timeoutMs: opts.timeoutMs }, async (tree) => {
       try {
-        return { objects: await substitute(opts, built.objects), digest: built.digest };
+        return await buildKustomization({ ...buildOptions(opts, tree), readOnly: true });
       } catch (err) {
-        throw buildFailure(err);
+        if (!(err instanceof NeedsPrivateCopy)) throw buildFailure(err);
+        if (err.subtree === undefined || err.subtree === '.') return undefined;
+        return await buildOnSubtree(opts, tree, err.subtree);
       }
-    }
-  }
+    }),
+  );
+  return shared?.value;
+}
+
+/** The build on a private copy of the whole tree: SOPS decryption and builds that read outside their directory. */
+async function buildOnCopy(opts: BuildOpts): Promise<KustomizeBuild> {
+  const { ks } = opts;
   const work = await mkdtemp(path.join(tmpdir(), 'driftless-ks-'));
   try {
     const root = path.join(work, 'src');
-    try {
-      await opts.artifacts.materialize({
-        url: opts.artifact.url,
-        digest: opts.artifact.digest,
-        dest: root,
-        signal: opts.signal,
-        timeoutMs: opts.timeoutMs,
-      });
-    } catch (err) {
-      // Whatever stops the artifact from reaching the disk (download, digest, unpack) is the artifact's failure.
-      throw new ReconcileFailure(
-        Reasons.ArtifactFailed,
-        `failed to fetch artifact for revision '${opts.artifact.revision}': ${messageOf(err)}`,
-        { cause: err },
-      );
-    }
+    const { url, digest } = opts.artifact;
+    await fetchingArtifact(opts, () =>
+      opts.artifacts.materialize({ url, digest, dest: root, signal: opts.signal, timeoutMs: opts.timeoutMs }),
+    );
     try {
       const build = buildOptions(opts, root);
       const keys = ks.spec.decryption ? await decryptionKeys(ks, opts.decryptionClient ?? opts.client) : undefined;
-      const built = keys
-        ? await withSopsSession(
-            { sopsBin: opts.sopsBin ?? path.join(path.dirname(opts.kustomizeBin), 'sops'), keys, signal: opts.signal },
-            async (session) => {
-              await decryptGeneratorSources({ root, path: build.path ?? './', session });
-              const out = await buildKustomization(build);
-              return { ...out, objects: await decryptSecrets(out.objects, session) };
-            },
-          )
-        : await buildKustomization(build);
-      if (key !== undefined && !built.remoteReferences) opts.cache?.set(key, built);
-      return { objects: await substitute(opts, built.objects), digest: built.digest };
+      if (!keys) return await buildKustomization(build);
+      return await withSopsSession(
+        { sopsBin: opts.sopsBin ?? path.join(path.dirname(opts.kustomizeBin), 'sops'), keys, signal: opts.signal },
+        async (session) => {
+          await decryptGeneratorSources({ root, path: build.path ?? './', session });
+          const out = await buildKustomization(build);
+          return { ...out, objects: await decryptSecrets(out.objects, session) };
+        },
+      );
     } catch (err) {
-      throw new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
+      throw buildFailure(err);
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
-const buildFailure = (err: unknown): ReconcileFailure =>
-  new ReconcileFailure(buildFailureReason(err), messageOf(err), { cause: err });
-
 /** Builds on a private copy of `subtree` alone (relative to `tree`), at the same place under a new root. */
-async function buildOnSubtree(
-  opts: Parameters<typeof buildOptions>[0],
-  tree: string,
-  subtree: string,
-): Promise<Awaited<ReturnType<typeof buildKustomization>>> {
+async function buildOnSubtree(opts: BuildOpts, tree: string, subtree: string): Promise<KustomizeBuild> {
   const work = await mkdtemp(path.join(tmpdir(), 'driftless-ks-'));
   try {
     const root = path.join(work, 'src');
