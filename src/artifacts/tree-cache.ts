@@ -32,18 +32,13 @@ export class ArtifactTreeCache {
 
   /** Puts the artifact's files into `dest` (an empty or missing directory). Errors are `fetchArtifact`'s. */
   async materialize(opts: FetchArtifactOptions): Promise<void> {
-    const hex = parseDigest(opts.digest)?.encoded.toLowerCase();
+    const { dest, ...source } = opts;
+    const linked = await this.withSharedTree(source, async (tree) => {
+      await mkdir(dest, { recursive: true });
+      await linkTree(tree, dest);
+    });
     // Not a digest we can key on: fetchArtifact reports it (or handles it) without the cache.
-    if (!hex || !/^[0-9a-f]{64}$/.test(hex)) return await fetchArtifact(opts);
-    const final = path.join(this.dir, hex);
-    const release = this.pin(final);
-    try {
-      const tree = await this.tree(opts, final);
-      await mkdir(opts.dest, { recursive: true });
-      await linkTree(tree, opts.dest);
-    } finally {
-      release();
-    }
+    if (!linked) await fetchArtifact(opts);
   }
 
   /**
