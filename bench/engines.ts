@@ -22,6 +22,12 @@ export type RunningEngine = {
   receiverUrl?: string;
   /** Milliseconds from spawn until every process answered /readyz. */
   startedMs: number;
+  /**
+   * Milliseconds from spawn until every process's controllers run their workers (caches synced), read from the
+   * logs. Unlike /readyz this means the same on both engines: Flux's /readyz is a ping that answers before its
+   * caches sync, Driftless's answers once they have.
+   */
+  workingMs: number;
   /** Why a process ended, or undefined while all run. */
   exited(): string | undefined;
   /** The tail of every process's log, labelled. */
@@ -198,6 +204,7 @@ export async function startEngine(o: EngineStartOptions): Promise<RunningEngine>
   const plan = o.name === 'driftless' ? await driftlessSpawns(o, freePort) : await fluxSpawns(o, freePort);
   const start = performance.now();
   const children: Child[] = [];
+  let timings = { startedMs: 0, workingMs: 0 };
   const exited = (): string | undefined => {
     for (const c of children) {
       const why = c.exited();
@@ -222,19 +229,30 @@ export async function startEngine(o: EngineStartOptions): Promise<RunningEngine>
           logFile: path.join(o.workDir, `${s.name}.log`),
         }),
       );
+    // Polled every 10 ms: start-up is measured in these waits, and Flux's takes a few hundred milliseconds.
+    let startedMs = 0;
+    let workingMs = 0;
     await pollUntil({
-      what: `${o.name} to answer /readyz`,
+      what: `${o.name} to answer /readyz and run its workers`,
       check: async () => {
-        const answers = await Promise.all(plan.spawns.map((s) => readyz(s.health)));
-        const ready = answers.filter(Boolean).length;
-        return { done: ready === answers.length, progress: `${ready}/${answers.length} processes ready` };
+        if (!startedMs) {
+          const answers = await Promise.all(plan.spawns.map((s) => readyz(s.health)));
+          if (answers.every(Boolean)) startedMs = performance.now() - start;
+        }
+        if (!workingMs) {
+          const logs = await Promise.all(children.map((c) => c.log()));
+          if (logs.every((text) => workersStarted(text))) workingMs = performance.now() - start;
+        }
+        const done = Boolean(startedMs && workingMs);
+        return { done, progress: `readyz ${startedMs ? 'yes' : 'no'}, workers ${workingMs ? 'yes' : 'no'}` };
       },
       timeoutMs: 120_000,
-      intervalMs: 100,
+      intervalMs: 10,
       failIf: exited,
       log: () => undefined,
       ...(o.signal ? { signal: o.signal } : {}),
     });
+    timings = { startedMs, workingMs };
   } catch (err) {
     const tail = await logTail().catch(() => '');
     await stop();
@@ -245,11 +263,28 @@ export async function startEngine(o: EngineStartOptions): Promise<RunningEngine>
     children,
     metricsUrls: plan.spawns.map((s) => url(s.metrics)),
     ...(plan.receiver !== undefined ? { receiverUrl: url(plan.receiver) } : {}),
-    startedMs: performance.now() - start,
+    ...timings,
     exited,
     logTail,
     stop,
   };
+}
+
+/**
+ * Whether a process's log says its controllers run their workers: Driftless logs `controllers started` once every
+ * informer has synced; each controller-runtime controller of a Flux binary logs `Starting EventSource` when it
+ * starts and `Starting workers` once its caches have synced, so every controller named in the first must appear
+ * in the second; pure.
+ */
+export function workersStarted(log: string): boolean {
+  if (log.includes('"msg":"controllers started"')) return true;
+  const controllers = new Set<string>();
+  const working = new Set<string>();
+  for (const line of log.split('\n')) {
+    const m = /"msg":"(Starting EventSource|Starting workers)".*?"controller":"([^"]+)"/.exec(line);
+    if (m?.[2]) (m[1] === 'Starting workers' ? working : controllers).add(m[2]);
+  }
+  return controllers.size > 0 && [...controllers].every((c) => working.has(c));
 }
 
 async function readyz(port: number): Promise<boolean> {

@@ -17,6 +17,8 @@ import path from 'node:path';
 export const stampPath = 'dist/.build-stamp.json';
 /** The compiled CLI entry point. */
 export const distEntry = 'dist/cli/main.js';
+/** The same, bundled with its packages by the build (absent when bundling failed); `main.js` is its entry. */
+export const bundleDir = 'dist/bundle';
 
 const fileInputs = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.js', 'node_modules/.package-lock.json'];
 

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { packageRoot } from '../util/package-root.ts';
 import { waitForSignal } from './run.ts';
 
-const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
+const examplesDir = path.join(packageRoot(), 'examples');
 
 /** `driftless dev`: the whole loop on this machine, until Ctrl-C. */
 export function devCommand(): Command {

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { packageRoot } from '../util/package-root.ts';
 import type { FluxInstance } from '../api/flux-instance.ts';
 
 /** The FluxInstance of `--instance`, checked against what this version can run; errors name the file. */
@@ -57,7 +57,7 @@ export function installCommand(): Command {
           );
         let image = o.image;
         if (!image && !o.crdsOnly) {
-          const root = fileURLToPath(new URL('../..', import.meta.url));
+          const root = packageRoot();
           const chosen = installImage(packageVersion(), readImageRecord(root));
           if (chosen.note) process.stderr.write(`! ${chosen.note}\n`);
           image = chosen.image;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { allCrds } from '../api/crd.ts';
 import { ControllerNames } from '../api/constants.ts';
@@ -7,6 +6,7 @@ import { instanceProcesses } from '../api/flux-instance-processes.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { ImageUser } from './image.ts';
 import { rbacObjects } from './rbac.ts';
+import { packageVersion } from '../util/package-root.ts';
 
 export interface InstallOptions {
   namespace?: string;
@@ -23,11 +23,7 @@ export interface InstallOptions {
   instance?: FluxInstance;
 }
 
-/** package.json's version. */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
-}
+export { packageVersion };
 
 /** The labels that select the manager's Pods: never the version, so an upgrade keeps the Deployment's selector. */
 export const SelectorLabels = {

@@ -2,7 +2,6 @@
 // recorder's sink, and an HTTP server that starts with the manager on every replica (leader or not).
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ControlPlaneApiVersion } from '../api/flux-report.ts';
 import { isNoKindMatch } from '../kube/errors.ts';
 import type { EventSink } from '../runtime/events.ts';
@@ -14,9 +13,10 @@ import type { DriftLog } from '../apply/drift-log.ts';
 import type { CommitStatusLog } from '../notify/providers/commit-status-log.ts';
 import { helmReleaseObjectsReader, liveObjectsReader, objectEventsReader } from './cluster-lookups.ts';
 import { EventLog } from './event-log.ts';
+import { packageRoot } from '../util/package-root.ts';
 
 /** Where `npm run build` puts the browser UI (the same from src/web and dist/web). */
-export const dashboardAssetsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/dashboard');
+export const dashboardAssetsDir = path.join(packageRoot(), 'dist', 'dashboard');
 
 export interface DashboardOptions {
   /** `host:port`; '' or '0' turns the dashboard off. */

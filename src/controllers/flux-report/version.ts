@@ -1,12 +1,9 @@
 // Driftless's own version and platform, as the report's `spec.operator` and `spec.distribution` show them.
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../../util/package-root.ts';
 
 /** `v` + the `version` of Driftless's package.json (e.g. `v0.1.0`); read when called, never on import. */
 export function driftlessVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version?: string;
-  };
-  return `v${pkg.version ?? '0.0.0'}`;
+  return `v${packageVersion()}`;
 }
 
 const GoArch: Readonly<Record<string, string>> = {

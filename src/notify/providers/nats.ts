@@ -1,6 +1,6 @@
 // NATS: publishes the event (Flux's JSON) to the subject `spec.channel` on the server `address`.
-import { connect, credsAuthenticator, nkeyAuthenticator } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/transport-node';
+// The NATS client (~300 KB with its NKey crypto) is imported on the first post: few installations use it.
+import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { NotificationError, NotificationReasons, invalidConfig, redact, secretsOf } from './errors.ts';
 import { withDeadline, DefaultTimeoutMs } from './http.ts';
 import type { NotifierFactory } from './types.ts';
@@ -16,13 +16,14 @@ export const nats: NotifierFactory = (cfg) => {
   if (!subject) throw invalidConfig(cfg.type, 'NATS subject (spec.channel) cannot be empty');
   const servers = cfg.address.split(',').map((s) => s.trim());
   const secrets = [...secretsOf(cfg), ...[cfg.natsCreds, cfg.nkeySeed].filter((s): s is string => Boolean(s))];
-  const auth = cfg.natsCreds
-    ? { authenticator: credsAuthenticator(new TextEncoder().encode(cfg.natsCreds)) }
-    : cfg.nkeySeed
-      ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(cfg.nkeySeed.trim())) }
-      : cfg.username && cfg.password
-        ? { user: cfg.username, pass: cfg.password }
-        : {};
+  const auth = (client: typeof import('@nats-io/transport-node')): Partial<ConnectionOptions> =>
+    cfg.natsCreds
+      ? { authenticator: client.credsAuthenticator(new TextEncoder().encode(cfg.natsCreds)) }
+      : cfg.nkeySeed
+        ? { authenticator: client.nkeyAuthenticator(new TextEncoder().encode(cfg.nkeySeed.trim())) }
+        : cfg.username && cfg.password
+          ? { user: cfg.username, pass: cfg.password }
+          : {};
   const fail = (reason: (typeof NotificationReasons)[keyof typeof NotificationReasons], message: string) => {
     cfg.observer?.failed?.(cfg.type, reason);
     return new NotificationError({ reason, providerType: cfg.type, message: redact(message, secrets) });
@@ -34,12 +35,13 @@ export const nats: NotifierFactory = (cfg) => {
         let nc: NatsConnection | undefined;
         const work = (async () => {
           try {
-            nc = await connect({
+            const client = await import('@nats-io/transport-node');
+            nc = await client.connect({
               servers,
               name: 'NATS Provider Publisher',
               timeout: budget,
               reconnect: false,
-              ...auth,
+              ...auth(client),
             });
           } catch (err) {
             throw fail(NotificationReasons.Network, `error connecting to server: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, errors as joseErrors } from 'jose';
+// jose is imported on the first gcr push, not at start: only gcr receivers need it.
 import type { JSONWebKeySet } from 'jose';
 import type { Clock } from '../../../runtime/clock.ts';
 import { systemClock } from '../../../runtime/clock.ts';
@@ -107,6 +107,7 @@ async function checkSignature(token: DecodedJwt, jwks: JwksSource | undefined): 
     // Our failure, not the caller's: 500 lets Pub/Sub retry the push later.
     return { ok: false, status: 500, reason: `cannot load Google signing keys: ${(err as Error).message}` };
   }
+  const { compactVerify, createLocalJWKSet, errors: joseErrors } = await import('jose');
   try {
     await compactVerify(token.compact, createLocalJWKSet(keySet as JSONWebKeySet), { algorithms: ALGORITHMS });
   } catch (err) {
