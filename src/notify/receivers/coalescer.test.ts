@@ -22,6 +22,7 @@ test('the first call runs at once; calls in the quiet period share one trailing 
   assert.deepEqual(await Promise.all(results.slice(1)), Array(9).fill('result-9'));
   assert.deepEqual(runs, ['call-0', 'call-9']);
   clock.advance(2000);
+  await flush();
   assert.equal(c.openWindows, 0);
 });
 
@@ -32,6 +33,7 @@ test('keys are independent, and a call after a quiet period runs at once again',
   const fn = async () => ++runs;
   assert.deepEqual((await Promise.all([c.run('a', fn), c.run('b', fn)])).sort(), [1, 2]);
   clock.advance(100);
+  await flush();
   assert.equal(c.openWindows, 0);
   assert.equal(await c.run('a', fn), 3);
 });
@@ -49,7 +51,29 @@ test('every waiter of a trailing run sees its failure', async () => {
   await assert.rejects(p2, /sync boom/);
 });
 
-test('windowMs 0 runs at once', async () => {
+test('windowMs 0: calls while a run is in flight share one trailing run right after it, then the key is free', async () => {
   const c = new Coalescer<number>({ windowMs: 0, clock: new FakeClock() });
-  assert.equal(await c.run('k', async () => 7), 7);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const runs: number[] = [];
+  const first = c.run('k', async () => {
+    await gate;
+    runs.push(1);
+    return 1;
+  });
+  const joined = [2, 3].map((n) =>
+    c.run('k', async () => {
+      runs.push(n);
+      return n;
+    }),
+  );
+  await flush();
+  assert.deepEqual(runs, [], 'nothing else runs while the first is in flight');
+  release();
+  assert.equal(await first, 1);
+  assert.deepEqual(await Promise.all(joined), [3, 3], 'the latest call ran once for both');
+  assert.deepEqual(runs, [1, 3]);
+  await flush();
+  assert.equal(c.openWindows, 0);
+  assert.equal(await c.run('k', async () => 7), 7, 'an idle key runs at once');
 });

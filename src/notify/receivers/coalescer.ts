@@ -1,18 +1,21 @@
 import type { Clock } from '../../runtime/clock.ts';
 import { systemClock } from '../../runtime/clock.ts';
 
-/** Default quiet period after a run: long enough to absorb a burst of deliveries for one push. */
-export const DEFAULT_COALESCE_WINDOW_MS = 2_000;
+/**
+ * Default extra quiet period after a run starts: none. Deliveries that arrive while a trigger is being written
+ * still share the next one, and the reconcile queue merges requests for an object already queued; a timed window
+ * (2 s once) delayed a second push within it by up to the window, where Flux's receiver acts on each at once.
+ */
+export const DEFAULT_COALESCE_WINDOW_MS = 0;
 
 type Waiter<T> = { resolve(v: T): void; reject(e: unknown): void };
 
 /**
- * Leading- and trailing-edge coalescing of work per key. The first call for a key runs at once (a push
- * is acted on without delay) and opens a quiet period of `windowMs` (default 2 s). Calls during that
- * period join one trailing batch: when the period ends, the most recent call's function runs once, all
- * of the batch's callers receive its result (or its error), and a new period starts. A burst of
- * deliveries for one push thus costs two runs at most, and no delivery is ever lost. `windowMs <= 0`
- * runs every call at once.
+ * Leading- and trailing-edge coalescing of work per key. The first call for a key runs at once (a push is acted on
+ * without delay) and opens a quiet period that lasts until that run has finished and, when `windowMs` > 0, at least
+ * `windowMs`. Calls during the period join one trailing batch: when it ends, the most recent call's function runs
+ * once, all of the batch's callers receive its result (or its error), and a new period starts. A burst of
+ * deliveries for one push thus costs two runs at most, and no delivery is ever lost.
  */
 export class Coalescer<T> {
   private readonly windowMs: number;
@@ -32,11 +35,7 @@ export class Coalescer<T> {
 
   /** Runs `fn` under `key` now, or in the one trailing run of the current quiet period. */
   run(key: string, fn: () => Promise<T>): Promise<T> {
-    if (this.windowMs <= 0) return fn();
-    if (!this.quiet.has(key)) {
-      this.startQuietPeriod(key);
-      return Promise.resolve().then(fn);
-    }
+    if (!this.quiet.has(key)) return this.startRun(key, fn);
     return new Promise<T>((resolve, reject) => {
       const batch = this.quiet.get(key);
       // The latest request wins: its body is the freshest view of the sender's state.
@@ -47,21 +46,23 @@ export class Coalescer<T> {
     });
   }
 
-  private startQuietPeriod(key: string): void {
+  /** Runs `fn` and keeps `key` quiet until it has finished and the window has passed. */
+  private startRun(key: string, fn: () => Promise<T>): Promise<T> {
     this.quiet.set(key, undefined);
-    this.clock.setTimeout(() => this.endQuietPeriod(key), this.windowMs);
+    const result = Promise.resolve().then(fn);
+    const window =
+      this.windowMs > 0 ? new Promise<void>((r) => this.clock.setTimeout(r, this.windowMs)) : Promise.resolve();
+    void Promise.all([result.catch(() => undefined), window]).then(() => this.endQuietPeriod(key));
+    return result;
   }
 
   private endQuietPeriod(key: string): void {
     const batch = this.quiet.get(key);
     this.quiet.delete(key);
     if (!batch) return;
-    this.startQuietPeriod(key);
-    void Promise.resolve()
-      .then(batch.fn)
-      .then(
-        (value) => batch.waiters.forEach((w) => w.resolve(value)),
-        (err: unknown) => batch.waiters.forEach((w) => w.reject(err)),
-      );
+    this.startRun(key, batch.fn).then(
+      (value) => batch.waiters.forEach((w) => w.resolve(value)),
+      (err: unknown) => batch.waiters.forEach((w) => w.reject(err)),
+    );
   }
 }

@@ -60,7 +60,7 @@ export interface ReceiverAppOptions {
   observer?: ReceiverObserver;
   /** Body cap, default 3 MiB (413 above it). */
   maxBodyBytes?: number;
-  /** Calls for one Receiver within this window share one trigger, default 2 s (see {@link Coalescer}). */
+  /** Extra quiet period after a trigger during which calls share the next one, default 0 (see {@link Coalescer}). */
   coalesceWindowMs?: number;
   clock?: Clock;
   /** Validators by receiver type, default `createValidatorRegistry` with Google's published keys for gcr. */
