@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './child.ts';
-import type { FluxPeers } from './flux-peers.ts';
+import type { FluxControllerName, FluxPeers } from './flux-peers.ts';
 import { pollUntil } from './readiness.ts';
 
 /** Which engine. */
@@ -54,6 +54,8 @@ export type EngineStartOptions = {
    * `sharding.fluxcd.io/key=shard<k>`, runs the source and kustomize groups and elects its shard's leader.
    */
   shards?: number;
+  /** Flux: run helm-controller too (P9). */
+  helm?: boolean;
   signal?: AbortSignal;
 };
 
@@ -161,9 +163,9 @@ async function fluxSpawns(
   o: EngineStartOptions,
   ports: () => Promise<number>,
 ): Promise<{ spawns: Spawn[]; receiver?: number }> {
-  const need = o.receiver
-    ? (['source-controller', 'kustomize-controller', 'notification-controller'] as const)
-    : (['source-controller', 'kustomize-controller'] as const);
+  const need: FluxControllerName[] = ['source-controller', 'kustomize-controller'];
+  if (o.receiver) need.push('notification-controller');
+  if (o.helm) need.push('flux-helm-controller');
   const spawns: Spawn[] = [];
   let receiver: number | undefined;
   // Flux's controllers have no --kubeconfig flag; they read KUBECONFIG. RUNTIME_NAMESPACE is where their

@@ -177,3 +177,25 @@ export function shardFixture(n: number): BenchFixture {
 
 /** Total objects a fixture produces. */
 export const objectCount = (f: BenchFixture): number => Object.values(f.expected).reduce((a, b) => a + b, 0);
+
+/** Where P9's chart lives in its repository. */
+export const P9_CHART_PATH = './charts/app';
+
+/**
+ * P9: one Helm chart (`charts/app/`) whose four templates are P1's application objects named after the release;
+ * one HelmRelease per unit installs it from the repository's GitRepository.
+ */
+export function p9Fixture(n: number): BenchFixture {
+  const marker = 'RELEASE_NAME';
+  const files: Record<string, string> = {
+    'charts/app/Chart.yaml': stringify({ apiVersion: 'v2', name: 'app', version: '1.0.0', appVersion: '1.0.0' }),
+    'charts/app/values.yaml': stringify({ greeting: 'hello' }),
+  };
+  for (const [file, obj] of Object.entries(appObjects(marker)))
+    files[`charts/app/templates/${file}`] = stringify(obj, { aliasDuplicateObjects: false }).replaceAll(
+      marker,
+      '{{ .Release.Name }}',
+    );
+  const units = Array.from({ length: n }, (_, i) => ({ name: appName(i), path: P9_CHART_PATH }));
+  return { files, units, expected: { ConfigMap: n, Secret: n, Service: n, Deployment: n } };
+}

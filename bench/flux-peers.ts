@@ -2,8 +2,16 @@
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-/** The Flux controllers the benchmark runs; notification-controller only serves P5's Receiver. */
-export const FLUX_CONTROLLERS = ['source-controller', 'kustomize-controller', 'notification-controller'] as const;
+/**
+ * The Flux controllers the benchmark runs; notification-controller only serves P5's Receiver, helm-controller only
+ * P9 (provisioned as `flux-helm-controller`: `helm-controller` is Driftless's own Helm helper).
+ */
+export const FLUX_CONTROLLERS = [
+  'source-controller',
+  'kustomize-controller',
+  'notification-controller',
+  'flux-helm-controller',
+] as const;
 /** One of {@link FLUX_CONTROLLERS}. */
 export type FluxControllerName = (typeof FLUX_CONTROLLERS)[number];
 
@@ -22,7 +30,7 @@ export type FluxPeer = {
   built: string;
 };
 
-/** The three controllers, each undefined when not provisioned. */
+/** The controllers, each undefined when not provisioned. */
 export type FluxPeers = Partial<Record<FluxControllerName, FluxPeer>>;
 
 /** Pinned version from a versioned binary name, e.g. `kustomize-controller-1.9.5` → `1.9.5`; pure. */

@@ -13,6 +13,7 @@ import { runP2 } from './rows/p2.ts';
 import { runP5 } from './rows/p5.ts';
 import { runOci } from './rows/oci.ts';
 import { runP7, runP8 } from './rows/p7.ts';
+import { runP9 } from './rows/p9.ts';
 import { runShards } from './rows/shards.ts';
 import { describeMachine, measuredCommit, openSession } from './setup.ts';
 
@@ -22,9 +23,9 @@ const positiveInt = (v: string): number => {
   return n;
 };
 const sizes = (v: string): number[] => v.split(',').map((s) => positiveInt(s.trim()));
-const ROWS = ['p1', 'p2', 'p5', 'p7', 'p8', 'shards', 'oci'] as const;
+const ROWS = ['p1', 'p2', 'p5', 'p7', 'p8', 'p9', 'shards', 'oci'] as const;
 /** Rows a plain `npm run bench` runs; `shards` and `oci` (Driftless alone) only when named. */
-const DEFAULT_ROWS: readonly RowId[] = ['p1', 'p2', 'p5', 'p7', 'p8'];
+const DEFAULT_ROWS: readonly RowId[] = ['p1', 'p2', 'p5', 'p7', 'p8', 'p9'];
 /** Rows that measure Driftless alone: Flux's controllers are not needed when only these run. */
 const DRIFTLESS_ONLY: readonly RowId[] = ['shards', 'oci'];
 type RowId = (typeof ROWS)[number];
@@ -57,6 +58,7 @@ type CliOptions = {
   pushes: number;
   noop: number;
   cliObjects: number;
+  p9N: number;
   settle: number;
   timeout: number;
   concurrent?: number;
@@ -89,6 +91,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--pushes <n>', 'pushes in P5', positiveInt, 20)
     .option('--noop <n>', 'no-op reconciles in P3', positiveInt, 10)
     .option('--cli-objects <n>', 'Kustomizations listed in P8', positiveInt, 1000)
+    .option('--p9-n <n>', 'HelmReleases in P9', positiveInt, 100)
     .option('--settle <seconds>', 'wait before reading steady (P4) and idle (P7) memory', positiveInt, 30)
     .option('--timeout <minutes>', 'limit of each wait for Ready', positiveInt, 15)
     .option(
@@ -142,7 +145,12 @@ async function main(argv: string[]): Promise<void> {
   for (const name of ['source-controller', 'kustomize-controller'] as const)
     if (engines.includes('flux') && !flux[name])
       throw new Error(`${name} is not provisioned: run scripts/provision.sh bench`);
+  if (engines.includes('flux') && only.has('p9') && !flux['flux-helm-controller'])
+    throw new Error('P9 needs Flux helm-controller (flux-helm-controller): run scripts/provision.sh bench');
 
+  // Every Driftless process of the run (engines, P8's CLI) runs the dist/ that `npm run bench` built at the start,
+  // even if the sources change meanwhile: otherwise bin/driftless.js would fall back to compiling them at each start.
+  process.env['DRIFTLESS_USE_DIST'] = '1';
   const aborter = new AbortController();
   const onSignal = (): void => {
     if (aborter.signal.aborted) process.exit(130);
@@ -186,6 +194,7 @@ async function main(argv: string[]): Promise<void> {
       if (only.has('p5')) lines.push(...(await runP5(session, o.pushes, o.repeat)));
       if (only.has('p7')) lines.push(...(await runP7(session, o.repeat)));
       if (only.has('p8')) lines.push(...(await runP8(session, o.cliObjects, 5)));
+      if (only.has('p9')) lines.push(...(await runP9(session, o.p9N, o.repeat)));
       if (only.has('shards')) lines.push(...(await runShards(session, o.shardKustomizations, o.shardCounts, o.repeat)));
       if (only.has('oci')) lines.push(...(await runOci(session, o.ociN, o.repeat)));
     } catch (err) {

@@ -76,6 +76,8 @@ export type TurnSpec = {
   files?: Record<string, string>;
   /** Flux: run notification-controller too. */
   receiver?: boolean;
+  /** Flux: run helm-controller too. */
+  helm?: boolean;
   /** Driftless only: this many shard processes (see EngineStartOptions.shards) instead of one manager. */
   shards?: number;
   /** Labels of the GitRepository `bench` (e.g. the shard that serves it). */
@@ -102,6 +104,7 @@ export async function withEngine<T>(s: Session, spec: TurnSpec, body: (t: Turn) 
       workDir: path.join(s.env.tmp, ns),
       logLevel: s.opts.logLevel,
       receiver: spec.receiver ?? false,
+      ...(spec.helm ? { helm: true } : {}),
       flux: s.flux,
       ...(s.opts.driftlessNodeArgs ? { nodeArgs: s.opts.driftlessNodeArgs } : {}),
       ...(spec.shards !== undefined ? { shards: spec.shards } : {}),
