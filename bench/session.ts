@@ -15,6 +15,7 @@ export const FluxApi = {
   source: 'source.toolkit.fluxcd.io/v1',
   kustomize: 'kustomize.toolkit.fluxcd.io/v1',
   notification: 'notification.toolkit.fluxcd.io/v1',
+  helm: 'helm.toolkit.fluxcd.io/v2',
 } as const;
 /** The annotation both engines honour to reconcile now. */
 export const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
@@ -170,6 +171,8 @@ const FINALIZED_KINDS = [
   [FluxApi.source, 'GitRepository'],
   [FluxApi.source, 'OCIRepository'],
   [FluxApi.notification, 'Receiver'],
+  [FluxApi.helm, 'HelmRelease'],
+  [FluxApi.source, 'HelmChart'],
 ] as const;
 
 /**

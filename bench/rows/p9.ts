@@ -5,11 +5,9 @@ import { p9Fixture, P9_CHART_PATH } from '../fixtures.ts';
 import { delta, totalRequests, treeRssSampler } from '../measure.ts';
 import { fluxReady, pollUntil, type PollState } from '../readiness.ts';
 import type { Line } from '../report.ts';
-import { withEngine, type Session, type Turn } from '../session.ts';
+import { FluxApi, withEngine, type Session, type Turn } from '../session.ts';
 import { alternate, toLines, type Measured, type MetricSpec } from './common.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-
-const HelmApi = 'helm.toolkit.fluxcd.io/v2';
 
 const P9_METRICS: MetricSpec[] = [
   { id: 'time', metric: 'time to all Ready', unit: 'ms', target: { maxRatio: 0.5 } },
@@ -22,7 +20,7 @@ const P9_METRICS: MetricSpec[] = [
 /** A HelmRelease `name` in `ns` installing the fixture's chart from the GitRepository `bench` (Flux's defaults). */
 export function benchHelmRelease(ns: string, name: string, timeoutMs: number): KubeObject {
   return {
-    apiVersion: HelmApi,
+    apiVersion: FluxApi.helm,
     kind: 'HelmRelease',
     metadata: { name, namespace: ns },
     spec: {
@@ -37,7 +35,7 @@ export function benchHelmRelease(ns: string, name: string, timeoutMs: number): K
 
 /** Counts Ready HelmReleases in the turn's namespace, with a tally of why the others are not. */
 async function helmReleasesReady(s: Session, ns: string, total: number): Promise<PollState> {
-  const list = await s.client.list<Parameters<typeof fluxReady>[0]>(HelmApi, 'HelmRelease', { namespace: ns });
+  const list = await s.client.list<Parameters<typeof fluxReady>[0]>(FluxApi.helm, 'HelmRelease', { namespace: ns });
   const tally = new Map<string, number>();
   let ready = 0;
   for (const hr of list.items) {
