@@ -28,7 +28,7 @@ void test('nested Kustomizations are expanded and the tree is drawn like flux tr
     ksId('flux-system'),
     'flux-system_flux-system_source.toolkit.fluxcd.io_GitRepository',
   ]);
-  const tree = await inventoryTree(root, { getKustomization: async (_ns, name) => store.get(name) });
+  const tree = await inventoryTree(root, { read: async (id) => store.get(id.name) });
   assert.equal(
     renderTree(tree),
     [
@@ -51,7 +51,7 @@ void test('compact keeps Flux objects only; a cycle or a missing child does not 
   ]);
   const tree = await inventoryTree(ks('root', [ksId('a'), ksId('gone'), 'flux-system_y__ConfigMap']), {
     compact: true,
-    getKustomization: async (_ns, name) => store.get(name),
+    read: async (id) => store.get(id.name),
   });
   assert.equal(
     renderTree(tree),
@@ -69,11 +69,41 @@ void test('compact keeps Flux objects only; a cycle or a missing child does not 
 void test('a Kustomization applying to a remote cluster is not expanded, and an empty inventory is a lone root', async () => {
   let reads = 0;
   const remote = ks('remote', [ksId('child')], { spec: { kubeConfig: { secretRef: { name: 'kc' } } } });
-  const tree = await inventoryTree(remote, { getKustomization: async () => (reads++, ks('child', ['_x__Namespace'])) });
+  const tree = await inventoryTree(remote, { read: async () => (reads++, ks('child', ['_x__Namespace'])) });
   assert.equal(reads, 0);
   assert.equal(tree.resources.length, 1);
   assert.equal(
-    renderTree(await inventoryTree(ks('empty', []), { getKustomization: async () => undefined })),
+    renderTree(await inventoryTree(ks('empty', []), { read: async () => undefined })),
     'Kustomization/flux-system/empty\n',
+  );
+});
+
+void test('a HelmRelease in the inventory is expanded with its release objects, and one can be the root', async () => {
+  const hr = (name: string, ids: string[]): InventoryHolder => ({
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
+    metadata: { name, namespace: 'apps' },
+    status: { inventory: { entries: ids.map((id) => ({ id, v: 'v1' })) } },
+  });
+  const web = hr('web', ['apps_web-config__ConfigMap', 'apps_web_apps_Deployment']);
+  const read = async (id: { kind: string; name: string }) => (id.kind === 'HelmRelease' ? web : undefined);
+  const root = ks('apps', [
+    'apps_web_helm.toolkit.fluxcd.io_HelmRelease',
+    'apps_web_source.toolkit.fluxcd.io_HelmRepository',
+  ]);
+  assert.equal(
+    renderTree(await inventoryTree(root, { read })),
+    [
+      'Kustomization/flux-system/apps',
+      '├── HelmRelease/apps/web',
+      '│   ├── ConfigMap/apps/web-config',
+      '│   └── Deployment/apps/web',
+      '└── HelmRepository/apps/web',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(
+    renderTree(await inventoryTree(web, { read })),
+    ['HelmRelease/apps/web', '├── ConfigMap/apps/web-config', '└── Deployment/apps/web', ''].join('\n'),
   );
 });

@@ -15,29 +15,38 @@ export interface TreeNode {
   resources: TreeNode[];
 }
 
-/** A Kustomization as the tree reads it: its inventory, and whether it applies to another cluster. */
+/**
+ * A Kustomization or HelmRelease as the tree reads it: its inventory (a HelmRelease's `status.inventory` lists its
+ * release's objects), and whether it applies to another cluster.
+ */
 export type InventoryHolder = FluxResource & {
   spec?: { kubeConfig?: unknown };
   status?: { inventory?: { entries?: { id: string; v: string }[] } };
 };
 
 const isKustomization = (r: ObjectIdentity): boolean => r.group === Groups.kustomize && r.kind === Kinds.Kustomization;
+const isHelmRelease = (r: ObjectIdentity): boolean => r.group === Groups.helm && r.kind === Kinds.HelmRelease;
+
+/** Reads a Kustomization or HelmRelease named by an inventory entry (undefined: gone or unreadable). */
+export type HolderReader = (id: ObjectIdentity) => Promise<InventoryHolder | undefined>;
 
 /**
- * The inventory of `root` as a tree: entries in inventory order; nested Kustomizations (same cluster)
- * expanded with their own inventories; one already expanded higher up the path stays a leaf, so a cycle ends.
- * `compact` keeps only Flux objects (`*.toolkit.fluxcd.io`). A nested Kustomization that cannot be
- * read stays a leaf. Throws InvalidInventoryIdError for a malformed inventory entry.
+ * The inventory of `root` (a Kustomization or a HelmRelease) as a tree: entries in inventory order; nested
+ * Kustomizations and HelmReleases (same cluster) expanded with their own inventories, as `flux tree` expands a
+ * HelmRelease with its release's objects; one already expanded higher up the path stays a leaf, so a cycle ends.
+ * `compact` keeps only Flux objects (`*.toolkit.fluxcd.io`). A nested object that cannot be read stays a leaf.
+ * Throws InvalidInventoryIdError for a malformed inventory entry.
  */
 export async function inventoryTree(
   root: InventoryHolder,
-  opts: { getKustomization(namespace: string, name: string): Promise<InventoryHolder | undefined>; compact?: boolean },
+  opts: { read: HolderReader; compact?: boolean },
 ): Promise<TreeNode> {
+  const helm = root.kind === Kinds.HelmRelease;
   const self: ObjectIdentity = {
     namespace: root.metadata.namespace ?? '',
     name: root.metadata.name,
-    group: Groups.kustomize,
-    kind: Kinds.Kustomization,
+    group: helm ? Groups.helm : Groups.kustomize,
+    kind: helm ? Kinds.HelmRelease : Kinds.Kustomization,
   };
   const key = (r: ObjectIdentity): string => `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
   const expand = async (ks: InventoryHolder, node: TreeNode, path: Set<string>): Promise<void> => {
@@ -49,8 +58,8 @@ export async function inventoryTree(
       const child: TreeNode = { resource: id, resources: [] };
       node.resources.push(child);
       // An ancestor met again is shown but not expanded, so a cycle ends here.
-      if (!isKustomization(id) || ks.spec?.kubeConfig || path.has(key(id))) continue;
-      const nested = await opts.getKustomization(id.namespace, id.name);
+      if (!(isKustomization(id) || isHelmRelease(id)) || ks.spec?.kubeConfig || path.has(key(id))) continue;
+      const nested = await opts.read(id);
       if (nested) await expand(nested, child, new Set([...path, key(id)]));
     }
   };
@@ -77,43 +86,53 @@ export function renderTree(tree: TreeNode): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function readKustomization(
+async function readHolder(
   client: KubeClient,
+  kindName: string,
   namespace: string,
   name: string,
 ): Promise<InventoryHolder | undefined> {
-  const kind = kindByName(Kinds.Kustomization);
+  const kind = kindByName(kindName);
   if (!kind) return undefined;
   return await client.get<InventoryHolder>({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name });
 }
 
 type TreeFlags = ClusterFlags & { compact: boolean; output: 'tree' | 'json' | 'yaml' };
 
-/** `driftless tree kustomization <name> [--compact] [-o json|yaml]`: what a Kustomization applied, nested ones expanded. */
+/**
+ * `driftless tree kustomization|helmrelease <name> [--compact] [-o json|yaml]`: what a Kustomization or a
+ * HelmRelease applied, nested ones expanded (`flux tree` takes Kustomizations only).
+ */
 export function treeCommand(opts: CommandOptions = {}): Command {
   const cmd = new Command('tree')
-    .description('print the objects a Kustomization applied as a tree; nested Kustomizations are expanded')
-    .argument('<kind>', 'kustomization (or ks)')
-    .argument('<name>', 'name of the Kustomization')
+    .description(
+      'print the objects a Kustomization or HelmRelease applied as a tree; nested Kustomizations and HelmReleases are expanded',
+    )
+    .argument('<kind>', 'kustomization (ks) or helmrelease (hr)')
+    .argument('<name>', 'name of the object')
     .option('--compact', 'only Flux objects', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['tree', 'json', 'yaml']).default('tree'));
   withClusterFlags(cmd);
   return cmd.action(async (kindWord: string, name: string, flags: TreeFlags) => {
     const io = (opts.io ?? processIo)();
     await runAction(io, async () => {
-      if (findKind(kindWord)?.kind !== Kinds.Kustomization) {
-        throw new CliError({ reason: 'UnknownKind', message: `tree supports kustomization (ks), got "${kindWord}"` });
+      const kind = findKind(kindWord)?.kind;
+      if (kind !== Kinds.Kustomization && kind !== Kinds.HelmRelease) {
+        throw new CliError({
+          reason: 'UnknownKind',
+          message: `tree supports kustomization (ks) and helmrelease (hr), got "${kindWord}"`,
+        });
       }
       const client = await connect(flags);
-      const root = await readKustomization(client, flags.namespace, name);
+      const root = await readHolder(client, kind, flags.namespace, name);
       if (!root)
         throw new CliError({
           reason: 'NotFound',
-          message: `Kustomization object '${name}' not found in "${flags.namespace}" namespace`,
+          message: `${kind} object '${name}' not found in "${flags.namespace}" namespace`,
         });
       const tree = await inventoryTree(root, {
         compact: flags.compact,
-        getKustomization: (ns, n) => readKustomization(client, ns, n),
+        read: (id) => readHolder(client, id.kind, id.namespace, id.name),
       });
       if (flags.output === 'json') io.out.write(`${JSON.stringify(tree, null, 2)}\n`);
       else if (flags.output === 'yaml') io.out.write(stringify(tree, { lineWidth: 0 }));

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gitRepoRef, gitRepository, ksRef, kustomization, startTestEnv, type TestEnv } from '../support/env.ts';
 
 type FluxResult = { code: number; stdout: string; stderr: string };
@@ -22,6 +23,8 @@ const cm = (ns: string, name: string, value: string): string =>
 const short = (revision: string): string => revision.replace(/([0-9a-f]{8})[0-9a-f]{32}/, '$1');
 
 /** Runs the flux binary against the test cluster; never throws on a non-zero exit. */
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 function flux(args: string[]): Promise<FluxResult> {
   const argv = [
     ...args,
@@ -337,4 +340,19 @@ test('flux get hr, reconcile hr --with-source, events --for HelmRelease and tree
   const tree = await fluxOk(['tree', 'kustomization', 'helm']);
   assert.match(tree.stdout, new RegExp(`^Kustomization/${sys}/helm$`, 'm'));
   assert.match(tree.stdout, new RegExp(`HelmRelease/${sys}/web\n\\s+└── ConfigMap/${sys}/web-config$`, 'm'));
+  // Driftless's own tree draws the same, from the HelmRelease's status.inventory, and takes a HelmRelease as root.
+  const ours = (...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [path.join(repoRoot, 'bin', 'driftless.js'), 'tree', ...args, '-n', sys, '--kubeconfig', env.kubeconfigPath],
+        { timeout: 40_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ),
+    );
+  assert.match(
+    await ours('kustomization', 'helm'),
+    new RegExp(`HelmRelease/${sys}/web\n\\s+└── ConfigMap/${sys}/web-config$`, 'm'),
+  );
+  assert.equal(await ours('hr', 'web'), `HelmRelease/${sys}/web\n└── ConfigMap/${sys}/web-config\n`);
 });
