@@ -384,15 +384,17 @@ export async function assertCrdsInstalled(client: Pick<KubeClient, 'resource'>):
     [`${Groups.notification}/${NotificationVersions.providerAlert}`, 'Alert'],
     [`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver'],
   ] as const;
-  for (const [apiVersion, kind] of required) {
-    try {
-      await client.resource(apiVersion, kind);
-    } catch (err) {
-      if (!isNoKindMatch(err)) throw err;
-      throw new Error(
-        `the ${kind} CRD (${apiVersion}) is not installed in this cluster: run \`driftless install\` (or \`driftless install --crds-only\`) first`,
-        { cause: err },
-      );
-    }
-  }
+  // Looked up together (one discovery request per group version, in parallel: this is on the start-up path); the
+  // first missing kind in the list's order is the one reported.
+  const lookups = await Promise.allSettled(required.map(([apiVersion, kind]) => client.resource(apiVersion, kind)));
+  lookups.forEach((lookup, i) => {
+    if (lookup.status === 'fulfilled') return;
+    const err: unknown = lookup.reason;
+    const [apiVersion, kind] = required[i] ?? ['', ''];
+    if (!isNoKindMatch(err)) throw err;
+    throw new Error(
+      `the ${kind} CRD (${apiVersion}) is not installed in this cluster: run \`driftless install\` (or \`driftless install --crds-only\`) first`,
+      { cause: err },
+    );
+  });
 }
