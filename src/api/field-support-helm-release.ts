@@ -16,6 +16,7 @@ const oci = 'test/e2e/helm-release-oci.test.ts';
 const crds = 'test/e2e/helm-release-crds.test.ts';
 const retry = 'src/controllers/helm-release/retry.test.ts';
 const remote = 'test/e2e/helm-release-remote.test.ts';
+const verifyE2e = 'test/e2e/helm-chart-verify.test.ts';
 
 /** HelmRelease (helm.toolkit.fluxcd.io/v2). */
 export const HelmReleaseFieldSupport: KindFieldSupport = {
@@ -38,8 +39,18 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     'spec.chart.spec.sourceRef.apiVersion': {
       fluxIgnores: 'helm-controller builds the HelmChart from kind and name only',
     },
-    'spec.chart.spec.verify': {
-      refused: 'remove it (chart signatures are not verified by Driftless yet)',
+    // Copied into the HelmChart, which verifies (or refuses) it.
+    ...implementedBy(verifyE2e, [
+      'spec.chart.spec.verify',
+      'spec.chart.spec.verify.secretRef',
+      'spec.chart.spec.verify.secretRef.name',
+    ]),
+    'spec.chart.spec.verify.provider': {
+      implemented: verifyE2e,
+      refusedValues: {
+        notation:
+          'sign the chart with cosign and a key pair, and name the public key Secret in spec.chart.spec.verify.secretRef',
+      },
     },
     ...implementedBy(e2e, ['spec.chartRef', 'spec.chartRef.name']),
     'spec.chartRef.kind': {

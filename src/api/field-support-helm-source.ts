@@ -2,6 +2,7 @@
 import { implementedBy, type KindFieldSupport } from './field-support-types.ts';
 
 const e2e = 'test/e2e/helm-sources.test.ts';
+const verifyE2e = 'test/e2e/helm-chart-verify.test.ts';
 const repoApi = 'src/api/helm-repository.test.ts';
 const chartApi = 'src/api/helm-chart.test.ts';
 const cloudProviders =
@@ -50,8 +51,17 @@ export const HelmChartFieldSupport: KindFieldSupport = {
     'spec.sourceRef.kind': { implemented: e2e, refusedValues: { Bucket: otherSources } },
     'spec.sourceRef.apiVersion': { fluxIgnores: 'source-controller looks the source up by kind and name only' },
     ...implementedBy(chartApi, ['spec.interval', 'spec.suspend']),
-    'spec.verify': {
-      refused: 'remove it: signatures of OCI charts are not verified by Driftless yet',
+    // Charts of an OCI HelmRepository only; the CRD refuses other source kinds, an HTTP repository fails as Flux.
+    ...implementedBy(verifyE2e, ['spec.verify', 'spec.verify.secretRef', 'spec.verify.secretRef.name']),
+    'spec.verify.provider': {
+      implemented: verifyE2e,
+      refusedValues: {
+        notation: 'sign the chart with cosign and a key pair, and name the public key Secret in spec.verify.secretRef',
+      },
+    },
+    'spec.verify.matchOIDCIdentity': {
+      refused:
+        'remove it and verify with a public key in spec.verify.secretRef (keyless cosign verification needs Fulcio and Rekor)',
     },
   },
 };

@@ -89,17 +89,26 @@ void test('defaults: version * and reconcileStrategy ChartVersion, in the schema
   assert.equal(helmChartReconcileStrategy({ reconcileStrategy: 'Revision' }), 'Revision');
 });
 
-void test('Bucket sources and verify are refused by name; suspend and interval are not', () => {
+void test('Bucket sources, notation and keyless identity matchers are refused by name; cosign with a key is not', () => {
   assert.deepEqual(refusedFields('HelmChart', docExample), []);
   const bucket = refusedFields('HelmChart', { spec: { ...validSpec, sourceRef: { kind: 'Bucket', name: 'b' } } });
   assert.deepEqual(
     bucket.map((r) => [r.path, r.value]),
     [['spec.sourceRef.kind', 'Bucket']],
   );
-  const verify = refusedFields('HelmChart', { spec: { ...validSpec, suspend: true, verify: { provider: 'cosign' } } });
+  const keyed = { provider: 'cosign', secretRef: { name: 'keys' } };
+  assert.deepEqual(refusedFields('HelmChart', { spec: { ...validSpec, suspend: true, verify: keyed } }), []);
+  const notation = refusedFields('HelmChart', { spec: { ...validSpec, verify: { ...keyed, provider: 'notation' } } });
   assert.deepEqual(
-    verify.map((r) => r.path),
-    ['spec.verify'],
+    notation.map((r) => [r.path, r.value]),
+    [['spec.verify.provider', 'notation']],
+  );
+  const oidc = refusedFields('HelmChart', {
+    spec: { ...validSpec, verify: { provider: 'cosign', matchOIDCIdentity: [{ issuer: '.*', subject: '.*' }] } },
+  });
+  assert.deepEqual(
+    oidc.map((r) => r.path),
+    ['spec.verify.matchOIDCIdentity'],
   );
 });
 

@@ -318,6 +318,25 @@ test('a version that does not exist stalls the chart with InvalidChartReference;
   assert.equal(artifactOf(chart).revision, '0.2.0', 'the last good artifact is kept');
 });
 
+test('spec.verify on a chart of an HTTP repository fails as Flux (ChartVerificationError, not implemented); the artifact stays', async () => {
+  const spec = { chart: 'hello', version: '0.1.x', sourceRef: { kind: 'HelmRepository', name: 'charts' } };
+  await env.apply(helmChart('hello-verify', spec));
+  await env.waitForReady(chartRef('hello-verify'), { reason: 'ChartPullSucceeded' });
+  // source-controller asks the HTTP repository to verify, which it cannot: never a silent pass.
+  await env.apply(helmChart('hello-verify', { ...spec, verify: { provider: 'cosign', secretRef: { name: 'keys' } } }));
+  const chart = await env.waitForReady(chartRef('hello-verify'), { status: 'False', reason: 'ChartVerificationError' });
+  const conditions = chart.status?.conditions ?? [];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  assert.match(
+    ready?.message ?? '',
+    /^chart verification error: not implemented: spec\.verify applies only to charts of a HelmRepository of type oci/,
+  );
+  const verified = conditions.find((c) => c.type === 'SourceVerified');
+  assert.deepEqual([verified?.status, verified?.reason], ['False', 'VerificationError']);
+  assert.equal(conditions.find((c) => c.type === 'BuildFailed')?.reason, 'ChartVerificationError');
+  assert.equal(artifactOf(chart).revision, '0.1.0', 'the last artifact is kept');
+});
+
 test('a wrong password fails the index fetch naming the 401, with no credential anywhere', async () => {
   await env.apply(helmRepository('wrong', `${base}/charts`, { secretRef: { name: 'wrong-auth' } }));
   const repo = await env.waitForReady(repoRef('wrong'), { status: 'False', reason: 'Failed' });

@@ -40,6 +40,14 @@ import { HelmLimits, parseIndex, type RepositoryIndex } from '../../sources/helm
 import { artifactSourceGuards } from '../artifact-source.ts';
 import { fetchChartDependency } from './dependency.ts';
 import { ociChartClient, ociChartIndex, pullOciChart, tagOfChartUrl } from './oci-chart.ts';
+import {
+  chartVerificationFailure,
+  chartVerificationKeys,
+  HttpVerifyMessage,
+  markSourceVerified,
+  resetSourceVerified,
+  verifyOciChart,
+} from './verify.ts';
 import { SliMetrics } from '../sli-metrics.ts';
 import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 
@@ -66,6 +74,8 @@ interface HelmChartContext extends ReconcileContext<HelmChart, HelmChartStatus> 
   build?: BuildSummary;
   work?: string;
   wasFailing: boolean;
+  /** The chart version was verified by `.spec.verify` in this reconcile. */
+  verified?: boolean;
 }
 
 const fetchFailed = [{ type: ConditionTypes.FetchFailed, status: 'True' as const }];
@@ -149,6 +159,7 @@ export function helmChartReconciler(
     {
       name: 'build',
       run: async (ctx) => {
+        resetSourceVerified(ctx);
         try {
           if (ctx.obj.spec.sourceRef.kind !== 'HelmRepository') await fromGitRepository(ctx);
           else if (isOciHelmRepository((ctx.source as HelmRepository).spec)) await fromOciRepository(ctx);
@@ -158,6 +169,7 @@ export function helmChartReconciler(
         }
         deleteCondition(ctx, ConditionTypes.FetchFailed);
         deleteCondition(ctx, ConditionTypes.BuildFailed);
+        if (ctx.verified) markSourceVerified(ctx, ctx.build!.version);
       },
     },
   ];
@@ -177,7 +189,11 @@ export function helmChartReconciler(
     const repo = ctx.source as HelmRepository;
     const repoArtifact = repo.status!.artifact!;
     const index = parseIndex(await readFile(storage.localPath(repoArtifact.path)));
-    await fromIndex(ctx, index, versionMetadata(ctx.obj, repoArtifact.revision), async () => {
+    // source-controller asks the HTTP repository to verify, which it cannot: the build fails (Flux's words).
+    const verify = ctx.obj.spec.verify
+      ? () => Promise.reject(chartVerificationFailure(ctx, HttpVerifyMessage))
+      : undefined;
+    await fromIndex(ctx, index, versionMetadata(ctx.obj, repoArtifact.revision), verify, async () => {
       const ns = ctx.obj.metadata.namespace ?? '';
       let auth;
       try {
@@ -201,6 +217,7 @@ export function helmChartReconciler(
   /** A chart of an OCI HelmRepository: versions from the tags, the chart layer of the chosen one. */
   async function fromOciRepository(ctx: HelmChartContext): Promise<void> {
     const repo = ctx.source as HelmRepository;
+    const keys = await chartVerificationKeys(client, ctx);
     const rc = await ociChartClient({ client, repo, chart: ctx.obj.spec.chart, signal: ctx.signal });
     let tags: string[];
     try {
@@ -212,25 +229,39 @@ export function helmChartReconciler(
       );
     }
     const index = ociChartIndex(repo.spec.url, ctx.obj.spec.chart, tags);
-    await fromIndex(ctx, index, versionMetadata(ctx.obj, undefined), () =>
-      Promise.resolve((url) => pullOciChart(rc, tagOfChartUrl(url))),
+    // A verified version is pulled by the digest that was verified, not by its tag again.
+    const verifiedDigests = new Map<string, string>();
+    const verify = keys
+      ? async (url: string) => {
+          verifiedDigests.set(tagOfChartUrl(url), await verifyOciChart(ctx, rc, keys, url));
+          ctx.verified = true;
+        }
+      : undefined;
+    await fromIndex(ctx, index, versionMetadata(ctx.obj, undefined), verify, () =>
+      Promise.resolve((url) => {
+        const tag = tagOfChartUrl(url);
+        return pullOciChart(rc, verifiedDigests.get(tag) ?? tag);
+      }),
     );
   }
 
   /**
-   * The chart version `spec.version` picks from a repository index: the stored artifact when it is that build,
-   * else downloaded with what `downloader` returns (asked only then: it may read credentials) and stored.
+   * The chart version `spec.version` picks from a repository index, `verify`-ed first when given (at every
+   * reconcile, as Flux): the stored artifact when it is that build, else downloaded with what `downloader`
+   * returns (asked only then: it may read credentials) and stored.
    */
   async function fromIndex(
     ctx: HelmChartContext,
     index: RepositoryIndex,
     meta: string,
+    verify: ((url: string) => Promise<void>) | undefined,
     downloader: () => Promise<(url: string) => Promise<Buffer>>,
   ): Promise<void> {
     const { obj } = ctx;
     const repo = ctx.source as HelmRepository;
     const valuesFiles = effectiveValuesFiles(obj.spec.valuesFiles ?? []);
     const target = remoteBuildTarget(index, obj.spec.chart, helmChartVersion(obj.spec), meta);
+    await verify?.(target.url);
     if (await cached(ctx, target.name, target.version)) {
       const packaged = valuesFiles.length > 0 || meta !== '';
       ctx.build = { ...target, packaged, valuesFiles: ctx.status.observedValuesFiles ?? valuesFiles };

@@ -22,6 +22,7 @@ void test('the HelmChart of a template: name <ns>-<name>, source namespace, owne
         reconcileStrategy: 'Revision',
         valuesFiles: ['values.yaml', 'values-prod.yaml'],
         ignoreMissingValuesFiles: true,
+        verify: { provider: 'cosign', secretRef: { name: 'cosign-keys' } },
       },
     }),
     '10m',
@@ -43,6 +44,7 @@ void test('the HelmChart of a template: name <ns>-<name>, source namespace, owne
       reconcileStrategy: 'Revision',
       valuesFiles: ['values.yaml', 'values-prod.yaml'],
       ignoreMissingValuesFiles: true,
+      verify: { provider: 'cosign', secretRef: { name: 'cosign-keys' } },
     },
   });
 });

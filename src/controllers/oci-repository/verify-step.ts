@@ -11,9 +11,10 @@ import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import type { RegistryClient } from '../../sources/oci/client.ts';
 import { verifyCosignSignature } from '../../sources/oci/cosign.ts';
-import { trustedKeysFromSecret, type TrustedKey } from '../../sources/oci/cosign-verify.ts';
+import type { TrustedKey } from '../../sources/oci/cosign-verify.ts';
 import type { ResolvedArtifact } from '../../sources/oci/pull.ts';
-import { messageOf, readSecretData } from '../shared.ts';
+import { cosignKeySecretName, CosignKeysError, readCosignKeys } from '../cosign-keys.ts';
+import { messageOf } from '../shared.ts';
 
 /** What the verify step reads from the reconcile: the registry client and the resolved reference. */
 export interface OCIVerifyContext extends ReconcileContext<OCIRepository, OCIRepositoryStatus> {
@@ -47,28 +48,19 @@ export function ociVerifyStep<C extends OCIVerifyContext>(o: { client: KubeClien
         status.artifact?.revision === revision;
       if (current) return;
       const provider = spec.provider ?? 'cosign';
-      if (provider !== 'cosign' || !spec.secretRef) {
-        // The field table refuses notation and the keyless matchers; a cosign verify without a key is keyless too.
-        throw new ReconcileFailure(
-          Reasons.NotSupported,
-          `spec.verify without spec.verify.secretRef (keyless cosign verification against Fulcio and Rekor) is not supported by Driftless: sign with a key pair and put the public key (<name>.pub) in a Secret named by spec.verify.secretRef`,
-          { stalled: true },
-        );
-      }
+      const secretName = cosignKeySecretName(spec);
       const fail = (message: string, cause?: unknown): ReconcileFailure =>
         new ReconcileFailure(
           SourceReasons.VerificationError,
           `failed to verify the signature using provider '${provider}': ${message}`,
           { cause, conditions: [{ type: ConditionTypes.SourceVerified, status: 'False' }] },
         );
-      const ns = obj.metadata.namespace ?? '';
-      const data = await readSecretData(o.client, ns, spec.secretRef.name);
-      if (!data) throw fail(`secrets "${spec.secretRef.name}" not found`);
       let keys: TrustedKey[];
       try {
-        keys = trustedKeysFromSecret(data);
+        keys = await readCosignKeys(o.client, obj.metadata.namespace ?? '', secretName);
       } catch (err) {
-        throw fail(`secret '${ns}/${spec.secretRef.name}': ${messageOf(err)}`, err);
+        if (!(err instanceof CosignKeysError)) throw err;
+        throw fail(err.message, err);
       }
       try {
         await verifyCosignSignature(ctx.client!, ctx.resolved!.digest, keys);

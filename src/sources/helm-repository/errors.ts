@@ -60,6 +60,7 @@ export const BuildSummaries = {
   ValuesFilesError: 'values files merge error',
   DependencyBuildError: 'dependency build error',
   ChartPackageError: 'chart package error',
+  ChartVerificationError: 'chart verification error',
   Unknown: 'unknown build error',
 } as const;
 /** A chart build failure reason. */

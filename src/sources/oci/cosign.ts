@@ -13,9 +13,20 @@ import {
 import { OciError, OciNotFoundError } from './errors.ts';
 import { parseManifest, type Descriptor, type ImageManifest } from './manifest.ts';
 
-/** The artifact is not signed by any trusted key (source-controller's VerificationError). */
+/**
+ * The artifact is not signed by any trusted key (source-controller's VerificationError): `unsigned` when no
+ * signature is attached at all, `detail` what was found, after the `no matching signatures were found for
+ * '<ref>': ` of the message.
+ */
 export class OciVerificationError extends OciError {
   override readonly name = 'OciVerificationError';
+  constructor(
+    ref: string,
+    readonly unsigned: boolean,
+    readonly detail: string,
+  ) {
+    super(`no matching signatures were found for '${ref}': ${detail}`);
+  }
 }
 
 /** Largest signature payload or bundle read, and most signature manifests looked at. */
@@ -36,9 +47,7 @@ export async function verifyCosignSignature(
   const ref = `${client.registry}/${client.repository}@${digest}`;
   const keyNames = keys.map((k) => k.name).join(', ');
   if (keys.length === 0) {
-    throw new OciVerificationError(
-      `no matching signatures were found for '${ref}': the secret holds no public key (a key whose name ends in '.pub')`,
-    );
+    throw new OciVerificationError(ref, false, `the secret holds no public key (a key whose name ends in '.pub')`);
   }
   const bundles = await bundleManifests(client, digest);
   if (bundles.length > 0) {
@@ -49,7 +58,9 @@ export async function verifyCosignSignature(
       }
     }
     throw new OciVerificationError(
-      `no matching signatures were found for '${ref}': ${bundles.length} Sigstore bundle(s) attached, none signed with ${keyNames}`,
+      ref,
+      false,
+      `${bundles.length} Sigstore bundle(s) attached, none signed with ${keyNames}`,
     );
   }
   const sig = await simpleSigningManifest(client, digest);
@@ -60,9 +71,11 @@ export async function verifyCosignSignature(
     if (match) return match;
   }
   throw new OciVerificationError(
+    ref,
+    layers.length === 0,
     layers.length === 0
-      ? `no matching signatures were found for '${ref}': the artifact is not signed (no cosign signature or Sigstore bundle is attached)`
-      : `no matching signatures were found for '${ref}': ${layers.length} cosign signature(s) attached, none valid for this digest with ${keyNames}`,
+      ? 'the artifact is not signed (no cosign signature or Sigstore bundle is attached)'
+      : `${layers.length} cosign signature(s) attached, none valid for this digest with ${keyNames}`,
   );
 }
 
