@@ -2,7 +2,8 @@
 # Builds (once) and caches every real peer the tests and `driftless dev` use.
 # Binaries land in $DRIFTLESS_CACHE/bin (default ~/.cache/driftless/bin), named <tool>-<version>,
 # with an unversioned symlink next to each. Re-running is a no-op when everything is cached.
-# Usage: scripts/provision.sh [tool ...]   (default: every tool but `bench`, Flux's controllers for `npm run bench`)
+# Usage: scripts/provision.sh [tool ...]   (default: every tool but `bench`, Flux's controllers for `npm run bench`;
+# Flux's helm-controller is in the default too, built in the helm lane: the handover e2e test runs it)
 # Builds run two at a time (DRIFTLESS_PROVISION_JOBS); a failed build fails the script after the others finish.
 set -euo pipefail
 
@@ -25,7 +26,9 @@ FLUX_VERSION=${FLUX_VERSION:-2.9.5}  # go directive 1.26.0; `go list -m -version
 SOURCE_CONTROLLER_VERSION=${SOURCE_CONTROLLER_VERSION:-}
 KUSTOMIZE_CONTROLLER_VERSION=${KUSTOMIZE_CONTROLLER_VERSION:-}
 NOTIFICATION_CONTROLLER_VERSION=${NOTIFICATION_CONTROLLER_VERSION:-}
-HELM_CONTROLLER_VERSION=${HELM_CONTROLLER_VERSION:-}  # P9 (HelmRelease); not the project's own helm-controller helper
+# Flux's helm-controller is also a test peer (the `helm` target builds it): test/e2e/helm-handover.test.ts hands
+# releases between it and Driftless. Not the project's own helm-controller helper (build_helm_controller).
+HELM_CONTROLLER_VERSION=${HELM_CONTROLLER_VERSION:-}
 
 CACHE=${DRIFTLESS_CACHE:-$HOME/.cache/driftless}
 BIN="$CACHE/bin"
@@ -135,6 +138,9 @@ build_helm() {
   fi
   link helm3 "$HELM3_VERSION"
   build_helm_controller
+  # Right after the two helm builds in the same lane: it shares their modules (helm v4, client-go, kustomize)
+  # and so most of Go's build cache.
+  build_flux_helm_controller
 }
 
 # helm-controller: helm v4's own CLI (helm.sh/helm/v4/pkg/cmd) with two changes. The server-side-apply field
@@ -450,7 +456,11 @@ nearest_served() {
 # $CACHE/bench/<name>-<pinned>/ gets the module's CRDs (crds/) and built.txt: the module version built and every
 # substitution, which the benchmark prints beside its results.
 build_flux_controller() {
-  local name=$1 want=$2 bin=${3:-$1} got dir moddir out subs="" i mod ver alt start meta="$CACHE/bench/${3:-$1}-$2"
+  local name=$1 want=$2 bin=${3:-$1} got dir moddir out subs="" i mod ver alt start meta="$CACHE/bench/${3:-$1}-$2" lock
+  if have "$bin" "$want" && [ -f "$meta/built.txt" ]; then link "$bin" "$want"; return; fi
+  # Two lanes may ask for the same controller (`provision.sh helm bench`): one builds, the other waits and finds it.
+  exec {lock}>"$WORK/.$bin-$want.lock"
+  flock "$lock"
   if have "$bin" "$want" && [ -f "$meta/built.txt" ]; then link "$bin" "$want"; return; fi
   start=$SECONDS
   got=$(nearest_served "github.com/fluxcd/$name" "$want") || { log "no served version of $name near v$want"; return 1; }
@@ -486,12 +496,17 @@ build_flux_controller() {
   return 1
 }
 
+# Flux's helm-controller as `flux-helm-controller` (`helm-controller` is Driftless's own Helm helper, build_helm):
+# a peer of the handover e2e test and of the benchmark's P9.
+build_flux_helm_controller() {
+  build_flux_controller helm-controller "${HELM_CONTROLLER_VERSION:-$(flux_pinned helm-controller)}" flux-helm-controller
+}
+
 build_bench() {
   build_flux_controller source-controller "${SOURCE_CONTROLLER_VERSION:-$(flux_pinned source-controller)}"
   build_flux_controller kustomize-controller "${KUSTOMIZE_CONTROLLER_VERSION:-$(flux_pinned kustomize-controller)}"
   build_flux_controller notification-controller "${NOTIFICATION_CONTROLLER_VERSION:-$(flux_pinned notification-controller)}"
-  # As `flux-helm-controller`: `helm-controller` is Driftless's own Helm helper (build_helm).
-  build_flux_controller helm-controller "${HELM_CONTROLLER_VERSION:-$(flux_pinned helm-controller)}" flux-helm-controller
+  build_flux_helm_controller # a no-op when the helm target built it
 }
 
 install_debs() {

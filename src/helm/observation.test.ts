@@ -15,6 +15,17 @@ void test('the release digest of an empty observation equals helm-controller dig
   assert.equal(releaseDigest(empty), 'sha256:f1498f27a16a09cd7e1ee610d924df065c03d30035638babc95dd9a8d412ce4d');
 });
 
+void test("an OCI chart's artifact digest is part of the release digest, as helm-controller observes it", () => {
+  // Computed by helm-controller v1.6.4's own release.Digest over Observation{Name: "foo", OCIDigest: …}.
+  const oci = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+  assert.equal(releaseDigest(empty, oci), 'sha256:1ae035232eb0e6b59e87f325290e555c8bed39f30ec9538f8ea8681101d61e0a');
+  assert.equal(releaseDigest(empty, ''), releaseDigest(empty), 'omitted when empty (omitempty)');
+  const s = snapshotOf({ ...empty, info: { status: 'deployed' } }, 'install', oci);
+  assert.equal(s.ociDigest, oci);
+  assert.equal(s.digest, releaseDigest({ ...empty, info: { status: 'deployed' } }, oci));
+  assert.equal(snapshotOf(empty).ociDigest, undefined);
+});
+
 void test('test hooks are left out of the digest; other hooks, config and manifest count', () => {
   const rel: HelmStoredRelease = {
     ...empty,

@@ -32,10 +32,13 @@ export const isTestHook = (h: HelmHook): boolean => (h.events ?? []).includes('t
 
 /**
  * The snapshot digest helm-controller gives a release: its Observation (name, version, info, chart
- * metadata, config, manifest, hooks but the test hooks, namespace) encoded as Go's json.Encoder does,
- * trailing newline included. Structs keep the field order Helm stored them in; maps are sorted.
+ * metadata, config, manifest, hooks but the test hooks, namespace, and the OCI artifact digest the release
+ * was made from, when it was) encoded as Go's json.Encoder does, trailing newline included. Structs keep
+ * the field order Helm stored them in; maps are sorted. `ociDigest` is the snapshot's: Helm does not store
+ * it, so a digest computed without it does not verify a snapshot of an OCI chart (helm-controller would
+ * take the release for unmanaged and upgrade it).
  */
-export function releaseDigest(rel: HelmStoredRelease): string {
+export function releaseDigest(rel: HelmStoredRelease, ociDigest?: string): string {
   const hooks = (rel.hooks ?? []).filter((h) => !isTestHook(h));
   const meta = rel.chart.metadata;
   const chartMetadata = meta.annotations ? { ...meta, annotations: sortedDeep(meta.annotations) } : meta;
@@ -49,6 +52,7 @@ export function releaseDigest(rel: HelmStoredRelease): string {
     manifest: rel.manifest ?? '',
     hooks: hooks.length > 0 ? hooks : null,
     namespace: rel.namespace,
+    ...(ociDigest ? { ociDigest } : {}),
   };
   return sha256(`${goJson(observation)}\n`);
 }
@@ -75,11 +79,15 @@ const metaTime = (t: string | undefined): string => {
   return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 };
 
-/** The status.history entry for a stored release (helm-controller's ObservedToSnapshot). */
-export function snapshotOf(rel: HelmStoredRelease, action?: string): HelmSnapshot {
+/**
+ * The status.history entry for a stored release (helm-controller's ObservedToSnapshot); `ociDigest`: the
+ * digest of the OCI artifact it was made from (an install or upgrade from an OCIRepository), kept by a
+ * refreshed snapshot.
+ */
+export function snapshotOf(rel: HelmStoredRelease, action?: string, ociDigest?: string): HelmSnapshot {
   const snap: HelmSnapshot = {
     apiVersion: 'v2',
-    digest: releaseDigest(rel),
+    digest: releaseDigest(rel, ociDigest),
     name: rel.name,
     namespace: rel.namespace,
     version: rel.version,
@@ -93,6 +101,7 @@ export function snapshotOf(rel: HelmStoredRelease, action?: string): HelmSnapsho
   if (rel.chart.metadata.appVersion) snap.appVersion = rel.chart.metadata.appVersion;
   if (rel.info.deleted && !rel.info.deleted.startsWith('0001-01-01')) snap.deleted = metaTime(rel.info.deleted);
   if (action) snap.action = action;
+  if (ociDigest) snap.ociDigest = ociDigest;
   return snap;
 }
 

@@ -37,19 +37,16 @@ async function recordObserved(req: ReleaseRequest, beforeMax: number, action?: s
     const stored = all.find((r) => r.name === h.name && r.namespace === h.namespace && r.version === h.version);
     if (stored && stored.info.status !== h.status) {
       history[i] = {
-        ...snapshotOf(stored, h.action),
+        ...snapshotOf(stored, h.action, h.ociDigest),
         ...(h.testHooks ? { testHooks: h.testHooks } : {}),
-        ...(h.ociDigest ? { ociDigest: h.ociDigest } : {}),
       };
     }
   }
   const newest = fresh.at(-1);
   if (!newest) return false;
-  const snap = snapshotOf(newest, action);
   // An install or upgrade was made from the chart of the last attempt (helm-controller's mutateOCIDigest).
-  const ociDigest = req.status.lastAttemptedRevisionDigest;
-  if ((action === 'install' || action === 'upgrade') && ociDigest) snap.ociDigest = ociDigest;
-  history.unshift(snap);
+  const madeFromChart = action === 'install' || action === 'upgrade';
+  history.unshift(snapshotOf(newest, action, madeFromChart ? req.status.lastAttemptedRevisionDigest : undefined));
   return true;
 }
 
@@ -280,7 +277,7 @@ export const uninstallRemediationAction: Action = {
       }),
     );
     const stored = await req.storage.get(cur.name, cur.version);
-    if (stored) Object.assign(cur, snapshotOf(stored, cur.action));
+    if (stored) Object.assign(cur, snapshotOf(stored, cur.action, cur.ociDigest));
     else cur.status = 'uninstalled';
     await recordRemediation(req, err, cur, {
       subject: `Helm uninstall remediation for release ${fullReleaseName(cur)} with chart ${versionedChartName(cur)}`,
@@ -316,7 +313,7 @@ export const unlockAction: Action = {
       throw new ActionError(message);
     }
     const updated = await req.storage.get(rel.name, rel.version);
-    if (updated) Object.assign(cur, snapshotOf(updated, cur.action));
+    if (updated) Object.assign(cur, snapshotOf(updated, cur.action, cur.ociDigest));
     const outcome = {
       failed: false,
       reason: HelmReasons.PendingRelease,

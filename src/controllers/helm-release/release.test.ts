@@ -332,4 +332,11 @@ void test('release state: absent, locked, unmanaged, in sync, out of sync, faile
   assert.equal((await determineState(request([stored(), stored({ version: 2 })], mine))).status, 'Unmanaged');
   // Same revision, edited content (the digest differs).
   assert.equal((await determineState(request([stored({ manifest: 'changed' })], mine))).status, 'Unmanaged');
+  // From an OCI chart: the snapshot's digest covers its ociDigest (as helm-controller's, so either takes
+  // over the other's release); a digest without it does not verify.
+  const oci = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+  const fromOci = { history: [snapshotOf(stored(), 'install', oci)] };
+  assert.equal((await determineState(request([stored()], fromOci))).status, 'InSync');
+  const withoutOci = { history: [{ ...snapshotOf(stored(), 'install'), ociDigest: oci }] };
+  assert.equal((await determineState(request([stored()], withoutOci))).status, 'Unmanaged');
 });

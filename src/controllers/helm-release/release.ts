@@ -101,7 +101,7 @@ export async function determineState(req: ReleaseRequest): Promise<State> {
 function observes(cur: HelmSnapshot, rel: HelmStoredRelease): boolean {
   if (cur.name !== rel.name || cur.namespace !== rel.namespace || cur.version !== rel.version) return false;
   if (cur.apiVersion !== 'v2') return true;
-  return cur.digest === releaseDigest(rel);
+  return cur.digest === releaseDigest(rel, cur.ociDigest);
 }
 
 /** A release in sync after a remediation: Remediated goes, Released is the upgrade's success again. */
@@ -187,7 +187,8 @@ async function actionFor(req: ReleaseRequest, state: State): Promise<Action | un
         );
       }
       const stored = await req.storage.get(prev.name, prev.version);
-      if (!stored || (prev.apiVersion === 'v2' && releaseDigest(stored) !== prev.digest)) return upgradeAction;
+      if (!stored || (prev.apiVersion === 'v2' && releaseDigest(stored, prev.ociDigest) !== prev.digest))
+        return upgradeAction;
       return rollbackAction;
     }
   }
