@@ -12,7 +12,6 @@ const cli = 'src/helm/cli.test.ts';
 const drift = 'test/e2e/helm-release-drift.test.ts';
 const postRender = 'test/e2e/helm-release-post-render.test.ts';
 const postRenderUnit = 'src/helm/post-render.test.ts';
-const oci = 'test/e2e/helm-release-oci.test.ts';
 const crds = 'test/e2e/helm-release-crds.test.ts';
 const retry = 'src/controllers/helm-release/retry.test.ts';
 const remote = 'test/e2e/helm-release-remote.test.ts';
@@ -42,12 +41,8 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       refused: 'remove it (chart signatures are not verified by Driftless yet)',
     },
     ...implementedBy(e2e, ['spec.chartRef', 'spec.chartRef.name']),
-    'spec.chartRef.kind': {
-      implemented: oci,
-      refusedValues: {
-        ExternalArtifact: 'use an OCIRepository or a HelmChart in spec.chartRef, or spec.chart with a HelmRepository',
-      },
-    },
+    // OCIRepository and HelmChart: test/e2e/helm-release-oci.test.ts; ExternalArtifact (an ArtifactGenerator's):
+    'spec.chartRef.kind': { implemented: 'test/e2e/helm-release-external-artifact.test.ts' },
     'spec.chartRef.namespace': { implemented: template },
     'spec.chartRef.apiVersion': { fluxIgnores: 'helm-controller looks the chart source up by kind and name only' },
     ...implementedBy(api, [

@@ -137,6 +137,8 @@ export function refusedFlagsMessage(given: readonly string[]): string | undefine
 export const FeatureGateBehaviour: Readonly<Record<string, boolean>> = {
   // kustomize-controller / helm-controller: Secrets and ConfigMaps are read from the API server, uncached.
   CacheSecretsAndConfigMaps: false,
+  // kustomize-/helm-controller: ExternalArtifact sources (sourceRef, chartRef) are always accepted.
+  ExternalArtifact: true,
 };
 
 export function parseFeatureGates(value: string): Record<string, boolean> {

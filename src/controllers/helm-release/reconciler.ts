@@ -38,7 +38,9 @@ import {
   loadChart,
   mutateOciChart,
   readySourceArtifact,
+  revisionCarriesDigest,
   templateChartKey,
+  type ChartSourceKind,
 } from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
 import { healthExprsOf } from './health.ts';
@@ -50,8 +52,8 @@ import type { LoadedChart } from './types.ts';
 
 export interface HelmReleaseReconcilerOptions extends ControllerDeps {
   informer: Informer;
-  helmCharts: Informer;
-  ociRepositories: Informer;
+  /** The informers of the chart source kinds (HelmChart, OCIRepository, ExternalArtifact). */
+  chartSources: Readonly<Record<ChartSourceKind, Informer>>;
   cli: HelmCli;
   artifacts: ArtifactTreeCache;
   requeueDependencyMs: number;
@@ -70,7 +72,7 @@ interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
   chart?: LoadedChart;
   /** The cluster of spec.kubeConfig, when set: helm releases there and keeps its storage there. */
   remote?: RemoteCluster;
-  /** The OCI artifact digest of a chart from an OCIRepository (status.lastAttemptedRevisionDigest). */
+  /** The artifact digest of a chart from an OCIRepository or ExternalArtifact (status.lastAttemptedRevisionDigest). */
   ociDigest?: string;
   workDir?: string;
   /** Stalled with a reason of its own (RetriesExceeded) while Ready keeps the release's. */
@@ -160,7 +162,7 @@ export function helmReleaseReconciler(
       run: (ctx) => {
         ctx.artifact = readySourceArtifact({
           hr: ctx.obj,
-          sources: { HelmChart: o.helmCharts, OCIRepository: o.ociRepositories },
+          sources: o.chartSources,
           requeueMs: o.requeueDependencyMs,
         }).artifact;
       },
@@ -190,7 +192,8 @@ export function helmReleaseReconciler(
           timeoutMs: helmReleaseTimeoutMs(ctx.obj.spec),
           requeueMs: o.requeueDependencyMs,
         });
-        if (chartSourceKindOf(ctx.obj) === 'OCIRepository') {
+        const kind = chartSourceKindOf(ctx.obj);
+        if (kind && revisionCarriesDigest(kind, artifact.revision)) {
           ctx.ociDigest = await mutateOciChart(ctx.chart, artifact.revision);
         }
       },
