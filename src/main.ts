@@ -258,6 +258,7 @@ export async function startEngine(
       watchDrift: config.driftWatch,
       driftLog,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+      objectLevelWorkloadIdentity: config.objectLevelWorkloadIdentity ?? false,
     });
   }
   if (serves(ControllerNames.helm)) {
@@ -271,6 +272,7 @@ export async function startEngine(
       requeueDependencyMs: config.requeueDependencyMs,
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+      objectLevelWorkloadIdentity: config.objectLevelWorkloadIdentity ?? false,
     });
   }
   if (serves(ControllerNames.imageReflector)) {

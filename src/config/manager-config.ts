@@ -46,6 +46,11 @@ export interface ManagerConfig {
    */
   controllers?: string[];
   defaultServiceAccount?: string;
+  /**
+   * Flux's `--feature-gates=ObjectLevelWorkloadIdentity=true`: the ConfigMap of `spec.kubeConfig.configMapRef`
+   * may name a `serviceAccountName` whose token is sent (default false, as Flux).
+   */
+  objectLevelWorkloadIdentity?: boolean;
   noCrossNamespaceRefs: boolean;
   /** Flux's `--no-remote-bases`: refuse git/http kustomize bases (default false: allowed, as in Flux). */
   noRemoteBases: boolean;

@@ -59,6 +59,8 @@ export interface HelmReleaseReconcilerOptions extends ControllerDeps {
   requeueDependencyMs: number;
   noCrossNamespaceRefs: boolean;
   defaultServiceAccount?: string;
+  /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
+  objectLevelWorkloadIdentity?: boolean;
 }
 
 interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
@@ -100,6 +102,7 @@ export function helmReleaseReconciler(
   const remoteClusters = new RemoteClusters(o.client, {
     reason: HelmReasons.RESTClientError,
     readError: (secret, detail) => `could not get KubeConfig secret '${secret}': ${detail}`,
+    objectLevelWorkloadIdentity: o.objectLevelWorkloadIdentity ?? false,
   });
   const steps: Step<HrContext, Result>[] = [
     refuseUnsupportedFields<HrContext>('HelmRelease'),
@@ -306,8 +309,8 @@ export function helmReleaseReconciler(
           ? { asUser: serviceAccountUser(hr, o.defaultServiceAccount) as string }
           : {}),
         remote: async () => {
-          // The Secret is gone: the release cannot be reached, skip its uninstall (as helm-controller).
-          if (!(await remoteClusters.secretExists(hr))) return null;
+          // The Secret or ConfigMap is gone: the release cannot be reached, skip its uninstall (as helm-controller).
+          if (!(await remoteClusters.kubeConfigExists(hr))) return null;
           return await remoteClusters.clusterFor(hr);
         },
         signal,

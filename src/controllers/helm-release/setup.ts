@@ -21,6 +21,8 @@ export interface HelmReleaseControllerOptions extends ControllerDeps {
   requeueDependencyMs?: number;
   noCrossNamespaceRefs?: boolean;
   defaultServiceAccount?: string;
+  /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
+  objectLevelWorkloadIdentity?: boolean;
 }
 
 const BY_CHART = 'helmChart';

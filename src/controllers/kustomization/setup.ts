@@ -24,6 +24,8 @@ export interface KustomizationControllerOptions extends ControllerDeps {
   /** Refuse git/http kustomize bases; default false (allowed), as Flux's `--no-remote-bases`. */
   noRemoteBases?: boolean;
   defaultServiceAccount?: string;
+  /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
+  objectLevelWorkloadIdentity?: boolean;
   /** Watch applied objects and correct drift at once (default true). */
   watchDrift?: boolean;
   /** Records corrected drift (field, field manager, when) for the dashboard. */
