@@ -259,6 +259,9 @@ export async function startEngine(
       driftLog,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
       objectLevelWorkloadIdentity: config.objectLevelWorkloadIdentity ?? false,
+      ...(config.defaultKubeConfigServiceAccount
+        ? { defaultKubeConfigServiceAccount: config.defaultKubeConfigServiceAccount }
+        : {}),
     });
   }
   if (serves(ControllerNames.helm)) {
@@ -273,6 +276,9 @@ export async function startEngine(
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
       objectLevelWorkloadIdentity: config.objectLevelWorkloadIdentity ?? false,
+      ...(config.defaultKubeConfigServiceAccount
+        ? { defaultKubeConfigServiceAccount: config.defaultKubeConfigServiceAccount }
+        : {}),
     });
   }
   if (serves(ControllerNames.imageReflector)) {

@@ -132,6 +132,16 @@ void test('Flux flags Driftless does not implement are refused by name, all at o
     (await config(['--feature-gates=ObjectLevelWorkloadIdentity=false'])).objectLevelWorkloadIdentity,
     undefined,
   );
+  // Flux's InconsistentObjectLevelConfiguration: the default kubeconfig identity needs the gate.
+  await assert.rejects(
+    config(['--default-kubeconfig-service-account=tenant']),
+    /cannot set default service accounts when the feature gate ObjectLevelWorkloadIdentity is not enabled/,
+  );
+  assert.equal(
+    (await config(['--default-kubeconfig-service-account=tenant', '--feature-gates=ObjectLevelWorkloadIdentity=true']))
+      .defaultKubeConfigServiceAccount,
+    'tenant',
+  );
   await assert.rejects(parse(['--leader-election-release-on-cancel=false']), /always released/);
   await assert.rejects(parse(['--made-up-flag']), /unknown option '--made-up-flag'/);
 });

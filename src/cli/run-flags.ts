@@ -142,5 +142,14 @@ export function fluxFlagConfig(
   if (o['watchLabelSelector']) out.watchLabelSelector = o['watchLabelSelector'] as string;
   const gates = o['featureGates'] as Record<string, boolean> | undefined;
   if (gates?.['ObjectLevelWorkloadIdentity']) out.objectLevelWorkloadIdentity = true;
+  const kubeConfigSa = o['defaultKubeconfigServiceAccount'] as string | undefined;
+  if (kubeConfigSa) {
+    // Flux's InconsistentObjectLevelConfiguration: a default identity for tenants needs the gate.
+    if (!out.objectLevelWorkloadIdentity)
+      throw new Error(
+        'invalid configuration: cannot set default service accounts when the feature gate ObjectLevelWorkloadIdentity is not enabled',
+      );
+    out.defaultKubeConfigServiceAccount = kubeConfigSa;
+  }
   return out;
 }

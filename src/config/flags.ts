@@ -81,8 +81,6 @@ export function parseControllers(value: string | undefined, available: readonly 
 export const RefusedFluxFlags: Readonly<Record<string, string>> = {
   'concurrent-ssa': 'server-side apply runs one request per object; remove the flag',
   'default-decryption-service-account': 'SOPS decryption uses the Kustomization spec.decryption.secretRef only',
-  'default-kubeconfig-service-account':
-    'no default for spec.kubeConfig.configMapRef: name serviceAccountName in the ConfigMap (or use the controller’s own)',
   'http-retry': 'artifact downloads retry with Driftless’s own backoff; remove the flag',
   'http-timeout': 'artifact downloads use Driftless’s own timeout; remove the flag',
   'insecure-kubeconfig-exec': 'exec credentials in remote kubeconfigs are not supported',

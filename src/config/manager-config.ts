@@ -51,6 +51,11 @@ export interface ManagerConfig {
    * may name a `serviceAccountName` whose token is sent (default false, as Flux).
    */
   objectLevelWorkloadIdentity?: boolean;
+  /**
+   * Flux's `--default-kubeconfig-service-account`: the ServiceAccount (in the object's namespace) whose token
+   * `spec.kubeConfig.configMapRef` sends when its ConfigMap names none (multi-tenant lockdown; needs the gate).
+   */
+  defaultKubeConfigServiceAccount?: string;
   noCrossNamespaceRefs: boolean;
   /** Flux's `--no-remote-bases`: refuse git/http kustomize bases (default false: allowed, as in Flux). */
   noRemoteBases: boolean;

@@ -106,6 +106,23 @@ void test('a ConfigMap serviceAccountName: must exist, needs the gate, then its 
   assert.equal(api.requests.length, 1);
 });
 
+void test('--default-kubeconfig-service-account: used when the ConfigMap names none; missing is the lockdown message', async () => {
+  const api = fakeApi();
+  const o = { client: api.client, objectLevelWorkloadIdentity: true, defaultServiceAccount: 'tenant' };
+  await assert.rejects(
+    genericClusterToken(o, 'team', genericClusterConfig({ address: 'https://k:6443' })),
+    /^Error: failed to get access token for cluster: failed to get service account 'team\/tenant': the specified default service account does not exist in the object namespace\. your cluster is subject to multi-tenant workload identity lockdown/,
+  );
+  api.serviceAccounts.add('team/tenant');
+  api.serviceAccounts.add('team/own');
+  await genericClusterToken(o, 'team', genericClusterConfig({ address: 'https://k:6443' }));
+  await genericClusterToken(o, 'team', genericClusterConfig({ address: 'https://k:6443', serviceAccountName: 'own' }));
+  assert.deepEqual(
+    api.requests.map((r) => r.path),
+    ['/api/v1/namespaces/team/serviceaccounts/tenant/token', '/api/v1/namespaces/team/serviceaccounts/own/token'],
+  );
+});
+
 void test("without serviceAccountName: the controller's own ServiceAccount, named by its mounted token", async () => {
   const api = fakeApi();
   const dir = await mkdtemp(path.join(tmpdir(), 'driftless-wi-'));

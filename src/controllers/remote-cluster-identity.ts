@@ -125,12 +125,18 @@ export interface WorkloadIdentityOptions {
   objectLevelWorkloadIdentity: boolean;
   /** The controller's own token (default {@link ControllerTokenFile}). */
   controllerTokenFile?: string;
+  /** Flux's `--default-kubeconfig-service-account`: the ServiceAccount when the ConfigMap names none (lockdown). */
+  defaultServiceAccount?: string;
 }
 
+/** fluxcd/pkg/auth's ErrDefaultServiceAccountNotFound. */
+const DefaultServiceAccountNotFound =
+  'the specified default service account does not exist in the object namespace. your cluster is subject to multi-tenant workload identity lockdown, reach out to your cluster administrator for help';
+
 /**
- * The bearer token the `generic` provider sends: of the ConfigMap's ServiceAccount (in `namespace`, the
- * object's; it must exist, and Flux's ObjectLevelWorkloadIdentity gate must be on), else of the controller's
- * own ServiceAccount (its mounted token names it). With `reuse` (the caller holds a token still good), the
+ * The bearer token the `generic` provider sends: of the ConfigMap's ServiceAccount, else the default one
+ * (in `namespace`, the object's; it must exist, and Flux's ObjectLevelWorkloadIdentity gate must be on),
+ * else of the controller's own ServiceAccount (its mounted token names it). With `reuse` (the caller holds a token still good), the
  * ServiceAccount and the gate are checked and nothing is minted: undefined. Throws with fluxcd/pkg/auth's
  * messages, each prefixed `failed to get access token for cluster:` as Flux's GetRESTConfig does.
  */
@@ -142,7 +148,7 @@ export async function genericClusterToken(
 ): Promise<IssuedToken | undefined> {
   const wrap = (err: unknown): Error =>
     new Error(`failed to get access token for cluster: ${messageOf(err)}`, { cause: err });
-  const sa = cfg.serviceAccountName;
+  const sa = cfg.serviceAccountName || o.defaultServiceAccount;
   if (sa) {
     let found;
     try {
@@ -151,7 +157,8 @@ export async function genericClusterToken(
       throw wrap(new Error(`failed to get service account '${namespace}/${sa}': ${messageOf(err)}`));
     }
     if (!found) {
-      throw wrap(new Error(`failed to get service account '${namespace}/${sa}': serviceaccounts "${sa}" not found`));
+      const detail = cfg.serviceAccountName ? `serviceaccounts "${sa}" not found` : DefaultServiceAccountNotFound;
+      throw wrap(new Error(`failed to get service account '${namespace}/${sa}': ${detail}`));
     }
     if (!o.objectLevelWorkloadIdentity) {
       throw wrap(new Error(`${ObjectLevelWorkloadIdentityGate} feature gate is not enabled`));

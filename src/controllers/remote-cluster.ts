@@ -156,6 +156,8 @@ export interface RemoteClustersOptions {
   objectLevelWorkloadIdentity?: boolean;
   /** The controller's own ServiceAccount token, for a ConfigMap without `serviceAccountName` (a Pod's, by default). */
   controllerTokenFile?: string;
+  /** Flux's `--default-kubeconfig-service-account`: used when the ConfigMap names no `serviceAccountName`. */
+  defaultKubeConfigServiceAccount?: string;
 }
 
 // A cluster reached with a minted token is reused until this share of the token's lifetime has passed.
@@ -191,6 +193,7 @@ export class RemoteClusters {
   private readonly readError: (secret: string, detail: string) => string;
   private readonly objectLevelWorkloadIdentity: boolean;
   private readonly controllerTokenFile: string | undefined;
+  private readonly defaultKubeConfigServiceAccount: string | undefined;
 
   constructor(
     private readonly adminClient: KubeClient,
@@ -202,6 +205,7 @@ export class RemoteClusters {
       opts.readError ?? ((secret, detail) => `unable to read KubeConfig secret '${secret}' error: ${detail}`);
     this.objectLevelWorkloadIdentity = opts.objectLevelWorkloadIdentity ?? false;
     this.controllerTokenFile = opts.controllerTokenFile;
+    this.defaultKubeConfigServiceAccount = opts.defaultKubeConfigServiceAccount;
   }
 
   /**
@@ -306,6 +310,9 @@ export class RemoteClusters {
         client: this.adminClient,
         objectLevelWorkloadIdentity: this.objectLevelWorkloadIdentity,
         ...(this.controllerTokenFile ? { controllerTokenFile: this.controllerTokenFile } : {}),
+        ...(this.defaultKubeConfigServiceAccount
+          ? { defaultServiceAccount: this.defaultKubeConfigServiceAccount }
+          : {}),
       },
       ns,
       cfg,

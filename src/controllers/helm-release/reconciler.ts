@@ -61,6 +61,8 @@ export interface HelmReleaseReconcilerOptions extends ControllerDeps {
   defaultServiceAccount?: string;
   /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
   objectLevelWorkloadIdentity?: boolean;
+  /** Flux's `--default-kubeconfig-service-account`: the configMapRef token's ServiceAccount when the ConfigMap names none. */
+  defaultKubeConfigServiceAccount?: string;
 }
 
 interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
@@ -103,6 +105,9 @@ export function helmReleaseReconciler(
     reason: HelmReasons.RESTClientError,
     readError: (secret, detail) => `could not get KubeConfig secret '${secret}': ${detail}`,
     objectLevelWorkloadIdentity: o.objectLevelWorkloadIdentity ?? false,
+    ...(o.defaultKubeConfigServiceAccount
+      ? { defaultKubeConfigServiceAccount: o.defaultKubeConfigServiceAccount }
+      : {}),
   });
   const steps: Step<HrContext, Result>[] = [
     refuseUnsupportedFields<HrContext>('HelmRelease'),

@@ -23,6 +23,8 @@ export interface HelmReleaseControllerOptions extends ControllerDeps {
   defaultServiceAccount?: string;
   /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
   objectLevelWorkloadIdentity?: boolean;
+  /** Flux's `--default-kubeconfig-service-account`: the configMapRef token's ServiceAccount when the ConfigMap names none. */
+  defaultKubeConfigServiceAccount?: string;
 }
 
 const BY_CHART = 'helmChart';

@@ -57,6 +57,8 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
   defaultServiceAccount?: string;
   /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
   objectLevelWorkloadIdentity?: boolean;
+  /** Flux's `--default-kubeconfig-service-account`: the configMapRef token's ServiceAccount when the ConfigMap names none. */
+  defaultKubeConfigServiceAccount?: string;
 }
 
 /** What the steps of one Kustomization reconcile find out, in order. */
@@ -104,6 +106,9 @@ export function kustomizationReconciler(
   const builds = o.builds ?? new BuildCache();
   const remoteClusters = new RemoteClusters(o.client, {
     objectLevelWorkloadIdentity: o.objectLevelWorkloadIdentity ?? false,
+    ...(o.defaultKubeConfigServiceAccount
+      ? { defaultKubeConfigServiceAccount: o.defaultKubeConfigServiceAccount }
+      : {}),
   });
   /** `base` acting as the Kustomization's service account (or the default one), as Flux impersonates. */
   const asAccount = (base: KubeClient, ks: Kustomization): KubeClient => {
