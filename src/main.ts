@@ -258,6 +258,10 @@ export async function startEngine(
       watchDrift: config.driftWatch,
       driftLog,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+      objectLevelWorkloadIdentity: config.objectLevelWorkloadIdentity ?? false,
+      ...(config.defaultKubeConfigServiceAccount
+        ? { defaultKubeConfigServiceAccount: config.defaultKubeConfigServiceAccount }
+        : {}),
     });
   }
   if (serves(ControllerNames.helm)) {
@@ -271,6 +275,10 @@ export async function startEngine(
       requeueDependencyMs: config.requeueDependencyMs,
       noCrossNamespaceRefs: config.noCrossNamespaceRefs,
       ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+      objectLevelWorkloadIdentity: config.objectLevelWorkloadIdentity ?? false,
+      ...(config.defaultKubeConfigServiceAccount
+        ? { defaultKubeConfigServiceAccount: config.defaultKubeConfigServiceAccount }
+        : {}),
     });
   }
   if (serves(ControllerNames.imageReflector)) {

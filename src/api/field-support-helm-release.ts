@@ -12,7 +12,6 @@ const cli = 'src/helm/cli.test.ts';
 const drift = 'test/e2e/helm-release-drift.test.ts';
 const postRender = 'test/e2e/helm-release-post-render.test.ts';
 const postRenderUnit = 'src/helm/post-render.test.ts';
-const oci = 'test/e2e/helm-release-oci.test.ts';
 const crds = 'test/e2e/helm-release-crds.test.ts';
 const retry = 'src/controllers/helm-release/retry.test.ts';
 const remote = 'test/e2e/helm-release-remote.test.ts';
@@ -53,12 +52,8 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       },
     },
     ...implementedBy(e2e, ['spec.chartRef', 'spec.chartRef.name']),
-    'spec.chartRef.kind': {
-      implemented: oci,
-      refusedValues: {
-        ExternalArtifact: 'use an OCIRepository or a HelmChart in spec.chartRef, or spec.chart with a HelmRepository',
-      },
-    },
+    // OCIRepository and HelmChart: test/e2e/helm-release-oci.test.ts; ExternalArtifact (an ArtifactGenerator's):
+    'spec.chartRef.kind': { implemented: 'test/e2e/helm-release-external-artifact.test.ts' },
     'spec.chartRef.namespace': { implemented: template },
     'spec.chartRef.apiVersion': { fluxIgnores: 'helm-controller looks the chart source up by kind and name only' },
     ...implementedBy(api, [
@@ -76,11 +71,11 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
       'spec.kubeConfig.secretRef.name',
       'spec.kubeConfig.secretRef.key',
     ]),
-    // Workload identity for cloud clusters (Flux's kubeconfig provider in a ConfigMap).
-    'spec.kubeConfig.configMapRef': {
-      refused:
-        'remove it and put a kubeconfig with a token or client certificate in a Secret named by spec.kubeConfig.secretRef',
-    },
+    // Secret-less remote clusters: provider `generic`; aws/azure/gcp in the ConfigMap are NotSupported at run time.
+    ...implementedBy('test/e2e/remote-cluster-workload-identity.test.ts', [
+      'spec.kubeConfig.configMapRef',
+      'spec.kubeConfig.configMapRef.name',
+    ]),
     ...implementedBy(e2e, ['spec.dependsOn', 'spec.dependsOn[].name', 'spec.dependsOn[].namespace']),
     'spec.dependsOn[].readyExpr': { implemented: 'src/controllers/helm-release/inputs.test.ts' },
     'spec.serviceAccountName': { implemented: options },

@@ -81,11 +81,11 @@ export const KustomizationFieldSupport: KindFieldSupport = {
       'spec.kubeConfig.secretRef.name',
       'spec.kubeConfig.secretRef.key',
     ]),
-    // Workload identity for cloud clusters (Flux's kubeconfig provider in a ConfigMap).
-    'spec.kubeConfig.configMapRef': {
-      refused:
-        'remove it and put a kubeconfig with a token or client certificate in a Secret named by spec.kubeConfig.secretRef',
-    },
+    // Secret-less remote clusters: provider `generic`; aws/azure/gcp in the ConfigMap are NotSupported at run time.
+    ...implementedBy('test/e2e/remote-cluster-workload-identity.test.ts', [
+      'spec.kubeConfig.configMapRef',
+      'spec.kubeConfig.configMapRef.name',
+    ]),
     ...implementedBy('test/e2e/dependencies-health.test.ts', [
       'spec.healthChecks',
       'spec.healthChecks[].apiVersion',

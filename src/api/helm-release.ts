@@ -102,7 +102,9 @@ export type ValuesReference = Static<typeof ValuesReferenceSchema>;
 export const HelmReleaseSpecSchema = Type.Object(
   {
     chart: Type.Optional(described(HelmChartTemplateSchema, 'Template of the HelmChart the release is made from.')),
-    chartRef: Type.Optional(described(ChartRefSchema, 'An existing chart source (HelmChart, OCIRepository).')),
+    chartRef: Type.Optional(
+      described(ChartRefSchema, 'An existing chart source (HelmChart, OCIRepository, ExternalArtifact).'),
+    ),
     interval: Duration({ description: 'How often to check the release against the desired state.' }),
     kubeConfig: Type.Optional(
       Type.Object(KubeConfigReferenceSchema.properties, {

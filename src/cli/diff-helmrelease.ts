@@ -83,7 +83,8 @@ export async function helmReleaseDiff(o: {
   // spec.kubeConfig: rendered, compared and read from storage in that cluster; chart and values stay here.
   let remote: RemoteCluster | undefined;
   try {
-    remote = await new RemoteClusters(client).clusterFor(hr);
+    // The CLI mints tokens as its user, whose RBAC decides: no controller-side gate applies.
+    remote = await new RemoteClusters(client, { objectLevelWorkloadIdentity: true }).clusterFor(hr);
   } catch (err) {
     throw refuse('RESTClientError', err instanceof Error ? err.message : String(err));
   }

@@ -122,6 +122,26 @@ void test('Flux flags Driftless does not implement are refused by name, all at o
   await assert.rejects(parse(['--log-encoding=console']), /log encoding "console" is not supported/);
   assert.equal((await parse(['--log-encoding=json']))['logEncoding'], 'json');
   await assert.rejects(parse(['--feature-gates=OOMWatch=true']), /OOMWatch=true not supported/);
+  assert.equal((await config([])).objectLevelWorkloadIdentity, undefined);
+  assert.equal(
+    (await config(['--feature-gates=ObjectLevelWorkloadIdentity=true,ExternalArtifact=true']))
+      .objectLevelWorkloadIdentity,
+    true,
+  );
+  assert.equal(
+    (await config(['--feature-gates=ObjectLevelWorkloadIdentity=false'])).objectLevelWorkloadIdentity,
+    undefined,
+  );
+  // Flux's InconsistentObjectLevelConfiguration: the default kubeconfig identity needs the gate.
+  await assert.rejects(
+    config(['--default-kubeconfig-service-account=tenant']),
+    /cannot set default service accounts when the feature gate ObjectLevelWorkloadIdentity is not enabled/,
+  );
+  assert.equal(
+    (await config(['--default-kubeconfig-service-account=tenant', '--feature-gates=ObjectLevelWorkloadIdentity=true']))
+      .defaultKubeConfigServiceAccount,
+    'tenant',
+  );
   await assert.rejects(parse(['--leader-election-release-on-cancel=false']), /always released/);
   await assert.rejects(parse(['--made-up-flag']), /unknown option '--made-up-flag'/);
 });

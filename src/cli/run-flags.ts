@@ -64,7 +64,7 @@ export function withFluxFlags(cmd: Command): Command {
     .addOption(
       new Option(
         '--feature-gates <gates>',
-        'Flux feature gates (Name=true,…); Driftless has none of its own and refuses any that would change its behaviour',
+        'Flux feature gates (Name=true,…): ObjectLevelWorkloadIdentity as Flux; any other is refused where it would change Driftless’s behaviour',
       ).argParser(invalid(parseFeatureGates)),
     )
     .addOption(
@@ -140,5 +140,16 @@ export function fluxFlagConfig(
   };
   if (controllers) out.controllers = controllers;
   if (o['watchLabelSelector']) out.watchLabelSelector = o['watchLabelSelector'] as string;
+  const gates = o['featureGates'] as Record<string, boolean> | undefined;
+  if (gates?.['ObjectLevelWorkloadIdentity']) out.objectLevelWorkloadIdentity = true;
+  const kubeConfigSa = o['defaultKubeconfigServiceAccount'] as string | undefined;
+  if (kubeConfigSa) {
+    // Flux's InconsistentObjectLevelConfiguration: a default identity for tenants needs the gate.
+    if (!out.objectLevelWorkloadIdentity)
+      throw new Error(
+        'invalid configuration: cannot set default service accounts when the feature gate ObjectLevelWorkloadIdentity is not enabled',
+      );
+    out.defaultKubeConfigServiceAccount = kubeConfigSa;
+  }
   return out;
 }

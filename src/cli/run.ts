@@ -84,6 +84,10 @@ export function runCommand(): Command {
       ),
     )
     .option('--default-service-account <name>', 'service account impersonated when spec.serviceAccountName is empty')
+    .option(
+      '--default-kubeconfig-service-account <name>',
+      'service account whose token spec.kubeConfig.configMapRef sends when its ConfigMap names none (needs --feature-gates=ObjectLevelWorkloadIdentity=true)',
+    )
     .addOption(goBoolOption('--no-cross-namespace-refs', 'refuse references to objects in other namespaces', false))
     .addOption(
       goBoolOption(

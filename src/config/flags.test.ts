@@ -103,6 +103,11 @@ void test('feature gates: only values matching Driftless behaviour are accepted'
   assert.throws(() => parseFeatureGates('OOMWatch=true,DetectDrift=true'), /OOMWatch=true, DetectDrift=true/);
   assert.throws(() => parseFeatureGates('OOMWatch'), /must be Name=true/);
   assert.throws(() => parseFeatureGates('OOMWatch=maybe'), /not a boolean/);
+  assert.deepEqual(parseFeatureGates('ExternalArtifact=true'), { ExternalArtifact: true });
+  assert.throws(() => parseFeatureGates('ExternalArtifact=false'), /ExternalArtifact=false not supported/);
+  // A gate Driftless honours either way.
+  for (const v of [true, false])
+    assert.deepEqual(parseFeatureGates(`ObjectLevelWorkloadIdentity=${v}`), { ObjectLevelWorkloadIdentity: v });
 });
 
 void test('Lease per group set and shard: the base name when serving everything', () => {

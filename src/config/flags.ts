@@ -81,7 +81,6 @@ export function parseControllers(value: string | undefined, available: readonly 
 export const RefusedFluxFlags: Readonly<Record<string, string>> = {
   'concurrent-ssa': 'server-side apply runs one request per object; remove the flag',
   'default-decryption-service-account': 'SOPS decryption uses the Kustomization spec.decryption.secretRef only',
-  'default-kubeconfig-service-account': 'remote clusters (spec.kubeConfig) use the kubeconfig Secret only',
   'http-retry': 'artifact downloads retry with Driftless’s own backoff; remove the flag',
   'http-timeout': 'artifact downloads use Driftless’s own timeout; remove the flag',
   'insecure-kubeconfig-exec': 'exec credentials in remote kubeconfigs are not supported',
@@ -131,13 +130,22 @@ export function refusedFlagsMessage(given: readonly string[]): string | undefine
 }
 
 /**
- * Flux's `--feature-gates` (`Name=true,Other=false`). Driftless has no feature gates of its own; a gate
- * set to a value that is Driftless's fixed behaviour is accepted, any other is refused by name.
+ * Flux's `--feature-gates` (`Name=true,Other=false`). The gates in {@link SwitchableFeatureGates} change
+ * Driftless's behaviour as Flux's; any other gate set to a value that is Driftless's fixed behaviour is
+ * accepted, any other is refused by name.
  */
 export const FeatureGateBehaviour: Readonly<Record<string, boolean>> = {
   // kustomize-controller / helm-controller: Secrets and ConfigMaps are read from the API server, uncached.
   CacheSecretsAndConfigMaps: false,
+  // kustomize-/helm-controller: ExternalArtifact sources (sourceRef, chartRef) are always accepted.
+  ExternalArtifact: true,
 };
+
+/** Gates Driftless honours either way, as Flux (default off). */
+export const SwitchableFeatureGates: readonly string[] = [
+  // kustomize-/helm-controller: spec.kubeConfig.configMapRef may name a serviceAccountName.
+  'ObjectLevelWorkloadIdentity',
+];
 
 export function parseFeatureGates(value: string): Record<string, boolean> {
   const out: Record<string, boolean> = {};
@@ -150,11 +158,12 @@ export function parseFeatureGates(value: string): Record<string, boolean> {
     const name = part.slice(0, eq).trim();
     const enabled = parseGoBool(part.slice(eq + 1).trim());
     out[name] = enabled;
-    if (FeatureGateBehaviour[name] !== enabled) refused.push(`${name}=${enabled}`);
+    if (!SwitchableFeatureGates.includes(name) && FeatureGateBehaviour[name] !== enabled)
+      refused.push(`${name}=${enabled}`);
   }
   if (refused.length)
     throw new Error(
-      `--feature-gates: ${refused.join(', ')} not supported by Driftless (it has no feature gates; accepted only where the value is its fixed behaviour: ${Object.entries(
+      `--feature-gates: ${refused.join(', ')} not supported by Driftless (its gates: ${SwitchableFeatureGates.join(', ')}; others accepted only where the value is its fixed behaviour: ${Object.entries(
         FeatureGateBehaviour,
       )
         .map(([k, v]) => `${k}=${v}`)

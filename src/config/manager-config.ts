@@ -46,6 +46,16 @@ export interface ManagerConfig {
    */
   controllers?: string[];
   defaultServiceAccount?: string;
+  /**
+   * Flux's `--feature-gates=ObjectLevelWorkloadIdentity=true`: the ConfigMap of `spec.kubeConfig.configMapRef`
+   * may name a `serviceAccountName` whose token is sent (default false, as Flux).
+   */
+  objectLevelWorkloadIdentity?: boolean;
+  /**
+   * Flux's `--default-kubeconfig-service-account`: the ServiceAccount (in the object's namespace) whose token
+   * `spec.kubeConfig.configMapRef` sends when its ConfigMap names none (multi-tenant lockdown; needs the gate).
+   */
+  defaultKubeConfigServiceAccount?: string;
   noCrossNamespaceRefs: boolean;
   /** Flux's `--no-remote-bases`: refuse git/http kustomize bases (default false: allowed, as in Flux). */
   noRemoteBases: boolean;

@@ -150,7 +150,7 @@ void test('the kubeconfig handed to helm: the current context only, no TLS skip,
   });
 });
 
-void test('clusterFor with a caller reason (helm-controller RESTClientError); secretExists', async () => {
+void test('clusterFor with a caller reason (helm-controller RESTClientError); kubeConfigExists', async () => {
   const admin = { get: () => Promise.resolve(undefined) } as unknown as KubeClient;
   const clusters = new RemoteClusters(admin, {
     reason: 'RESTClientError',
@@ -163,6 +163,6 @@ void test('clusterFor with a caller reason (helm-controller RESTClientError); se
     assert.equal(err.message, `could not get KubeConfig secret 'team/kc': secrets "kc" not found`);
     return true;
   });
-  assert.equal(await clusters.secretExists(owner), false);
-  assert.equal(await clusters.secretExists({ metadata: {}, spec: {} }), true);
+  assert.equal(await clusters.kubeConfigExists(owner), false);
+  assert.equal(await clusters.kubeConfigExists({ metadata: {}, spec: {} }), true);
 });

@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HelmRelease } from '../../api/helm-release.ts';
-import { chartTemplateObject, templateChartKey } from './chart.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import type { Informer } from '../../runtime/informer.ts';
+import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
+import {
+  chartSourceKindOf,
+  chartTemplateObject,
+  readySourceArtifact,
+  revisionCarriesDigest,
+  templateChartKey,
+  type ChartSourceKind,
+} from './chart.ts';
 
 const hr = (chart: NonNullable<HelmRelease['spec']['chart']>): HelmRelease => ({
   apiVersion: 'helm.toolkit.fluxcd.io/v2',
@@ -67,4 +77,65 @@ void test('defaults: version *, the release interval, ChartVersion; the source k
     spec: { interval: '1m', chartRef: { kind: 'HelmChart', name: 'x', namespace: 'charts' } },
   };
   assert.equal(templateChartKey(ref), undefined);
+});
+
+const byKey = (objs: KubeObject[]): Informer =>
+  ({
+    get: (key: string) => objs.find((o) => `${o.metadata.namespace}/${o.metadata.name}` === key),
+  }) as unknown as Informer;
+
+const fromRef = (kind: string): HelmRelease => ({
+  apiVersion: 'helm.toolkit.fluxcd.io/v2',
+  kind: 'HelmRelease',
+  metadata: { name: 'web', namespace: 'apps' },
+  spec: { interval: '10m', chartRef: { kind: kind as ChartSourceKind, name: 'chart' } },
+});
+
+const sourcesWith = (ea: KubeObject[]): Record<ChartSourceKind, Informer> => ({
+  HelmChart: byKey([]),
+  OCIRepository: byKey([]),
+  ExternalArtifact: byKey(ea),
+});
+
+const failureOf = (fn: () => unknown): ReconcileFailure => {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ReconcileFailure);
+    return err;
+  }
+  throw new Error('expected a failure');
+};
+
+void test('chartRef ExternalArtifact: the artifact is all that counts (no conditions, no observedGeneration)', () => {
+  const hr = fromRef('ExternalArtifact');
+  assert.equal(chartSourceKindOf(hr), 'ExternalArtifact');
+  assert.equal(chartSourceKindOf(fromRef('GitRepository')), undefined);
+  const artifact = { revision: 'latest@sha256:0123456789abcdef', digest: 'sha256:x', url: 'http://a/b.tar.gz' };
+  const ea = (status?: unknown): KubeObject =>
+    ({
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'ExternalArtifact',
+      metadata: { name: 'chart', namespace: 'apps', generation: 1 },
+      ...(status ? { status } : {}),
+    }) as KubeObject;
+  const got = readySourceArtifact({ hr, sources: sourcesWith([ea({ artifact })]), requeueMs: 1000 });
+  assert.deepEqual(got, { artifact, key: 'apps/chart', kind: 'ExternalArtifact' });
+
+  const missing = failureOf(() => readySourceArtifact({ hr, sources: sourcesWith([]), requeueMs: 1000 }));
+  assert.equal(missing.reason, 'ArtifactFailed');
+  assert.equal(
+    missing.message,
+    'could not get Source object: ExternalArtifact.source.toolkit.fluxcd.io "chart" not found',
+  );
+  const empty = failureOf(() => readySourceArtifact({ hr, sources: sourcesWith([ea()]), requeueMs: 1000 }));
+  assert.equal(empty.reason, 'SourceNotReady');
+  assert.equal(empty.message, "ExternalArtifact 'apps/chart' is not ready: does not have an artifact");
+});
+
+void test('the chart version takes the digest from an OCIRepository always, from an ExternalArtifact with a digest', () => {
+  assert.equal(revisionCarriesDigest('OCIRepository', '1.0.0'), true);
+  assert.equal(revisionCarriesDigest('ExternalArtifact', 'latest@sha256:0123456789ab'), true);
+  assert.equal(revisionCarriesDigest('ExternalArtifact', '1.2.3'), false);
+  assert.equal(revisionCarriesDigest('HelmChart', 'sha256:0123456789ab'), false);
 });

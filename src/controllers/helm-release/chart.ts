@@ -94,14 +94,25 @@ export async function deleteChartTemplate(client: KubeClient, key: string): Prom
   }
 }
 
-/** The kind of the release's chart source: HelmChart (template or chartRef) or OCIRepository (chartRef). */
-export type ChartSourceKind = 'HelmChart' | 'OCIRepository';
+/** The kinds a release's chart may come from: HelmChart (template or chartRef), OCIRepository, ExternalArtifact. */
+export const ChartSourceKinds = ['HelmChart', 'OCIRepository', 'ExternalArtifact'] as const;
+export type ChartSourceKind = (typeof ChartSourceKinds)[number];
 
 /** `spec.chartRef.kind`, or HelmChart for a template; undefined for a kind the release cannot use. */
 export function chartSourceKindOf(hr: HelmRelease): ChartSourceKind | undefined {
   if (hr.spec.chart) return 'HelmChart';
   const kind = hr.spec.chartRef?.kind;
-  return kind === 'HelmChart' || kind === 'OCIRepository' ? kind : undefined;
+  return ChartSourceKinds.find((k) => k === kind);
+}
+
+/**
+ * Whether the chart takes the artifact digest as version build metadata (helm-controller's
+ * isSourceWithRevisionDigest): always from an OCIRepository; from an ExternalArtifact only when its
+ * revision carries a digest (`latest@sha256:…`), not when its producer gave a plain version.
+ */
+export function revisionCarriesDigest(kind: ChartSourceKind, revision: string): boolean {
+  if (kind === 'OCIRepository') return true;
+  return kind === 'ExternalArtifact' && revision.includes(':');
 }
 
 /**
@@ -136,6 +147,11 @@ export function readySourceArtifact(opts: {
       event: 'none',
     });
   };
+  // An ExternalArtifact has no conditions of its own (its producer reports on itself): only its artifact counts.
+  if (kind === 'ExternalArtifact') {
+    const artifact = src.status?.artifact;
+    return artifact ? { artifact, key, kind } : fail('does not have an artifact');
+  }
   const ready = getCondition(src as never, 'Ready');
   if (src.metadata.generation !== src.status?.observedGeneration) {
     fail(ready?.status === 'False' ? ready.message : 'latest generation of object has not been reconciled');
@@ -148,10 +164,10 @@ export function readySourceArtifact(opts: {
 }
 
 /**
- * Gives a chart from an OCIRepository the artifact digest as version build metadata (helm-controller's
- * mutateChartWithSourceRevision): Chart.yaml is rewritten for helm, which stores that version, so a chart
- * pushed again under the same tag upgrades the release. Resolves the OCI digest for status; a tag that is
- * not the chart's version fails with ChartMutateError.
+ * Gives a chart from an OCIRepository or a digest-carrying ExternalArtifact the artifact digest as version
+ * build metadata (helm-controller's mutateChartWithSourceRevision): Chart.yaml is rewritten for helm, which
+ * stores that version, so new content under the same tag or version upgrades the release. Resolves the
+ * digest for status; a tag that is not the chart's version fails with ChartMutateError.
  */
 export async function mutateOciChart(chart: LoadedChart, revision: string): Promise<string> {
   let mutated;

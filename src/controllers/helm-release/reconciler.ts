@@ -38,7 +38,9 @@ import {
   loadChart,
   mutateOciChart,
   readySourceArtifact,
+  revisionCarriesDigest,
   templateChartKey,
+  type ChartSourceKind,
 } from './chart.ts';
 import { finalizeHelmRelease, uninstallCurrent } from './finalize.ts';
 import { healthExprsOf } from './health.ts';
@@ -50,13 +52,17 @@ import type { LoadedChart } from './types.ts';
 
 export interface HelmReleaseReconcilerOptions extends ControllerDeps {
   informer: Informer;
-  helmCharts: Informer;
-  ociRepositories: Informer;
+  /** The informers of the chart source kinds (HelmChart, OCIRepository, ExternalArtifact). */
+  chartSources: Readonly<Record<ChartSourceKind, Informer>>;
   cli: HelmCli;
   artifacts: ArtifactTreeCache;
   requeueDependencyMs: number;
   noCrossNamespaceRefs: boolean;
   defaultServiceAccount?: string;
+  /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
+  objectLevelWorkloadIdentity?: boolean;
+  /** Flux's `--default-kubeconfig-service-account`: the configMapRef token's ServiceAccount when the ConfigMap names none. */
+  defaultKubeConfigServiceAccount?: string;
 }
 
 interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
@@ -70,7 +76,7 @@ interface HrContext extends ReconcileContext<HelmRelease, HelmReleaseStatus> {
   chart?: LoadedChart;
   /** The cluster of spec.kubeConfig, when set: helm releases there and keeps its storage there. */
   remote?: RemoteCluster;
-  /** The OCI artifact digest of a chart from an OCIRepository (status.lastAttemptedRevisionDigest). */
+  /** The artifact digest of a chart from an OCIRepository or ExternalArtifact (status.lastAttemptedRevisionDigest). */
   ociDigest?: string;
   workDir?: string;
   /** Stalled with a reason of its own (RetriesExceeded) while Ready keeps the release's. */
@@ -98,6 +104,10 @@ export function helmReleaseReconciler(
   const remoteClusters = new RemoteClusters(o.client, {
     reason: HelmReasons.RESTClientError,
     readError: (secret, detail) => `could not get KubeConfig secret '${secret}': ${detail}`,
+    objectLevelWorkloadIdentity: o.objectLevelWorkloadIdentity ?? false,
+    ...(o.defaultKubeConfigServiceAccount
+      ? { defaultKubeConfigServiceAccount: o.defaultKubeConfigServiceAccount }
+      : {}),
   });
   const steps: Step<HrContext, Result>[] = [
     refuseUnsupportedFields<HrContext>('HelmRelease'),
@@ -160,7 +170,7 @@ export function helmReleaseReconciler(
       run: (ctx) => {
         ctx.artifact = readySourceArtifact({
           hr: ctx.obj,
-          sources: { HelmChart: o.helmCharts, OCIRepository: o.ociRepositories },
+          sources: o.chartSources,
           requeueMs: o.requeueDependencyMs,
         }).artifact;
       },
@@ -190,7 +200,8 @@ export function helmReleaseReconciler(
           timeoutMs: helmReleaseTimeoutMs(ctx.obj.spec),
           requeueMs: o.requeueDependencyMs,
         });
-        if (chartSourceKindOf(ctx.obj) === 'OCIRepository') {
+        const kind = chartSourceKindOf(ctx.obj);
+        if (kind && revisionCarriesDigest(kind, artifact.revision)) {
           ctx.ociDigest = await mutateOciChart(ctx.chart, artifact.revision);
         }
       },
@@ -303,8 +314,8 @@ export function helmReleaseReconciler(
           ? { asUser: serviceAccountUser(hr, o.defaultServiceAccount) as string }
           : {}),
         remote: async () => {
-          // The Secret is gone: the release cannot be reached, skip its uninstall (as helm-controller).
-          if (!(await remoteClusters.secretExists(hr))) return null;
+          // The Secret or ConfigMap is gone: the release cannot be reached, skip its uninstall (as helm-controller).
+          if (!(await remoteClusters.kubeConfigExists(hr))) return null;
           return await remoteClusters.clusterFor(hr);
         },
         signal,

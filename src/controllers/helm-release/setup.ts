@@ -6,10 +6,10 @@ import { HelmCli } from '../../helm/cli.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { getCondition } from '../../runtime/conditions.ts';
 import { Controller } from '../../runtime/controller.ts';
-import { keyOf } from '../../runtime/informer.ts';
+import { keyOf, type Informer } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
-import { chartSourceKindOf } from './chart.ts';
+import { chartSourceKindOf, type ChartSourceKind } from './chart.ts';
 import { helmReleaseReconciler } from './reconciler.ts';
 
 export interface HelmReleaseControllerOptions extends ControllerDeps {
@@ -21,6 +21,10 @@ export interface HelmReleaseControllerOptions extends ControllerDeps {
   requeueDependencyMs?: number;
   noCrossNamespaceRefs?: boolean;
   defaultServiceAccount?: string;
+  /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
+  objectLevelWorkloadIdentity?: boolean;
+  /** Flux's `--default-kubeconfig-service-account`: the configMapRef token's ServiceAccount when the ConfigMap names none. */
+  defaultKubeConfigServiceAccount?: string;
 }
 
 const BY_CHART = 'helmChart';
@@ -32,20 +36,22 @@ const artifactOf = (o: KubeObject): string => {
 };
 
 /**
- * Registers the HelmRelease controller: reconciles on spec/annotation changes, when its HelmChart or
- * OCIRepository publishes a new artifact, and when a dependency becomes Ready.
+ * Registers the HelmRelease controller: reconciles on spec/annotation changes, when its HelmChart,
+ * OCIRepository or ExternalArtifact publishes a new artifact, and when a dependency becomes Ready.
  */
 export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseControllerOptions): Controller {
   const informer = mgr.informer(ApiVersions.helm, Kinds.HelmRelease);
   // Charts of every shard, as helm-controller's cache sees them: a sharded release may use another shard's chart.
-  const helmCharts = mgr.informer(ApiVersions.source, Kinds.HelmChart, { allShards: true });
-  const ociRepositories = mgr.informer(ApiVersions.source, Kinds.OCIRepository, { allShards: true });
+  const chartSources: Record<ChartSourceKind, Informer> = {
+    HelmChart: mgr.informer(ApiVersions.source, Kinds.HelmChart, { allShards: true }),
+    OCIRepository: mgr.informer(ApiVersions.source, Kinds.OCIRepository, { allShards: true }),
+    ExternalArtifact: mgr.informer(ApiVersions.source, Kinds.ExternalArtifact, { allShards: true }),
+  };
   const cli = new HelmCli({ bin: opts.helmBin, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
   const reconciler = helmReleaseReconciler({
     ...opts,
     informer,
-    helmCharts,
-    ociRepositories,
+    chartSources,
     cli,
     requeueDependencyMs: opts.requeueDependencyMs ?? 30_000,
     noCrossNamespaceRefs: opts.noCrossNamespaceRefs ?? false,
@@ -59,7 +65,7 @@ export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseContro
     concurrency: opts.concurrency ?? 4,
   });
   controller.watchPrimary(informer, fluxPrimaryPredicate);
-  // Keyed `<kind>/<namespace>/<name>`: a HelmChart and an OCIRepository may share a name.
+  // Keyed `<kind>/<namespace>/<name>`: chart sources of different kinds may share a name.
   informer.addIndex(BY_CHART, (o) => {
     const hr = o as HelmRelease;
     const kind = chartSourceKindOf(hr);
@@ -69,10 +75,7 @@ export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseContro
   informer.addIndex(BY_DEPENDENCY, (o) =>
     ((o as HelmRelease).spec.dependsOn ?? []).map((d) => `${d.namespace ?? o.metadata.namespace}/${d.name}`),
   );
-  for (const [kind, sources] of [
-    [Kinds.HelmChart, helmCharts],
-    [Kinds.OCIRepository, ociRepositories],
-  ] as const) {
+  for (const [kind, sources] of Object.entries(chartSources)) {
     controller.watchMapped(
       sources,
       (src) => informer.keysByIndex(BY_CHART, `${kind}/${keyOf(src)}`),

@@ -23,14 +23,7 @@ import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/s
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
 import { SliMetrics } from '../sli-metrics.ts';
-import {
-  handledRequest,
-  messageOf,
-  readSecretData,
-  refuseUnsupportedFields,
-  withJitter,
-  type ControllerDeps,
-} from '../shared.ts';
+import { handledRequest, messageOf, refuseUnsupportedFields, withJitter, type ControllerDeps } from '../shared.ts';
 import type { DriftWatcher } from './drift-watch.ts';
 import type { DriftLog } from '../../apply/drift-log.ts';
 import { reportChanges } from './report-changes.ts';
@@ -62,6 +55,10 @@ export interface KustomizationReconcilerOptions extends ControllerDeps {
   noRemoteBases: boolean;
   /** Flux's `--default-service-account`: impersonated when `spec.serviceAccountName` is empty. */
   defaultServiceAccount?: string;
+  /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
+  objectLevelWorkloadIdentity?: boolean;
+  /** Flux's `--default-kubeconfig-service-account`: the configMapRef token's ServiceAccount when the ConfigMap names none. */
+  defaultKubeConfigServiceAccount?: string;
 }
 
 /** What the steps of one Kustomization reconcile find out, in order. */
@@ -107,7 +104,12 @@ export function kustomizationReconciler(
 ): StepReconciler<Kustomization, KustomizationStatus, KsContext> {
   const sli = new SliMetrics({ registry: o.metrics.registry });
   const builds = o.builds ?? new BuildCache();
-  const remoteClusters = new RemoteClusters(o.client);
+  const remoteClusters = new RemoteClusters(o.client, {
+    objectLevelWorkloadIdentity: o.objectLevelWorkloadIdentity ?? false,
+    ...(o.defaultKubeConfigServiceAccount
+      ? { defaultKubeConfigServiceAccount: o.defaultKubeConfigServiceAccount }
+      : {}),
+  });
   /** `base` acting as the Kustomization's service account (or the default one), as Flux impersonates. */
   const asAccount = (base: KubeClient, ks: Kustomization): KubeClient => {
     const sa = ks.spec.serviceAccountName || o.defaultServiceAccount;
@@ -275,13 +277,12 @@ export function kustomizationReconciler(
   ];
 
   /**
-   * The cluster to garbage-collect in at deletion; `undefined` when the kubeconfig Secret is gone, so the
-   * objects cannot be reached (Flux then skips the prune with an error event and lets the object go).
+   * The cluster to garbage-collect in at deletion; `undefined` when the kubeconfig Secret or ConfigMap is
+   * gone, so the objects cannot be reached (Flux then skips the prune with an error event and lets the object go).
    */
   async function finalizeClient(ks: Kustomization): Promise<KubeClient | undefined> {
-    const ref = ks.spec.kubeConfig?.secretRef;
-    if (!ref) return clientFor(ks);
-    if (!(await readSecretData(o.client, ks.metadata.namespace ?? '', ref.name))) return undefined;
+    if (!ks.spec.kubeConfig) return clientFor(ks);
+    if (!(await remoteClusters.kubeConfigExists(ks))) return undefined;
     const remote = await remoteClusters.clusterFor(ks);
     return remote ? asAccount(remote.client, ks) : clientFor(ks);
   }

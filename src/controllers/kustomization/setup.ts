@@ -24,6 +24,10 @@ export interface KustomizationControllerOptions extends ControllerDeps {
   /** Refuse git/http kustomize bases; default false (allowed), as Flux's `--no-remote-bases`. */
   noRemoteBases?: boolean;
   defaultServiceAccount?: string;
+  /** Flux's ObjectLevelWorkloadIdentity feature gate: `spec.kubeConfig.configMapRef` may name a serviceAccountName. */
+  objectLevelWorkloadIdentity?: boolean;
+  /** Flux's `--default-kubeconfig-service-account`: the configMapRef token's ServiceAccount when the ConfigMap names none. */
+  defaultKubeConfigServiceAccount?: string;
   /** Watch applied objects and correct drift at once (default true). */
   watchDrift?: boolean;
   /** Records corrected drift (field, field manager, when) for the dashboard. */
