@@ -34,8 +34,6 @@ export const HelmRepositoryFieldSupport: KindFieldSupport = {
   },
 };
 
-const otherSources = 'use a HelmRepository or a GitRepository source (Bucket is not served yet)';
-
 /** HelmChart (source.toolkit.fluxcd.io/v1). */
 export const HelmChartFieldSupport: KindFieldSupport = {
   fields: {
@@ -48,7 +46,7 @@ export const HelmChartFieldSupport: KindFieldSupport = {
       'spec.valuesFiles',
       'spec.ignoreMissingValuesFiles',
     ]),
-    'spec.sourceRef.kind': { implemented: e2e, refusedValues: { Bucket: otherSources } },
+    'spec.sourceRef.kind': { implemented: e2e },
     'spec.sourceRef.apiVersion': { fluxIgnores: 'source-controller looks the source up by kind and name only' },
     ...implementedBy(chartApi, ['spec.interval', 'spec.suspend']),
     // Charts of an OCI HelmRepository only; the CRD refuses other source kinds, an HTTP repository fails as Flux.

@@ -324,3 +324,45 @@ test('a suspended Bucket is left alone while one created after it is reconciled'
   assert.equal(statusOf(suspended).artifact, undefined);
   assert.equal(condition(suspended, 'Ready'), undefined);
 });
+
+test('a chart in a Bucket: HelmChart packaged with the Revision strategy, and a HelmRelease installs it', async () => {
+  const chartFiles = {
+    'charts/hello/Chart.yaml': 'apiVersion: v2\nname: hello\nversion: 0.1.0\n',
+    'charts/hello/templates/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-chart\ndata:\n  value: from-a-bucket\n',
+  };
+  await s3.createBucket('charts', chartFiles);
+  await env.apply(bucket('charts', { bucketName: 'charts' }));
+  const revision = expectedRevision(chartFiles);
+  await env.waitForReady(bucketRef('charts'), { messageIncludes: revision });
+
+  // source-controller's build metadata for a Bucket: the first 12 hex digits of the revision digest.
+  const chartRef = ref(ApiVersions.source, 'HelmChart', ns, 'from-bucket');
+  await env.apply({
+    apiVersion: ApiVersions.source,
+    kind: 'HelmChart',
+    metadata: { name: 'from-bucket', namespace: ns },
+    spec: {
+      chart: './charts/hello',
+      interval: '10m',
+      reconcileStrategy: 'Revision',
+      sourceRef: { kind: 'Bucket', name: 'charts' },
+    },
+  });
+  const chart = await env.waitForReady(chartRef);
+  const hex = revision.slice('sha256:'.length, 'sha256:'.length + 12);
+  assert.equal(statusOf(chart).artifact?.revision, `0.1.0+${hex}`);
+
+  const release = ref('helm.toolkit.fluxcd.io/v2', 'HelmRelease', ns, 'hello');
+  await env.apply({
+    apiVersion: release.apiVersion,
+    kind: 'HelmRelease',
+    metadata: { name: 'hello', namespace: ns },
+    spec: {
+      interval: '10m',
+      chart: { spec: { chart: './charts/hello', sourceRef: { kind: 'Bucket', name: 'charts' } } },
+    },
+  });
+  await env.waitForReady(release, {}, 120_000);
+  assert.equal(await configValue('hello-chart'), 'from-a-bucket');
+});

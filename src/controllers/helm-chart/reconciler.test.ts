@@ -20,9 +20,12 @@ void test("build metadata: Revision strategy adds the commit's first 12 hex digi
     '0123456789ab.3',
   );
   assert.equal(versionMetadata(chart({ valuesFiles: ['a.yaml'] }), rev), '3');
-  // Revision applies to Git sources only: a repository chart is immutable per version.
+  // Revision applies to Git and Bucket sources only: a repository chart is immutable per version.
   const fromRepo = chart({ reconcileStrategy: 'Revision', sourceRef: { kind: 'HelmRepository', name: 'r' } });
   assert.equal(versionMetadata(fromRepo, 'sha256:abc'), '');
+  // A Bucket's revision is a digest: its first 12 hex digits.
+  const fromBucket = chart({ reconcileStrategy: 'Revision', sourceRef: { kind: 'Bucket', name: 'b' } });
+  assert.equal(versionMetadata(fromBucket, `sha256:${'fedcba9876543210'.repeat(4)}`), 'fedcba987654');
 });
 
 void test("the build summary is source-controller's", () => {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConditionTypes, SourceReasons } from '../../api/constants.ts';
+import type { Bucket } from '../../api/bucket.ts';
 import type { GitRepository } from '../../api/git-repository.ts';
 import {
   HelmChartReasons,
@@ -53,7 +54,7 @@ import { messageOf, readSecretData, refuseUnsupportedFields, withJitter, type Co
 
 export interface HelmChartReconcilerOptions extends ControllerDeps {
   informer: Informer;
-  /** Source informers by kind (HelmRepository, GitRepository). */
+  /** Source informers by kind (HelmRepository, GitRepository, Bucket). */
   sources: ReadonlyMap<string, Informer>;
   storage: ArtifactStorage;
   /** How soon to look again at a source without an artifact (Flux's `--requeue-dependency`, default 30 s). */
@@ -70,7 +71,7 @@ interface BuildSummary {
 
 interface HelmChartContext extends ReconcileContext<HelmChart, HelmChartStatus> {
   intervalMs: number;
-  source?: HelmRepository | GitRepository;
+  source?: HelmRepository | GitRepository | Bucket;
   build?: BuildSummary;
   work?: string;
   wasFailing: boolean;
@@ -88,14 +89,20 @@ export function buildSummary(b: BuildSummary): string {
 }
 
 /**
- * The build metadata source-controller appends to the version: with reconcileStrategy Revision and a
- * GitRepository source, the first 12 hex digits of the commit; with values files, the generation after a dot.
+ * The build metadata source-controller appends to the version: with reconcileStrategy Revision, the first 12 hex
+ * digits of the GitRepository's commit or of the Bucket's revision digest; with values files, the generation after
+ * a dot.
  */
 export function versionMetadata(obj: HelmChart, sourceRevision: string | undefined): string {
   let meta = '';
   if (helmChartReconcileStrategy(obj.spec) === 'Revision' && obj.spec.sourceRef.kind === 'GitRepository') {
     const sha = (sourceRevision && parseRevision(sourceRevision)?.sha) ?? sourceRevision ?? '';
     meta = sha.slice(0, 12);
+  }
+  if (helmChartReconcileStrategy(obj.spec) === 'Revision' && obj.spec.sourceRef.kind === 'Bucket') {
+    // `sha256:<hex>`: the hex part; a revision that is not a digest is used as it is.
+    const digest = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:([0-9a-f]{32,})$/.exec(sourceRevision ?? '');
+    meta = (digest?.[1] ?? sourceRevision ?? '').slice(0, 12);
   }
   if ((obj.spec.valuesFiles ?? []).length > 0) meta += `${meta === '' ? '' : '.'}${obj.metadata.generation ?? 0}`;
   return meta;
@@ -130,7 +137,7 @@ export function helmChartReconciler(
       run: (ctx) => {
         const { kind, name } = ctx.obj.spec.sourceRef;
         const ns = ctx.obj.metadata.namespace ?? '';
-        const source = o.sources.get(kind)?.get(`${ns}/${name}`) as HelmRepository | GitRepository | undefined;
+        const source = o.sources.get(kind)?.get(`${ns}/${name}`) as HelmRepository | GitRepository | Bucket | undefined;
         if (!source) {
           throw new ReconcileFailure(
             'SourceUnavailable',
@@ -161,7 +168,7 @@ export function helmChartReconciler(
       run: async (ctx) => {
         resetSourceVerified(ctx);
         try {
-          if (ctx.obj.spec.sourceRef.kind !== 'HelmRepository') await fromGitRepository(ctx);
+          if (ctx.obj.spec.sourceRef.kind !== 'HelmRepository') await fromSourceArtifact(ctx);
           else if (isOciHelmRepository((ctx.source as HelmRepository).spec)) await fromOciRepository(ctx);
           else await fromHelmRepository(ctx);
         } catch (err) {
@@ -280,13 +287,14 @@ export function helmChartReconciler(
     await store(ctx, build);
   }
 
-  async function fromGitRepository(ctx: HelmChartContext): Promise<void> {
+  /** The chart directory of a GitRepository's or Bucket's artifact, packaged. */
+  async function fromSourceArtifact(ctx: HelmChartContext): Promise<void> {
     const { obj } = ctx;
-    const artifact = (ctx.source as GitRepository).status!.artifact!;
+    const artifact = (ctx.source as GitRepository | Bucket).status!.artifact!;
     ctx.work = await mkdtemp(path.join(tmpdir(), 'driftless-helmchart-'));
     const root = path.join(ctx.work, 'source');
     await mkdir(root, { recursive: true });
-    // The GitRepository artifact was written by this process; the cap only guards against a corrupt file.
+    // The source's artifact was written by this process; the cap only guards against a corrupt file.
     await untarSafe({ source: createReadStream(storage.localPath(artifact.path)), dest: root, maxBytes: 1024 ** 3 });
     const options = {
       root,

@@ -20,8 +20,8 @@ export const helmChartSourceKey = (c: HelmChart): string =>
   `${c.spec.sourceRef.kind}/${c.metadata.namespace ?? ''}/${c.spec.sourceRef.name}`;
 
 /**
- * Registers the HelmChart controller: reconciles on spec/annotation changes, and when its HelmRepository
- * or GitRepository publishes a new artifact revision (source-controller's SourceRevisionChangePredicate).
+ * Registers the HelmChart controller: reconciles on spec/annotation changes, and when its HelmRepository,
+ * GitRepository or Bucket publishes a new artifact revision (source-controller's SourceRevisionChangePredicate).
  */
 export function setupHelmChartController(
   mgr: Manager,
@@ -31,6 +31,7 @@ export function setupHelmChartController(
   const sources = new Map([
     [Kinds.HelmRepository as string, mgr.informer(ApiVersions.source, Kinds.HelmRepository)],
     [Kinds.GitRepository as string, mgr.informer(ApiVersions.source, Kinds.GitRepository)],
+    [Kinds.Bucket as string, mgr.informer(ApiVersions.source, Kinds.Bucket)],
   ]);
   const reconciler = helmChartReconciler({ ...deps, informer, sources });
   const controller = new Controller({
