@@ -437,12 +437,12 @@ test('an OCI HelmRepository is static (no finalizer, empty status); a HelmChart 
     },
     120_000,
   );
-  // Refused fields and values stall the object, named (verify, Bucket).
+  // A Bucket source that does not exist: Flux's SourceUnavailable, naming it (test/e2e/bucket-source builds from one).
   await env.apply(helmChart('from-bucket', { chart: 'hello', sourceRef: { kind: 'Bucket', name: 'b' } }));
   await env.waitForReady(chartRef('from-bucket'), {
     status: 'False',
-    reason: 'NotSupported',
-    messageIncludes: "spec.sourceRef.kind 'Bucket'",
+    reason: 'SourceUnavailable',
+    messageIncludes: 'buckets.source.toolkit.fluxcd.io "b" not found',
   });
 });
 
