@@ -65,21 +65,31 @@ export function fluxReady(obj: Flux): { ready: boolean; reason: string } {
   return { ready: false, reason: ready ? `${ready.status}/${ready.reason ?? ''}` : 'NoCondition' };
 }
 
-/** Counts Ready Kustomizations in a namespace, with a tally of why the others are not Ready. */
-export async function kustomizationsReady(client: KubeClient, namespace: string, total: number): Promise<PollState> {
-  const list = await client.list<Flux>(ApiVersions.kustomize, 'Kustomization', { namespace });
+/** Counts Ready Flux objects of one kind in a namespace, with a tally of why the others are not Ready. */
+export async function fluxObjectsReady(
+  client: KubeClient,
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  total: number,
+): Promise<PollState> {
+  const list = await client.list<Flux>(apiVersion, kind, { namespace });
   const tally = new Map<string, number>();
   let ready = 0;
-  for (const ks of list.items) {
-    const state = fluxReady(ks);
+  for (const obj of list.items) {
+    const state = fluxReady(obj);
     if (state.ready) ready++;
     else tally.set(state.reason, (tally.get(state.reason) ?? 0) + 1);
   }
   const missing = total - list.items.length;
   if (missing > 0) tally.set('NotCreated', missing);
   const others = [...tally].map(([reason, n]) => `${n} ${reason}`).join(', ');
-  return { done: ready === total, progress: `${ready}/${total} Kustomizations Ready${others ? ` (${others})` : ''}` };
+  return { done: ready === total, progress: `${ready}/${total} ${kind}s Ready${others ? ` (${others})` : ''}` };
 }
+
+/** Counts Ready Kustomizations in a namespace, with a tally of why the others are not Ready. */
+export const kustomizationsReady = (client: KubeClient, namespace: string, total: number): Promise<PollState> =>
+  fluxObjectsReady(client, ApiVersions.kustomize, 'Kustomization', namespace, total);
 
 type Deployment = KubeObject & {
   spec?: { replicas?: number };

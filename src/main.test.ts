@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeApiError } from './kube/errors.ts';
-import { assertCrdsInstalled, rootWarning } from './main.ts';
+import { assertCrdsInstalled } from './controllers/crd-check.ts';
+import { rootWarning } from './main.ts';
 
 const failingWith = (err: Error) => ({ resource: () => Promise.reject(err) });
 

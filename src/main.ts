@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ApiVersions, ControllerNames, Groups } from './api/constants.ts';
-import { NotificationVersions } from './api/notification.ts';
+import { ControllerNames } from './api/constants.ts';
 import { EventAnnotationPrefix } from './notify/event.ts';
 import { forwardEvents, isEventsUrl } from './notify/forward.ts';
 import { ArtifactStorage } from './artifacts/storage.ts';
@@ -28,8 +27,8 @@ import { setupHelmReleaseController } from './controllers/helm-release/setup.ts'
 import { setupNotifications } from './controllers/notification/setup.ts';
 import { setupReceiverController } from './controllers/receiver/setup.ts';
 import { KubeClient } from './kube/client.ts';
+import { assertCrdsInstalled } from './controllers/crd-check.ts';
 import { loadKubeConfig } from './kube/config.ts';
-import { isNoKindMatch } from './kube/errors.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { parseAddress } from './runtime/http-server.ts';
 import { createLogger, type Logger } from './runtime/logger.ts';
@@ -373,36 +372,4 @@ export async function startEngine(
   );
   engine.stop = shutdown;
   return engine;
-}
-
-/**
- * Fails early, with the fix, when a Flux CRD is missing (discovery says NoKindMatch). Any other failure
- * to look the kinds up (Forbidden, a 5xx, the network) is thrown as it is, with its own message: a
- * cluster that cannot be asked is not a cluster without the CRDs.
- */
-export async function assertCrdsInstalled(client: Pick<KubeClient, 'resource'>): Promise<void> {
-  const required = [
-    [ApiVersions.source, 'GitRepository'],
-    // Without its CRD the Bucket informer never syncs and the manager would wait forever.
-    [ApiVersions.source, 'Bucket'],
-    // Likewise the ExternalArtifact informer (Kustomization sources) and the ArtifactGenerator one.
-    [ApiVersions.source, 'ExternalArtifact'],
-    [`${Groups.sourceExtensions}/v1beta1`, 'ArtifactGenerator'],
-    [ApiVersions.kustomize, 'Kustomization'],
-    [`${Groups.notification}/${NotificationVersions.providerAlert}`, 'Alert'],
-    [`${Groups.notification}/${NotificationVersions.receiver}`, 'Receiver'],
-  ] as const;
-  // Looked up together (one discovery request per group version, in parallel: this is on the start-up path); the
-  // first missing kind in the list's order is the one reported.
-  const lookups = await Promise.allSettled(required.map(([apiVersion, kind]) => client.resource(apiVersion, kind)));
-  lookups.forEach((lookup, i) => {
-    if (lookup.status === 'fulfilled') return;
-    const err: unknown = lookup.reason;
-    const [apiVersion, kind] = required[i] ?? ['', ''];
-    if (!isNoKindMatch(err)) throw err;
-    throw new Error(
-      `the ${kind} CRD (${apiVersion}) is not installed in this cluster: run \`driftless install\` (or \`driftless install --crds-only\`) first`,
-      { cause: err },
-    );
-  });
 }

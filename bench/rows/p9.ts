@@ -3,7 +3,7 @@
 import { mapLimited } from '../baseline.ts';
 import { p9Fixture, P9_CHART_PATH } from '../fixtures.ts';
 import { delta, totalRequests, treeRssSampler } from '../measure.ts';
-import { fluxReady, pollUntil, type PollState } from '../readiness.ts';
+import { fluxObjectsReady, pollUntil } from '../readiness.ts';
 import type { Line } from '../report.ts';
 import { FluxApi, withEngine, type Session, type Turn } from '../session.ts';
 import { alternate, toLines, type Measured, type MetricSpec } from './common.ts';
@@ -33,25 +33,10 @@ export function benchHelmRelease(ns: string, name: string, timeoutMs: number): K
   };
 }
 
-/** Counts Ready HelmReleases in the turn's namespace, with a tally of why the others are not. */
-async function helmReleasesReady(s: Session, ns: string, total: number): Promise<PollState> {
-  const list = await s.client.list<Parameters<typeof fluxReady>[0]>(FluxApi.helm, 'HelmRelease', { namespace: ns });
-  const tally = new Map<string, number>();
-  let ready = 0;
-  for (const hr of list.items) {
-    const state = fluxReady(hr);
-    if (state.ready) ready++;
-    else tally.set(state.reason, (tally.get(state.reason) ?? 0) + 1);
-  }
-  if (total > list.items.length) tally.set('NotCreated', total - list.items.length);
-  const others = [...tally].map(([reason, n]) => `${n} ${reason}`).join(', ');
-  return { done: ready === total, progress: `${ready}/${total} HelmReleases Ready${others ? ` (${others})` : ''}` };
-}
-
 async function waitAllReleased(s: Session, t: Turn, n: number): Promise<number> {
   return await pollUntil({
     what: `${n} HelmReleases to be Ready`,
-    check: () => helmReleasesReady(s, t.ns, n),
+    check: () => fluxObjectsReady(s.client, FluxApi.helm, 'HelmRelease', t.ns, n),
     timeoutMs: s.opts.timeoutMs,
     failIf: () => t.engine.exited(),
     log: t.log,

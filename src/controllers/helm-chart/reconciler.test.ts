@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HelmChart } from '../../api/helm-chart.ts';
 import { indexUrlOf } from '../../sources/helm-repository/repo-index.ts';
-import { buildSummary, versionMetadata } from './reconciler.ts';
+import { buildSummary, versionMetadata } from './build-naming.ts';
 
 const chart = (spec: Partial<HelmChart['spec']>, generation = 3): HelmChart => ({
   apiVersion: 'source.toolkit.fluxcd.io/v1',

@@ -8,7 +8,6 @@ import type { GitRepository } from '../../api/git-repository.ts';
 import {
   HelmChartReasons,
   helmChartIntervalMs,
-  helmChartReconcileStrategy,
   helmChartVersion,
   type HelmChart,
   type HelmChartStatus,
@@ -24,7 +23,6 @@ import { ReconcileFailure } from '../../runtime/reconcile/failure.ts';
 import { StepReconciler, type ReconcileContext } from '../../runtime/reconcile/skeleton.ts';
 import type { Step } from '../../runtime/reconcile/steps.ts';
 import type { Result } from '../../runtime/result.ts';
-import { parseRevision } from '../../sources/git/revision.ts';
 import { isAuthFailure, readRepositoryAuth, RepositoryAuthError } from '../../sources/helm-repository/auth.ts';
 import {
   buildLocalChart,
@@ -39,6 +37,7 @@ import { ChartBuildError } from '../../sources/helm-repository/errors.ts';
 import { httpGet } from '../../sources/helm-repository/http-get.ts';
 import { HelmLimits, parseIndex, type RepositoryIndex } from '../../sources/helm-repository/repo-index.ts';
 import { artifactSourceGuards } from '../artifact-source.ts';
+import { buildSummary, versionMetadata, type BuildSummary } from './build-naming.ts';
 import { fetchChartDependency } from './dependency.ts';
 import { ociChartClient, ociChartIndex, pullOciChart, tagOfChartUrl } from './oci-chart.ts';
 import {
@@ -61,14 +60,6 @@ export interface HelmChartReconcilerOptions extends ControllerDeps {
   requeueDependencyMs?: number;
 }
 
-/** The outcome source-controller summarises: a new build, or the stored one still current. */
-interface BuildSummary {
-  name: string;
-  version: string;
-  packaged: boolean;
-  valuesFiles: string[];
-}
-
 interface HelmChartContext extends ReconcileContext<HelmChart, HelmChartStatus> {
   intervalMs: number;
   source?: HelmRepository | GitRepository | Bucket;
@@ -80,33 +71,6 @@ interface HelmChartContext extends ReconcileContext<HelmChart, HelmChartStatus> 
 }
 
 const fetchFailed = [{ type: ConditionTypes.FetchFailed, status: 'True' as const }];
-
-/** source-controller's Build.Summary(): `pulled|packaged '<name>' chart with version '<v>'[ and merged values files [a b]]`. */
-export function buildSummary(b: BuildSummary): string {
-  const action = b.packaged ? 'packaged' : 'pulled';
-  const values = b.valuesFiles.length > 0 ? ` and merged values files [${b.valuesFiles.join(' ')}]` : '';
-  return `${action} '${b.name}' chart with version '${b.version}'${values}`;
-}
-
-/**
- * The build metadata source-controller appends to the version: with reconcileStrategy Revision, the first 12 hex
- * digits of the GitRepository's commit or of the Bucket's revision digest; with values files, the generation after
- * a dot.
- */
-export function versionMetadata(obj: HelmChart, sourceRevision: string | undefined): string {
-  let meta = '';
-  if (helmChartReconcileStrategy(obj.spec) === 'Revision' && obj.spec.sourceRef.kind === 'GitRepository') {
-    const sha = (sourceRevision && parseRevision(sourceRevision)?.sha) ?? sourceRevision ?? '';
-    meta = sha.slice(0, 12);
-  }
-  if (helmChartReconcileStrategy(obj.spec) === 'Revision' && obj.spec.sourceRef.kind === 'Bucket') {
-    // `sha256:<hex>`: the hex part; a revision that is not a digest is used as it is.
-    const digest = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:([0-9a-f]{32,})$/.exec(sourceRevision ?? '');
-    meta = (digest?.[1] ?? sourceRevision ?? '').slice(0, 12);
-  }
-  if ((obj.spec.valuesFiles ?? []).length > 0) meta += `${meta === '' ? '' : '.'}${obj.metadata.generation ?? 0}`;
-  return meta;
-}
 
 /**
  * Reconciles HelmChart objects as source-controller does: from a HelmRepository, the chart version picked
