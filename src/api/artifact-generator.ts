@@ -9,8 +9,8 @@ import { ConditionSchema } from './meta.ts';
 import type { FluxObject } from './meta.ts';
 import { Int64, StringEnum, StringMap, described } from './schema-types.ts';
 
-/** `source.extensions.fluxcd.io/v1beta1`. */
-export const ArtifactGeneratorApiVersion = `${Groups.sourceExtensions}/v1beta1`;
+// The names are in constants.ts, which the CLI loads without this module's schema library.
+export { ArtifactGeneratorApiVersion, ArtifactGeneratorNames } from './constants.ts';
 
 /** Source kinds a generator may read (source-watcher's enum). */
 export const GeneratorSourceKinds = [
@@ -129,16 +129,6 @@ export type ArtifactGeneratorStatus = Static<typeof ArtifactGeneratorStatusSchem
 
 /** An ArtifactGenerator object. */
 export type ArtifactGenerator = FluxObject<ArtifactGeneratorSpec, ArtifactGeneratorStatus>;
-
-/** Names source-watcher uses (api/v1beta1/artifactgenerator_types.go). */
-export const ArtifactGeneratorNames = {
-  finalizer: 'source.extensions.fluxcd.io/finalizer',
-  /** Label on generated ExternalArtifacts: the generator's UID. */
-  generatorLabel: 'source.extensions.fluxcd.io/generator',
-  /** `disabled` pauses the generator (source-watcher's suspend). */
-  reconcileAnnotation: 'source.extensions.fluxcd.io/reconcile',
-  originRevisionAnnotation: 'org.opencontainers.image.revision',
-} as const;
 
 /** Ready/Stalled reasons of ArtifactGenerator. */
 export const ArtifactGeneratorReasons = {

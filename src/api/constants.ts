@@ -19,6 +19,19 @@ export const ApiVersions = {
   helm: `${Groups.helm}/v2`,
 } as const;
 
+/** `source.extensions.fluxcd.io/v1beta1`: source-watcher's ArtifactGenerator. */
+export const ArtifactGeneratorApiVersion = `${Groups.sourceExtensions}/v1beta1`;
+
+/** Names source-watcher uses (api/v1beta1/artifactgenerator_types.go). */
+export const ArtifactGeneratorNames = {
+  finalizer: 'source.extensions.fluxcd.io/finalizer',
+  /** Label on generated ExternalArtifacts: the generator's UID. */
+  generatorLabel: 'source.extensions.fluxcd.io/generator',
+  /** `disabled` pauses the generator (source-watcher's suspend). */
+  reconcileAnnotation: 'source.extensions.fluxcd.io/reconcile',
+  originRevisionAnnotation: 'org.opencontainers.image.revision',
+} as const;
+
 /** Kind names. */
 export const Kinds = {
   GitRepository: 'GitRepository',

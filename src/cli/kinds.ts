@@ -1,6 +1,5 @@
 // The Flux kinds the CLI knows, as a registry: adding a kind (Alert…) is one entry here.
-import { ArtifactGeneratorApiVersion, ArtifactGeneratorNames } from '../api/artifact-generator.ts';
-import { ApiVersions, Kinds } from '../api/constants.ts';
+import { ApiVersions, ArtifactGeneratorApiVersion, ArtifactGeneratorNames, Kinds } from '../api/constants.ts';
 import { CliError } from './errors.ts';
 import { isSuspended, type FluxResource } from './flux-object.ts';
 
