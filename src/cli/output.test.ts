@@ -40,6 +40,18 @@ void test('renderTable styles cells after padding, so colour codes keep the colu
   assert.equal(renderTable([], [['a', 'b']]), 'a\tb\n', 'no header row when the header is empty');
 });
 
+void test('renderTable counts code points: an emoji (two UTF-16 units) or an accent is one column', () => {
+  const text = renderTable(
+    ['Name', 'Ready'],
+    [
+      ['app-🚀', 'True'],
+      ['café', 'True'],
+      ['abcde', 'True'],
+    ],
+  );
+  assert.equal(text, 'NAME \tREADY\napp-🚀\tTrue\ncafé \tTrue\nabcde\tTrue\n');
+});
+
 void test('a multi-line cell spans lines inside its column', () => {
   const text = renderTable(
     ['Object', 'Message'],

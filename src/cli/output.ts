@@ -75,8 +75,10 @@ export function renderTable(
   return out.join('');
 }
 
-// Counts code points, not UTF-16 units, so names with emoji or accents still line up.
-const cellWidth = (s: string): number => [...s].length;
+// Counts code points, not UTF-16 units, so names with emoji or accents still line up. Text without surrogate
+// pairs (nearly all) has one unit per code point: no array of characters is built for it.
+const surrogate = /[\uD800-\uDFFF]/;
+const cellWidth = (s: string): number => (surrogate.test(s) ? [...s].length : s.length);
 
 const hexRun = /\b[a-f0-9]{40,128}\b/g;
 
