@@ -17,6 +17,7 @@ export interface ObjectMeta {
     apiVersion?: string;
     fieldsType?: string;
     fieldsV1?: unknown;
+    time?: string;
     subresource?: string;
   }[];
   [key: string]: unknown;

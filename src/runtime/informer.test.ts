@@ -159,3 +159,37 @@ test('indexes follow adds, updates, deletes and relists', async () => {
   abort.abort();
   await run;
 });
+
+test('the cache keeps who wrote an object and when, not the fieldsV1 trees of its managedFields', async () => {
+  const written: KubeObject = {
+    ...cm('a', '1'),
+    metadata: {
+      ...cm('a', '1').metadata,
+      managedFields: [
+        {
+          manager: 'kustomize-controller',
+          operation: 'Apply',
+          time: '2026-01-01T00:00:00Z',
+          fieldsV1: { 'f:data': {} },
+        },
+        { manager: 'kubectl-edit', operation: 'Update', time: '2026-01-02T00:00:00Z', fieldsV1: { 'f:data': {} } },
+      ],
+    },
+  };
+  const client = scriptedClient({ lists: [[written]], watches: [] });
+  const inf = new Informer({ client, apiVersion: 'v1', kind: 'ConfigMap', logger: createLogger({ level: 'silent' }) });
+  const added: KubeObject[] = [];
+  inf.addHandlers({ onAdd: (o) => added.push(o) });
+  const abort = new AbortController();
+  const running = inf.run(abort.signal);
+  await within(2000, 'the first list', client.idle);
+  const expected = [
+    { manager: 'kustomize-controller', operation: 'Apply', time: '2026-01-01T00:00:00Z' },
+    { manager: 'kubectl-edit', operation: 'Update', time: '2026-01-02T00:00:00Z' },
+  ];
+  assert.deepEqual(inf.get('ns/a')?.metadata.managedFields, expected);
+  assert.deepEqual(added[0]?.metadata.managedFields, expected, 'handlers see the cached form');
+  assert.ok(written.metadata.managedFields?.[0] && 'fieldsV1' in written.metadata.managedFields[0], 'input untouched');
+  abort.abort();
+  await running;
+});

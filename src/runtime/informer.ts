@@ -189,7 +189,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     } else this.store.delete(key);
   }
 
-  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', received: T): void {
+    const obj = withoutFieldTrees(received);
     const key = keyOf(obj);
     const old = this.store.get(key);
     if (type === 'DELETED') {
@@ -204,4 +205,17 @@ export class Informer<T extends KubeObject = KubeObject> {
       else h.onAdd?.(obj);
     }
   }
+}
+
+/**
+ * The object as cached: its managedFields entries keep who wrote it and when (manager, operation, time,
+ * subresource) but not their `fieldsV1` trees, which are most of an object's metadata (on a Deployment,
+ * more than the rest of it) and are never read from a cache: what reads them (drift exclusions, manager
+ * clean-up) reads the live object.
+ */
+function withoutFieldTrees<T extends KubeObject>(obj: T): T {
+  const entries = obj.metadata.managedFields;
+  if (!entries?.some((e) => 'fieldsV1' in e)) return obj;
+  const managedFields = entries.map(({ fieldsV1: _tree, ...entry }) => entry);
+  return { ...obj, metadata: { ...obj.metadata, managedFields } };
 }
