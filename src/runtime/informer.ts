@@ -107,9 +107,16 @@ export class Informer<T extends KubeObject = KubeObject> {
     const sleep = this.opts.sleep ?? abortableSleep;
     let failures = 0;
     let resourceVersion = '';
+    // As client-go's reflector: list from the API server's watch cache (resourceVersion 0: one answer, no
+    // etcd read, the label selector applied in memory), except after 410 Gone, when the cache may be older
+    // than what this informer already saw: then a consistent read.
+    let consistent = false;
     while (!signal.aborted) {
       try {
-        if (!resourceVersion) resourceVersion = await this.relist();
+        if (!resourceVersion) {
+          resourceVersion = await this.relist(consistent);
+          consistent = false;
+        }
         await this.opts.client.watch(this.opts.apiVersion, this.opts.kind, {
           namespace: this.opts.namespace,
           labelSelector: this.opts.labelSelector,
@@ -127,6 +134,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (signal.aborted) return;
         if (isGone(err)) {
           resourceVersion = '';
+          consistent = true;
           continue;
         }
         failures++;
@@ -139,11 +147,12 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private async relist(): Promise<string> {
+  private async relist(consistent: boolean): Promise<string> {
     const list = await this.opts.client.list<T>(this.opts.apiVersion, this.opts.kind, {
       namespace: this.opts.namespace,
       labelSelector: this.opts.labelSelector,
       metadataOnly: this.opts.metadataOnly,
+      ...(consistent ? {} : { resourceVersion: '0' as const }),
     });
     const seen = new Set<string>();
     for (const obj of list.items) {
