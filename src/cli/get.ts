@@ -58,7 +58,9 @@ export async function listKinds(
   const results: KindResult[] = [];
   for (const kind of kinds) {
     try {
+      // One answer, not pages of 500, as flux lists: a paged list costs the API server an extra read per page.
       const list = await client.list<FluxResource>(kind.apiVersion, kind.kind, {
+        limit: 0,
         ...(opts.namespace ? { namespace: opts.namespace } : {}),
         ...(opts.name ? { fieldSelector: `metadata.name=${opts.name}` } : {}),
       });
