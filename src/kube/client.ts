@@ -25,7 +25,7 @@ export interface ApplyOptions {
   subresource?: string;
 }
 
-export interface WatchOptions extends Omit<ListOptions, 'resourceVersion'> {
+export interface WatchOptions extends ListOptions {
   resourceVersion: string;
   signal: AbortSignal;
   timeoutSeconds?: number;
@@ -149,7 +149,6 @@ export class KubeClient {
           fieldSelector: opts.fieldSelector,
           limit: String(opts.limit ?? 500),
           continue: cont,
-          ...(opts.resourceVersion && !cont ? { resourceVersion: opts.resourceVersion } : {}),
         },
         ...(opts.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
       });

@@ -57,11 +57,6 @@ export interface ListOptions {
   metadataOnly?: boolean;
   /** Page size (default 500); 0 asks for the whole list in one answer. */
   limit?: number;
-  /**
-   * `0`: any version the server has, served from its watch cache in one answer without an etcd read (what
-   * client-go's informers list with first); unset: the latest, read from etcd page by page.
-   */
-  resourceVersion?: '0';
 }
 
 export interface ObjectList<T extends KubeObject = KubeObject> {

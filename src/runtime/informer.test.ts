@@ -14,8 +14,8 @@ const cm = (name: string, rv: string): KubeObject => ({
 
 type ScriptedClient = KubeClient & {
   listCalls: number;
-  /** The resourceVersion each list asked for ('' for a consistent read). */
-  listRvs: string[];
+  /** The page size each list asked for (0: the whole list in one answer). */
+  listLimits: (number | undefined)[];
   watchRvs: string[];
   /** Resolves once the informer idles in an unscripted watch: everything before it has been applied. */
   idle: Promise<void>;
@@ -35,12 +35,12 @@ function scriptedClient(script: {
   let markIdle = (): void => {};
   const c = {
     listCalls: 0,
-    listRvs: [] as string[],
+    listLimits: [] as (number | undefined)[],
     watchRvs: [] as string[],
     idle: new Promise<void>((r) => (markIdle = r)),
     async list(_a: string, _k: string, o: ListOptions) {
       c.listCalls++;
-      c.listRvs.push(o.resourceVersion ?? '');
+      c.listLimits.push(o.limit);
       const items = script.lists[Math.min(list++, script.lists.length - 1)] ?? [];
       return { items, resourceVersion: String(100 + list) };
     },
@@ -98,7 +98,7 @@ test('relists on 410 Gone and reconciles the store against the fresh list', asyn
   ac.abort();
   await running;
   assert.equal(client.listCalls, 2, 'listed again after 410');
-  assert.deepEqual(client.listRvs, ['0', ''], 'first from the watch cache; after 410 a consistent read');
+  assert.deepEqual(client.listLimits, [0, 0], 'each list in one answer, not pages');
   assert.deepEqual(client.watchRvs.slice(0, 2), ['101', '102'], 'each watch resumes from the list resourceVersion');
   assert.deepEqual(seen, ['add a', 'add b', 'update a@5', 'update a@2', 'delete b']);
   assert.deepEqual(

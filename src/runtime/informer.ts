@@ -107,16 +107,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     const sleep = this.opts.sleep ?? abortableSleep;
     let failures = 0;
     let resourceVersion = '';
-    // As client-go's reflector: list from the API server's watch cache (resourceVersion 0: one answer, no
-    // etcd read, the label selector applied in memory), except after 410 Gone, when the cache may be older
-    // than what this informer already saw: then a consistent read.
-    let consistent = false;
     while (!signal.aborted) {
       try {
-        if (!resourceVersion) {
-          resourceVersion = await this.relist(consistent);
-          consistent = false;
-        }
+        if (!resourceVersion) resourceVersion = await this.relist();
         await this.opts.client.watch(this.opts.apiVersion, this.opts.kind, {
           namespace: this.opts.namespace,
           labelSelector: this.opts.labelSelector,
@@ -134,7 +127,6 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (signal.aborted) return;
         if (isGone(err)) {
           resourceVersion = '';
-          consistent = true;
           continue;
         }
         failures++;
@@ -147,12 +139,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private async relist(consistent: boolean): Promise<string> {
+  /**
+   * A consistent list (every object written before it, so a synced cache holds what existed at start) in one
+   * answer, not pages of 500: an API server with ConsistentListFromCache (on by default since Kubernetes 1.31)
+   * serves it from its watch cache, while each further page costs a round trip and a read. A stale list from
+   * the cache (resourceVersion 0, client-go's first list) was tried: right after a write it can miss the object.
+   */
+  private async relist(): Promise<string> {
     const list = await this.opts.client.list<T>(this.opts.apiVersion, this.opts.kind, {
       namespace: this.opts.namespace,
       labelSelector: this.opts.labelSelector,
       metadataOnly: this.opts.metadataOnly,
-      ...(consistent ? {} : { resourceVersion: '0' as const }),
+      limit: 0,
     });
     const seen = new Set<string>();
     for (const obj of list.items) {
