@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { realpath } from 'node:fs/promises';
 import { BuildError } from './errors.ts';
-import { checkKustomizationTree, isRemoteReference } from './kustomization-guard.ts';
+import { checkDeferredYaml, checkKustomizationTree, isRemoteReference } from './kustomization-guard.ts';
 import { buildKustomization } from './kustomize-build.ts';
 import { makeTree } from './test-fixtures.ts';
 import type { Tree } from './test-fixtures.ts';
@@ -183,6 +183,36 @@ void test('YAML files kustomize will decode are checked against alias bombs firs
     }),
     /^p\.yaml: .*too many YAML alias expansions/,
   );
+});
+
+void test('with deferred syntax checks, only files that cannot hold an alias wait for checkDeferredYaml', async () => {
+  const broken = `${cm('broken')}data: {a: b\n`;
+  const bomb = `${cm('bomb')}a: &a [x, x]\nb: [*a, *a, *a]\n`;
+  const fx = await makeTree({
+    'kustomization.yaml': 'resources: [broken.yaml, ok.yaml]\n',
+    'broken.yaml': broken,
+    'ok.yaml': cm('ok'),
+  });
+  try {
+    const root = await realpath(fx.root);
+    const report = await checkKustomizationTree({ root, entryDir: root, deferSyntaxChecks: true });
+    assert.deepEqual(
+      report.deferred.map((d) => d.limits.source),
+      ['broken.yaml', 'ok.yaml'],
+    );
+    await assert.rejects(checkDeferredYaml(report.deferred), /broken\.yaml: document 1: .* at line \d+/);
+    await assert.rejects(checkKustomizationTree({ root, entryDir: root }), /broken\.yaml: document 1/);
+  } finally {
+    await fx.cleanup();
+  }
+  const withAlias = await makeTree({ 'kustomization.yaml': 'resources: [a.yaml]\n', 'a.yaml': bomb });
+  try {
+    const root = await realpath(withAlias.root);
+    const limited = checkKustomizationTree({ root, entryDir: root, deferSyntaxChecks: true, maxAliasCount: 2 });
+    await assert.rejects(limited, /a\.yaml: document 1: too many YAML alias expansions/);
+  } finally {
+    await withAlias.cleanup();
+  }
 });
 
 void test('isRemoteReference', () => {

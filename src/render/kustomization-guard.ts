@@ -6,6 +6,7 @@ import { fieldValues, findKustomizationFile, readKustomization } from './kustomi
 import type { ScanLimits } from './kustomization-file.ts';
 import { relativeTo, resolveInside } from './safe-path.ts';
 import { DEFAULT_MAX_YAML_BYTES, parseYamlDocuments } from './yaml-documents.ts';
+import type { YamlLimits } from './yaml-documents.ts';
 import { isRecord } from '../util/is-record.ts';
 
 /** Options of {@link checkKustomizationTree}. */
@@ -18,6 +19,11 @@ export type GuardOptions = ScanLimits & {
   allowRemoteBases?: boolean;
   /** Cap on kustomization directories visited; default 1,000. */
   maxKustomizations?: number;
+  /**
+   * Leave the full parse of YAML files that cannot hold an alias to {@link checkDeferredYaml}, for when kustomize
+   * fails and its message should give way to ours; default false (every file is parsed here).
+   */
+  deferSyntaxChecks?: boolean;
 };
 
 // "plugin" directories come from generators/transformers/validators: their resources are plugin configs.
@@ -38,7 +44,12 @@ export type GuardReport = {
   remoteReferences: boolean;
   /** Real paths of every local file and directory referenced, the entry directory's own kustomization file included. */
   localPaths: Set<string>;
+  /** YAML files still to parse (only with `deferSyntaxChecks`): none holds an alias, so none can expand into a bomb. */
+  deferred: DeferredYaml[];
 };
+
+/** A YAML file read and size-checked whose parse was left for later. */
+export type DeferredYaml = { text: Buffer; limits: YamlLimits };
 
 /**
  * Walks every kustomization reachable from `entryDir` (resources, bases, components, generator/transformer/validator
@@ -48,7 +59,7 @@ export type GuardReport = {
  */
 export async function checkKustomizationTree(opts: GuardOptions): Promise<GuardReport> {
   const { root } = opts;
-  const report: GuardReport = { remoteReferences: false, localPaths: new Set() };
+  const report: GuardReport = { remoteReferences: false, localPaths: new Set(), deferred: [] };
   const maxVisits = opts.maxKustomizations ?? 1_000;
   const queue: Visit[] = [{ dir: opts.entryDir, mode: 'kustomization' }];
   const seen = new Set<string>();
@@ -171,7 +182,27 @@ async function checkYamlFile(file: string, ctx: Ctx): Promise<void> {
   const size = (await stat(file)).size;
   if (size > maxBytes)
     throw new ManifestError({ source, message: `is ${size} bytes, larger than the ${maxBytes}-byte limit` });
-  parseYamlDocuments(await readFile(file), { ...ctx, source });
+  const text = await readFile(file);
+  const limits: YamlLimits = {
+    maxBytes: ctx.maxBytes,
+    maxAliasCount: ctx.maxAliasCount,
+    maxDepth: ctx.maxDepth,
+    source,
+  };
+  // An alias is written `*name`: without a `*` the file cannot expand one, and kustomize's own parser caps nesting,
+  // so kustomize may read it unparsed; the parse (syntax, depth, encoding) is then only needed to explain a failure.
+  if (ctx.deferSyntaxChecks && !text.includes(ASTERISK)) ctx.report.deferred.push({ text, limits });
+  else parseYamlDocuments(text, limits);
+}
+
+const ASTERISK = 0x2a;
+
+/** Parses the files {@link checkKustomizationTree} deferred; throws the ManifestError it would have thrown. */
+export async function checkDeferredYaml(deferred: readonly DeferredYaml[]): Promise<void> {
+  for (const { text, limits } of deferred) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    parseYamlDocuments(text, limits);
+  }
 }
 
 function checkPluginConfigs(text: string | Buffer, source: string, ctx: Ctx): void {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { setCommonMetadata } from './common-metadata.ts';
 import { BuildError, KustomizationPathError } from './errors.ts';
-import { checkKustomizationTree } from './kustomization-guard.ts';
+import { checkDeferredYaml, checkKustomizationTree, type DeferredYaml } from './kustomization-guard.ts';
 import { findKustomizationFile, readKustomization, scanManifests, writeKustomization } from './kustomization-file.ts';
 import { applySpecOverlays, hasOverlays } from './kustomization-overlays.ts';
 import type { KustomizeSpec } from './kustomization-overlays.ts';
@@ -83,17 +83,9 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
     root,
     entryDir: dir,
     allowRemoteBases: opts.allowRemoteBases ?? false,
+    deferSyntaxChecks: true,
   });
-
-  const output = await runKustomizeBuild({
-    bin: opts.kustomizeBin,
-    dir,
-    roots: [root, path.resolve(opts.root)],
-    timeoutMs: opts.timeoutMs,
-    signal: opts.signal,
-    maxOutputBytes: opts.maxOutputBytes,
-    pathEnv: opts.pathEnv,
-  });
+  const output = await buildThenExplain(opts, root, dir, guard.deferred);
   const parsed = parseManifests(output, {
     source: `kustomize build output of '${relativeTo(root, dir)}'`,
     maxBytes: opts.maxOutputBytes,
@@ -104,6 +96,33 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
   const yaml = hasCommonMetadata(spec) ? serializeManifests(objects) : output.toString('utf8');
   const digest = `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
   return { objects, yaml, digest, remoteReferences: guard.remoteReferences };
+}
+
+/**
+ * Runs kustomize. When it fails, the YAML files the guard deferred are parsed first: a file our parser refuses is
+ * reported our way (file, document, line, never the text), since kustomize's own message may quote the input. When
+ * it succeeds they need no parse: none can hold an alias, and the output is parsed under the same limits.
+ */
+async function buildThenExplain(
+  opts: BuildKustomizationOptions,
+  root: string,
+  dir: string,
+  deferred: readonly DeferredYaml[],
+): Promise<Buffer> {
+  try {
+    return await runKustomizeBuild({
+      bin: opts.kustomizeBin,
+      dir,
+      roots: [root, path.resolve(opts.root)],
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      maxOutputBytes: opts.maxOutputBytes,
+      pathEnv: opts.pathEnv,
+    });
+  } catch (err) {
+    if (!opts.signal?.aborted) await checkDeferredYaml(deferred);
+    throw err;
+  }
 }
 
 const hasCommonMetadata = (spec: KustomizeSpec): boolean =>
@@ -124,7 +143,14 @@ async function selfContained(
 ): Promise<string | undefined> {
   if ((spec.components ?? []).length > 0) return undefined;
   try {
-    const guard = await checkKustomizationTree({ ...limits, root, entryDir: dir, allowRemoteBases });
+    // Only the paths are wanted here: the private build checks every file.
+    const guard = await checkKustomizationTree({
+      ...limits,
+      root,
+      entryDir: dir,
+      allowRemoteBases,
+      deferSyntaxChecks: true,
+    });
     const prefix = dir + path.sep;
     for (const p of guard.localPaths) if (p !== dir && !p.startsWith(prefix)) return undefined;
     return path.relative(root, dir) || '.';
