@@ -14,7 +14,14 @@ describe('runSteps', () => {
     }));
     const outcome = await runSteps(steps, seen, { signal, fallbackReason: 'Failed' });
     assert.deepEqual(seen, ['a', 'b', 'c']);
-    assert.deepEqual(outcome, { ok: true, lastStep: 'c' });
+    const { stepMs, ...rest } = outcome;
+    assert.deepEqual(rest, { ok: true, lastStep: 'c' });
+    assert.deepEqual(
+      stepMs.map(([name]) => name),
+      ['a', 'b', 'c'],
+      'every step that ran is timed, in order',
+    );
+    assert.ok(stepMs.every(([, ms]) => Number.isInteger(ms) && ms >= 0));
   });
 
   it('stops at the first failure and keeps its reason and options', async () => {
@@ -34,6 +41,11 @@ describe('runSteps', () => {
     assert.equal(outcome.ok, false);
     if (outcome.ok) return;
     assert.equal(outcome.step, 'b');
+    assert.deepEqual(
+      outcome.stepMs.map(([name]) => name),
+      ['a', 'b'],
+      'the failed step is timed too',
+    );
     assert.equal(outcome.failure.reason, 'BuildFailed');
     assert.equal(outcome.failure.stalled, true);
   });
@@ -58,7 +70,9 @@ describe('runSteps', () => {
       null,
       { signal, fallbackReason: 'F' },
     );
-    assert.deepEqual(outcome, { ok: true, done: 42, lastStep: 'a' });
+    const { stepMs, ...rest } = outcome;
+    assert.deepEqual(rest, { ok: true, done: 42, lastStep: 'a' });
+    assert.equal(stepMs.length, 1);
   });
 
   it('does not start a step once the signal aborted', async () => {

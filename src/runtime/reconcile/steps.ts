@@ -11,8 +11,12 @@ export interface Step<C, D> {
 }
 
 /** How a run of steps ended. */
-export type StepsOutcome<D> =
-  { ok: true; done?: D; lastStep: string } | { ok: false; failure: ReconcileFailure; step: string };
+export type StepsOutcome<D> = (
+  { ok: true; done?: D; lastStep: string } | { ok: false; failure: ReconcileFailure; step: string }
+) & {
+  /** Milliseconds each step that ran took, in order. */
+  stepMs: [string, number][];
+};
 
 /**
  * Runs `steps` in order on `ctx`. Stops at the first step that throws (its error becomes a
@@ -25,15 +29,20 @@ export async function runSteps<C, D>(
   opts: { signal: AbortSignal; fallbackReason: string },
 ): Promise<StepsOutcome<D>> {
   let last = '';
+  const stepMs: [string, number][] = [];
   for (const step of steps) {
     last = step.name;
+    const started = performance.now();
+    const took = (): void => void stepMs.push([step.name, Math.round(performance.now() - started)]);
     try {
       opts.signal.throwIfAborted();
       const result = await step.run(ctx);
-      if (result) return { ok: true, done: result.done, lastStep: step.name };
+      took();
+      if (result) return { ok: true, done: result.done, lastStep: step.name, stepMs };
     } catch (err) {
-      return { ok: false, failure: asFailure(err, opts.fallbackReason), step: step.name };
+      took();
+      return { ok: false, failure: asFailure(err, opts.fallbackReason), step: step.name, stepMs };
     }
   }
-  return { ok: true, lastStep: last };
+  return { ok: true, lastStep: last, stepMs };
 }
