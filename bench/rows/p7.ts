@@ -87,19 +87,21 @@ async function timed(command: string, args: string[]): Promise<{ wallMs: number;
   }
 }
 
-/** Runs each command `runs` times (after one warm-up run) and keeps the median wall time and CPU. */
-async function medianOf(
-  runs: number,
-  command: string,
-  args: string[],
-): Promise<{ wallMs: number; cpuSeconds: number }> {
-  await timed(command, args);
-  const results: { wallMs: number; cpuSeconds: number }[] = [];
-  for (let i = 0; i < runs; i++) results.push(await timed(command, args));
-  return {
-    wallMs: median(results.map((r) => r.wallMs)) ?? Number.NaN,
-    cpuSeconds: median(results.map((r) => r.cpuSeconds)) ?? Number.NaN,
-  };
+type Timing = { wallMs: number; cpuSeconds: number };
+
+/**
+ * Runs each command once to warm up, then `runs` rounds of every command in turn (so a machine still busy from the
+ * objects just created slows them all alike), and keeps each command's median wall time and CPU.
+ */
+async function mediansOf(runs: number, commands: readonly (readonly [string, string[]])[]): Promise<Timing[]> {
+  for (const [command, args] of commands) await timed(command, args);
+  const results: Timing[][] = commands.map(() => []);
+  for (let i = 0; i < runs; i++)
+    for (const [k, [command, args]] of commands.entries()) results[k]?.push(await timed(command, args));
+  return results.map((rs) => ({
+    wallMs: median(rs.map((r) => r.wallMs)) ?? Number.NaN,
+    cpuSeconds: median(rs.map((r) => r.cpuSeconds)) ?? Number.NaN,
+  }));
 }
 
 /**
@@ -152,26 +154,15 @@ export async function runP8(s: Session, count: number, runs: number): Promise<Li
     );
     const kubeconfig = ['--kubeconfig', s.env.kubeconfigPath];
     const driftless = [path.join(repoRoot, 'bin', 'driftless.js')];
-    log(`timing the CLIs (${runs} runs each after a warm-up, median)`);
-    const dGet = await medianOf(runs, process.execPath, [
-      ...driftless,
-      'get',
-      'kustomizations',
-      '-n',
-      ns,
-      ...kubeconfig,
-    ]);
-    const fGet = await medianOf(runs, s.opts.fluxCli, ['get', 'kustomizations', '-n', ns, ...kubeconfig]);
-    const kGet = await medianOf(runs, s.opts.kubectlBin, [
-      'get',
-      'kustomizations.kustomize.toolkit.fluxcd.io',
-      '-n',
-      ns,
-      ...kubeconfig,
-    ]);
-    const dVersion = await medianOf(runs, process.execPath, [...driftless, '--version']);
-    const fVersion = await medianOf(runs, s.opts.fluxCli, ['version', '--client']);
-    const kVersion = await medianOf(runs, s.opts.kubectlBin, ['version', '--client']);
+    log(`timing the CLIs (a warm-up, then ${runs} rounds of every command in turn; median)`);
+    const [dGet, fGet, kGet, dVersion, fVersion, kVersion] = (await mediansOf(runs, [
+      [process.execPath, [...driftless, 'get', 'kustomizations', '-n', ns, ...kubeconfig]],
+      [s.opts.fluxCli, ['get', 'kustomizations', '-n', ns, ...kubeconfig]],
+      [s.opts.kubectlBin, ['get', 'kustomizations.kustomize.toolkit.fluxcd.io', '-n', ns, ...kubeconfig]],
+      [process.execPath, [...driftless, '--version']],
+      [s.opts.fluxCli, ['version', '--client']],
+      [s.opts.kubectlBin, ['version', '--client']],
+    ])) as [Timing, Timing, Timing, Timing, Timing, Timing];
     const one = (v: number): number[] => (Number.isFinite(v) ? [v] : []);
     return [
       {

@@ -7,6 +7,7 @@ const metrics = (scale: number): string =>
     '# HELP apiserver_request_total Counter of apiserver requests',
     `apiserver_request_total{code="200",resource="configmaps",verb="PATCH"} ${10 * scale}`,
     `apiserver_request_total{code="201",resource="events",verb="POST"} ${5 * scale}`,
+    `apiserver_request_total{code="200",resource="configmaps",verb="LIST"} 0`,
     `apiserver_request_duration_seconds_sum{resource="configmaps",verb="PATCH"} ${0.5 * scale}`,
     `apiserver_request_duration_seconds_count{resource="configmaps",verb="PATCH"} ${10 * scale}`,
     `apiserver_request_duration_seconds_sum{resource="configmaps",verb="WATCH"} ${900 * scale}`,
@@ -25,6 +26,7 @@ test('the API server reading sums every label set and leaves the long-running ve
     waitSum: 0.2,
     waitCount: 4,
     rejected: 0,
+    writes: { configmaps: 10, events: 5 },
   });
 });
 

@@ -27,11 +27,21 @@ export type ApiServerReading = {
   waitSum: number;
   waitCount: number;
   rejected: number;
+  /** `apiserver_request_total` of every verb but GET, LIST, WATCH and CONNECT (writes and dry-runs), by resource. */
+  writes: Record<string, number>;
 };
 
 /** Reads {@link ApiServerReading} from kube-apiserver's Prometheus text; pure. */
 export function parseApiServerMetrics(text: string): ApiServerReading {
-  const r: ApiServerReading = { requests: 0, durationSum: 0, durationCount: 0, waitSum: 0, waitCount: 0, rejected: 0 };
+  const r: ApiServerReading = {
+    requests: 0,
+    durationSum: 0,
+    durationCount: 0,
+    waitSum: 0,
+    waitCount: 0,
+    rejected: 0,
+    writes: {},
+  };
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
@@ -39,8 +49,12 @@ export function parseApiServerMetrics(text: string): ApiServerReading {
     const value = Number(raw);
     if (!Number.isFinite(value)) continue;
     const longRunning = /(?:^|,)verb="(WATCH|CONNECT)"/.test(labels);
-    if (name === 'apiserver_request_total') r.requests += value;
-    else if (name === 'apiserver_request_duration_seconds_sum' && !longRunning) r.durationSum += value;
+    if (name === 'apiserver_request_total') {
+      r.requests += value;
+      const resource = /(?:^|,)resource="([^"]*)"/.exec(labels)?.[1] ?? '';
+      if (!/(?:^|,)verb="(GET|LIST|WATCH|CONNECT)"/.test(labels))
+        r.writes[resource] = (r.writes[resource] ?? 0) + value;
+    } else if (name === 'apiserver_request_duration_seconds_sum' && !longRunning) r.durationSum += value;
     else if (name === 'apiserver_request_duration_seconds_count' && !longRunning) r.durationCount += value;
     else if (name === 'apiserver_flowcontrol_request_wait_duration_seconds_sum') r.waitSum += value;
     else if (name === 'apiserver_flowcontrol_request_wait_duration_seconds_count') r.waitCount += value;
@@ -95,12 +109,7 @@ async function read(s: Session, t: Turn): Promise<Reading> {
     const pid = await readPid(dir, component);
     return pid ? (await sampleProcesses([pid], s.ticks)).cpuSeconds : undefined;
   };
-  const apiserver = await run(s.opts.kubectlBin, ['--kubeconfig', s.env.kubeconfigPath, 'get', '--raw', '/metrics'], {
-    maxBuffer: 256 * 2 ** 20,
-  }).then(
-    (r) => parseApiServerMetrics(r.stdout),
-    () => undefined,
-  );
+  const apiserver = await readApiServerMetrics(s);
   const [apiserverCpu, etcdCpu] = [await cpuOf('kube-apiserver'), await cpuOf('etcd')];
   return {
     at,
@@ -110,6 +119,16 @@ async function read(s: Session, t: Turn): Promise<Reading> {
     ...(etcdCpu !== undefined ? { etcdCpu } : {}),
     ...(apiserver ? { apiserver } : {}),
   };
+}
+
+/** The API server's own counters now (`kubectl get --raw /metrics`); undefined when they cannot be read. */
+export async function readApiServerMetrics(s: Session): Promise<ApiServerReading | undefined> {
+  return await run(s.opts.kubectlBin, ['--kubeconfig', s.env.kubeconfigPath, 'get', '--raw', '/metrics'], {
+    maxBuffer: 256 * 2 ** 20,
+  }).then(
+    (r) => parseApiServerMetrics(r.stdout),
+    () => undefined,
+  );
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
