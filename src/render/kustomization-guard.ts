@@ -48,8 +48,8 @@ export type GuardReport = {
   deferred: DeferredYaml[];
 };
 
-/** A YAML file read and size-checked whose parse was left for later. */
-export type DeferredYaml = { text: Buffer; limits: YamlLimits };
+/** A size-checked YAML file whose parse was left for later (the real path: read again only if it is parsed). */
+export type DeferredYaml = { file: string; limits: YamlLimits };
 
 /**
  * Walks every kustomization reachable from `entryDir` (resources, bases, components, generator/transformer/validator
@@ -191,7 +191,7 @@ async function checkYamlFile(file: string, ctx: Ctx): Promise<void> {
   };
   // An alias is written `*name`: without a `*` the file cannot expand one, and kustomize's own parser caps nesting,
   // so kustomize may read it unparsed; the parse (syntax, depth, encoding) is then only needed to explain a failure.
-  if (ctx.deferSyntaxChecks && !text.includes(ASTERISK)) ctx.report.deferred.push({ text, limits });
+  if (ctx.deferSyntaxChecks && !text.includes(ASTERISK)) ctx.report.deferred.push({ file, limits });
   else parseYamlDocuments(text, limits);
 }
 
@@ -199,10 +199,7 @@ const ASTERISK = 0x2a;
 
 /** Parses the files {@link checkKustomizationTree} deferred; throws the ManifestError it would have thrown. */
 export async function checkDeferredYaml(deferred: readonly DeferredYaml[]): Promise<void> {
-  for (const { text, limits } of deferred) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    parseYamlDocuments(text, limits);
-  }
+  for (const { file, limits } of deferred) parseYamlDocuments(await readFile(file), limits);
 }
 
 function checkPluginConfigs(text: string | Buffer, source: string, ctx: Ctx): void {

@@ -233,7 +233,8 @@ export class StepReconciler<
     const d = this.d;
     const { obj, req, status } = ctx;
     const outcome = await runSteps(d.steps, ctx, { signal, fallbackReason: d.fallbackReason });
-    d.logger.debug({ kind: d.kind, key: requestKey(req), stepMs: Object.fromEntries(outcome.stepMs) }, 'steps run');
+    if (d.logger.isLevelEnabled('debug'))
+      d.logger.debug({ kind: d.kind, key: requestKey(req), stepMs: Object.fromEntries(outcome.stepMs) }, 'steps run');
     if (isReleased(signal)) {
       d.logger.info(
         { kind: d.kind, key: requestKey(req), step: outcome.ok ? outcome.lastStep : outcome.step },
