@@ -1,5 +1,6 @@
 // Built manifests kept by their inputs, so an unchanged source and spec is not rebuilt on every reconcile.
 import { createHash } from 'node:crypto';
+import { SizedLru } from '../util/sized-lru.ts';
 import type { KubeObject } from './types.ts';
 
 /** What a cached build gives back: fresh objects (the caller may change them) and the build's digest. */
@@ -13,46 +14,26 @@ export type CachedBuild = { objects: KubeObject[]; digest: string };
  * least recently used first out once `maxBytes` is exceeded. Memory only: a restart builds again.
  */
 export class BuildCache {
-  private readonly entries = new Map<string, { json: string; digest: string }>();
-  private readonly maxBytes: number;
-  private bytes = 0;
+  private readonly entries: SizedLru<{ json: string; digest: string }>;
 
   constructor(opts: { maxBytes?: number } = {}) {
-    this.maxBytes = opts.maxBytes ?? 32 * 2 ** 20;
+    this.entries = new SizedLru(opts.maxBytes ?? 32 * 2 ** 20, (e) => e.json.length);
   }
 
   /** The build stored under `key` as fresh objects, or `undefined`. */
   get(key: string): CachedBuild | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    // Most recently used last.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
     return { objects: JSON.parse(entry.json) as KubeObject[], digest: entry.digest };
   }
 
   /** Stores a build (a copy of it); one larger than the whole cache is not kept. */
   set(key: string, build: CachedBuild): void {
-    this.delete(key);
-    const json = JSON.stringify(build.objects);
-    if (json.length > this.maxBytes) return;
-    this.entries.set(key, { json, digest: build.digest });
-    this.bytes += json.length;
-    for (const [k] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.delete(k);
-    }
+    this.entries.set(key, { json: JSON.stringify(build.objects), digest: build.digest });
   }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  private delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.bytes -= entry.json.length;
-    this.entries.delete(key);
   }
 }
 
