@@ -7,6 +7,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ControllerNames } from '../api/constants.ts';
+import { SizedLru } from '../util/sized-lru.ts';
+import {
+  installArgs,
+  PostRenderPlugin,
+  rollbackArgs,
+  testArgs,
+  uninstallArgs,
+  upgradeArgs,
+  type HelmTarget,
+  type InstallOptions,
+  type PostRenderConfig,
+  type RollbackOptions,
+  type TestOptions,
+  type UninstallOptions,
+  type UpgradeOptions,
+} from './cli-args.ts';
 
 /** The field manager the helm-controller build applies with (helm-controller's, as under Flux). */
 export const HelmFieldManager = ControllerNames.helm;
@@ -16,20 +32,6 @@ export const StorageNamespaceEnv = 'DRIFTLESS_HELM_STORAGE_NAMESPACE';
 
 /** The environment variable the helm-controller build's post-renderer reads its configuration from. */
 export const PostRenderEnv = 'DRIFTLESS_HELM_POST_RENDER';
-/** The postrenderer/v1 plugin that runs the helm-controller build's post-renderer. */
-const PostRenderPlugin = 'driftless-post-render';
-
-/**
- * What the helm-controller build post-renders (HelmRelease spec.postRenderers, commonMetadata and the
- * origin labels helm-controller sets), with which strategy (combined, separate, nohooks).
- */
-export interface PostRenderConfig {
-  strategy: 'combined' | 'separate' | 'nohooks';
-  kustomize: { patches: unknown[]; images: unknown[] }[];
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  origin: Record<string, string>;
-}
 
 /** Helm exited non-zero; `message` is its error line(s) without the `Error: ` prefix. */
 export class HelmCommandError extends Error {
@@ -43,109 +45,60 @@ export class HelmCommandError extends Error {
   }
 }
 
-/** What every helm invocation needs: the binary, the cluster, the identity, the namespace. */
-export interface HelmTarget {
-  /** Namespace of the release (and of its storage, unless `storageNamespace` says otherwise). */
-  namespace: string;
-  /**
-   * Namespace of Helm's release Secrets when it is not the release's (helm-controller's storageNamespace):
-   * the helm-controller build initialises its storage driver there (DRIFTLESS_HELM_STORAGE_NAMESPACE).
-   */
-  storageNamespace?: string;
-  /** `--kube-as-user`, e.g. `system:serviceaccount:<ns>:<sa>`. */
-  asUser?: string;
-  /** `--kube-as-group`, repeated. */
-  asGroups?: readonly string[];
-  /**
-   * A kubeconfig's text (HelmRelease spec.kubeConfig) to use instead of the engine's: written to a private
-   * 0600 file for the one helm run and deleted after it; never on the command line, never logged.
-   */
-  remoteKubeConfig?: string;
+/** The API server's `/version` answer (major and minor may carry a `+`). */
+export interface ServerVersion {
+  major: string;
+  minor: string;
 }
 
-/** How Helm waits for the release's objects: `watcher` (kstatus, Flux's default) or `hookOnly` (disableWait). */
-export type WaitStrategy = 'watcher' | 'legacy' | 'hookOnly';
-
-export interface CommonActionOptions extends HelmTarget {
-  timeoutMs: number;
-  wait: WaitStrategy;
-  waitForJobs: boolean;
-  disableHooks?: boolean;
-  signal?: AbortSignal;
+/** Whether the server validates fields itself and says so in OpenAPI v3: Kubernetes 1.27 and later (both GA there). */
+export function serverValidatesFields(v: ServerVersion): boolean {
+  const major = Number.parseInt(v.major, 10);
+  const minor = Number.parseInt(v.minor, 10);
+  return major > 1 || (major === 1 && minor >= 27);
 }
-
-export interface InstallOptions extends CommonActionOptions {
-  release: string;
-  chartPath: string;
-  values: Record<string, unknown>;
-  createNamespace?: boolean;
-  skipCrds?: boolean;
-  serverSide?: boolean;
-  takeOwnership?: boolean;
-  disableOpenApiValidation?: boolean;
-  skipSchemaValidation?: boolean;
-  replace?: boolean;
-  postRender?: PostRenderConfig;
-}
-
-export interface UpgradeOptions extends CommonActionOptions {
-  release: string;
-  chartPath: string;
-  values: Record<string, unknown>;
-  maxHistory: number;
-  /** `true`, `false` or `auto` (the last release's apply method). */
-  serverSide?: 'true' | 'false' | 'auto';
-  /** Forces conflicts when applying server-side (helm-controller always does). */
-  forceConflicts?: boolean;
-  /** Replace objects instead of patching (`--force-replace`; client-side apply only). */
-  forceReplace?: boolean;
-  takeOwnership?: boolean;
-  cleanupOnFail?: boolean;
-  reuseValues?: boolean;
-  disableOpenApiValidation?: boolean;
-  skipSchemaValidation?: boolean;
-  postRender?: PostRenderConfig;
-}
-
-export interface RollbackOptions extends CommonActionOptions {
-  release: string;
-  version: number;
-  maxHistory: number;
-  serverSide?: 'true' | 'false' | 'auto';
-  forceConflicts?: boolean;
-  forceReplace?: boolean;
-  cleanupOnFail?: boolean;
-}
-
-export interface UninstallOptions extends HelmTarget {
-  release: string;
-  timeoutMs: number;
-  wait: WaitStrategy;
-  keepHistory?: boolean;
-  disableHooks?: boolean;
-  deletionPropagation?: 'background' | 'foreground' | 'orphan';
-  signal?: AbortSignal;
-}
-
-export interface TestOptions extends HelmTarget {
-  release: string;
-  timeoutMs: number;
-  filters?: readonly { name: string; exclude?: boolean }[];
-  signal?: AbortSignal;
-}
-
-/** Go duration for `--timeout`. */
-const seconds = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))}s`;
 
 /** The helm CLI, bound to one binary and one kubeconfig. */
 export class HelmCli {
   private readonly bin: string;
   private readonly kubeconfig: string | undefined;
   private home: Promise<string> | undefined;
+  /** `helm show crds` answers by chart digest; CRDs can be large, so the budget is in characters. */
+  private readonly crdsByDigest = new SizedLru<string>(16 * 2 ** 20, (crds) => crds.length);
+  private readonly crdsShowing = new Map<string, Promise<string>>();
 
-  constructor(opts: { bin: string; kubeconfig?: string }) {
+  private readonly serverVersion: (() => Promise<ServerVersion>) | undefined;
+  private fieldValidationOnServer: boolean | undefined;
+
+  /**
+   * `serverVersion` answers for the engine's cluster (`kubeconfig`): when it validates fields itself, helm's
+   * client-side OpenAPI check is skipped there (see {@link serverValidatesFields}).
+   */
+  constructor(opts: { bin: string; kubeconfig?: string; serverVersion?: () => Promise<ServerVersion> }) {
     this.bin = opts.bin;
     this.kubeconfig = opts.kubeconfig;
+    this.serverVersion = opts.serverVersion;
+  }
+
+  /**
+   * Helm's OpenAPI validation (on unless `disableOpenApiValidation`) is kubectl's: for each object it asks the
+   * server's OpenAPI v3 document whether the server takes `fieldValidation`, and validates on the client only
+   * when it does not. From Kubernetes 1.27 every server does, so the check can only answer "the server
+   * will", at the price of parsing OpenAPI documents in every helm process (0.14 CPU-seconds an install,
+   * a quarter of it). Helm sends `fieldValidation=Strict` with every create and apply whatever the flag, so
+   * on such a server the flag changes nothing but that cost; on an older one, or a remote cluster
+   * (spec.kubeConfig) whose version is not asked, helm validates as before.
+   */
+  private async clientValidationOf<T extends HelmTarget & { disableOpenApiValidation?: boolean }>(o: T): Promise<T> {
+    if (o.disableOpenApiValidation || o.remoteKubeConfig !== undefined || !this.serverVersion) return o;
+    if (this.fieldValidationOnServer === undefined) {
+      try {
+        this.fieldValidationOnServer = serverValidatesFields(await this.serverVersion());
+      } catch {
+        return o; // Asked again next time; helm validates meanwhile.
+      }
+    }
+    return this.fieldValidationOnServer ? { ...o, disableOpenApiValidation: true } : o;
   }
 
   /** Helm's config, cache and data directories: private to this process, never the user's. */
@@ -245,11 +198,13 @@ export class HelmCli {
     }
   }
 
-  async install(o: InstallOptions): Promise<void> {
+  async install(options: InstallOptions): Promise<void> {
+    const o = await this.clientValidationOf(options);
     await this.withValues(o, (file, kc) => this.run(installArgs(o, file, kc), opt(o)));
   }
 
-  async upgrade(o: UpgradeOptions): Promise<void> {
+  async upgrade(options: UpgradeOptions): Promise<void> {
+    const o = await this.clientValidationOf(options);
     await this.withValues(o, (file, kc) => this.run(upgradeArgs(o, file, kc), opt(o)));
   }
 
@@ -258,7 +213,8 @@ export class HelmCli {
    * install) would, with the cluster's lookups and capabilities, storing and applying nothing. Resolves
    * the manifest helm would apply.
    */
-  async dryRunUpgrade(o: UpgradeOptions): Promise<string> {
+  async dryRunUpgrade(options: UpgradeOptions): Promise<string> {
+    const o = await this.clientValidationOf(options);
     const out = await this.withValues(o, (file, kc) =>
       this.run([...upgradeArgs(o, file, kc), '--install', '--dry-run=server', '-o', 'json'], opt(o)),
     );
@@ -274,9 +230,27 @@ export class HelmCli {
     await this.withKubeconfig(o, (kc) => this.run(uninstallArgs(o, kc), opt(o)));
   }
 
-  /** `helm show crds`: the CRD files of the chart's crds/ directories, its dependencies' included (no cluster). */
-  async showCrds(chartPath: string, signal?: AbortSignal): Promise<string> {
-    return await this.run(['show', 'crds', chartPath], signal ? { signal } : {});
+  /**
+   * `helm show crds`: the CRD files of the chart's crds/ directories, its dependencies' included (no cluster).
+   * The answer depends on the chart's content alone, so it is kept by `digest` (the verified digest of the
+   * artifact the chart came from): releases of one chart, and reconciles of an unchanged one, start no helm.
+   */
+  async showCrds(chartPath: string, opts: { digest?: string; signal?: AbortSignal } = {}): Promise<string> {
+    const show = (): Promise<string> =>
+      this.run(['show', 'crds', chartPath], opts.signal ? { signal: opts.signal } : {});
+    const digest = opts.digest;
+    if (!digest) return await show();
+    const cached = this.crdsByDigest.get(digest);
+    if (cached !== undefined) return cached;
+    // Releases of one chart reconciled at once share the one helm run.
+    let pending = this.crdsShowing.get(digest);
+    if (!pending) {
+      pending = show()
+        .then((crds) => (this.crdsByDigest.set(digest, crds), crds))
+        .finally(() => this.crdsShowing.delete(digest));
+      this.crdsShowing.set(digest, pending);
+    }
+    return await pending;
   }
 
   /** `helm test`; rejects when a test hook fails (the hooks' phases are in the stored release either way). */
@@ -298,86 +272,6 @@ const opt = (o: HelmTarget & { signal?: AbortSignal; postRender?: PostRenderConf
   ...(o.storageNamespace && o.storageNamespace !== o.namespace ? { storageNamespace: o.storageNamespace } : {}),
   ...(o.postRender ? { postRender: o.postRender } : {}),
 });
-
-/** `--namespace`, `--kubeconfig` and impersonation flags. */
-export function targetArgs(t: HelmTarget, kubeconfig?: string): string[] {
-  const args = ['--namespace', t.namespace];
-  if (kubeconfig) args.push('--kubeconfig', kubeconfig);
-  if (t.asUser) args.push('--kube-as-user', t.asUser);
-  for (const g of t.asGroups ?? []) args.push('--kube-as-group', g);
-  return args;
-}
-
-function commonArgs(o: CommonActionOptions, kubeconfig?: string): string[] {
-  const args = [...targetArgs(o, kubeconfig), '--timeout', seconds(o.timeoutMs), `--wait=${o.wait}`];
-  if (o.waitForJobs && o.wait !== 'hookOnly') args.push('--wait-for-jobs');
-  if (o.disableHooks) args.push('--no-hooks');
-  return args;
-}
-
-/** The arguments of `helm install` (values from `valuesFile`). */
-export function installArgs(o: Omit<InstallOptions, 'values'>, valuesFile: string, kubeconfig?: string): string[] {
-  const args = ['install', o.release, o.chartPath, '--values', valuesFile, ...commonArgs(o, kubeconfig)];
-  const ssa = o.serverSide ?? true;
-  args.push(`--server-side=${ssa}`);
-  if (ssa) args.push('--force-conflicts');
-  if (o.createNamespace) args.push('--create-namespace');
-  if (o.skipCrds) args.push('--skip-crds');
-  if (o.takeOwnership) args.push('--take-ownership');
-  if (o.disableOpenApiValidation) args.push('--disable-openapi-validation');
-  if (o.skipSchemaValidation) args.push('--skip-schema-validation');
-  if (o.replace) args.push('--replace');
-  if (o.postRender) args.push('--post-renderer', PostRenderPlugin);
-  return args;
-}
-
-/** The arguments of `helm upgrade`. */
-export function upgradeArgs(o: Omit<UpgradeOptions, 'values'>, valuesFile: string, kubeconfig?: string): string[] {
-  const args = ['upgrade', o.release, o.chartPath, '--values', valuesFile, ...commonArgs(o, kubeconfig)];
-  args.push('--history-max', String(o.maxHistory), `--server-side=${o.serverSide ?? 'auto'}`);
-  args.push(o.reuseValues ? '--reuse-values' : '--reset-values');
-  if (o.forceConflicts) args.push('--force-conflicts');
-  else if (o.forceReplace) args.push('--force-replace');
-  if (o.takeOwnership) args.push('--take-ownership');
-  if (o.cleanupOnFail) args.push('--cleanup-on-fail');
-  if (o.disableOpenApiValidation) args.push('--disable-openapi-validation');
-  if (o.skipSchemaValidation) args.push('--skip-schema-validation');
-  if (o.postRender) args.push('--post-renderer', PostRenderPlugin);
-  return args;
-}
-
-/** The arguments of `helm rollback`. */
-export function rollbackArgs(o: RollbackOptions, kubeconfig?: string): string[] {
-  const args = ['rollback', o.release, String(o.version), ...commonArgs(o, kubeconfig)];
-  args.push('--history-max', String(o.maxHistory), `--server-side=${o.serverSide ?? 'auto'}`);
-  if (o.forceConflicts) args.push('--force-conflicts');
-  else if (o.forceReplace) args.push('--force-replace');
-  if (o.cleanupOnFail) args.push('--cleanup-on-fail');
-  return args;
-}
-
-/** The arguments of `helm uninstall`. */
-export function uninstallArgs(o: UninstallOptions, kubeconfig?: string): string[] {
-  const args = [
-    'uninstall',
-    o.release,
-    ...targetArgs(o, kubeconfig),
-    '--timeout',
-    seconds(o.timeoutMs),
-    `--wait=${o.wait}`,
-  ];
-  if (o.keepHistory) args.push('--keep-history');
-  if (o.disableHooks) args.push('--no-hooks');
-  args.push('--cascade', o.deletionPropagation ?? 'background');
-  return args;
-}
-
-/** The arguments of `helm test`. */
-export function testArgs(o: TestOptions, kubeconfig?: string): string[] {
-  const args = ['test', o.release, ...targetArgs(o, kubeconfig), '--timeout', seconds(o.timeoutMs)];
-  for (const f of o.filters ?? []) args.push('--filter', `${f.exclude ? '!' : ''}name=${f.name}`);
-  return args;
-}
 
 function pickEnv(keys: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -4,7 +4,7 @@
 // digests of the first two that status.observed*Digest record (a change makes the release out of sync).
 import { createHash } from 'node:crypto';
 import type { HelmRelease } from '../api/helm-release.ts';
-import type { PostRenderConfig } from './cli.ts';
+import type { PostRenderConfig } from './cli-args.ts';
 
 /** The labels helm-controller's origin post-renderer sets on every object: the HelmRelease's name and namespace. */
 export const originLabels = (hr: Pick<HelmRelease, 'metadata'>): Record<string, string> => ({

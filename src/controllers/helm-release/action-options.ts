@@ -1,7 +1,7 @@
 // helm's options for each release action, from the HelmRelease spec as helm-controller's action
 // constructors (newInstall, newUpgrade, newRollback, newUninstall) set them.
 import { actionTimeoutMs, maxHistory, type HelmRelease } from '../../api/helm-release.ts';
-import type { WaitStrategy } from '../../helm/cli.ts';
+import type { WaitStrategy } from '../../helm/cli-args.ts';
 import { postRenderOf } from '../../helm/post-render.ts';
 
 /** Helm's wait strategy: hookOnly when waiting is disabled, else spec.waitStrategy (poller → watcher, legacy). */

@@ -244,6 +244,7 @@ export async function loadChart(opts: {
     );
   }
   const chart: LoadedChart = { path: chartDir, name: meta.name, version: String(meta.version) };
+  if (opts.artifact.digest) chart.digest = opts.artifact.digest;
   if (meta.appVersion !== undefined && meta.appVersion !== '') chart.appVersion = String(meta.appVersion);
   return chart;
 }

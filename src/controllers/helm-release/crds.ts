@@ -49,9 +49,12 @@ export function chartCrds(yaml: string, hr: Pick<HelmRelease, 'metadata'>): Kube
   return out;
 }
 
-/** The chart's crds/ YAML (its dependencies' too), from `helm show crds` the first time it is asked for. */
+/** The chart's crds/ YAML (its dependencies' too), from `helm show crds` (kept by chart digest) the first time it is asked for. */
 export async function chartCrdsYaml(req: ReleaseRequest): Promise<string> {
-  req.crdsYaml ??= await req.cli.showCrds(req.chart.path, req.signal);
+  req.crdsYaml ??= await req.cli.showCrds(req.chart.path, {
+    signal: req.signal,
+    ...(req.chart.digest ? { digest: req.chart.digest } : {}),
+  });
   return req.crdsYaml;
 }
 

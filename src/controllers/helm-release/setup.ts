@@ -47,7 +47,11 @@ export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseContro
     OCIRepository: mgr.informer(ApiVersions.source, Kinds.OCIRepository, { allShards: true }),
     ExternalArtifact: mgr.informer(ApiVersions.source, Kinds.ExternalArtifact, { allShards: true }),
   };
-  const cli = new HelmCli({ bin: opts.helmBin, ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
+  const cli = new HelmCli({
+    bin: opts.helmBin,
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    serverVersion: () => opts.client.serverVersion(),
+  });
   const reconciler = helmReleaseReconciler({
     ...opts,
     informer,

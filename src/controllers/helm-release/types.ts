@@ -10,6 +10,8 @@ import type { RecordOptions } from '../../runtime/events.ts';
 /** The loaded chart: where helm finds it, and its Chart.yaml identity. */
 export interface LoadedChart {
   path: string;
+  /** The verified digest of the artifact the chart was unpacked from: its content's identity. */
+  digest?: string;
   name: string;
   version: string;
   appVersion?: string;
