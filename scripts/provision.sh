@@ -151,8 +151,11 @@ build_helm() {
 # And the HelmRelease post-renderer: run as `helm-controller __driftless-post-render`, it is the
 # postrenderer/v1 plugin the reconciler hands helm (postRenderers, commonMetadata, origin labels, with
 # kustomize's Go API as helm-controller post-renders; kustomize/api is already in helm's module graph).
+# helm runs that post-renderer in its own process: `--post-renderer driftless-post-render` is bound to it
+# in process instead of starting this binary again as the plugin (one Go process an action, not two; the
+# plugin stays the fallback should helm's flag change shape).
 # HELM_CONTROLLER_REV is the wrapper's own revision, part of the cache key: bump it when a Go file changes.
-HELM_CONTROLLER_REV=3
+HELM_CONTROLLER_REV=4
 build_helm_controller() {
   local version="$HELM_VERSION-r$HELM_CONTROLLER_REV"
   if ! have helm-controller "$version"; then
@@ -211,6 +214,7 @@ func main() {
 	if storageNamespace != "" {
 		cobra.OnInitialize(func() { _ = cmd.PersistentFlags().Lookup("namespace").Value.Set(releaseNamespace) })
 	}
+	bindPostRenderInProcess(cmd)
 	if err := cmd.Execute(); err != nil {
 		var cerr helmcmd.CommandError
 		if errors.As(err, &cerr) {
@@ -233,10 +237,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"helm.sh/helm/v4/pkg/postrenderer"
 	"sigs.k8s.io/kustomize/api/builtins"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/provider"
@@ -257,10 +266,83 @@ type postRenderConfig struct {
 	Origin      map[string]string `json:"origin"`
 }
 
-func runPostRender() int {
+const postRenderPlugin = "driftless-post-render"
+
+func postRenderConfigOf() (postRenderConfig, error) {
 	var cfg postRenderConfig
 	if err := json.Unmarshal([]byte(os.Getenv("DRIFTLESS_HELM_POST_RENDER")), &cfg); err != nil {
-		fmt.Fprintf(os.Stderr, "invalid post-render configuration: %s\n", err)
+		return cfg, fmt.Errorf("invalid post-render configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// bindPostRenderInProcess gives every command's --post-renderer flag a value that, for this plugin's name,
+// sets the command's post-renderer to postRenderStream in this process. helm keeps the flag's target (the
+// action's PostRenderer field) unexported; it is found by reflection, and when helm's flag no longer has
+// that shape the flag is left as it was, so helm starts the plugin as before.
+func bindPostRenderInProcess(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		f := c.Flags().Lookup("post-renderer")
+		if f == nil {
+			continue
+		}
+		if target := postRendererTarget(f.Value); target != nil {
+			f.Value = &inProcessPostRenderFlag{Value: f.Value, target: target}
+		}
+	}
+}
+
+func postRendererTarget(v pflag.Value) *postrenderer.PostRenderer {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	opts := rv.Elem().FieldByName("options")
+	if !opts.IsValid() || opts.Kind() != reflect.Pointer || opts.IsNil() || opts.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	r := opts.Elem().FieldByName("renderer")
+	if !r.IsValid() || r.Type() != reflect.TypeOf((*postrenderer.PostRenderer)(nil)) || r.IsNil() {
+		return nil
+	}
+	return (*postrenderer.PostRenderer)(r.UnsafePointer())
+}
+
+type inProcessPostRenderFlag struct {
+	pflag.Value
+	target *postrenderer.PostRenderer
+}
+
+func (f *inProcessPostRenderFlag) Set(name string) error {
+	if name != postRenderPlugin {
+		return f.Value.Set(name)
+	}
+	cfg, err := postRenderConfigOf()
+	if err != nil {
+		return err
+	}
+	*f.target = inProcessPostRenderer{cfg}
+	return nil
+}
+
+type inProcessPostRenderer struct{ cfg postRenderConfig }
+
+// Run fails as helm's plugin post-renderer does: the error named after the plugin, empty output refused.
+func (r inProcessPostRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
+	out, err := postRenderStream(in.Bytes(), r.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("failed to invoke post-renderer plugin %q: %w", postRenderPlugin, err)
+	}
+	if len(bytes.TrimSpace(out)) == 0 {
+		return nil, errors.New("post-renderer \"" + postRenderPlugin + "\" produced empty output")
+	}
+	return bytes.NewBuffer(out), nil
+}
+
+func runPostRender() int {
+	cfg, err := postRenderConfigOf()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	in, err := io.ReadAll(os.Stdin)
