@@ -68,14 +68,16 @@ export const nonGetRequests = (d: Delta): number | undefined =>
 
 /**
  * Samples the resident memory of the engine's processes and their live children (a running `kustomize build`)
- * every `intervalMs`, keeping the peak: VmHWM does not see children, which Driftless runs and Flux does not.
+ * every `intervalMs`, keeping the peak: VmHWM does not see children, which Driftless runs and Flux does not. The
+ * peak of the processes' summed Pss is kept too: several copies of one child binary share its pages.
  */
 export function treeRssSampler(
   engine: RunningEngine,
   ticks: number,
   intervalMs = 250,
-): { peakBytes(): number; stop(): Promise<void> } {
+): { peakBytes(): number; peakPssBytes(): number; stop(): Promise<void> } {
   let peak = 0;
+  let peakPss = 0;
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
@@ -83,12 +85,16 @@ export function treeRssSampler(
         engine.children.map((c) => c.pid),
         ticks,
       ).catch(() => undefined);
-      if (s) peak = Math.max(peak, s.treeRssBytes);
+      if (s) {
+        peak = Math.max(peak, s.treeRssBytes);
+        peakPss = Math.max(peakPss, s.treePssBytes);
+      }
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   })();
   return {
     peakBytes: () => peak,
+    peakPssBytes: () => peakPss,
     async stop() {
       stopped = true;
       await loop;

@@ -59,6 +59,11 @@ export type ProcSample = {
   rssBytes: number;
   /** Sum of VmRSS now including live descendants (e.g. a running `kustomize build`), bytes. */
   treeRssBytes: number;
+  /**
+   * Sum of Pss (`/proc/<pid>/smaps_rollup`) over the same processes, bytes: each page shared by several of
+   * them (the text of one binary run four times at once) counted once in all, not once per process.
+   */
+  treePssBytes: number;
 };
 
 const readOrUndefined = (file: string): Promise<string | undefined> =>
@@ -86,7 +91,16 @@ async function descendants(pid: number): Promise<number[]> {
 
 /** Reads CPU and memory of `pids` (gone processes count zero); `ticks` from {@link clockTicksPerSecond}. */
 export async function sampleProcesses(pids: readonly number[], ticks: number): Promise<ProcSample> {
-  const sample: ProcSample = { cpuSeconds: 0, childCpuSeconds: 0, peakRssBytes: 0, rssBytes: 0, treeRssBytes: 0 };
+  const sample: ProcSample = {
+    cpuSeconds: 0,
+    childCpuSeconds: 0,
+    peakRssBytes: 0,
+    rssBytes: 0,
+    treeRssBytes: 0,
+    treePssBytes: 0,
+  };
+  const pss = async (p: number): Promise<number> =>
+    parseStatusKb((await readOrUndefined(`/proc/${p}/smaps_rollup`)) ?? '', 'Pss') ?? 0;
   for (const pid of pids) {
     const stat = parseStat((await readOrUndefined(`/proc/${pid}/stat`)) ?? '');
     const status = (await readOrUndefined(`/proc/${pid}/status`)) ?? '';
@@ -98,8 +112,10 @@ export async function sampleProcesses(pids: readonly number[], ticks: number): P
     sample.peakRssBytes += parseStatusKb(status, 'VmHWM') ?? 0;
     sample.rssBytes += rss;
     sample.treeRssBytes += rss;
+    sample.treePssBytes += await pss(pid);
     for (const kid of await descendants(pid)) {
       sample.treeRssBytes += parseStatusKb((await readOrUndefined(`/proc/${kid}/status`)) ?? '', 'VmRSS') ?? 0;
+      sample.treePssBytes += await pss(kid);
     }
   }
   return sample;

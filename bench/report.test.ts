@@ -163,6 +163,7 @@ test('delta subtracts CPU (own and children) and requests per method, keeps the 
     peakRssBytes: hwm,
     rssBytes: hwm / 2,
     treeRssBytes: hwm,
+    treePssBytes: hwm,
   });
   const a: Snapshot = { at: 1000, proc: proc(2, 1, 100), requests: { GET: 10, PATCH: 4 } };
   const b: Snapshot = { at: 4000, proc: proc(5, 2.5, 300), requests: { GET: 30, PATCH: 4, POST: 2 } };

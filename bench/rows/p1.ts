@@ -14,6 +14,7 @@ const P1_METRICS: MetricSpec[] = [
   { id: 'cpu', metric: 'CPU-seconds (engine processes + reaped children)', unit: 'cpu' },
   { id: 'peakRss', metric: 'peak RSS (sum of VmHWM)', unit: 'bytes', target: { maxRatio: 0.6 } },
   { id: 'treePeak', metric: 'peak RSS incl. live children (sampled 4/s)', unit: 'bytes' },
+  { id: 'treePss', metric: 'peak PSS incl. live children (shared pages counted once; sampled 4/s)', unit: 'bytes' },
   { id: 'requests', metric: 'API requests (rest_client_requests_total)', unit: 'count' },
 ];
 const P4_METRICS: MetricSpec[] = [
@@ -78,6 +79,7 @@ export async function runP1(s: Session, n: number, repetitions: number): Promise
           cpu: d.cpuSeconds,
           peakRss: d.peakRssBytes,
           treePeak: sampler.peakBytes(),
+          treePss: sampler.peakPssBytes(),
           requests: totalRequests(d),
         });
         t.log(`all Ready in ${(d.ms / 1000).toFixed(1)} s; settling ${s.opts.settleMs / 1000} s for P4`);
