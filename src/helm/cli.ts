@@ -63,6 +63,8 @@ export class HelmCli {
   private readonly bin: string;
   private readonly kubeconfig: string | undefined;
   private home: Promise<string> | undefined;
+  /** The post-render plugin, written once into the home (the wrapper post-renders in process; this is its fallback). */
+  private plugin: Promise<void> | undefined;
   /** `helm show crds` answers by chart digest; CRDs can be large, so the budget is in characters. */
   private readonly crdsByDigest = new SizedLru<string>(16 * 2 ** 20, (crds) => crds.length);
   private readonly crdsShowing = new Map<string, Promise<string>>();
@@ -111,12 +113,19 @@ export class HelmCli {
   async close(): Promise<void> {
     if (this.home) await rm(await this.home, { recursive: true, force: true });
     this.home = undefined;
+    this.plugin = undefined;
   }
 
   /** Runs helm with `args`; resolves its stdout, rejects with HelmCommandError. */
   async run(args: readonly string[], opts: RunOptions = {}): Promise<string> {
     const home = await this.helmHome();
-    if (opts.postRender) await this.postRenderPlugin(home);
+    if (opts.postRender) {
+      this.plugin ??= this.postRenderPlugin(home).catch((err: unknown) => {
+        this.plugin = undefined;
+        throw err;
+      });
+      await this.plugin;
+    }
     return await new Promise<string>((resolve, reject) => {
       const child = spawn(this.bin, args, {
         stdio: ['ignore', 'pipe', 'pipe'],

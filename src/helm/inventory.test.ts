@@ -55,6 +55,11 @@ const scopeOf: ScopeOf = (_apiVersion, kind) => scopes[kind];
 
 test('releaseInventory: manifest order, hooks left out, namespaces completed, then the CRDs', () => {
   const { entries, warnings } = releaseInventory({ manifest, crds, namespace: 'apps', scopeOf });
+  assert.deepEqual(
+    releaseInventory({ manifest: manifestRefs(manifest), crds, namespace: 'apps', scopeOf }),
+    { entries, warnings },
+    'objects already parsed give the same inventory as the text',
+  );
   assert.deepEqual(entries, [
     { id: 'apps_app__ServiceAccount', v: 'v1' },
     { id: '_system__app_rbac.authorization.k8s.io_ClusterRole', v: 'v1' },

@@ -63,14 +63,20 @@ export type ScopeOf = (apiVersion: string, kind: string) => boolean | undefined;
  * as helm-controller's NamespaceCheckSkipped), then the objects of `crds` (cluster-scoped, as written).
  * Throws when the manifest or the CRDs are not YAML.
  */
-export function releaseInventory(o: { manifest: string; crds: string; namespace: string; scopeOf: ScopeOf }): {
+export function releaseInventory(o: {
+  /** The manifest, or its objects when the caller has parsed it already. */
+  manifest: string | readonly ManifestRef[];
+  crds: string;
+  namespace: string;
+  scopeOf: ScopeOf;
+}): {
   entries: InventoryEntry[];
   warnings: string[];
 } {
   const warnings: string[] = [];
   const warned = new Set<string>();
   const entries: InventoryEntry[] = [];
-  for (const ref of manifestRefs(o.manifest)) {
+  for (const ref of typeof o.manifest === 'string' ? manifestRefs(o.manifest) : o.manifest) {
     if (ref.hook) continue;
     let namespace = ref.namespace;
     if (!namespace) {

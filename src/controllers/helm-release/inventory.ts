@@ -19,10 +19,10 @@ export async function observeInventory(req: ReleaseRequest): Promise<void> {
   try {
     const rel = await req.storage.last(req.releaseName);
     if (!rel) return;
-    const manifest = rel.manifest ?? '';
+    const manifest = manifestRefs(rel.manifest ?? '');
     // The scope of each kind the manifest leaves without a namespace, from the cluster's discovery.
     const scopes = new Map<string, boolean | undefined>();
-    for (const ref of manifestRefs(manifest)) {
+    for (const ref of manifest) {
       const key = `${ref.apiVersion}/${ref.kind}`;
       if (ref.namespace || ref.hook || scopes.has(key)) continue;
       scopes.set(
