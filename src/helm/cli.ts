@@ -245,16 +245,15 @@ export class HelmCli {
    * artifact the chart came from): releases of one chart, and reconciles of an unchanged one, start no helm.
    */
   async showCrds(chartPath: string, opts: { digest?: string; signal?: AbortSignal } = {}): Promise<string> {
-    const show = (): Promise<string> =>
-      this.run(['show', 'crds', chartPath], opts.signal ? { signal: opts.signal } : {});
     const digest = opts.digest;
-    if (!digest) return await show();
+    if (!digest) return await this.run(['show', 'crds', chartPath], opts.signal ? { signal: opts.signal } : {});
     const cached = this.crdsByDigest.get(digest);
     if (cached !== undefined) return cached;
-    // Releases of one chart reconciled at once share the one helm run.
+    // Releases of one chart reconciled at once share the one helm run. It takes no caller's signal, so one
+    // caller's cancellation does not fail the others: it reads local files only and ends on its own.
     let pending = this.crdsShowing.get(digest);
     if (!pending) {
-      pending = show()
+      pending = this.run(['show', 'crds', chartPath])
         .then((crds) => (this.crdsByDigest.set(digest, crds), crds))
         .finally(() => this.crdsShowing.delete(digest));
       this.crdsShowing.set(digest, pending);
