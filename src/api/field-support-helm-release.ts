@@ -8,7 +8,7 @@ const api = 'src/api/helm-release.test.ts';
 const options = 'src/controllers/helm-release/release.test.ts';
 const template = 'src/controllers/helm-release/chart.test.ts';
 const values = 'src/helm/values.test.ts';
-const cli = 'src/helm/cli.test.ts';
+const cliArgs = 'src/helm/cli-args.test.ts';
 const drift = 'test/e2e/helm-release-drift.test.ts';
 const postRender = 'test/e2e/helm-release-post-render.test.ts';
 const postRenderUnit = 'src/helm/post-render.test.ts';
@@ -136,7 +136,7 @@ export const HelmReleaseFieldSupport: KindFieldSupport = {
     ...implementedBy(retry, ['spec.upgrade.strategy.name', 'spec.upgrade.strategy.retryInterval']),
     'spec.upgrade.crds': { implemented: crds },
     ...implementedBy(options, ['spec.test', 'spec.test.enable', 'spec.test.timeout', 'spec.test.ignoreFailures']),
-    ...implementedBy(cli, ['spec.test.filters', 'spec.test.filters[].name', 'spec.test.filters[].exclude']),
+    ...implementedBy(cliArgs, ['spec.test.filters', 'spec.test.filters[].name', 'spec.test.filters[].exclude']),
     ...implementedBy(options, [
       'spec.rollback',
       'spec.rollback.timeout',
