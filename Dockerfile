@@ -21,6 +21,7 @@ RUN node scripts/build.js && npm prune --omit=dev --ignore-scripts && rm -f dist
 
 FROM ${GO_IMAGE} AS tools
 COPY scripts/provision.sh /provision.sh
+COPY scripts/helm-controller /helm-controller
 RUN DRIFTLESS_CACHE=/cache bash /provision.sh kustomize sops helm \
   && mkdir /out && cp -L /cache/bin/kustomize /cache/bin/sops /cache/bin/helm-controller /out/
 

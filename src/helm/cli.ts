@@ -8,6 +8,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { ControllerNames } from '../api/constants.ts';
 import { SizedLru } from '../util/sized-lru.ts';
+import { HelmWorkerPool, type HelmRunResult } from './worker-pool.ts';
 import {
   installArgs,
   PostRenderPlugin,
@@ -70,16 +71,32 @@ export class HelmCli {
   private readonly crdsShowing = new Map<string, Promise<string>>();
 
   private readonly serverVersion: (() => Promise<ServerVersion>) | undefined;
+  private readonly workers: HelmWorkerPool | undefined;
   private fieldValidationOnServer: boolean | undefined;
 
   /**
    * `serverVersion` answers for the engine's cluster (`kubeconfig`): when it validates fields itself, helm's
    * client-side OpenAPI check is skipped there (see {@link serverValidatesFields}).
    */
-  constructor(opts: { bin: string; kubeconfig?: string; serverVersion?: () => Promise<ServerVersion> }) {
+  constructor(opts: {
+    bin: string;
+    kubeconfig?: string;
+    serverVersion?: () => Promise<ServerVersion>;
+    /** Run commands in long-lived helm workers (worker-pool.ts) rather than one process each. */
+    workers?: boolean;
+  }) {
     this.bin = opts.bin;
     this.kubeconfig = opts.kubeconfig;
     this.serverVersion = opts.serverVersion;
+    if (opts.workers) {
+      this.workers = new HelmWorkerPool({
+        bin: opts.bin,
+        setup: async () => {
+          const home = await this.helmHome();
+          return { env: helmEnv(home, this.kubeconfig), dir: home };
+        },
+      });
+    }
   }
 
   /**
@@ -111,6 +128,7 @@ export class HelmCli {
 
   /** Removes the private Helm home. */
   async close(): Promise<void> {
+    this.workers?.close();
     if (this.home) await rm(await this.home, { recursive: true, force: true });
     this.home = undefined;
     this.plugin = undefined;
@@ -126,36 +144,19 @@ export class HelmCli {
       });
       await this.plugin;
     }
-    return await new Promise<string>((resolve, reject) => {
-      const child = spawn(this.bin, args, {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: home,
-          HELM_CONFIG_HOME: path.join(home, 'config'),
-          HELM_CACHE_HOME: path.join(home, 'cache'),
-          HELM_DATA_HOME: path.join(home, 'data'),
-          ...(this.kubeconfig ? {} : pickEnv(['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'])),
-          ...(opts.storageNamespace ? { [StorageNamespaceEnv]: opts.storageNamespace } : {}),
-          ...(opts.postRender ? { [PostRenderEnv]: JSON.stringify(opts.postRender) } : {}),
-        },
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', (e) => reject(e));
-      child.on('close', (code) => {
-        const stderr = Buffer.concat(err).toString('utf8');
-        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-        const lines = stderr
-          .split('\n')
-          .filter((l) => l.trim() !== '' && !/^(WARNING|level=WARN)/.test(l))
-          .map((l) => l.replace(/^Error: /, ''));
-        reject(new HelmCommandError(lines.join('\n') || `helm exited with code ${code}`, args, stderr));
-      });
-    });
+    const env: Record<string, string> = {
+      ...(opts.storageNamespace ? { [StorageNamespaceEnv]: opts.storageNamespace } : {}),
+      ...(opts.postRender ? { [PostRenderEnv]: JSON.stringify(opts.postRender) } : {}),
+    };
+    const result =
+      (this.workers && (await this.workers.run(args, env, opts.signal))) ??
+      (await runOnce(this.bin, args, { ...helmEnv(home, this.kubeconfig), ...env }, opts.signal));
+    if (result.code === 0) return result.stdout;
+    const lines = result.stderr
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^(WARNING|level=WARN)/.test(l))
+      .map((l) => l.replace(/^Error: /, ''));
+    throw new HelmCommandError(lines.join('\n') || `helm exited with code ${result.code}`, args, result.stderr);
   }
 
   /** The plugin that makes helm run this binary as its post-renderer (`--post-renderer driftless-post-render`). */
@@ -280,6 +281,42 @@ const opt = (o: HelmTarget & { signal?: AbortSignal; postRender?: PostRenderConf
   ...(o.storageNamespace && o.storageNamespace !== o.namespace ? { storageNamespace: o.storageNamespace } : {}),
   ...(o.postRender ? { postRender: o.postRender } : {}),
 });
+
+/** The environment helm runs in: its private home, and the engine's cluster when no kubeconfig is given. */
+function helmEnv(home: string, kubeconfig: string | undefined): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: home,
+    HELM_CONFIG_HOME: path.join(home, 'config'),
+    HELM_CACHE_HOME: path.join(home, 'cache'),
+    HELM_DATA_HOME: path.join(home, 'data'),
+    ...(kubeconfig ? {} : pickEnv(['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'])),
+  };
+}
+
+/** One helm process for one command line (binaries without serve mode, and when workers are off). */
+async function runOnce(
+  bin: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<HelmRunResult> {
+  return await new Promise<HelmRunResult>((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env, ...(signal ? { signal } : {}) });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => reject(e));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
 
 function pickEnv(keys: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -51,6 +51,7 @@ export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseContro
     bin: opts.helmBin,
     ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
     serverVersion: () => opts.client.serverVersion(),
+    workers: true,
   });
   const reconciler = helmReleaseReconciler({
     ...opts,
