@@ -15,7 +15,7 @@ export type Snapshot = {
 /** What happened between two snapshots. */
 export type Delta = {
   ms: number;
-  /** CPU of the engine processes and of the children they reaped (Driftless's `kustomize` runs), seconds. */
+  /** CPU of the engine processes and of their children, reaped (`kustomize` runs) or alive (helm workers), seconds. */
   cpuSeconds: number;
   /** Sum of VmHWM at the end (each process's peak since it started). */
   peakRssBytes: number;

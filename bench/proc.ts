@@ -51,7 +51,11 @@ export function clockTicksPerSecond(): number {
 export type ProcSample = {
   /** utime+stime of the processes themselves, seconds. */
   cpuSeconds: number;
-  /** cutime+cstime: CPU of children they have spawned and reaped (Driftless runs `kustomize` as a child), seconds. */
+  /**
+   * CPU of their children, seconds: cutime+cstime of those reaped (Driftless runs `kustomize` as a child) plus
+   * utime+stime (and reaped children's) of live descendants (Driftless's long-lived helm workers). A child
+   * reaped between two samples moves from the second part to the first, so a difference counts it once.
+   */
   childCpuSeconds: number;
   /** Sum of VmHWM (each process's own peak resident set), bytes. */
   peakRssBytes: number;
@@ -114,6 +118,8 @@ export async function sampleProcesses(pids: readonly number[], ticks: number): P
     sample.treeRssBytes += rss;
     sample.treePssBytes += await pss(pid);
     for (const kid of await descendants(pid)) {
+      const kidStat = parseStat((await readOrUndefined(`/proc/${kid}/stat`)) ?? '');
+      if (kidStat) sample.childCpuSeconds += (kidStat.self + kidStat.children) / ticks;
       sample.treeRssBytes += parseStatusKb((await readOrUndefined(`/proc/${kid}/status`)) ?? '', 'VmRSS') ?? 0;
       sample.treePssBytes += await pss(kid);
     }
