@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuildError, KustomizationPathError } from './errors.ts';
-import { buildKustomization } from './kustomize-build.ts';
+import { buildKustomization, type KustomizeSpec } from './kustomize-build.ts';
 import { makeTree } from './test-fixtures.ts';
 
 /** A binary that does not exist: a test that reaches it fails naming it, so no process ever runs. */
@@ -15,8 +15,8 @@ void test('missing, escaping or non-directory paths are refused before kustomize
     escape: { symlink: '/etc' },
   });
   t.after(fx.cleanup);
-  const buildError = async (path: string): Promise<BuildError> => {
-    const err = await buildKustomization({ root: fx.root, kustomizeBin, path }).then(
+  const buildError = async (path: string, spec: KustomizeSpec = {}): Promise<BuildError> => {
+    const err = await buildKustomization({ root: fx.root, kustomizeBin, path, spec }).then(
       () => assert.fail(`building ${path} succeeded unexpectedly`),
       (e: unknown) => e,
     );
@@ -33,6 +33,15 @@ void test('missing, escaping or non-directory paths are refused before kustomize
   const notDir = await buildError('app/cm.yaml');
   assert.ok(notDir instanceof KustomizationPathError, String(notDir));
   assert.match(notDir.message, /is not a directory/);
-  // Proof that the binary is only reached once the checks pass.
-  assert.match((await buildError('/app')).message, /kustomize binary '\/nonexistent\/kustomize' cannot be run/);
+  // A leading `/` is relative, as in Flux; a plain list of files builds without kustomize (plain-build.ts).
+  const plain = await buildKustomization({ root: fx.root, kustomizeBin, path: '/app' });
+  assert.deepEqual(
+    plain.objects.map((o) => `${o.kind}/${o.metadata.name}`),
+    ['ConfigMap/x'],
+  );
+  // Proof that the binary is only reached once the checks pass (namePrefix needs kustomize).
+  assert.match(
+    (await buildError('/app', { namePrefix: 'p-' })).message,
+    /kustomize binary '\/nonexistent\/kustomize' cannot be run/,
+  );
 });

@@ -11,6 +11,7 @@ import { applySpecOverlays, hasOverlays } from './kustomization-overlays.ts';
 import type { KustomizeSpec } from './kustomization-overlays.ts';
 import { runKustomizeBuild } from './kustomize-exec.ts';
 import { parseManifests, serializeManifests } from './manifests.ts';
+import { plainBuild } from './plain-build.ts';
 import { relativeTo, resolveInside } from './safe-path.ts';
 import type { KubeObject } from './types.ts';
 
@@ -56,7 +57,8 @@ export class NeedsPrivateCopy extends Error {
 }
 
 /**
- * The build output: objects in kustomize order, their YAML stream, `sha256:<hex>` of that stream, and whether a
+ * The build output: objects in kustomize order, their YAML stream (kustomize's output, or serializeManifests' when
+ * kustomize did not run or commonMetadata changed the objects), `sha256:<hex>` of that stream, and whether a
  * remote reference took part (then the same inputs may build differently next time).
  */
 export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string; remoteReferences: boolean };
@@ -64,7 +66,8 @@ export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string;
 /**
  * Builds a Kustomization like kustomize-controller: confines `path` to `root`, generates a kustomization.yaml when
  * the directory has none, writes the spec overlays into it, refuses remote bases, out-of-root references, Helm and
- * plugins, runs the real `kustomize build`, parses the output (limits, duplicate ids) and applies commonMetadata.
+ * plugins, runs the real `kustomize build` (unless the kustomization only lists manifest files: plain-build.ts), parses
+ * the output (limits, duplicate ids) and applies commonMetadata.
  * Throws KustomizationPathError when the source directory or the path is missing, BuildError for everything else.
  */
 export async function buildKustomization(opts: BuildKustomizationOptions): Promise<BuildResult> {
@@ -85,15 +88,19 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
     allowRemoteBases: opts.allowRemoteBases ?? false,
     deferSyntaxChecks: true,
   });
-  const output = await buildThenExplain(opts, root, dir, guard.deferred);
-  const parsed = parseManifests(output, {
-    source: `kustomize build output of '${relativeTo(root, dir)}'`,
-    maxBytes: opts.maxOutputBytes,
-  });
+  // A kustomization that only lists manifest files needs no kustomize run (plain-build.ts); anything more does.
+  const plain = guard.remoteReferences ? undefined : await plainBuild({ root, dir, maxBytes: opts.maxOutputBytes });
+  const output = plain ? undefined : await buildThenExplain(opts, root, dir, guard.deferred);
+  const parsed =
+    plain ??
+    parseManifests(output as Buffer, {
+      source: `kustomize build output of '${relativeTo(root, dir)}'`,
+      maxBytes: opts.maxOutputBytes,
+    });
   const objects = setCommonMetadata(parsed, spec.commonMetadata);
-  // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it: re-serialising
-  // a thousand objects only to digest them costs more than the parse.
-  const yaml = hasCommonMetadata(spec) ? serializeManifests(objects) : output.toString('utf8');
+  // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it or kustomize
+  // did not run: re-serialising a thousand objects only to digest them costs more than the parse.
+  const yaml = output && !hasCommonMetadata(spec) ? output.toString('utf8') : serializeManifests(objects);
   const digest = `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
   return { objects, yaml, digest, remoteReferences: guard.remoteReferences };
 }

@@ -93,5 +93,12 @@ export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseContro
   };
   controller.watchMapped(informer, (dep) => informer.keysByIndex(BY_DEPENDENCY, keyOf(dep)), becameReady);
   mgr.addController(controller);
+  // The helm workers end with the engine: on stop they are told to exit rather than left to notice.
+  mgr.addRunnable({
+    name: 'helm-workers',
+    needsLeader: false,
+    start: async () => {},
+    stop: async () => await cli.close(),
+  });
   return controller;
 }
