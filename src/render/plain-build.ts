@@ -1,7 +1,8 @@
 // kustomize's output for the simplest kustomization, computed without running kustomize.
 //
-// A kustomization.yaml that only lists manifest files (or the one generated for a directory without one) makes
-// kustomize read those files, check them, and print their objects in its default ("legacy") order, unchanged.
+// A kustomization.yaml that only lists manifest files (or the one generated for a directory without one), perhaps
+// with a `namespace` (Flux's targetNamespace), makes kustomize read those files, check them, set that namespace,
+// and print the objects in its default ("legacy") order, otherwise unchanged.
 // Running the binary for that costs about 0.7 s of CPU per 1000 objects, the largest single step of such a
 // reconcile. This module produces the same objects in the same order itself, but only in a narrow case it can
 // vouch for; anything else (a transformer, a directory or remote resource, a YAML anchor or tag, a List, a
@@ -21,6 +22,7 @@ const PLAIN_FILE = /^(?:\.\/)?(?:[A-Za-z0-9_][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_][A-Z
 // Anchors, aliases, tags and directives are where YAML readers disagree; leave them to kustomize.
 const UNSAFE_YAML = /[&*!]|^%|<</m;
 const ASCII_NAME = /^[\x21-\x7e]+$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // Annotations kustomize reads or strips (local-config, origins, ids, build annotations).
 const KUSTOMIZE_ANNOTATION =
   /^(?:config\.kubernetes\.io|internal\.config\.kubernetes\.io|kustomize\.config\.k8s\.io|config\.k8s\.io)\//;
@@ -64,8 +66,9 @@ export type PlainBuildOptions = { root: string; dir: string; maxBytes?: number |
  * `root` and `dir` are real paths; `dir` holds its kustomization file already (generated or not).
  */
 export async function plainBuild(opts: PlainBuildOptions): Promise<KubeObject[] | undefined> {
-  const resources = await plainResources(opts);
-  if (!resources) return undefined;
+  const plain = await plainResources(opts);
+  if (!plain) return undefined;
+  const { files: resources, namespace } = plain;
   let budget = opts.maxBytes ?? 64 * 1024 * 1024;
   const objects: KubeObject[] = [];
   const seen = new Set<string>();
@@ -82,15 +85,27 @@ export async function plainBuild(opts: PlainBuildOptions): Promise<KubeObject[] 
     for (const doc of docs) {
       if (doc.value === null) continue;
       const obj = plainObject(doc.value);
-      if (!obj || !distinctId(obj, seen)) return undefined;
+      if (!obj) return undefined;
+      if (namespace !== undefined) {
+        // kustomize's namespace transformer sets metadata.namespace and, for a few kinds, fields that refer to
+        // namespaces (RoleBinding subjects, webhook services...); only kinds where it sets nothing else pass.
+        if (!NAMESPACED.has(obj.kind) || apiGroupOf(obj) !== NAMESPACED_GROUP[obj.kind]) return undefined;
+        obj.metadata.namespace = namespace;
+      }
+      if (!distinctId(obj, seen)) return undefined;
       objects.push(obj);
     }
   }
   return objects.sort(legacyOrder);
 }
 
-// The resource files of a kustomization that has `resources` and nothing else, all plain files inside the root.
-async function plainResources({ root, dir, maxBytes }: PlainBuildOptions): Promise<string[] | undefined> {
+// The resource files of a kustomization that has `resources` (all plain files inside the root) and at most a
+// `namespace`.
+async function plainResources({
+  root,
+  dir,
+  maxBytes,
+}: PlainBuildOptions): Promise<{ files: string[]; namespace: string | undefined } | undefined> {
   const name = await findKustomizationFile(dir);
   if (!name) return undefined;
   const file = await resolveInside(root, dir, name);
@@ -101,8 +116,9 @@ async function plainResources({ root, dir, maxBytes }: PlainBuildOptions): Promi
   } catch {
     return undefined;
   }
-  const { apiVersion, kind, resources, ...rest } = k;
+  const { apiVersion, kind, resources, namespace, ...rest } = k;
   if (Object.keys(rest).length > 0) return undefined;
+  if (namespace !== undefined && (typeof namespace !== 'string' || !DNS_LABEL.test(namespace))) return undefined;
   if (apiVersion !== undefined && apiVersion !== KUSTOMIZE_API) return undefined;
   if (kind !== undefined && kind !== 'Kustomization') return undefined;
   if (!Array.isArray(resources) || resources.length === 0) return undefined;
@@ -114,7 +130,7 @@ async function plainResources({ root, dir, maxBytes }: PlainBuildOptions): Promi
     if (files.includes(resolved.real)) return undefined;
     files.push(resolved.real);
   }
-  return files;
+  return { files, namespace };
 }
 
 // A document kustomize passes through untouched: apiVersion, kind and name as ASCII strings, string labels and
@@ -142,31 +158,32 @@ function plainObject(value: unknown): KubeObject | undefined {
   return value as KubeObject;
 }
 
-// Kinds kustomize knows to be namespaced (any kind of a group outside Kubernetes' own is namespaced to it too).
-const NAMESPACED = new Set([
-  'ConfigMap',
-  'Secret',
-  'Service',
-  'ServiceAccount',
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'CronJob',
-  'Pod',
-  'Role',
-  'RoleBinding',
-  'Ingress',
-  'NetworkPolicy',
-  'PersistentVolumeClaim',
-  'PodDisruptionBudget',
-  'HorizontalPodAutoscaler',
-  'LimitRange',
-  'ResourceQuota',
-  'Endpoints',
-  'Lease',
-]);
+// Kinds kustomize knows to be namespaced, by their API group, and in which its namespace transformer changes
+// nothing but metadata.namespace (any kind of a group outside Kubernetes' own is namespaced to it too).
+const NAMESPACED_GROUP: Record<string, string> = {
+  ConfigMap: '',
+  Secret: '',
+  Service: '',
+  ServiceAccount: '',
+  Pod: '',
+  PersistentVolumeClaim: '',
+  LimitRange: '',
+  ResourceQuota: '',
+  Endpoints: '',
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  ReplicaSet: 'apps',
+  Job: 'batch',
+  CronJob: 'batch',
+  Role: 'rbac.authorization.k8s.io',
+  Ingress: 'networking.k8s.io',
+  NetworkPolicy: 'networking.k8s.io',
+  PodDisruptionBudget: 'policy',
+  HorizontalPodAutoscaler: 'autoscaling',
+  Lease: 'coordination.k8s.io',
+};
+const NAMESPACED = new Set(Object.keys(NAMESPACED_GROUP));
 
 /**
  * False when kustomize might see `obj` as the same resource as one before it: one kind and name in the same
@@ -176,8 +193,10 @@ const NAMESPACED = new Set([
 function distinctId(obj: KubeObject, seen: Set<string>): boolean {
   const ns = obj.metadata.namespace ?? 'default';
   const kindName = `${obj.kind}|${obj.metadata.name}`;
-  const group = gvk(obj).group;
-  const namespaced = NAMESPACED.has(obj.kind) || (group.includes('.') && !group.endsWith('k8s.io'));
+  const group = apiGroupOf(obj);
+  const namespaced =
+    (NAMESPACED.has(obj.kind) && NAMESPACED_GROUP[obj.kind] === group) ||
+    (group.includes('.') && !group.endsWith('k8s.io'));
   if (seen.has(`${kindName}|${ns}`) || (seen.has(kindName) && !namespaced)) return false;
   seen.add(kindName);
   seen.add(`${kindName}|${ns}`);
@@ -211,6 +230,8 @@ function legacyOrder(a: KubeObject, b: KubeObject): number {
 }
 
 const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
+const apiGroupOf = (o: KubeObject): string => gvk(o).group;
 
 function gvk(o: KubeObject): { group: string; version: string } {
   const slash = o.apiVersion.indexOf('/');
