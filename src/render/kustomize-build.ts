@@ -58,8 +58,9 @@ export class NeedsPrivateCopy extends Error {
 
 /**
  * The build output: objects in kustomize order, their YAML stream (kustomize's output, or serializeManifests' when
- * kustomize did not run or commonMetadata changed the objects), `sha256:<hex>` of that stream, and whether a
- * remote reference took part (then the same inputs may build differently next time).
+ * kustomize did not run or commonMetadata changed the objects), `sha256:<hex>` of that stream (of the objects' JSON
+ * when kustomize did not run), and whether a remote reference took part (then the same inputs may build differently
+ * next time).
  */
 export type BuildResult = { objects: KubeObject[]; yaml: string; digest: string; remoteReferences: boolean };
 
@@ -98,11 +99,23 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
       maxBytes: opts.maxOutputBytes,
     });
   const objects = setCommonMetadata(parsed, spec.commonMetadata);
-  // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it or kustomize
-  // did not run: re-serialising a thousand objects only to digest them costs more than the parse.
-  const yaml = output && !hasCommonMetadata(spec) ? output.toString('utf8') : serializeManifests(objects);
-  const digest = `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
-  return { objects, yaml, digest, remoteReferences: guard.remoteReferences };
+  const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  if (!output) {
+    // kustomize did not run: the digest is of the objects' JSON, and their YAML is only written when asked for
+    // (serialising a thousand objects costs a third of reading them).
+    return {
+      objects,
+      get yaml() {
+        return serializeManifests(objects);
+      },
+      digest: sha256(JSON.stringify(objects)),
+      remoteReferences: guard.remoteReferences,
+    };
+  }
+  // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it: re-serialising
+  // a thousand objects only to digest them costs more than the parse.
+  const yaml = hasCommonMetadata(spec) ? serializeManifests(objects) : output.toString('utf8');
+  return { objects, yaml, digest: sha256(yaml), remoteReferences: guard.remoteReferences };
 }
 
 /**
