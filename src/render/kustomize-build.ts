@@ -89,29 +89,28 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
     allowRemoteBases: opts.allowRemoteBases ?? false,
     deferSyntaxChecks: true,
   });
+  const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
   // A kustomization that only lists manifest files needs no kustomize run (plain-build.ts); anything more does.
   const plain = guard.remoteReferences ? undefined : await plainBuild({ root, dir, maxBytes: opts.maxOutputBytes });
-  const output = plain ? undefined : await buildThenExplain(opts, root, dir, guard.deferred);
-  const parsed =
-    plain ??
-    parseManifests(output as Buffer, {
-      source: `kustomize build output of '${relativeTo(root, dir)}'`,
-      maxBytes: opts.maxOutputBytes,
-    });
-  const objects = setCommonMetadata(parsed, spec.commonMetadata);
-  const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-  if (!output) {
-    // kustomize did not run: the digest is of the objects' JSON, and their YAML is only written when asked for
-    // (serialising a thousand objects costs a third of reading them).
+  if (plain) {
+    const objects = setCommonMetadata(plain, spec.commonMetadata);
+    // The digest is of the objects' JSON, and their YAML is only written when asked for (serialising a thousand
+    // objects costs a third of reading them).
     return {
       objects,
       get yaml() {
         return serializeManifests(objects);
       },
       digest: sha256(JSON.stringify(objects)),
-      remoteReferences: guard.remoteReferences,
+      remoteReferences: false,
     };
   }
+  const output = await buildThenExplain(opts, root, dir, guard.deferred);
+  const parsed = parseManifests(output, {
+    source: `kustomize build output of '${relativeTo(root, dir)}'`,
+    maxBytes: opts.maxOutputBytes,
+  });
+  const objects = setCommonMetadata(parsed, spec.commonMetadata);
   // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it: re-serialising
   // a thousand objects only to digest them costs more than the parse.
   const yaml = hasCommonMetadata(spec) ? serializeManifests(objects) : output.toString('utf8');

@@ -9,6 +9,7 @@
 // duplicate, a kustomize annotation, a null...) returns undefined and the caller runs the real kustomize, which
 // then also reports any error its own way. `plain-build.int.test.ts` compares both on the real binary.
 import { readFile, stat } from 'node:fs/promises';
+import { splitApiVersion } from '../kube/types.ts';
 import { readKustomization, findKustomizationFile } from './kustomization-file.ts';
 import { resolveInside } from './safe-path.ts';
 import type { KubeObject } from './types.ts';
@@ -89,7 +90,7 @@ export async function plainBuild(opts: PlainBuildOptions): Promise<KubeObject[] 
       if (namespace !== undefined) {
         // kustomize's namespace transformer sets metadata.namespace and, for a few kinds, fields that refer to
         // namespaces (RoleBinding subjects, webhook services...); only kinds where it sets nothing else pass.
-        if (!NAMESPACED.has(obj.kind) || apiGroupOf(obj) !== NAMESPACED_GROUP[obj.kind]) return undefined;
+        if (!plainNamespaced(obj)) return undefined;
         obj.metadata.namespace = namespace;
       }
       if (!distinctId(obj, seen)) return undefined;
@@ -159,31 +160,34 @@ function plainObject(value: unknown): KubeObject | undefined {
 }
 
 // Kinds kustomize knows to be namespaced, by their API group, and in which its namespace transformer changes
-// nothing but metadata.namespace (any kind of a group outside Kubernetes' own is namespaced to it too).
-const NAMESPACED_GROUP: Record<string, string> = {
-  ConfigMap: '',
-  Secret: '',
-  Service: '',
-  ServiceAccount: '',
-  Pod: '',
-  PersistentVolumeClaim: '',
-  LimitRange: '',
-  ResourceQuota: '',
-  Endpoints: '',
-  Deployment: 'apps',
-  StatefulSet: 'apps',
-  DaemonSet: 'apps',
-  ReplicaSet: 'apps',
-  Job: 'batch',
-  CronJob: 'batch',
-  Role: 'rbac.authorization.k8s.io',
-  Ingress: 'networking.k8s.io',
-  NetworkPolicy: 'networking.k8s.io',
-  PodDisruptionBudget: 'policy',
-  HorizontalPodAutoscaler: 'autoscaling',
-  Lease: 'coordination.k8s.io',
-};
-const NAMESPACED = new Set(Object.keys(NAMESPACED_GROUP));
+// nothing but metadata.namespace.
+const NAMESPACED_GROUP = new Map<string, string>([
+  ['ConfigMap', ''],
+  ['Secret', ''],
+  ['Service', ''],
+  ['ServiceAccount', ''],
+  ['Pod', ''],
+  ['PersistentVolumeClaim', ''],
+  ['LimitRange', ''],
+  ['ResourceQuota', ''],
+  ['Endpoints', ''],
+  ['Deployment', 'apps'],
+  ['StatefulSet', 'apps'],
+  ['DaemonSet', 'apps'],
+  ['ReplicaSet', 'apps'],
+  ['Job', 'batch'],
+  ['CronJob', 'batch'],
+  ['Role', 'rbac.authorization.k8s.io'],
+  ['Ingress', 'networking.k8s.io'],
+  ['NetworkPolicy', 'networking.k8s.io'],
+  ['PodDisruptionBudget', 'policy'],
+  ['HorizontalPodAutoscaler', 'autoscaling'],
+  ['Lease', 'coordination.k8s.io'],
+]);
+
+/** True when kustomize surely sees `obj` as namespaced, and a `namespace` would set nothing but metadata.namespace. */
+const plainNamespaced = (obj: KubeObject): boolean =>
+  NAMESPACED_GROUP.get(obj.kind) === splitApiVersion(obj.apiVersion).group;
 
 /**
  * False when kustomize might see `obj` as the same resource as one before it: one kind and name in the same
@@ -193,10 +197,9 @@ const NAMESPACED = new Set(Object.keys(NAMESPACED_GROUP));
 function distinctId(obj: KubeObject, seen: Set<string>): boolean {
   const ns = obj.metadata.namespace ?? 'default';
   const kindName = `${obj.kind}|${obj.metadata.name}`;
-  const group = apiGroupOf(obj);
-  const namespaced =
-    (NAMESPACED.has(obj.kind) && NAMESPACED_GROUP[obj.kind] === group) ||
-    (group.includes('.') && !group.endsWith('k8s.io'));
+  const { group } = splitApiVersion(obj.apiVersion);
+  // Any kind of a group outside Kubernetes' own is namespaced to kustomize too.
+  const namespaced = plainNamespaced(obj) || (group.includes('.') && !group.endsWith('k8s.io'));
   if (seen.has(`${kindName}|${ns}`) || (seen.has(kindName) && !namespaced)) return false;
   seen.add(kindName);
   seen.add(`${kindName}|${ns}`);
@@ -213,8 +216,8 @@ function noNulls(v: unknown): boolean {
 // kustomize's legacy sort: kind rank, then group, version and kind, then kind.version.group|namespace|name.
 // Every string compared is ASCII, so JavaScript's order is Go's byte order.
 function legacyOrder(a: KubeObject, b: KubeObject): number {
-  const ga = gvk(a);
-  const gb = gvk(b);
+  const ga = splitApiVersion(a.apiVersion);
+  const gb = splitApiVersion(b.apiVersion);
   if (ga.group !== gb.group || ga.version !== gb.version || a.kind !== b.kind) {
     const ra = KIND_RANK.get(a.kind) ?? 0;
     const rb = KIND_RANK.get(b.kind) ?? 0;
@@ -230,15 +233,6 @@ function legacyOrder(a: KubeObject, b: KubeObject): number {
 }
 
 const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-
-const apiGroupOf = (o: KubeObject): string => gvk(o).group;
-
-function gvk(o: KubeObject): { group: string; version: string } {
-  const slash = o.apiVersion.indexOf('/');
-  return slash < 0
-    ? { group: '', version: o.apiVersion }
-    : { group: o.apiVersion.slice(0, slash), version: o.apiVersion.slice(slash + 1) };
-}
 
 const gvkSortKey = (group: string, version: string, kind: string): string =>
   [group || '~G', version || '~V', kind || '~K'].join('_');
