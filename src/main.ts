@@ -171,7 +171,16 @@ export async function startEngine(
   });
   const storage = new ArtifactStorage({ root: config.storagePath, advertiseBaseUrl: advertise });
 
-  const common = { client, logger, metrics };
+  const common = {
+    client,
+    logger,
+    metrics,
+    // Flux's cache scope for the referenced configs: the runtime namespace only with --watch-all-namespaces=false.
+    configWatch: {
+      labelSelector: config.watchConfigsLabelSelector,
+      ...(config.watchAllNamespaces ? {} : { namespace: config.runtimeNamespace }),
+    },
+  };
   const engine: RunningEngine = { manager, storageUrl: advertise, stop: async () => undefined };
   const notificationRecorder = recorder.forController('notification-controller');
   // Commit statuses the forges accepted, shown on the dashboard's timelines (in memory).

@@ -190,3 +190,6 @@ export const AnnotationValues = {
   watchEnabled: 'Enabled',
   commitStatusUpdate: 'update',
 } as const;
+
+/** Flux's default `--watch-configs-label-selector`: the referenced ConfigMaps and Secrets watched for changes. */
+export const DefaultWatchConfigsLabelSelector = `${Labels.watch}=${AnnotationValues.watchEnabled}`;

@@ -98,6 +98,13 @@ void test('sharding and namespace scoping: selector checked at parse time, RUNTI
   );
 });
 
+void test('--watch-configs-label-selector: Flux’s default, any selector that parses, empty for every one', async () => {
+  assert.equal((await config([])).watchConfigsLabelSelector, 'reconcile.fluxcd.io/watch=Enabled');
+  assert.equal((await config(['--watch-configs-label-selector=owner!=helm'])).watchConfigsLabelSelector, 'owner!=helm');
+  assert.equal((await config(['--watch-configs-label-selector='])).watchConfigsLabelSelector, '');
+  await assert.rejects(parse(['--watch-configs-label-selector=a in (b']), /watch-configs-label-selector.*unbalanced/s);
+});
+
 void test('--controllers selects groups; unknown ones fail with the known list', async () => {
   assert.deepEqual((await config(['--controllers=notification'])).controllers, ['notification-controller']);
   assert.deepEqual((await config(['--controllers', 'source-controller,kustomize'])).controllers, [

@@ -11,6 +11,7 @@ import {
   refusedFlagsMessage,
 } from '../config/flags.ts';
 import type { ManagerConfig } from '../config/manager-config.ts';
+import { DefaultWatchConfigsLabelSelector } from '../api/constants.ts';
 
 const invalid =
   <T>(parse: (v: string) => T) =>
@@ -46,6 +47,14 @@ export function withFluxFlags(cmd: Command): Command {
         '--watch-label-selector <selector>',
         'reconcile only Flux objects whose labels match (sharding, e.g. sharding.fluxcd.io/key=shard1 or !sharding.fluxcd.io/key); each selector has its own leader Lease',
       ).argParser(invalid((v) => (parseLabelSelector(v), v))),
+    )
+    .addOption(
+      new Option(
+        '--watch-configs-label-selector <selector>',
+        'referenced ConfigMaps and Secrets with matching labels reconcile their Kustomizations, HelmReleases and Receivers at once when they change ("" or owner!=helm: every one but Helm storage)',
+      )
+        .argParser(invalid((v) => (v === '' ? v : (parseLabelSelector(v), v))))
+        .default(DefaultWatchConfigsLabelSelector),
     )
     .addOption(
       new Option(
@@ -140,6 +149,8 @@ export function fluxFlagConfig(
   };
   if (controllers) out.controllers = controllers;
   if (o['watchLabelSelector']) out.watchLabelSelector = o['watchLabelSelector'] as string;
+  if (typeof o['watchConfigsLabelSelector'] === 'string')
+    out.watchConfigsLabelSelector = o['watchConfigsLabelSelector'];
   const gates = o['featureGates'] as Record<string, boolean> | undefined;
   if (gates?.['ObjectLevelWorkloadIdentity']) out.objectLevelWorkloadIdentity = true;
   const kubeConfigSa = o['defaultKubeconfigServiceAccount'] as string | undefined;

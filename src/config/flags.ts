@@ -92,7 +92,6 @@ export const RefusedFluxFlags: Readonly<Record<string, string>> = {
   'sops-age-secret': 'SOPS keys come from spec.decryption.secretRef only',
   'token-cache-max-size': 'cloud provider tokens are not cached; remove the flag',
   'token-cache-max-duration': 'cloud provider tokens are not cached; remove the flag',
-  'watch-configs-label-selector': 'ConfigMaps and Secrets are not watched; changes to them apply on the next interval',
   'graceful-shutdown-timeout':
     'in-flight reconciles get 25 s on shutdown (within Kubernetes’ 30 s grace); remove the flag',
   'artifact-retention-ttl': 'artifact garbage collection has fixed settings; remove the flag',

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DefaultWatchConfigsLabelSelector } from '../api/constants.ts';
 
 /** Everything `driftless run` can be told; read once from flags (and the environment) in the CLI. */
 export interface ManagerConfig {
@@ -40,6 +41,12 @@ export interface ManagerConfig {
   runtimeNamespace: string;
   /** Flux `--watch-label-selector`: reconcile only Flux objects with matching labels (sharding). */
   watchLabelSelector?: string;
+  /**
+   * Flux's `--watch-configs-label-selector` (default `reconcile.fluxcd.io/watch=Enabled`; empty: every one):
+   * referenced ConfigMaps and Secrets with matching labels reconcile their Kustomizations, HelmReleases and
+   * Receivers when they change.
+   */
+  watchConfigsLabelSelector: string;
   /**
    * Components this process serves, by Flux controller name (`--controllers`), plus `flux-operator` for
    * FluxReport/FluxInstance; unset: every available one (src/config/flags.ts ReconcilerGroups).
@@ -101,6 +108,7 @@ export function defaultManagerConfig(): ManagerConfig {
     renewDeadlineMs: 30_000,
     retryPeriodMs: 5_000,
     watchAllNamespaces: true,
+    watchConfigsLabelSelector: DefaultWatchConfigsLabelSelector,
     runtimeNamespace: 'flux-system',
     noCrossNamespaceRefs: false,
     noRemoteBases: false,

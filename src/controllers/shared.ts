@@ -1,5 +1,6 @@
 import { Annotations, Reasons } from '../api/constants.ts';
 import { refusalMessage, refusedFields } from '../api/field-support.ts';
+import type { ConfigWatchScope } from './config-watch.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { primaryPredicate } from '../runtime/predicates.ts';
@@ -16,6 +17,8 @@ export interface ControllerDeps {
   recorder: EventRecorder;
   logger: Logger;
   metrics: RuntimeMetrics;
+  /** Referenced ConfigMaps/Secrets whose changes reconcile at once (`--watch-configs-label-selector`); unset: none. */
+  configWatch?: ConfigWatchScope;
 }
 
 /** Reads a Secret's data decoded as UTF-8 strings; `undefined` when the Secret does not exist. */

@@ -8,6 +8,7 @@ import { getCondition } from '../../runtime/conditions.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { keyOf, type Informer } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
+import { kubeConfigRefs, watchReferencedConfigs } from '../config-watch.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { chartSourceKindOf, type ChartSourceKind } from './chart.ts';
 import { helmReleaseReconciler } from './reconciler.ts';
@@ -37,7 +38,8 @@ const artifactOf = (o: KubeObject): string => {
 
 /**
  * Registers the HelmRelease controller: reconciles on spec/annotation changes, when its HelmChart,
- * OCIRepository or ExternalArtifact publishes a new artifact, and when a dependency becomes Ready.
+ * OCIRepository or ExternalArtifact publishes a new artifact, when a dependency becomes Ready, and when a watched
+ * ConfigMap or Secret of its values or kubeConfig changes.
  */
 export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseControllerOptions): Controller {
   const informer = mgr.informer(ApiVersions.helm, Kinds.HelmRelease);
@@ -92,6 +94,20 @@ export function setupHelmReleaseController(mgr: Manager, opts: HelmReleaseContro
     return ready(a) !== ready(b) && ready(b) === 'True';
   };
   controller.watchMapped(informer, (dep) => informer.keysByIndex(BY_DEPENDENCY, keyOf(dep)), becameReady);
+  // As helm-controller: a watched values source reconciles its releases even when marked optional.
+  watchReferencedConfigs(
+    mgr,
+    controller,
+    informer,
+    (o) => {
+      const hr = o as HelmRelease;
+      return [
+        ...(hr.spec.valuesFrom ?? []).map((v) => ({ kind: v.kind, name: v.name })),
+        ...kubeConfigRefs(hr.spec.kubeConfig),
+      ];
+    },
+    opts.configWatch,
+  );
   mgr.addController(controller);
   // The helm workers end with the engine: on stop they are told to exit rather than left to notice.
   mgr.addRunnable({

@@ -8,6 +8,7 @@ import { getCondition } from '../../runtime/conditions.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { keyOf } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
+import { kubeConfigRefs, watchReferencedConfigs, type ConfigRef } from '../config-watch.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { DriftWatcher } from './drift-watch.ts';
 import type { DriftLog } from '../../apply/drift-log.ts';
@@ -46,9 +47,17 @@ const artifactRevision = (o: KubeObject): string | undefined => {
   return artifact ? `${artifact.revision}|${artifact.digest}` : undefined;
 };
 
+/** The ConfigMaps and Secrets a Kustomization reads: substitutions, the SOPS keys, a remote cluster's kubeconfig. */
+const configRefsOf = (ks: Kustomization): ConfigRef[] => [
+  ...(ks.spec.postBuild?.substituteFrom ?? []).map((s) => ({ kind: s.kind, name: s.name })),
+  ...(ks.spec.decryption?.secretRef ? [{ kind: 'Secret' as const, name: ks.spec.decryption.secretRef.name }] : []),
+  ...kubeConfigRefs(ks.spec.kubeConfig),
+];
+
 /**
  * Registers the Kustomization controller: reconciles on spec/annotation changes, when a source
- * publishes a new artifact revision, and when a dependency becomes Ready (Flux only polls for that).
+ * publishes a new artifact revision, when a dependency becomes Ready (Flux only polls for that), and when a
+ * watched ConfigMap or Secret it references changes.
  */
 export function setupKustomizationController(mgr: Manager, opts: KustomizationControllerOptions): Controller {
   const informer = mgr.informer(ApiVersions.kustomize, Kinds.Kustomization);
@@ -113,6 +122,7 @@ export function setupKustomizationController(mgr: Manager, opts: KustomizationCo
     return ready(o) !== ready(n) && getCondition(n as never, 'Ready')?.status === 'True';
   };
   controller.watchMapped(informer, dependentsOf, becameReady);
+  watchReferencedConfigs(mgr, controller, informer, (k) => configRefsOf(k as Kustomization), opts.configWatch);
   mgr.addController(controller);
   return controller;
 }

@@ -1,7 +1,8 @@
 import { Groups } from '../../api/constants.ts';
-import { NotificationVersions } from '../../api/notification.ts';
+import { NotificationVersions, type ReceiverObject } from '../../api/notification.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Manager } from '../../runtime/manager.ts';
+import { watchReferencedConfigs } from '../config-watch.ts';
 import { fluxPrimaryPredicate, type ControllerDeps } from '../shared.ts';
 import { receiverReconciler } from './reconciler.ts';
 import { receiverWebhookRunnable } from './webhook.ts';
@@ -24,6 +25,17 @@ export function setupReceiverController(mgr: Manager, opts: ReceiverControllerOp
     concurrency: 2,
   });
   controller.watchPrimary(informer, fluxPrimaryPredicate);
+  // A new token changes the webhook path: the Receiver is reconciled when its watched Secret changes.
+  watchReferencedConfigs(
+    mgr,
+    controller,
+    informer,
+    (o) => {
+      const name = (o as ReceiverObject).spec.secretRef?.name;
+      return name ? [{ kind: 'Secret', name }] : [];
+    },
+    opts.configWatch,
+  );
   mgr.addController(controller);
   mgr.addRunnable(
     receiverWebhookRunnable({
