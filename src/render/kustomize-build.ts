@@ -1,5 +1,5 @@
 // The Kustomization build step: an extracted artifact directory in, validated Kubernetes objects out.
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../artifacts/digest.ts';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -89,7 +89,6 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
     allowRemoteBases: opts.allowRemoteBases ?? false,
     deferSyntaxChecks: true,
   });
-  const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
   // A kustomization that only lists manifest files needs no kustomize run (plain-build.ts); anything more does.
   const plain = guard.remoteReferences ? undefined : await plainBuild({ root, dir, maxBytes: opts.maxOutputBytes });
   if (plain) {
@@ -101,7 +100,7 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
       get yaml() {
         return serializeManifests(objects);
       },
-      digest: sha256(JSON.stringify(objects)),
+      digest: sha256Digest(Buffer.from(JSON.stringify(objects))),
       remoteReferences: false,
     };
   }
@@ -114,7 +113,7 @@ export async function buildKustomization(opts: BuildKustomizationOptions): Promi
   // kustomize's own output is the build's YAML, unless commonMetadata changed the objects after it: re-serialising
   // a thousand objects only to digest them costs more than the parse.
   const yaml = hasCommonMetadata(spec) ? serializeManifests(objects) : output.toString('utf8');
-  return { objects, yaml, digest: sha256(yaml), remoteReferences: guard.remoteReferences };
+  return { objects, yaml, digest: sha256Digest(Buffer.from(yaml)), remoteReferences: guard.remoteReferences };
 }
 
 /**
